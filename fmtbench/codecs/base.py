@@ -1,0 +1,100 @@
+"""The one small interface every codec implements.
+
+A codec is compiled once for a schema and a record type. It encodes and decodes one record
+(``encode``/``decode``: the message mode, as an RPC or a queue sees it) and reads and writes a
+file of records (``reader``/``writer``: the stream mode, as storage sees it). Readers and
+writers work incrementally wherever the format allows, so files need not fit in memory.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from typing import Any, BinaryIO, ClassVar
+
+from fmtbench.errors import DecodeError, EncodeError, RecordError, ValueMismatch
+from fmtbench.schema.model import Message, Schema
+
+Record = dict[str, Any]
+
+
+class Codec(ABC):
+    """One wire format for one record type of one schema."""
+
+    #: The format's name on the command line.
+    name: ClassVar[str]
+    #: File name endings that select this format (first one is the usual).
+    extensions: ClassVar[tuple[str, ...]]
+    #: Whether a file may hold exactly one record in a form distinct from a sequence
+    #: (a JSON object vs an array, one XML record vs the wrapper, one protobuf message).
+    has_single_form: ClassVar[bool] = False
+
+    def __init__(
+        self, schema: Schema, type_name: str | None = None, *, drop_unknown: bool = False
+    ) -> None:
+        self.schema = schema
+        self.message: Message = schema.message(type_name)
+        self.drop_unknown = drop_unknown
+
+    @abstractmethod
+    def encode(self, record: Record) -> bytes:
+        """One record as the bytes of one message; raises EncodeError naming the field."""
+
+    @abstractmethod
+    def decode(self, data: bytes) -> Record:
+        """One message back to a canonical record; raises DecodeError naming the field."""
+
+    @abstractmethod
+    def reader(self, src: BinaryIO) -> RecordReader:
+        """Read a file of records in this format."""
+
+    @abstractmethod
+    def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
+        """Write a file of records; ``single`` asks for the one-record form where there is one."""
+
+    def encode_many(self, records: list[Record]) -> bytes:
+        """A whole file of records in memory (the benchmark's batch mode)."""
+        import io
+
+        buf = io.BytesIO()
+        w = self.writer(buf)
+        for r in records:
+            w.write(r)
+        w.close()
+        return buf.getvalue()
+
+    def decode_many(self, data: bytes) -> list[Record]:
+        import io
+
+        return list(self.reader(io.BytesIO(data)))
+
+
+class RecordReader(Iterator[Record]):
+    """Records of one file, in order. Errors name the record (1-based) and the position."""
+
+    #: True when the file held one record in its one-record form.
+    single: bool = False
+    #: How many records have been returned so far.
+    count: int = 0
+
+
+class RecordWriter(ABC):
+    @abstractmethod
+    def write(self, record: Record) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None:
+        """Finish the file (closing brackets, wrapper end); the stream itself stays open."""
+
+
+def encode_error(exc: ValueMismatch) -> EncodeError:
+    return EncodeError(exc.problem, path=exc.where)
+
+
+def decode_error(exc: ValueMismatch, *, position: str | None = None) -> DecodeError:
+    return DecodeError(exc.problem, path=exc.where, position=position)
+
+
+def at_record(exc: RecordError, index: int) -> RecordError:
+    """Name the record (1-based) an error belongs to."""
+    return exc.located(record=index)

@@ -1,0 +1,434 @@
+"""Read a canonical schema (YAML) into the model, rejecting mistakes with a precise message.
+
+We walk PyYAML's node graph rather than the plain loaded dict, because nodes carry line and
+column marks (every error names file:line:column) and because a plain load silently keeps
+the last of two duplicate keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from fmtbench.errors import SchemaError
+from fmtbench.schema.model import (
+    INT_RANGES,
+    MAP_KEY_KINDS,
+    SCALAR_KINDS,
+    ElementType,
+    Enum,
+    EnumRef,
+    Field,
+    FieldType,
+    ListOf,
+    MapOf,
+    Message,
+    MessageRef,
+    Scalar,
+    Schema,
+)
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+SHORTHAND = re.compile(r"\s*(?P<type>.*?)\s*(=\s*(?P<tag>\S+)\s*)?\Z")
+MAX_TAG = 2**29 - 1
+RESERVED_TAGS = range(19000, 20000)
+# Words a type name may not take: they already mean something in the type syntax, and
+# "records" is the XML wrapper element for many records.
+RESERVED_NAMES = frozenset({*SCALAR_KINDS, "list", "map", "optional", "records"})
+TOP_KEYS = frozenset({"schema", "root", "doc", "enums", "messages"})
+FIELD_KEYS = frozenset({"type", "tag", "optional", "xml", "doc", "gen"})
+
+
+def load_schema(path: str | Path) -> Schema:
+    """Load and check the schema at ``path``."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"{p}: cannot read schema: {exc}") from None
+    return parse_schema(text, str(p))
+
+
+def parse_schema(text: str, source: str = "<schema>") -> Schema:
+    return _Loader(source).load(text)
+
+
+class _Loader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    # -- error helpers -------------------------------------------------------------
+    def fail(self, node: yaml.Node | None, problem: str, fix: str | None = None) -> NoReturn:
+        where = self.source
+        if node is not None:
+            mark = node.start_mark
+            where += f":{mark.line + 1}:{mark.column + 1}"
+        message = f"{where}: {problem}"
+        if fix:
+            message += f"; {fix}"
+        raise SchemaError(message)
+
+    def mapping(self, node: yaml.Node, what: str) -> Iterator[tuple[yaml.ScalarNode, yaml.Node]]:
+        """Items of a mapping node, refusing duplicates and non-string keys."""
+        if not isinstance(node, yaml.MappingNode):
+            self.fail(node, f"{what} must be a mapping")
+        seen: set[str] = set()
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                self.fail(key, f"{what}: keys must be plain names")
+            if key.value in seen:
+                self.fail(key, f"{what}: duplicate name {key.value!r}", "each name may appear once")
+            seen.add(key.value)
+            yield key, value
+
+    def text(self, node: yaml.Node, what: str) -> str:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
+            self.fail(node, f"{what} must be a string")
+        return str(node.value)
+
+    def integer(self, node: yaml.Node, what: str) -> int:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:int":
+            self.fail(node, f"{what} must be an integer")
+        return int(yaml.safe_load(yaml.serialize(node)))
+
+    def identifier(self, node: yaml.Node, what: str) -> str:
+        name = self.text(node, what) if node.tag.endswith(":str") else str(node.value)
+        if not IDENTIFIER.match(name):
+            self.fail(
+                node,
+                f"{what} {name!r} is not a valid identifier",
+                "use letters, digits and underscores, not starting with a digit",
+            )
+        return name
+
+    # -- the document --------------------------------------------------------------
+    def load(self, text: str) -> Schema:
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            where = f"{self.source}:{mark.line + 1}:{mark.column + 1}" if mark else self.source
+            raise SchemaError(f"{where}: not valid YAML: {exc.problem}") from None
+        except yaml.YAMLError as exc:
+            raise SchemaError(f"{self.source}: not valid YAML: {exc}") from None
+        if root is None:
+            self.fail(None, "the schema is empty", "start with 'schema: NAME' and 'messages:'")
+        top = dict(self.mapping(root, "the schema"))
+        by_name = {k.value: (k, v) for k, v in top.items()}
+        for key in top:
+            if key.value not in TOP_KEYS:
+                self.fail(key, f"unknown key {key.value!r}", f"expected one of {sorted(TOP_KEYS)}")
+        if "schema" not in by_name:
+            self.fail(root, "missing 'schema: NAME'", "add a dotted name such as 'shop.order'")
+        if "messages" not in by_name:
+            self.fail(root, "missing 'messages:'", "declare at least one message type")
+        name_node = by_name["schema"][1]
+        name = self.text(name_node, "schema")
+        if not DOTTED.match(name):
+            self.fail(name_node, f"schema name {name!r} must be a dotted name like 'shop.order'")
+        doc = self.text(by_name["doc"][1], "doc") if "doc" in by_name else None
+
+        enum_nodes = list(self.mapping(by_name["enums"][1], "enums")) if "enums" in by_name else []
+        message_nodes = list(self.mapping(by_name["messages"][1], "messages"))
+        if not message_nodes:
+            self.fail(by_name["messages"][1], "no message types", "declare at least one")
+
+        type_names: dict[str, yaml.Node] = {}
+        for key, _ in [*enum_nodes, *message_nodes]:
+            tname = self.identifier(key, "type name")
+            if tname in RESERVED_NAMES:
+                self.fail(key, f"{tname!r} is reserved and cannot name a type", "rename it")
+            if tname in type_names:
+                self.fail(key, f"duplicate type name {tname!r}", "enums and messages share names")
+            type_names[tname] = key
+
+        enums = {key.value: self.enum(key.value, node) for key, node in enum_nodes}
+        self.enum_names = set(enums)
+        self.message_names = {key.value for key, _ in message_nodes}
+        messages = {key.value: self.message(key.value, node) for key, node in message_nodes}
+
+        if "root" in by_name:
+            root_node = by_name["root"][1]
+            root_name = self.text(root_node, "root")
+            if root_name not in messages:
+                self.fail(
+                    root_node, f"root {root_name!r} is not a message type", self.hint(root_name)
+                )
+        elif len(messages) == 1:
+            root_name = next(iter(messages))
+        else:
+            self.fail(root, "missing 'root: TYPE'", "name the default record type")
+        self.check_required_cycles(messages, dict(message_nodes))
+        return Schema(name, root_name, enums, messages, doc, source=self.source)
+
+    def hint(self, name: str) -> str | None:
+        known = sorted({*self.enum_names, *self.message_names, *SCALAR_KINDS})
+        close = difflib.get_close_matches(name, known, n=1)
+        return f"did you mean {close[0]!r}?" if close else None
+
+    # -- enums ----------------------------------------------------------------------
+    def enum(self, name: str, node: yaml.Node) -> Enum:
+        doc = None
+        values_node = node
+        if isinstance(node, yaml.MappingNode):
+            parts = {k.value: (k, v) for k, v in self.mapping(node, f"enum {name}")}
+            for key, _ in parts.values():
+                if key.value not in {"values", "doc"}:
+                    self.fail(
+                        key, f"enum {name}: unknown key {key.value!r}", "use 'values' and 'doc'"
+                    )
+            if "values" not in parts:
+                self.fail(node, f"enum {name}: missing 'values'")
+            values_node = parts["values"][1]
+            doc = self.text(parts["doc"][1], "doc") if "doc" in parts else None
+        pairs: list[tuple[yaml.Node, str, int]] = []
+        if isinstance(values_node, yaml.SequenceNode):
+            for number, item in enumerate(values_node.value):
+                pairs.append((item, self.identifier(item, f"enum {name} value"), number))
+        elif isinstance(values_node, yaml.MappingNode):
+            for key, num in self.mapping(values_node, f"enum {name} values"):
+                pairs.append(
+                    (key, self.identifier(key, f"enum {name} value"), self.integer(num, "number"))
+                )
+        else:
+            self.fail(values_node, f"enum {name}: values must be a list or a NAME: NUMBER mapping")
+        if not pairs:
+            self.fail(values_node, f"enum {name} has no values")
+        seen_names: set[str] = set()
+        seen_numbers: dict[int, str] = {}
+        lo, hi = INT_RANGES["int32"]
+        for item, vname, number in pairs:
+            if vname in seen_names:
+                self.fail(item, f"enum {name}: duplicate value {vname!r}")
+            if number in seen_numbers:
+                self.fail(
+                    item, f"enum {name}: {vname} reuses number {number} of {seen_numbers[number]}"
+                )
+            if not lo <= number <= hi:
+                self.fail(item, f"enum {name}: number {number} is outside int32")
+            seen_names.add(vname)
+            seen_numbers[number] = vname
+        if 0 not in seen_numbers:
+            self.fail(
+                values_node,
+                f"enum {name} has no value numbered 0",
+                "add a default such as UNKNOWN: 0",
+            )
+        return Enum(name, tuple((v, n) for _, v, n in pairs), doc)
+
+    # -- messages -------------------------------------------------------------------
+    def message(self, name: str, node: yaml.Node) -> Message:
+        parts = {k.value: (k, v) for k, v in self.mapping(node, f"message {name}")}
+        for key, _ in parts.values():
+            if key.value not in {"fields", "doc"}:
+                self.fail(
+                    key, f"message {name}: unknown key {key.value!r}", "use 'fields' and 'doc'"
+                )
+        doc = self.text(parts["doc"][1], "doc") if "doc" in parts else None
+        fields: list[Field] = []
+        tags: dict[int, str] = {}
+        json_names: dict[str, str] = {}
+        if "fields" in parts and not (
+            isinstance(parts["fields"][1], yaml.ScalarNode)
+            and parts["fields"][1].value in ("", "~", "null")
+        ):
+            for key, spec in self.mapping(parts["fields"][1], f"message {name} fields"):
+                fname = self.identifier(key, f"{name} field name")
+                f = self.field(name, fname, spec)
+                if f.tag in tags:
+                    self.fail(
+                        spec,
+                        f"{name}.{fname}: tag {f.tag} is already used by {tags[f.tag]}",
+                        "pick an unused tag",
+                    )
+                tags[f.tag] = fname
+                camel = _lower_camel(fname)
+                if camel in json_names:
+                    self.fail(
+                        key,
+                        f"{name}.{fname} clashes with {json_names[camel]} once spelled in camelCase",
+                        "rename one of them",
+                    )
+                json_names[camel] = fname
+                fields.append(f)
+        return Message(name, tuple(fields), doc)
+
+    def field(self, message: str, name: str, spec: yaml.Node) -> Field:
+        where = f"{message}.{name}"
+        optional = False
+        xml_attribute = False
+        doc: str | None = None
+        gen: dict[str, Any] | None = None
+        tag_node: yaml.Node = spec
+        if isinstance(spec, yaml.ScalarNode):
+            m = SHORTHAND.match(str(spec.value))
+            assert m is not None  # the pattern matches any string
+            type_text, tag_text = m["type"], m["tag"]
+            if tag_text is None:
+                self.fail(spec, f"{where}: missing tag", f"write '{type_text} = N' with a unique N")
+            if not re.fullmatch(r"[0-9]+", tag_text):
+                self.fail(spec, f"{where}: tag {tag_text!r} is not a whole number")
+            tag = int(tag_text)
+            type_node: yaml.Node = spec
+        elif isinstance(spec, yaml.MappingNode):
+            parts = {k.value: (k, v) for k, v in self.mapping(spec, where)}
+            for key, _ in parts.values():
+                if key.value not in FIELD_KEYS:
+                    self.fail(
+                        key,
+                        f"{where}: unknown key {key.value!r}",
+                        f"expected one of {sorted(FIELD_KEYS)}",
+                    )
+            if "type" not in parts or "tag" not in parts:
+                self.fail(spec, f"{where}: the long form needs 'type' and 'tag'")
+            type_node = parts["type"][1]
+            type_text = self.text(type_node, f"{where} type")
+            tag_node = parts["tag"][1]
+            tag = self.integer(tag_node, f"{where} tag")
+            if "optional" in parts:
+                opt = parts["optional"][1]
+                if not isinstance(opt, yaml.ScalarNode) or opt.tag != "tag:yaml.org,2002:bool":
+                    self.fail(opt, f"{where}: optional must be true or false")
+                optional = opt.value.lower() == "true"
+            if "xml" in parts:
+                xml = self.text(parts["xml"][1], f"{where} xml")
+                if xml not in ("attribute", "element"):
+                    self.fail(parts["xml"][1], f"{where}: xml must be 'attribute' or 'element'")
+                xml_attribute = xml == "attribute"
+            if "doc" in parts:
+                doc = self.text(parts["doc"][1], "doc")
+            if "gen" in parts:
+                loaded = yaml.safe_load(yaml.serialize(parts["gen"][1]))
+                if not isinstance(loaded, dict):
+                    self.fail(parts["gen"][1], f"{where}: gen must be a mapping of hints")
+                gen = loaded
+        else:
+            self.fail(spec, f"{where}: a field is 'TYPE = TAG' or a mapping with type and tag")
+        if type_text.startswith("optional "):
+            optional = True
+            type_text = type_text[len("optional ") :].strip()
+        ftype = self.type_expr(type_text, type_node, where)
+        if not 1 <= tag <= MAX_TAG:
+            self.fail(tag_node, f"{where}: tag {tag} is out of range", f"use 1..{MAX_TAG}")
+        if tag in RESERVED_TAGS:
+            self.fail(
+                tag_node, f"{where}: tags 19000-19999 are reserved by Protobuf", "pick another tag"
+            )
+        if optional and isinstance(ftype, ListOf | MapOf):
+            self.fail(
+                type_node,
+                f"{where}: a list or map cannot be optional",
+                "an empty one already means none",
+            )
+        if xml_attribute and not isinstance(ftype, Scalar | EnumRef):
+            self.fail(
+                type_node, f"{where}: xml: attribute needs a scalar or enum field, not {ftype}"
+            )
+        return Field(name, ftype, tag, optional, xml_attribute, doc, gen)
+
+    def type_expr(self, text: str, node: yaml.Node, where: str) -> FieldType:
+        tokens: list[str] = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|[<>,]|\S", text)
+        pos = 0
+
+        def take() -> str:
+            nonlocal pos
+            if pos >= len(tokens):
+                self.fail(node, f"{where}: type {text!r} ends too early")
+            pos += 1
+            return tokens[pos - 1]
+
+        def expect(tok: str) -> None:
+            got = take()
+            if got != tok:
+                self.fail(node, f"{where}: in type {text!r} expected {tok!r}, found {got!r}")
+
+        def element(context: str) -> ElementType:
+            t = parse()
+            if isinstance(t, ListOf | MapOf):
+                self.fail(
+                    node,
+                    f"{where}: {context} cannot hold another list or map",
+                    "wrap the inner one in a message",
+                )
+            return t
+
+        def parse() -> FieldType:
+            tok = take()
+            if tok == "list":
+                expect("<")
+                item = element("a list")
+                expect(">")
+                return ListOf(item)
+            if tok == "map":
+                expect("<")
+                key = parse()
+                if not (isinstance(key, Scalar) and key.kind in MAP_KEY_KINDS):
+                    self.fail(
+                        node,
+                        f"{where}: map key type {key} is not allowed",
+                        f"use one of {sorted(MAP_KEY_KINDS)}",
+                    )
+                expect(",")
+                value = element("a map")
+                expect(">")
+                return MapOf(key, value)
+            for kind in SCALAR_KINDS:
+                if tok == kind:
+                    return Scalar(kind)
+            if tok in self.enum_names:
+                return EnumRef(tok)
+            if tok in self.message_names:
+                return MessageRef(tok)
+            if tok == "optional":
+                self.fail(node, f"{where}: 'optional' may only lead the whole field type")
+            self.fail(node, f"{where}: unknown type {tok!r}", self.hint(tok))
+
+        if not text:
+            self.fail(node, f"{where}: missing type")
+        result = parse()
+        if pos != len(tokens):
+            self.fail(node, f"{where}: unexpected {tokens[pos]!r} after type in {text!r}")
+        return result
+
+    def check_required_cycles(
+        self, messages: dict[str, Message], nodes: dict[Any, yaml.Node]
+    ) -> None:
+        """A non-optional message field always holds a value, so a cycle of them never ends."""
+        node_of = {k.value: v for k, v in nodes.items()}
+        state: dict[str, int] = {}
+
+        def visit(name: str, trail: list[str]) -> None:
+            state[name] = 1
+            for f in messages[name].fields:
+                if isinstance(f.type, MessageRef) and not f.optional:
+                    nxt = f.type.name
+                    if state.get(nxt) == 1:
+                        cycle = (
+                            " -> ".join([*trail[trail.index(nxt) :], nxt])
+                            if nxt in trail
+                            else f"{name} -> {nxt}"
+                        )
+                        self.fail(
+                            node_of[name],
+                            f"required cycle {cycle}: a value of it could never end",
+                            f"make {name}.{f.name} optional (or a list)",
+                        )
+                    if nxt not in state:
+                        visit(nxt, [*trail, nxt])
+            state[name] = 2
+
+        for name in messages:
+            if name not in state:
+                visit(name, [name])
+
+
+def _lower_camel(name: str) -> str:
+    """Protobuf's JSON name for a field: two fields with the same one do not compile."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)

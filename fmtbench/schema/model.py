@@ -1,0 +1,170 @@
+"""The schema model: small frozen records that every compiler and codec reads.
+
+A schema is parsed once (``loader.py``) into these types; nothing downstream looks at YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ScalarKind = Literal[
+    "bool",
+    "int32",
+    "int64",
+    "uint32",
+    "uint64",
+    "float32",
+    "float64",
+    "string",
+    "bytes",
+    "timestamp",
+]
+SCALAR_KINDS: tuple[ScalarKind, ...] = (
+    "bool",
+    "int32",
+    "int64",
+    "uint32",
+    "uint64",
+    "float32",
+    "float64",
+    "string",
+    "bytes",
+    "timestamp",
+)
+INTEGER_KINDS: frozenset[str] = frozenset({"int32", "int64", "uint32", "uint64"})
+MAP_KEY_KINDS: frozenset[str] = frozenset({"string", "bool", *INTEGER_KINDS})
+
+# Inclusive ranges of the integer kinds.
+INT_RANGES: dict[str, tuple[int, int]] = {
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "uint32": (0, 2**32 - 1),
+    "uint64": (0, 2**64 - 1),
+}
+
+
+@dataclass(frozen=True)
+class Scalar:
+    kind: ScalarKind
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+@dataclass(frozen=True)
+class EnumRef:
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# What a list may hold and a map may map to: one value, never another list or map
+# (Protobuf cannot express those; wrap them in a message instead).
+ElementType = Scalar | EnumRef | MessageRef
+
+
+@dataclass(frozen=True)
+class ListOf:
+    item: ElementType
+
+    def __str__(self) -> str:
+        return f"list<{self.item}>"
+
+
+@dataclass(frozen=True)
+class MapOf:
+    key: Scalar
+    value: ElementType
+
+    def __str__(self) -> str:
+        return f"map<{self.key}, {self.value}>"
+
+
+FieldType = Scalar | EnumRef | MessageRef | ListOf | MapOf
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: FieldType
+    tag: int
+    optional: bool = False
+    xml_attribute: bool = False
+    doc: str | None = None
+    # Generation hints (``gen:`` in the long form), kept opaque here: the dataset
+    # generator interprets them.
+    gen: dict[str, Any] | None = None
+
+    def __str__(self) -> str:
+        return f"{'optional ' if self.optional else ''}{self.type}"
+
+
+@dataclass(frozen=True)
+class Enum:
+    name: str
+    values: tuple[tuple[str, int], ...]
+    doc: str | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.values)
+
+    @property
+    def zero(self) -> str:
+        """The value numbered 0: the default, which every enum must have."""
+        return next(name for name, number in self.values if number == 0)
+
+
+@dataclass(frozen=True)
+class Message:
+    name: str
+    fields: tuple[Field, ...]
+    doc: str | None = None
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    root: str
+    enums: dict[str, Enum]
+    messages: dict[str, Message]
+    doc: str | None = None
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def namespace(self) -> str:
+        """The XML namespace of every element this schema describes."""
+        return f"urn:fmtbench:{self.name}"
+
+    @property
+    def proto_package(self) -> str:
+        return self.name
+
+    def message(self, name: str | None = None) -> Message:
+        """The named message type, or the root type when no name is given."""
+        from fmtbench.errors import UsageError
+
+        key = self.root if name is None else name
+        try:
+            return self.messages[key]
+        except KeyError:
+            known = ", ".join(sorted(self.messages))
+            raise UsageError(
+                f"schema {self.name} has no message type {key!r} (it has: {known})"
+            ) from None
