@@ -42,6 +42,17 @@ class ValueMismatch(FmtbenchError):
         return f"{where}: {self.problem}" if where else self.problem
 
 
+def key_segment(key: object) -> str:
+    """A map key as a path segment: ``["name"]`` for strings, ``[7]`` or ``[true]`` otherwise."""
+    if isinstance(key, str):
+        import json
+
+        return f"[{json.dumps(key, ensure_ascii=False)}]"
+    if isinstance(key, bool):
+        return "[true]" if key else "[false]"
+    return f"[{key!r}]"
+
+
 def format_path(path: tuple[str | int, ...]) -> str:
     """Render a field path as ``lines[3].price`` (map keys as ``labels["k"]``)."""
     out = ""

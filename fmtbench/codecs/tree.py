@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fmtbench.codecs.leaves import Conv, describe
-from fmtbench.errors import ValueMismatch
+from fmtbench.errors import ValueMismatch, key_segment
 from fmtbench.schema.model import (
     Enum,
     EnumRef,
@@ -144,11 +144,11 @@ def _map_conv(key: Conv, val: Conv) -> Conv:
                 try:
                     key(k)
                 except ValueMismatch as exc:
-                    raise ValueMismatch(f"map key: {exc.problem}").at(f"[{k!r}]") from None
+                    raise ValueMismatch(f"map key: {exc.problem}").at(key_segment(k)) from None
                 try:
                     val(v)
                 except ValueMismatch as exc:
-                    raise exc.at(f"[{k!r}]") from None
+                    raise exc.at(key_segment(k)) from None
             raise
 
     return conv

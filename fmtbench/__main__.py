@@ -1,0 +1,5 @@
+"""``python -m fmtbench``."""
+
+from fmtbench.cli import run
+
+run()

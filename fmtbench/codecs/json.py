@@ -1,0 +1,268 @@
+"""JSON and JSON Lines, through orjson.
+
+The mapping (docs/formats.md): field names as in the schema; 64-bit integers as exact JSON
+numbers; bytes as base64; timestamps as RFC 3339 with ``Z``; enums by name; NaN and the
+infinities as the strings "NaN", "Infinity", "-Infinity". A ``.json`` file holds one record
+(an object) or an array of records; a ``.jsonl`` file one record a line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+import orjson
+
+from fmtbench.codecs.base import (
+    Codec,
+    Record,
+    RecordReader,
+    RecordWriter,
+    decode_error,
+    encode_error,
+)
+from fmtbench.codecs.canonical import CANONICAL_SCALARS, enum_by_name, explain
+from fmtbench.codecs.leaves import (
+    Conv,
+    b64_decode,
+    b64_encode,
+    bool_check,
+    float32_round,
+    float64_check,
+    float_to_json,
+    int_check,
+    int_from_text,
+    json_float,
+    str_check,
+    timestamp_check,
+    timestamp_from_text,
+)
+from fmtbench.codecs.tree import TreeConverter, TreeRules
+from fmtbench.errors import DecodeError, EncodeError, ValueMismatch
+from fmtbench.schema.model import INTEGER_KINDS
+
+_DUMPS_OPTIONS = orjson.OPT_UTC_Z
+
+
+def _then(first: Conv, second: Conv) -> Conv:
+    return lambda v: second(first(v))
+
+
+def _json_int(kind: str) -> Conv:
+    check = int_check(kind)
+
+    def conv(v: Any) -> int:
+        # orjson reads integers beyond 64 bits as floats: say so, not "got float".
+        if type(v) is float and v.is_integer():
+            raise ValueMismatch(f"{v:.0f} is out of range for {kind}")
+        return check(v)  # type: ignore[no-any-return]
+
+    return conv
+
+
+def _bool_key_out(v: Any) -> str:
+    return "true" if bool_check(v) else "false"
+
+
+def _bool_key_in(v: Any) -> bool:
+    if v == "true":
+        return True
+    if v == "false":
+        return False
+    raise ValueMismatch(f"expected a bool map key 'true' or 'false', got {v!r}")
+
+
+ENCODE_RULES = TreeRules(
+    scalar={
+        **CANONICAL_SCALARS,
+        "string": str_check,  # orjson rejects lone surrogates; ``explain`` then finds the field
+        "float32": _then(float32_round, float_to_json),
+        "float64": _then(float64_check, float_to_json),
+        "bytes": b64_encode,
+        "timestamp": timestamp_check,  # orjson writes RFC 3339 itself (OPT_UTC_Z)
+    },
+    enum=enum_by_name,
+    map_key={
+        "string": str_check,
+        "bool": _bool_key_out,
+        **{k: _then(int_check(k), str) for k in INTEGER_KINDS},
+    },
+    fill_missing=False,
+)
+
+DECODE_RULES = TreeRules(
+    scalar={
+        "bool": bool_check,
+        **{k: _json_int(k) for k in INTEGER_KINDS},
+        "float32": json_float(float32_round),
+        "float64": json_float(float64_check),
+        "string": str_check,
+        "bytes": b64_decode,
+        "timestamp": timestamp_from_text,
+    },
+    enum=enum_by_name,
+    map_key={
+        "string": str_check,
+        "bool": _bool_key_in,
+        **{k: int_from_text(k) for k in INTEGER_KINDS},
+    },
+    fill_missing=True,
+    null_is_absent=True,
+)
+
+
+class JsonCodec(Codec):
+    name = "json"
+    extensions = (".json",)
+    has_single_form = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._to_json = TreeConverter(self.schema, ENCODE_RULES).message(self.message.name)
+        self._from_json = TreeConverter(
+            self.schema, DECODE_RULES, drop_unknown=self.drop_unknown
+        ).message(self.message.name)
+
+    def to_tree(self, record: Record) -> Any:
+        """The record as orjson-ready values (validated on the way)."""
+        try:
+            return self._to_json(record)
+        except ValueMismatch as exc:
+            raise encode_error(exc) from None
+
+    def dumps(self, tree: Any, record: Record) -> bytes:
+        try:
+            return orjson.dumps(tree, option=_DUMPS_OPTIONS)
+        except orjson.JSONEncodeError as exc:
+            raise explain(self.schema, self.message.name, record, exc, "JSON") from None
+
+    def encode(self, record: Record) -> bytes:
+        return self.dumps(self.to_tree(record), record)
+
+    def from_tree(self, tree: Any, position: str | None = None) -> Record:
+        try:
+            return self._from_json(tree)  # type: ignore[no-any-return]
+        except ValueMismatch as exc:
+            raise decode_error(exc, position=position) from None
+
+    def decode(self, data: bytes) -> Record:
+        return self.from_tree(_loads(data))
+
+    def reader(self, src: BinaryIO) -> RecordReader:
+        return _JsonReader(self, src.read())
+
+    def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
+        return _JsonWriter(self, out, single)
+
+
+def _loads(data: bytes, position: str | None = None) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        if position:  # JSON Lines: the line is the file's, the column the record's
+            where = f"{position} column {exc.colno}"
+        problem = exc.msg.split(": line ")[0]
+        raise DecodeError(f"malformed JSON: {problem}", position=where) from None
+
+
+class _JsonReader(RecordReader):
+    def __init__(self, codec: JsonCodec, data: bytes) -> None:
+        self.codec = codec
+        tree = _loads(data)
+        if isinstance(tree, dict):
+            self.single = True
+            self._items: Iterator[Any] = iter([tree])
+        elif isinstance(tree, list):
+            self._items = iter(tree)
+        else:
+            raise DecodeError(
+                f"a JSON file holds a record (object) or an array of records, not {type(tree).__name__}"
+            )
+
+    def __next__(self) -> Record:
+        tree = next(self._items)
+        self.count += 1
+        try:
+            return self.codec.from_tree(tree)
+        except DecodeError as exc:
+            raise exc.located(record=self.count) from None
+
+
+class _JsonWriter(RecordWriter):
+    def __init__(self, codec: JsonCodec, out: BinaryIO, single: bool) -> None:
+        self.codec, self.out, self.single = codec, out, single
+        self.count = 0
+
+    def write(self, record: Record) -> None:
+        self.count += 1
+        try:
+            data = self.codec.encode(record)
+        except EncodeError as exc:
+            raise exc.located(record=self.count) from None
+        if self.single:
+            if self.count > 1:
+                raise EncodeError(
+                    "this JSON file holds one record; write an array for more", record=self.count
+                )
+            self.out.write(data)
+        else:
+            self.out.write(b"[\n" if self.count == 1 else b",\n")
+            self.out.write(data)
+
+    def close(self) -> None:
+        if self.single:
+            if self.count == 0:
+                raise EncodeError("no record to write as a single JSON object")
+            self.out.write(b"\n")
+        else:
+            self.out.write(b"[]\n" if self.count == 0 else b"\n]\n")
+
+
+class JsonLinesCodec(JsonCodec):
+    name = "jsonl"
+    extensions = (".jsonl", ".ndjson")  # type: ignore[assignment]
+    has_single_form = False
+
+    def reader(self, src: BinaryIO) -> RecordReader:
+        return _JsonLinesReader(self, src)
+
+    def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
+        return _JsonLinesWriter(self, out)
+
+
+class _JsonLinesReader(RecordReader):
+    def __init__(self, codec: JsonCodec, src: BinaryIO) -> None:
+        self.codec, self.src = codec, src
+        self.line = 0
+
+    def __next__(self) -> Record:
+        while True:
+            raw = self.src.readline()
+            if not raw:
+                raise StopIteration
+            self.line += 1
+            if raw.strip():  # blank lines carry no record
+                break
+        self.count += 1
+        position = f"line {self.line}"
+        try:
+            return self.codec.from_tree(_loads(raw, position), position)
+        except DecodeError as exc:
+            raise exc.located(record=self.count) from None
+
+
+class _JsonLinesWriter(RecordWriter):
+    def __init__(self, codec: JsonCodec, out: BinaryIO) -> None:
+        self.codec, self.out = codec, out
+        self.count = 0
+
+    def write(self, record: Record) -> None:
+        self.count += 1
+        try:
+            self.out.write(self.codec.encode(record) + b"\n")
+        except EncodeError as exc:
+            raise exc.located(record=self.count) from None
+
+    def close(self) -> None:
+        pass

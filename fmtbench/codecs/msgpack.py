@@ -1,0 +1,172 @@
+"""MessagePack, through msgpack's C extension.
+
+The mapping (docs/formats.md): a message is a map keyed by field name; bytes are ``bin``;
+timestamps the timestamp extension (type -1); enums by name; map keys keep their type
+(integers and booleans stay integers and booleans). A file is a stream of one or more
+objects, one per record.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+import msgpack
+
+from fmtbench.codecs.base import (
+    Codec,
+    Record,
+    RecordReader,
+    RecordWriter,
+    decode_error,
+    encode_error,
+)
+from fmtbench.codecs.canonical import CANONICAL_SCALARS, enum_by_name, explain
+from fmtbench.codecs.leaves import Conv, mismatch, str_check, timestamp_from_parts
+from fmtbench.codecs.tree import TreeConverter, TreeRules
+from fmtbench.errors import DecodeError, EncodeError, ValueMismatch
+
+_CHUNK = 1 << 16
+
+
+def _timestamp_in(v: Any) -> Any:
+    if type(v) is not msgpack.Timestamp:
+        raise mismatch("timestamp (extension type -1)", v)
+    return timestamp_from_parts(v.seconds, v.nanoseconds)
+
+
+_FAST_SCALARS: dict[str, Conv] = {**CANONICAL_SCALARS, "string": str_check}
+
+# The canonical form is already what msgpack writes (datetime=True packs the timestamp
+# extension), so encoding only validates; strings skip the surrogate scan, since the
+# packer rejects those itself and ``explain`` then finds the field.
+ENCODE_RULES = TreeRules(
+    scalar=_FAST_SCALARS, enum=enum_by_name, map_key=_FAST_SCALARS, fill_missing=False
+)
+
+DECODE_RULES = TreeRules(
+    scalar={**_FAST_SCALARS, "timestamp": _timestamp_in},
+    enum=enum_by_name,
+    map_key=_FAST_SCALARS,
+    fill_missing=True,
+    null_is_absent=True,
+)
+
+
+def _unpacker() -> msgpack.Unpacker:
+    # raw=False: str must be valid UTF-8; strict_map_key=False: map<int32, V> has int keys;
+    # timestamp=0: keep Timestamp objects, so sub-microsecond precision is caught, not cut.
+    return msgpack.Unpacker(raw=False, strict_map_key=False, timestamp=0, use_list=True)
+
+
+class MsgpackCodec(Codec):
+    name = "msgpack"
+    extensions = (".msgpack", ".mpk")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._check = TreeConverter(self.schema, ENCODE_RULES).message(self.message.name)
+        self._from_tree = TreeConverter(
+            self.schema, DECODE_RULES, drop_unknown=self.drop_unknown
+        ).message(self.message.name)
+        self._packer = msgpack.Packer(use_bin_type=True, datetime=True)
+
+    def encode(self, record: Record) -> bytes:
+        try:
+            tree = self._check(record)
+        except ValueMismatch as exc:
+            raise encode_error(exc) from None
+        try:
+            return self._packer.pack(tree)  # type: ignore[no-any-return]
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise explain(self.schema, self.message.name, record, exc, "MessagePack") from None
+
+    def from_tree(self, tree: Any, position: str | None = None) -> Record:
+        try:
+            return self._from_tree(tree)  # type: ignore[no-any-return]
+        except ValueMismatch as exc:
+            raise decode_error(exc, position=position) from None
+
+    def decode(self, data: bytes) -> Record:
+        unpacker = _unpacker()
+        unpacker.feed(data)
+        try:
+            tree = unpacker.unpack()
+        except msgpack.OutOfData:
+            raise DecodeError(
+                f"truncated MessagePack: {len(data)} bytes end inside the record"
+            ) from None
+        except (ValueError, msgpack.UnpackException) as exc:
+            raise DecodeError(f"malformed MessagePack: {exc}", position="byte offset 0") from None
+        if unpacker.tell() != len(data):
+            raise DecodeError(
+                f"{len(data) - unpacker.tell()} extra bytes after the record",
+                position=f"byte offset {unpacker.tell()}",
+            )
+        return self.from_tree(tree)
+
+    def reader(self, src: BinaryIO) -> RecordReader:
+        return _MsgpackReader(self, src)
+
+    def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
+        return _MsgpackWriter(self, out)
+
+
+class _MsgpackReader(RecordReader):
+    """Feeds the unpacker chunk by chunk, so a truncated last record is seen, not skipped."""
+
+    def __init__(self, codec: MsgpackCodec, src: BinaryIO) -> None:
+        self.codec, self.src = codec, src
+        self.unpacker = _unpacker()
+        self.fed = 0
+        self.offset = 0  # where the next record starts
+        self.eof = False
+
+    def __next__(self) -> Record:
+        start = self.offset
+        while True:
+            try:
+                tree = self.unpacker.unpack()
+                break
+            except msgpack.OutOfData:
+                if self.eof:
+                    if start == self.fed:
+                        raise StopIteration from None
+                    raise DecodeError(
+                        f"truncated: the file ends {self.fed - start} bytes into the record",
+                        position=f"byte offset {start}",
+                        record=self.count + 1,
+                    ) from None
+                chunk = self.src.read(_CHUNK)
+                if chunk:
+                    self.unpacker.feed(chunk)
+                    self.fed += len(chunk)
+                else:
+                    self.eof = True
+            except (ValueError, msgpack.UnpackException) as exc:
+                raise DecodeError(
+                    f"malformed MessagePack: {exc}",
+                    position=f"byte offset {start}",
+                    record=self.count + 1,
+                ) from None
+        self.count += 1
+        self.offset = self.unpacker.tell()
+        try:
+            return self.codec.from_tree(tree, position=f"byte offset {start}")
+        except DecodeError as exc:
+            raise exc.located(record=self.count) from None
+
+
+class _MsgpackWriter(RecordWriter):
+    def __init__(self, codec: MsgpackCodec, out: BinaryIO) -> None:
+        self.codec, self.out = codec, out
+        self.count = 0
+
+    def write(self, record: Record) -> None:
+        self.count += 1
+        try:
+            self.out.write(self.codec.encode(record))
+        except EncodeError as exc:
+            raise exc.located(record=self.count) from None
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,107 @@
+"""Compile a schema into a JSON Schema (draft 2020-12) of fmtbench's JSON mapping.
+
+It describes the documents fmtbench writes: every non-optional field present, no nulls.
+fmtbench reads a little more leniently (absent non-optional fields take zero values, null
+means an absent optional), as docs/formats.md says.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fmtbench.schema.model import (
+    INT_RANGES,
+    EnumRef,
+    FieldType,
+    ListOf,
+    MapOf,
+    Message,
+    MessageRef,
+    Scalar,
+    Schema,
+)
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+FLOAT32_MAX = 3.4028234663852886e38
+_SPECIAL_FLOATS = {"enum": ["NaN", "Infinity", "-Infinity"]}
+_TIMESTAMP = r"^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$"
+_BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
+_INT_KEY = r"^-?(0|[1-9][0-9]*)$"
+
+
+def json_schema(schema: Schema, type_name: str | None = None) -> dict[str, Any]:
+    root = schema.message(type_name)
+    doc: dict[str, Any] = {
+        "$schema": DIALECT,
+        "$id": f"{schema.namespace}:{root.name}",
+        "title": f"{schema.name}.{root.name}",
+        "$ref": f"#/$defs/{root.name}",
+        "$defs": {},
+    }
+    if schema.doc:
+        doc["description"] = schema.doc
+    defs = doc["$defs"]
+    for name, enum in schema.enums.items():
+        defs[name] = {"enum": list(enum.names), **_described(enum.doc)}
+    for name, msg in schema.messages.items():
+        defs[name] = _message(msg)
+    return doc
+
+
+def _described(text: str | None) -> dict[str, str]:
+    return {"description": text} if text else {}
+
+
+def _message(msg: Message) -> dict[str, Any]:
+    properties = {f.name: {**_type(f.type), **_described(f.doc)} for f in msg.fields}
+    return {
+        "type": "object",
+        **_described(msg.doc),
+        "properties": properties,
+        "required": [f.name for f in msg.fields if not f.optional],
+        "additionalProperties": False,
+    }
+
+
+def _type(t: FieldType) -> dict[str, Any]:
+    if isinstance(t, Scalar):
+        return _scalar(t.kind)
+    if isinstance(t, EnumRef | MessageRef):
+        return {"$ref": f"#/$defs/{t.name}"}
+    if isinstance(t, ListOf):
+        return {"type": "array", "items": _type(t.item)}
+    if isinstance(t, MapOf):
+        return {
+            "type": "object",
+            "propertyNames": _key(t.key.kind),
+            "additionalProperties": _type(t.value),
+        }
+    raise AssertionError(t)
+
+
+def _scalar(kind: str) -> dict[str, Any]:
+    if kind in INT_RANGES:
+        lo, hi = INT_RANGES[kind]
+        return {"type": "integer", "minimum": lo, "maximum": hi}
+    if kind == "float64":
+        return {"anyOf": [{"type": "number"}, _SPECIAL_FLOATS]}
+    if kind == "float32":
+        bounded = {"type": "number", "minimum": -FLOAT32_MAX, "maximum": FLOAT32_MAX}
+        return {"anyOf": [bounded, _SPECIAL_FLOATS]}
+    if kind == "bool":
+        return {"type": "boolean"}
+    if kind == "string":
+        return {"type": "string"}
+    if kind == "bytes":
+        return {"type": "string", "contentEncoding": "base64", "pattern": _BASE64}
+    if kind == "timestamp":
+        return {"type": "string", "format": "date-time", "pattern": _TIMESTAMP}
+    raise AssertionError(kind)
+
+
+def _key(kind: str) -> dict[str, Any]:
+    if kind == "string":
+        return {"type": "string"}
+    if kind == "bool":
+        return {"enum": ["true", "false"]}
+    return {"pattern": _INT_KEY}
