@@ -33,7 +33,12 @@ ORDERS: list[dict[str, Any]] = [
             "name": "Zoë Ñandú 🦜",
             "email": "zoe@example.com",
             "vip": True,
-            "address": {"street": "1 Main St", "city": "Zürich", "postal_code": "8001", "country": "CH"},
+            "address": {
+                "street": "1 Main St",
+                "city": "Zürich",
+                "postal_code": "8001",
+                "country": "CH",
+            },
         },
         "lines": [
             {

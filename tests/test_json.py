@@ -162,3 +162,14 @@ def test_jsonl_reads_line_by_line_and_names_the_line() -> None:
     with pytest.raises(DecodeError) as info:
         next(reader)
     assert str(info.value).startswith("record 3: line 4 column")
+
+
+@pytest.mark.parametrize("text", ["\u0662024-01-31T13:00:00Z", "2024-01-31T13:00:00", "2024-02-30T00:00:00Z", "2024-01-31T24:00:00Z"])
+def test_timestamps_must_be_strict_rfc3339(orders: JsonCodec, text: str) -> None:
+    with pytest.raises(DecodeError, match="placed_at"):
+        orders.decode(orjson.dumps({"placed_at": text}))
+
+
+def test_timestamp_offsets_become_utc(orders: JsonCodec) -> None:
+    got = orders.decode(b'{"placed_at": "2024-01-31T13:00:00.5+02:30"}')["placed_at"]
+    assert got == datetime(2024, 1, 31, 10, 30, 0, 500000, tzinfo=UTC)

@@ -176,7 +176,8 @@ def timestamp_to_text(v: datetime) -> str:
 
 
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))\Z"
+    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))\Z",
+    re.ASCII,
 )
 
 
@@ -211,7 +212,7 @@ def timestamp_from_parts(seconds: int, nanos: int) -> datetime:
     if nanos % 1000:
         raise ValueMismatch(f"timestamp has {nanos} nanoseconds; only whole microseconds are kept")
     try:
-        return EPOCH + timedelta(seconds=seconds, microseconds=nanos // 1000)
+        return EPOCH + timedelta(0, seconds, nanos // 1000)  # positional: measurably faster
     except OverflowError:
         raise ValueMismatch(f"timestamp {seconds}s is outside years 1..9999") from None
 

@@ -1,0 +1,517 @@
+"""Protobuf codecs: one message per file (``protobuf``) or a length-delimited stream of them.
+
+Both compile the schema once (``fmtbench.schema.proto``) into message classes of a private
+descriptor pool, then convert in two compiled steps: canonical record -> keyword tree ->
+``cls(**tree)`` on encode (``TreeConverter`` with Protobuf's leaf rules), and parsed message
+-> canonical record on decode (closures built here, one per message type, no reflection per
+record). ``to_message``/``from_message`` expose the native step on its own for the benchmark.
+
+Decoding is strict where Protobuf is lenient, because conversion must be lossless: a field
+number the schema does not know is an error unless ``drop_unknown``, and so is an enum number
+the schema cannot name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, BinaryIO, ClassVar
+
+from google.protobuf.message import Message as ProtoMessage
+from google.protobuf.unknown_fields import UnknownFieldSet
+
+from fmtbench.codecs.base import (
+    Codec,
+    Record,
+    RecordReader,
+    RecordWriter,
+    decode_error,
+    encode_error,
+)
+from fmtbench.codecs.canonical import explain
+from fmtbench.codecs.leaves import (
+    Conv,
+    bool_check,
+    bytes_check,
+    float32_round,
+    float64_check,
+    int_check,
+    str_check,
+    timestamp_check,
+    timestamp_from_parts,
+    timestamp_parts,
+)
+from fmtbench.codecs.tree import TreeConverter, TreeRules
+from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch, key_segment
+from fmtbench.schema.model import (
+    Enum,
+    EnumRef,
+    FieldType,
+    ListOf,
+    MapOf,
+    MessageRef,
+    Scalar,
+    Schema,
+)
+from fmtbench.schema.proto import compile_classes
+
+DEFAULT_MAX_MESSAGE_BYTES = 64 * 2**20
+_MAX_VARINT_BYTES = 10
+# Reads of a declared length from a stream that cannot tell its size go in slices, so a lying
+# prefix costs at most one slice of memory beyond the bytes that really exist.
+_READ_SLICE = 2**20
+_WIRE_TYPES = {0: "varint", 1: "64-bit", 2: "length-delimited", 3: "group", 4: "group", 5: "32-bit"}
+
+
+# -- encode: canonical -> keyword tree ----------------------------------------------------
+def _enum_to_number(enum: Enum) -> Conv:
+    numbers = dict(enum.values)
+
+    def conv(v: Any) -> int:
+        try:
+            return numbers[v]
+        except (KeyError, TypeError):  # TypeError: an unhashable value
+            allowed = ", ".join(enum.names)
+            raise ValueMismatch(f"expected one of {enum.name} ({allowed}), got {v!r}") from None
+
+    return conv
+
+
+def _timestamp_to_fields(v: Any) -> dict[str, int]:
+    # A plain dict initialises the Timestamp sub-message in C; measured faster than letting
+    # upb call Timestamp.FromDatetime (Python) or building a Timestamp object here.
+    seconds, nanos = timestamp_parts(timestamp_check(v))
+    return {"seconds": seconds, "nanos": nanos}
+
+
+_INTS = {kind: int_check(kind) for kind in ("int32", "int64", "uint32", "uint64")}
+PROTO_SCALARS: dict[str, Conv] = {
+    "bool": bool_check,
+    **_INTS,
+    "float32": float32_round,
+    "float64": float64_check,
+    # upb rejects lone surrogates itself; ``explain`` then names the field, so the happy
+    # path skips the regex scan of str_strict.
+    "string": str_check,
+    "bytes": bytes_check,
+    "timestamp": _timestamp_to_fields,
+}
+PROTO_RULES = TreeRules(
+    scalar=PROTO_SCALARS, enum=_enum_to_number, map_key=PROTO_SCALARS, fill_missing=False
+)
+
+
+# -- decode: message -> canonical ---------------------------------------------------------
+def _enum_to_name(enum: Enum) -> Conv:
+    names = {number: name for name, number in enum.values}
+
+    def conv(v: int) -> str:
+        try:
+            return names[v]
+        except KeyError:
+            raise ValueMismatch(f"enum {enum.name} has no value numbered {v}") from None
+
+    return conv
+
+
+def _unknown(m: Any) -> ValueMismatch | None:
+    """The first field of ``m`` itself that the schema cannot hold, if any.
+
+    upb keeps such fields (and ``ByteSize`` counts them), so they could go unnoticed:
+    an unknown number, a known number with the wrong wire type, or a map entry that
+    carries an unknown field (upb keeps the whole entry aside then).
+    """
+    unknown = UnknownFieldSet(m)
+    if not len(unknown):
+        return None
+    first = unknown[0]
+    number, wire = first.field_number, _WIRE_TYPES.get(first.wire_type, str(first.wire_type))
+    desc = type(m).DESCRIPTOR  # from the class: a field may be named DESCRIPTOR
+    known = desc.fields_by_number.get(number)
+    if known is None:
+        problem = f"unknown field number {number} ({wire}) in {desc.name}"
+    else:
+        problem = (
+            f"field number {number} ({known.name}) holds {wire} data that does not fit it"
+            " (a wrong wire type, or an unknown field inside a map entry)"
+        )
+    return ValueMismatch(f"{problem} (use --drop-unknown to discard it)")
+
+
+def _timestamp_from_message(ts: Any) -> Any:
+    nanos = ts.nanos
+    if not 0 <= nanos <= 999_999_999:
+        raise ValueMismatch(f"invalid Timestamp: nanos {nanos} is outside 0..999999999")
+    return timestamp_from_parts(ts.seconds, nanos)
+
+
+def _timestamp_strict(ts: Any) -> Any:
+    if (exc := _unknown(ts)) is not None:
+        raise exc
+    return _timestamp_from_message(ts)
+
+
+def _copy_list(v: Any) -> list[Any]:
+    return v[:]  # type: ignore[no-any-return]
+
+
+def _copy_map(v: Any) -> dict[Any, Any]:
+    return {k: v[k] for k in v}
+
+
+def _items_failing(conv: Conv, items: Any, keyed: bool) -> ValueMismatch:
+    """Error path only: find which element of a list (or map) failed, to name it."""
+    pairs = items.items() if keyed else enumerate(items)
+    for key, v in pairs:
+        try:
+            conv(v)
+        except ValueMismatch as exc:
+            return exc.at(key_segment(key) if keyed else key)
+    raise AssertionError("no element failed twice")
+
+
+class _Walker:
+    """message -> canonical dict, compiled once per message type of a schema."""
+
+    def __init__(self, codec: _ProtobufBase, classes: dict[str, type[ProtoMessage]]) -> None:
+        self.schema = codec.schema
+        self.classes = classes
+        # Unknown fields: checking each message as the walk passes it costs ~80 ns a
+        # message, measured cheaper than DiscardUnknownFields() plus ByteSize() (1-2 us a
+        # record). ByteSize() against len(data) would also be unsound: the known part may
+        # be encoded shorter than upb writes it (a map entry without its default key, a
+        # lone unpacked element), so an unknown field could make the sizes agree.
+        self.strict = not codec.drop_unknown
+        self.walks: dict[str, Callable[[Any], Record]] = {}
+        self.enums = {name: _enum_to_name(e) for name, e in self.schema.enums.items()}
+        for name in self.schema.messages:
+            self.walks[name] = self._compile(name)
+
+    def _leaf(self, t: FieldType) -> Conv | None:
+        """The conversion of one value, or None where upb's value already is canonical."""
+        if isinstance(t, Scalar):
+            # upb hands back float32 fields as the float32 value widened, which is canonical.
+            if t.kind != "timestamp":
+                return None
+            return _timestamp_strict if self.strict else _timestamp_from_message
+        if isinstance(t, EnumRef):
+            return self.enums[t.name]
+        if isinstance(t, MessageRef):
+            walks, name = self.walks, t.name
+            return lambda m: walks[name](m)  # late-bound: message types may recurse
+        raise AssertionError(t)
+
+    def _field(self, t: FieldType) -> Conv | None:
+        # Measured on upb: slicing a repeated field beats list() (1.4x), and a
+        # comprehension over a map's keys beats dict() or .items() (1.1-1.9x).
+        if isinstance(t, ListOf):
+            item = self._leaf(t.item)
+            if item is None:
+                return _copy_list
+
+            def conv_list(v: Any, item: Conv = item) -> list[Any]:
+                try:
+                    return [item(x) for x in v]
+                except ValueMismatch:
+                    raise _items_failing(item, v, keyed=False) from None
+
+            return conv_list
+        if isinstance(t, MapOf):
+            value = self._leaf(t.value)
+            if value is None:
+                return _copy_map
+
+            def conv_map(v: Any, value: Conv = value) -> dict[Any, Any]:
+                try:
+                    return {k: value(v[k]) for k in v}
+                except ValueMismatch:
+                    raise _items_failing(value, v, keyed=True) from None
+
+            return conv_map
+        return self._leaf(t)
+
+    def _compile(self, name: str) -> Callable[[Any], Record]:
+        msg = self.schema.messages[name]
+        plain = tuple(f.name for f in msg.fields if not f.optional and self._field(f.type) is None)
+        converted = tuple(
+            (f.name, conv)
+            for f in msg.fields
+            if not f.optional and (conv := self._field(f.type)) is not None
+        )
+        optional = tuple((f.name, self._field(f.type)) for f in msg.fields if f.optional)
+        strict = self.strict
+        # Taken from the class, not looked up on each message: upb lets a field shadow a
+        # method of the same name (a field called HasField), and the unbound call is faster.
+        has_field = self.classes[name].HasField
+
+        def walk(m: Any) -> Record:
+            if strict and (exc := _unknown(m)) is not None:
+                raise exc
+            out = {}
+            field = ""
+            try:
+                for field in plain:
+                    out[field] = getattr(m, field)
+                for field, conv in converted:
+                    out[field] = conv(getattr(m, field))
+                for field, oconv in optional:
+                    if has_field(m, field):
+                        v = getattr(m, field)
+                        out[field] = v if oconv is None else oconv(v)
+            except ValueMismatch as exc:
+                raise exc.at(field) from None
+            return out
+
+        return walk
+
+
+# -- the codecs ----------------------------------------------------------------------------
+class _ProtobufBase(Codec):
+    """What both Protobuf codecs share: the compiled classes and the two conversions."""
+
+    def __init__(
+        self,
+        schema: Schema,
+        type_name: str | None = None,
+        *,
+        drop_unknown: bool = False,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+    ) -> None:
+        super().__init__(schema, type_name, drop_unknown=drop_unknown)
+        self.max_message_bytes = max_message_bytes
+        compiled = compile_classes(schema)  # refuses a backend other than upb
+        self.message_class: type[ProtoMessage] = compiled.classes[self.message.name]
+        self._to_tree = TreeConverter(schema, PROTO_RULES).message(self.message.name)
+        self._from_message = _Walker(self, compiled.classes).walks[self.message.name]
+
+    # The native step, separated for the benchmark.
+    def to_message(self, record: Record) -> ProtoMessage:
+        try:
+            tree = self._to_tree(record)
+        except ValueMismatch as exc:
+            raise encode_error(exc) from None
+        try:
+            return self.message_class(**tree)
+        except (ValueError, TypeError) as exc:  # e.g. a lone surrogate (UnicodeEncodeError)
+            raise explain(self.schema, self.message.name, record, exc, "protobuf") from None
+
+    def from_message(self, msg: ProtoMessage) -> Record:
+        try:
+            return self._from_message(msg)
+        except ValueMismatch as exc:
+            raise decode_error(exc) from None
+
+    def parse(self, data: bytes) -> ProtoMessage:
+        """Bytes to a message (upb keeps unknown fields aside for ``from_message``)."""
+        msg = self.message_class()
+        try:
+            msg.ParseFromString(data)
+        except Exception as exc:  # upb raises DecodeError, but garbage may surface otherwise
+            raise DecodeError(f"not a valid {self.message.name} message: {exc}") from None
+        # Unknown fields are found by from_message, as it walks the message (see _Walker).
+        return msg
+
+    def encode(self, record: Record) -> bytes:
+        msg = self.to_message(record)
+        try:
+            return msg.SerializeToString(deterministic=True)
+        except (ValueError, TypeError) as exc:
+            raise explain(self.schema, self.message.name, record, exc, "protobuf") from None
+
+    def decode(self, data: bytes) -> Record:
+        return self.from_message(self.parse(data))
+
+
+class ProtobufCodec(_ProtobufBase):
+    """A file is one message: the bytes ``SerializeToString`` gives, with no framing."""
+
+    name: ClassVar[str] = "protobuf"
+    extensions: ClassVar[tuple[str, ...]] = (".pb", ".binpb")
+    has_single_form: ClassVar[bool] = True
+
+    def reader(self, src: BinaryIO) -> RecordReader:
+        return _SingleReader(self, src)
+
+    def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
+        # The format has only the one-message form, whatever ``single`` asks for.
+        return _SingleWriter(self, out)
+
+
+class ProtobufDelimitedCodec(_ProtobufBase):
+    """Messages each preceded by its varint length (writeDelimitedTo / parseDelimitedFrom)."""
+
+    name: ClassVar[str] = "protobuf-delimited"
+    extensions: ClassVar[tuple[str, ...]] = (".pbd", ".delimited")
+
+    def reader(self, src: BinaryIO) -> RecordReader:
+        return _DelimitedReader(self, src)
+
+    def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
+        return _DelimitedWriter(self, out)
+
+
+# -- files ---------------------------------------------------------------------------------
+class _SingleReader(RecordReader):
+    single = True
+
+    def __init__(self, codec: _ProtobufBase, src: BinaryIO) -> None:
+        self.codec, self.src = codec, src
+        self.done = False
+
+    def __next__(self) -> Record:
+        if self.done:
+            raise StopIteration
+        self.done = True
+        # One message has no framing, so its end is the end of the file; an empty file is
+        # a message with every field at its zero value.
+        limit = self.codec.max_message_bytes
+        data = self.src.read(limit + 1)
+        try:
+            if len(data) > limit:
+                raise LimitError(
+                    f"the message is over the limit of {limit} bytes (max_message_bytes)"
+                )
+            record = self.codec.decode(data)
+        except DecodeError as exc:
+            raise exc.located(record=1) from None
+        self.count = 1
+        return record
+
+
+class _SingleWriter(RecordWriter):
+    def __init__(self, codec: _ProtobufBase, out: BinaryIO) -> None:
+        self.codec, self.out = codec, out
+        self.count = 0
+
+    def write(self, record: Record) -> None:
+        if self.count:
+            raise EncodeError(
+                "the protobuf format holds one message; use protobuf-delimited for many records"
+            ).located(record=self.count + 1)
+        try:
+            data = self.codec.encode(record)
+        except EncodeError as exc:
+            raise exc.located(record=1) from None
+        self.out.write(data)
+        self.count = 1
+
+    def close(self) -> None:
+        if not self.count:
+            # Zero bytes would read back as one all-zero record, not as none.
+            raise EncodeError(
+                "the protobuf format holds exactly one message and no record was written;"
+                " use protobuf-delimited for zero or many records"
+            )
+
+
+def varint(n: int) -> bytes:
+    """Base-128 varint, least significant group first, as Protobuf frames a message."""
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+class _DelimitedReader(RecordReader):
+    def __init__(self, codec: _ProtobufBase, src: BinaryIO) -> None:
+        self.codec, self.src = codec, src
+        self.limit = codec.max_message_bytes
+        self.offset = 0  # bytes consumed so far, from where this reader started
+        # The size of a seekable stream lets a lying length fail before anything is read.
+        self.end: int | None = None
+        try:
+            if src.seekable():
+                start = src.tell()
+                self.end = src.seek(0, 2) - start
+                src.seek(start)
+        except (OSError, ValueError):
+            self.end = None
+
+    def _fail(self, problem: str, at: int, cls: type[DecodeError] = DecodeError) -> DecodeError:
+        exc = cls(problem, position=f"byte offset {at}")
+        exc.located(record=self.count + 1)
+        return exc
+
+    def _length(self) -> int | None:
+        """The next length prefix, or None at a clean end of the stream."""
+        start = self.offset
+        shift = result = 0
+        for i in range(_MAX_VARINT_BYTES):
+            b = self.src.read(1)
+            if not b:
+                if i == 0:
+                    return None
+                raise self._fail(f"truncated: the length prefix ends after {i} bytes", start)
+            self.offset += 1
+            byte = b[0]
+            result |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return result
+            shift += 7
+        raise self._fail(
+            f"malformed length prefix: no varint end within {_MAX_VARINT_BYTES} bytes", start
+        )
+
+    def _body(self, length: int, start: int) -> bytes:
+        # Checked before the limit: "truncated" is the truer report when the size is known.
+        if self.end is not None and length > self.end - self.offset:
+            raise self._fail(
+                f"truncated: declares {length} bytes but only {self.end - self.offset} remain",
+                start,
+            )
+        if length > self.limit:
+            raise self._fail(
+                f"declares {length} bytes, over the limit of {self.limit} bytes (max_message_bytes)",
+                start,
+                LimitError,
+            )
+        if length <= _READ_SLICE:
+            body = self.src.read(length)
+        else:
+            parts, got = [], 0
+            while got < length:
+                part = self.src.read(min(_READ_SLICE, length - got))
+                if not part:
+                    break
+                parts.append(part)
+                got += len(part)
+            body = b"".join(parts)
+        if len(body) != length:
+            raise self._fail(
+                f"truncated: declares {length} bytes but only {len(body)} remain", start
+            )
+        self.offset += length
+        return body
+
+    def __next__(self) -> Record:
+        start = self.offset
+        length = self._length()
+        if length is None:
+            raise StopIteration
+        body = self._body(length, start)
+        try:
+            record = self.codec.decode(body)
+        except DecodeError as exc:
+            if exc.position is None:
+                exc.position = f"byte offset {start}"
+            raise exc.located(record=self.count + 1) from None
+        self.count += 1
+        return record
+
+
+class _DelimitedWriter(RecordWriter):
+    def __init__(self, codec: _ProtobufBase, out: BinaryIO) -> None:
+        self.codec, self.out = codec, out
+        self.count = 0
+
+    def write(self, record: Record) -> None:
+        try:
+            data = self.codec.encode(record)
+        except EncodeError as exc:
+            raise exc.located(record=self.count + 1) from None
+        self.out.write(varint(len(data)) + data)
+        self.count += 1
+
+    def close(self) -> None:
+        """Nothing to finish: a delimited stream ends after its last message."""

@@ -1,0 +1,235 @@
+"""The XML codec: records as namespaced elements, as described by ``fmtbench/schema/xsd.py``.
+
+A record is ``<Order xmlns="urn:fmtbench:shop.order">`` with one child element per field;
+a file holds one record element (the single form) or a ``<records>`` wrapper of many.
+Encoding lives in ``xml_write.py`` (string building with exact escaping), decoding in
+``xml_read.py`` (a hardened lxml parse and a compiled walk); this module ties them to the
+``Codec`` interface and holds the file writer and the streaming reader.
+
+``decode()`` takes exactly one record element. A ``<records>`` wrapper is refused even when
+it holds one record: message mode has no wrapper, and accepting one would make the same
+bytes mean a record to ``decode()`` and a one-record file to ``reader()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, BinaryIO, ClassVar
+
+from lxml import etree
+
+from fmtbench.codecs.base import Codec, Record, RecordReader, RecordWriter, encode_error
+from fmtbench.codecs.xml_read import (
+    Element,
+    XmlDecoder,
+    XmlMismatch,
+    attr_names,
+    hardened_parser,
+    iterparse_events,
+    line_of,
+    reject_doctype,
+    syntax_error,
+)
+from fmtbench.codecs.xml_write import DECLARATION, XmlEncoder, attr_string
+from fmtbench.errors import DecodeError, EncodeError, ValueMismatch
+from fmtbench.schema.model import Schema
+from fmtbench.schema.xsd import check_xml_mapping
+
+
+class XmlCodec(Codec):
+    name: ClassVar[str] = "xml"
+    extensions: ClassVar[tuple[str, ...]] = (".xml",)
+    has_single_form: ClassVar[bool] = True
+
+    def __init__(
+        self, schema: Schema, type_name: str | None = None, *, drop_unknown: bool = False
+    ) -> None:
+        super().__init__(schema, type_name, drop_unknown=drop_unknown)
+        check_xml_mapping(schema)
+        self._encoder = XmlEncoder(schema, drop_unknown=drop_unknown)
+        self._decoder = XmlDecoder(schema, drop_unknown=drop_unknown)
+        # Per lxml's docs, sharing a parser between threads is harmless, only less efficient
+        # than one each; a codec used from many threads may want one codec per thread.
+        self._parser = hardened_parser()
+        namespace = attr_string(schema.namespace)
+        self._single_start = f'<{self.message.name} xmlns="{namespace}"'
+        self._wrapped_start = f"<{self.message.name}"
+        self.wrapper_open = f'{DECLARATION}<records xmlns="{namespace}">\n'
+
+    # -- message mode ----------------------------------------------------------------------
+    def encode(self, record: Record) -> bytes:
+        return (DECLARATION + self.element(record, single=True) + "\n").encode("utf-8")
+
+    def element(self, record: Any, *, single: bool) -> str:
+        """One record element as text: with its namespace declaration when it stands alone."""
+        start = self._single_start if single else self._wrapped_start
+        try:
+            return self._encoder.element(self.message.name, record, start)
+        except ValueMismatch as exc:
+            raise encode_error(exc) from None
+
+    def decode(self, data: bytes) -> Record:
+        try:
+            root = etree.fromstring(bytes(data), self._parser)
+        except etree.XMLSyntaxError as exc:
+            raise syntax_error(exc) from None
+        reject_doctype(root)
+        if root.tag == self._decoder.tag("records"):
+            raise DecodeError(
+                f"decode() takes one <{self.message.name}> element, not a <records> wrapper; "
+                "read a file of records with reader()",
+                position=f"line {line_of(root)}",
+            )
+        try:
+            return self._decoder.record(self.message.name, root)
+        except XmlMismatch as exc:
+            raise exc.decode_error() from None
+
+    # -- stream mode -----------------------------------------------------------------------
+    def reader(self, src: BinaryIO) -> RecordReader:
+        return XmlReader(self._decoder, self.message.name, src)
+
+    def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
+        return XmlWriter(self, out, single=single)
+
+
+class XmlWriter(RecordWriter):
+    """Writes records as they come: the wrapper's start tag with the first one."""
+
+    def __init__(self, codec: XmlCodec, out: BinaryIO, *, single: bool) -> None:
+        self._codec = codec
+        self._out = out
+        self._single = single
+        self._count = 0
+        self._closed = False
+
+    def write(self, record: Record) -> None:
+        if self._closed:
+            raise EncodeError("the XML writer is already closed")
+        index = self._count + 1
+        if self._single and self._count:
+            raise EncodeError(
+                "the single-record XML form holds exactly one record; write a <records> "
+                "file for more"
+            ).located(record=index)
+        try:
+            text = self._codec.element(record, single=self._single)
+        except EncodeError as exc:
+            raise exc.located(record=index) from None
+        if self._single:
+            text = DECLARATION + text
+        elif not self._count:
+            text = self._codec.wrapper_open + text
+        self._out.write((text + "\n").encode("utf-8"))
+        self._count = index
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._single:
+            if not self._count:
+                raise EncodeError("the single-record XML form needs a record, and none was written")
+            return
+        head = "" if self._count else self._codec.wrapper_open
+        self._out.write((head + "</records>\n").encode("utf-8"))
+
+
+class XmlReader(RecordReader):
+    """Records of one XML file, streamed: one record element, or a ``records`` wrapper.
+
+    Each record is decoded when its end tag is parsed; it and its predecessors are then
+    dropped from the tree, so memory stays flat however many records the file holds.
+    """
+
+    def __init__(self, decoder: XmlDecoder, type_name: str, src: BinaryIO) -> None:
+        self._decoder = decoder
+        self._type_name = type_name
+        self._events = iterparse_events(src)
+        self._records = self._walk()
+        self.count = 0
+        self.single = False
+
+    def __next__(self) -> Record:
+        return next(self._records)
+
+    def _walk(self) -> Iterator[Record]:
+        dec = self._decoder
+        record_tag, wrapper_tag = dec.tag(self._type_name), dec.tag("records")
+        depth = 0
+        root: Element | None = None
+        try:
+            for event, elem in self._events:
+                if event == "start":
+                    depth += 1
+                    if depth == 1:
+                        reject_doctype(elem)
+                        self.single = self._check_root(elem, record_tag, wrapper_tag)
+                        root = elem
+                    elif (
+                        depth == 2
+                        and not self.single
+                        and elem.tag != record_tag
+                        and not dec.drop_unknown
+                    ):  # say so at its start tag, before decoding anything
+                        raise XmlMismatch(
+                            f"expected <{self._type_name}> records in <records>, got "
+                            f"{dec.show(elem.tag)} (use --drop-unknown to discard it)",
+                            elem,
+                        )
+                    continue
+                depth -= 1
+                if depth == 1 and not self.single:
+                    assert root is not None
+                    record = self._wrapped(root, elem, record_tag)
+                    if record is not None:
+                        self.count += 1
+                        yield record
+                elif depth == 0:
+                    if self.single:
+                        record = dec.record(self._type_name, elem)
+                        self.count = 1
+                        yield record
+                    else:
+                        last = elem[-1] if len(elem) else None
+                        dec.check_text(elem.text if last is None else last.tail, elem, last)
+        except etree.XMLSyntaxError as exc:
+            raise self._locate(syntax_error(exc), root) from None
+        except XmlMismatch as exc:
+            raise self._locate(exc.decode_error(), root) from None
+        except DecodeError as exc:
+            raise self._locate(exc, root) from None
+
+    def _locate(self, exc: DecodeError, root: Element | None) -> DecodeError:
+        if root is None:  # nothing read yet: the problem is the document, not a record
+            return exc
+        exc.located(record=self.count + 1)
+        return exc
+
+    def _check_root(self, root: Element, record_tag: str, wrapper_tag: str) -> bool:
+        """Whether the file is in the single form; checks the wrapper's attributes."""
+        if root.tag == record_tag:
+            return True
+        if root.tag != wrapper_tag:
+            raise DecodeError(
+                f"expected <{self._type_name}> or <records> in namespace "
+                f"{self._decoder.ns!r}, got {self._decoder.show(root.tag)}",
+                position=f"line {line_of(root)}",
+            )
+        if not self._decoder.drop_unknown:
+            for name in attr_names(root):
+                raise self._decoder.unknown_attribute(name, root).decode_error()
+        return False
+
+    def _wrapped(self, root: Element, elem: Element, record_tag: str) -> Record | None:
+        """Decode a record that just ended inside the wrapper, then let the tree forget it."""
+        dec = self._decoder
+        prev = elem.getprevious()
+        # The previous record's tail is complete only now: iterparse reports ends in batches,
+        # so text after this element may not have been parsed yet.
+        dec.check_text(root.text if prev is None else prev.tail, root, prev)
+        while elem.getprevious() is not None:
+            del root[0]
+        record = dec.record(self._type_name, elem) if elem.tag == record_tag else None
+        del elem[:]  # its children; the element itself (and its tail) goes with the next one
+        return record

@@ -1,0 +1,227 @@
+"""Compile a schema into an XSD 1.0 document describing fmtbench's XML mapping.
+
+The mapping (implemented by ``fmtbench/codecs/xml.py``): every element is in
+``schema.namespace`` (elementFormDefault qualified), attributes are unqualified. A record is
+an element named after its message type; each field is a child element named after the field,
+in schema order, except ``xml: attribute`` fields, which are attributes of the message element.
+A list repeats the field element; a map repeats it too, each entry carrying a ``key``
+attribute. Many records sit in a ``records`` wrapper element.
+
+The text is built by hand (no lxml) so this module depends on nothing but the schema model.
+"""
+
+from __future__ import annotations
+
+from fmtbench.errors import SchemaError
+from fmtbench.schema.model import (
+    EnumRef,
+    Field,
+    FieldType,
+    ListOf,
+    MapOf,
+    Message,
+    MessageRef,
+    Scalar,
+    Schema,
+)
+
+XS = "http://www.w3.org/2001/XMLSchema"
+
+#: The built-in XSD type of each scalar kind; timestamps get a named restriction (below).
+SCALAR_XSD: dict[str, str] = {
+    "bool": "xs:boolean",
+    "int32": "xs:int",
+    "int64": "xs:long",
+    "uint32": "xs:unsignedInt",
+    "uint64": "xs:unsignedLong",
+    "float32": "xs:float",
+    "float64": "xs:double",
+    "string": "xs:string",
+    "bytes": "xs:base64Binary",
+    "timestamp": "tns:timestamp",
+}
+
+# xs:dateTime also admits a missing time zone (a "local" time) and years beyond 9999, which
+# a canonical timestamp cannot hold; the pattern keeps the XSD as strict as the decoder.
+# "timestamp" cannot clash with a user type: scalar kinds are reserved type names.
+_TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+\-]\d{2}:\d{2})"
+
+#: The attribute that carries a map entry's key.
+MAP_KEY_ATTRIBUTE = "key"
+
+
+def check_xml_mapping(schema: Schema) -> None:
+    """Refuse the few schemas the XML mapping cannot express, naming the field.
+
+    The loader accepts them because they are fine for every other format.
+    """
+    for msg in schema.messages.values():
+        for f in msg.fields:
+            where = f"{msg.name}.{f.name}"
+            if f.xml_attribute and f.name == "xmlns":
+                raise SchemaError(
+                    f"{where}: an XML attribute cannot be named 'xmlns' (it declares a "
+                    "namespace); make it an element or rename it"
+                )
+            if isinstance(f.type, MapOf) and isinstance(f.type.value, MessageRef):
+                value = schema.messages[f.type.value.name]
+                for vf in value.fields:
+                    if vf.xml_attribute and vf.name == MAP_KEY_ATTRIBUTE:
+                        raise SchemaError(
+                            f"{where}: the map's values ({value.name}) have an XML attribute "
+                            f"named {MAP_KEY_ATTRIBUTE!r}, which collides with the attribute "
+                            "holding the map key; make it an element or rename it"
+                        )
+
+
+def xsd_text(schema: Schema) -> str:
+    """The XSD of ``schema``'s XML mapping, as text ready to save (ends with a newline)."""
+    check_xml_mapping(schema)
+    return _XsdWriter(schema).render()
+
+
+def escape(text: str) -> str:
+    """Escape text for element content or a double-quoted attribute value."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("\r", "&#13;")
+    )
+
+
+class _XsdWriter:
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.lines: list[str] = []
+
+    def line(self, depth: int, text: str) -> None:
+        self.lines.append("  " * depth + text)
+
+    def annotation(self, depth: int, doc: str | None) -> None:
+        if doc:
+            self.line(depth, "<xs:annotation>")
+            self.line(depth + 1, f"<xs:documentation>{escape(doc)}</xs:documentation>")
+            self.line(depth, "</xs:annotation>")
+
+    def render(self) -> str:
+        s = self.schema
+        ns = escape(s.namespace)
+        self.lines.append('<?xml version="1.0" encoding="UTF-8"?>')
+        self.line(
+            0,
+            f'<xs:schema xmlns:xs="{XS}" xmlns:tns="{ns}" targetNamespace="{ns}" '
+            'elementFormDefault="qualified" attributeFormDefault="unqualified">',
+        )
+        self.annotation(1, s.doc)
+        self.records_element()
+        # The root type first, the rest in schema order: the file reads top-down.
+        names = [s.root, *(n for n in s.messages if n != s.root)]
+        for name in names:
+            self.line(1, f'<xs:element name="{name}" type="tns:{name}"/>')
+        for name in names:
+            self.message_type(s.messages[name])
+        for enum in s.enums.values():
+            self.line(1, f'<xs:simpleType name="{enum.name}">')
+            self.annotation(2, enum.doc)
+            self.line(2, '<xs:restriction base="xs:string">')
+            for value in enum.names:
+                self.line(3, f'<xs:enumeration value="{value}"/>')
+            self.line(2, "</xs:restriction>")
+            self.line(1, "</xs:simpleType>")
+        self.line(1, '<xs:simpleType name="timestamp">')
+        self.annotation(2, "An instant in UTC or with an offset; microsecond precision.")
+        self.line(2, '<xs:restriction base="xs:dateTime">')
+        self.line(3, f'<xs:pattern value="{escape(_TIMESTAMP_PATTERN)}"/>')
+        self.line(2, "</xs:restriction>")
+        self.line(1, "</xs:simpleType>")
+        self.line(0, "</xs:schema>")
+        return "\n".join(self.lines) + "\n"
+
+    def records_element(self) -> None:
+        # A choice of every message element, so the wrapper written by a codec compiled for
+        # any record type validates; one file holds one type, which the reader checks.
+        self.line(1, '<xs:element name="records">')
+        self.annotation(2, "Many records of one type, in order.")
+        self.line(2, "<xs:complexType>")
+        self.line(3, '<xs:choice minOccurs="0" maxOccurs="unbounded">')
+        names = [self.schema.root, *(n for n in self.schema.messages if n != self.schema.root)]
+        for name in names:
+            self.line(4, f'<xs:element ref="tns:{name}"/>')
+        self.line(3, "</xs:choice>")
+        self.line(2, "</xs:complexType>")
+        self.line(1, "</xs:element>")
+
+    def message_type(self, msg: Message) -> None:
+        self.line(1, f'<xs:complexType name="{msg.name}">')
+        self.annotation(2, msg.doc)
+        self.message_body(msg, 2)
+        self.line(1, "</xs:complexType>")
+
+    def message_body(self, msg: Message, depth: int) -> None:
+        """The particle and attributes of a message's complexType (or of an extension)."""
+        self.line(depth, "<xs:sequence>")
+        for f in msg.fields:
+            if not f.xml_attribute:
+                self.element(f, depth + 1)
+        self.line(depth, "</xs:sequence>")
+        for f in msg.fields:
+            if f.xml_attribute:
+                use = "optional" if f.optional else "required"
+                self.open_or_empty(
+                    depth,
+                    f'<xs:attribute name="{f.name}" type="{self.type_name(f.type)}" use="{use}"',
+                    "xs:attribute",
+                    f.doc,
+                )
+
+    def open_or_empty(self, depth: int, start: str, tag: str, doc: str | None) -> None:
+        """``<tag .../>``, or with an annotation inside when there is a doc."""
+        if doc:
+            self.line(depth, start + ">")
+            self.annotation(depth + 1, doc)
+            self.line(depth, f"</{tag}>")
+        else:
+            self.line(depth, start + "/>")
+
+    def element(self, f: Field, depth: int) -> None:
+        t = f.type
+        if isinstance(t, ListOf):
+            start = (
+                f'<xs:element name="{f.name}" type="{self.type_name(t.item)}" '
+                'minOccurs="0" maxOccurs="unbounded"'
+            )
+            self.open_or_empty(depth, start, "xs:element", f.doc)
+            return
+        if isinstance(t, MapOf):
+            self.map_element(f, t, depth)
+            return
+        occurs = ' minOccurs="0"' if f.optional else ""
+        start = f'<xs:element name="{f.name}" type="{self.type_name(t)}"{occurs}'
+        self.open_or_empty(depth, start, "xs:element", f.doc)
+
+    def map_element(self, f: Field, t: MapOf, depth: int) -> None:
+        # Anonymous entry types: a named one could clash with a user's type name.
+        self.line(depth, f'<xs:element name="{f.name}" minOccurs="0" maxOccurs="unbounded">')
+        self.annotation(depth + 1, f.doc)
+        self.line(depth + 1, "<xs:complexType>")
+        content = "complexContent" if isinstance(t.value, MessageRef) else "simpleContent"
+        self.line(depth + 2, f"<xs:{content}>")
+        self.line(depth + 3, f'<xs:extension base="{self.type_name(t.value)}">')
+        self.line(
+            depth + 4,
+            f'<xs:attribute name="{MAP_KEY_ATTRIBUTE}" type="{self.type_name(t.key)}" '
+            'use="required"/>',
+        )
+        self.line(depth + 3, "</xs:extension>")
+        self.line(depth + 2, f"</xs:{content}>")
+        self.line(depth + 1, "</xs:complexType>")
+        self.line(depth, "</xs:element>")
+
+    def type_name(self, t: FieldType) -> str:
+        if isinstance(t, Scalar):
+            return SCALAR_XSD[t.kind]
+        if isinstance(t, EnumRef | MessageRef):
+            return f"tns:{t.name}"
+        raise AssertionError(f"{t} has no single XSD type")
