@@ -134,7 +134,7 @@ def test_stdin_and_stdout_need_a_format(tmp_path: Path) -> None:
     done = subprocess.run(cmd, input=data, capture_output=True, check=False)
     assert done.returncode == 0, done.stderr
     assert_same(codec_for("msgpack", order_schema()).decode_many(done.stdout), ORDERS)
-    done = subprocess.run(cmd[:-4] + ["--to", "json"], input=data, capture_output=True, check=False)
+    done = subprocess.run([*cmd[:-4], "--to", "json"], input=data, capture_output=True, check=False)
     assert done.returncode == 2
     assert b"needs --from" in done.stderr
     assert b"Traceback" not in done.stderr
@@ -159,7 +159,8 @@ def test_malformed_input_through_a_real_process_has_no_traceback(tmp_path: Path)
     )
     assert done.returncode == 1
     lines = done.stderr.decode().splitlines()
-    assert len(lines) == 1 and str(src) in lines[0]
+    assert len(lines) == 1
+    assert str(src) in lines[0]
     assert not (tmp_path / "o.json").exists()
 
 
@@ -169,11 +170,13 @@ def test_unknown_ending_and_format_are_usage_errors(
     src = tmp_path / "in.json"
     write_orders(src, ORDERS)
     status, _, err = run(capsys, "convert", str(src), str(tmp_path / "out.txt"), "-s", "order")
-    assert status == 2 and "cannot tell the format" in err
+    assert status == 2
+    assert "cannot tell the format" in err
     status, _, err = run(
         capsys, "convert", str(src), str(tmp_path / "o"), "-s", "order", "--to", "yaml"
     )
-    assert status == 2 and "unknown format 'yaml'" in err
+    assert status == 2
+    assert "unknown format 'yaml'" in err
     assert run(capsys, "convert", str(src))[0] == 2  # typer's own usage error
 
 
@@ -208,7 +211,8 @@ def test_schema_export(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str, needle: str
 ) -> None:
     status, out, _ = run(capsys, "schema", "export", "order", "--to", target)
-    assert status == 0 and needle in out
+    assert status == 0
+    assert needle in out
     dest = tmp_path / f"order.{target}"
     assert run(capsys, "schema", "export", "order", "--to", target, "-o", str(dest))[0] == 0
     assert dest.read_text() == out
@@ -223,7 +227,8 @@ def test_shipped_example_converts(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 def test_version_and_formats(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, "--version")
-    assert status == 0 and out.startswith("fmtbench ")
+    assert status == 0
+    assert out.startswith("fmtbench ")
     status, out, _ = run(capsys, "formats")
     assert status == 0
     assert [line.split()[0] for line in out.splitlines()] == list(FORMATS)

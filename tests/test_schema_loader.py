@@ -174,5 +174,5 @@ def test_recursion_through_optional_list_and_map_is_allowed() -> None:
 
 
 def test_unknown_schema_reference_lists_builtins() -> None:
-    with pytest.raises(SchemaError, match="built-in: .*order"):
+    with pytest.raises(SchemaError, match=r"built-in: .*order"):
         resolve_schema("no-such-schema")
