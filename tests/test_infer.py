@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from fmtbench.codecs import codec_for
 from fmtbench.errors import DecodeError, SchemaError, UsageError
-from fmtbench.schema import parse_schema
 from fmtbench.infer import (
     MAP_MANY_KEYS,
     MAP_VARYING_MIN_KEYS,
@@ -27,6 +26,7 @@ from fmtbench.infer import (
     infer_schema_text,
 )
 from fmtbench.infer.render import _tags, singular
+from fmtbench.schema import parse_schema
 from tests.samples import assert_same
 
 
