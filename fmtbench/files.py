@@ -65,6 +65,7 @@ def atomic_output(path: str) -> Iterator[BinaryIO]:
     except OSError as exc:
         raise FileError(f"{path}: cannot write in {directory}: {exc.strerror or exc}") from None
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a new file should honour the umask
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
@@ -76,6 +77,12 @@ def atomic_output(path: str) -> Iterator[BinaryIO]:
     except BaseException:
         _remove(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _remove(tmp: str) -> None:

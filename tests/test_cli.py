@@ -232,3 +232,34 @@ def test_version_and_formats(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, "formats")
     assert status == 0
     assert [line.split()[0] for line in out.splitlines()] == list(FORMATS)
+
+
+def test_schema_infer_writes_a_schema_that_converts_the_sample(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = tmp_path / "visits.jsonl"
+    sample.write_text(
+        '{"user": "ann", "age": 31, "scores": {"u-1f": 1.5}}\n{"user": "bob", "age": 9999999999, "note": "hi", "scores": {}}\n'
+    )
+    schema = tmp_path / "visits.yaml"
+    assert run(capsys, "schema", "infer", str(sample), "--name", "Visit", "-o", str(schema))[0] == 0
+    text = schema.read_text()
+    assert "age: int64 = 2" in text
+    assert "note: optional string" in text
+    out = tmp_path / "visits.pbd"
+    assert run(capsys, "convert", str(sample), str(out), "--schema", str(schema))[0] == 0
+    status, _, err = run(capsys, "schema", "infer", "-", "--name", "Visit")
+    assert status == 2
+    assert "needs --format" in err
+
+
+def test_outputs_honour_the_umask(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    out = tmp_path / "orders.msgpack"
+    old = os.umask(0o022)
+    try:
+        assert run(capsys, "convert", str(EXAMPLE), str(out), "-s", "order")[0] == 0
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644
