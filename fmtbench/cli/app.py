@@ -1,0 +1,50 @@
+"""The typer application, the exit statuses and the options every command shares."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from fmtbench import __version__
+
+
+class ExitStatus(enum.IntEnum):
+    OK = 0
+    ERROR = 1  # bad input, a record that cannot be written, a bad schema, an I/O failure
+    USAGE = 2  # the command line itself is wrong
+    INTERRUPTED = 130
+
+
+app = typer.Typer(
+    name="fmtbench",
+    help="Compile one schema to Protobuf, JSON, XML and MessagePack; convert and compare.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+schema_app = typer.Typer(help="Check a schema or export it for other tools.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+SchemaArg = Annotated[
+    str, typer.Option("--schema", "-s", help="Schema file, or a built-in name (order, sensor).")
+]
+TypeOpt = Annotated[
+    str | None, typer.Option("--type", "-t", help="Record type (default: the schema's root).")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"fmtbench {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """fmtbench: one canonical schema, four wire formats."""

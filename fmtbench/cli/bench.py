@@ -1,0 +1,1 @@
+"""``fmtbench bench``: run the benchmark."""

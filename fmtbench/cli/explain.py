@@ -1,0 +1,1 @@
+"""``fmtbench explain``: what each field costs in each format."""

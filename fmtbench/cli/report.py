@@ -1,0 +1,1 @@
+"""``fmtbench report|plot|compare|recommend``: views of saved results."""
