@@ -88,6 +88,7 @@ ENCODE_RULES = TreeRules(
         **{k: _then(int_check(k), str) for k in INTEGER_KINDS},
     },
     fill_missing=False,
+    sort_maps=True,
 )
 
 DECODE_RULES = TreeRules(

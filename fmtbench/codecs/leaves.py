@@ -223,5 +223,19 @@ def timestamp_parts(v: datetime) -> tuple[int, int]:
     return delta.days * 86400 + delta.seconds, delta.microseconds * 1000
 
 
+def sorted_items(mapping: dict[Any, Any]) -> list[tuple[Any, Any]]:
+    """A map's entries by key, so equal maps encode to equal bytes whatever their insertion
+    order (as protobuf's deterministic mode does). Keys of mixed types cannot be ordered;
+    they are left as they are for the key check to reject."""
+    try:
+        return sorted(mapping.items(), key=_first)
+    except TypeError:
+        return list(mapping.items())
+
+
+def _first(item: tuple[Any, Any]) -> Any:
+    return item[0]
+
+
 def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."

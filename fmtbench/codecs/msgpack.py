@@ -40,7 +40,11 @@ _FAST_SCALARS: dict[str, Conv] = {**CANONICAL_SCALARS, "string": str_check}
 # extension), so encoding only validates; strings skip the surrogate scan, since the
 # packer rejects those itself and ``explain`` then finds the field.
 ENCODE_RULES = TreeRules(
-    scalar=_FAST_SCALARS, enum=enum_by_name, map_key=_FAST_SCALARS, fill_missing=False
+    scalar=_FAST_SCALARS,
+    enum=enum_by_name,
+    map_key=_FAST_SCALARS,
+    fill_missing=False,
+    sort_maps=True,
 )
 
 DECODE_RULES = TreeRules(

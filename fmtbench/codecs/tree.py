@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fmtbench.codecs.leaves import Conv, describe
+from fmtbench.codecs.leaves import Conv, describe, sorted_items
 from fmtbench.errors import ValueMismatch, key_segment
 from fmtbench.schema.model import (
     Enum,
@@ -43,6 +43,8 @@ class TreeRules:
     fill_missing: bool
     # JSON ``null`` for an optional field means absent.
     null_is_absent: bool = False
+    # Encoders write map entries in key order: equal records give equal bytes.
+    sort_maps: bool = False
 
 
 class TreeConverter:
@@ -75,7 +77,8 @@ class TreeConverter:
         if isinstance(ftype, ListOf):
             return _list_conv(self._compile_type(ftype.item))
         if isinstance(ftype, MapOf):
-            return _map_conv(self.rules.map_key[ftype.key.kind], self._compile_type(ftype.value))
+            key, value = self.rules.map_key[ftype.key.kind], self._compile_type(ftype.value)
+            return _sorted_map_conv(key, value) if self.rules.sort_maps else _map_conv(key, value)
         raise AssertionError(ftype)
 
     def _compile_message(self, msg: Message) -> Conv:
@@ -129,6 +132,17 @@ def _list_conv(item: Conv) -> Conv:
                 except ValueMismatch as exc:
                     raise exc.at(i) from None
             raise
+
+    return conv
+
+
+def _sorted_map_conv(key: Conv, val: Conv) -> Conv:
+    unsorted = _map_conv(key, val)
+
+    def conv(value: Any) -> dict[Any, Any]:
+        if type(value) is dict and len(value) > 1:
+            value = dict(sorted_items(value))
+        return unsorted(value)
 
     return conv
 

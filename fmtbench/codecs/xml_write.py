@@ -23,6 +23,7 @@ from fmtbench.codecs.leaves import (
     float64_check,
     int_check,
     mismatch,
+    sorted_items,
     timestamp_check,
     timestamp_to_text,
 )
@@ -259,7 +260,7 @@ class XmlEncoder:
         def emit(value: Any, out: list[str]) -> None:
             if type(value) is not dict:
                 raise ValueMismatch(f"expected a map, got {describe(value)}")
-            for k, v in value.items():
+            for k, v in sorted_items(value):
                 try:
                     key_text = key_lex(k)
                 except ValueMismatch as exc:
