@@ -9,7 +9,7 @@ writers work incrementally wherever the format allows, so files need not fit in 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, ClassVar
 
 from fmtbench.errors import DecodeError, EncodeError, RecordError, ValueMismatch
@@ -85,6 +85,31 @@ class RecordWriter(ABC):
     @abstractmethod
     def close(self) -> None:
         """Finish the file (closing brackets, wrapper end); the stream itself stays open."""
+
+
+class FramedWriter(RecordWriter):
+    """A stream of records each encoded on its own, framed, and written as it comes
+    (JSON Lines, MessagePack, delimited protobuf): nothing to finish at the end."""
+
+    def __init__(
+        self,
+        encode: Callable[[Record], bytes],
+        out: BinaryIO,
+        frame: Callable[[bytes], bytes] | None = None,
+    ) -> None:
+        self.encode, self.out, self.frame = encode, out, frame
+        self.count = 0
+
+    def write(self, record: Record) -> None:
+        self.count += 1
+        try:
+            data = self.encode(record)
+        except EncodeError as exc:
+            raise exc.located(record=self.count) from None
+        self.out.write(self.frame(data) if self.frame else data)
+
+    def close(self) -> None:
+        pass
 
 
 def encode_error(exc: ValueMismatch) -> EncodeError:

@@ -15,6 +15,7 @@ import orjson
 
 from fmtbench.codecs.base import (
     Codec,
+    FramedWriter,
     Record,
     RecordReader,
     RecordWriter,
@@ -229,7 +230,7 @@ class JsonLinesCodec(JsonCodec):
         return _JsonLinesReader(self, src)
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
-        return _JsonLinesWriter(self, out)
+        return FramedWriter(self.encode, out, _line)
 
 
 class _JsonLinesReader(RecordReader):
@@ -253,17 +254,5 @@ class _JsonLinesReader(RecordReader):
             raise exc.located(record=self.count) from None
 
 
-class _JsonLinesWriter(RecordWriter):
-    def __init__(self, codec: JsonCodec, out: BinaryIO) -> None:
-        self.codec, self.out = codec, out
-        self.count = 0
-
-    def write(self, record: Record) -> None:
-        self.count += 1
-        try:
-            self.out.write(self.codec.encode(record) + b"\n")
-        except EncodeError as exc:
-            raise exc.located(record=self.count) from None
-
-    def close(self) -> None:
-        pass
+def _line(data: bytes) -> bytes:
+    return data + b"\n"

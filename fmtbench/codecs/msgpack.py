@@ -14,6 +14,7 @@ import msgpack
 
 from fmtbench.codecs.base import (
     Codec,
+    FramedWriter,
     Record,
     RecordReader,
     RecordWriter,
@@ -23,7 +24,7 @@ from fmtbench.codecs.base import (
 from fmtbench.codecs.canonical import CANONICAL_SCALARS, enum_by_name, explain
 from fmtbench.codecs.leaves import Conv, mismatch, str_check, timestamp_from_parts
 from fmtbench.codecs.tree import TreeConverter, TreeRules
-from fmtbench.errors import DecodeError, EncodeError, ValueMismatch
+from fmtbench.errors import DecodeError, ValueMismatch
 
 _CHUNK = 1 << 16
 
@@ -112,7 +113,7 @@ class MsgpackCodec(Codec):
         return _MsgpackReader(self, src)
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
-        return _MsgpackWriter(self, out)
+        return FramedWriter(self.encode, out)
 
 
 class _MsgpackReader(RecordReader):
@@ -158,19 +159,3 @@ class _MsgpackReader(RecordReader):
             return self.codec.from_tree(tree, position=f"byte offset {start}")
         except DecodeError as exc:
             raise exc.located(record=self.count) from None
-
-
-class _MsgpackWriter(RecordWriter):
-    def __init__(self, codec: MsgpackCodec, out: BinaryIO) -> None:
-        self.codec, self.out = codec, out
-        self.count = 0
-
-    def write(self, record: Record) -> None:
-        self.count += 1
-        try:
-            self.out.write(self.codec.encode(record))
-        except EncodeError as exc:
-            raise exc.located(record=self.count) from None
-
-    def close(self) -> None:
-        pass

@@ -21,6 +21,7 @@ from google.protobuf.unknown_fields import UnknownFieldSet
 
 from fmtbench.codecs.base import (
     Codec,
+    FramedWriter,
     Record,
     RecordReader,
     RecordWriter,
@@ -346,7 +347,7 @@ class ProtobufDelimitedCodec(_ProtobufBase):
         return _DelimitedReader(self, src)
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
-        return _DelimitedWriter(self, out)
+        return FramedWriter(self.encode, out, _delimit)
 
 
 # -- files ---------------------------------------------------------------------------------
@@ -500,18 +501,5 @@ class _DelimitedReader(RecordReader):
         return record
 
 
-class _DelimitedWriter(RecordWriter):
-    def __init__(self, codec: _ProtobufBase, out: BinaryIO) -> None:
-        self.codec, self.out = codec, out
-        self.count = 0
-
-    def write(self, record: Record) -> None:
-        try:
-            data = self.codec.encode(record)
-        except EncodeError as exc:
-            raise exc.located(record=self.count + 1) from None
-        self.out.write(varint(len(data)) + data)
-        self.count += 1
-
-    def close(self) -> None:
-        """Nothing to finish: a delimited stream ends after its last message."""
+def _delimit(data: bytes) -> bytes:
+    return varint(len(data)) + data

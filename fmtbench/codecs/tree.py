@@ -139,7 +139,7 @@ def _list_conv(item: Conv) -> Conv:
 def _sorted_map_conv(key: Conv, val: Conv) -> Conv:
     unsorted = _map_conv(key, val)
 
-    def conv(value: Any) -> dict[Any, Any]:
+    def conv(value: Any) -> Any:
         if type(value) is dict and len(value) > 1:
             value = dict(sorted_items(value))
         return unsorted(value)
