@@ -1,1 +1,177 @@
-"""``fmtbench bench``: run the benchmark."""
+"""``fmtbench bench``: run the benchmark, print a summary, optionally save the results file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from fmtbench.cli.app import TypeOpt, app
+from fmtbench.errors import FileError, UsageError
+from fmtbench.files import STDIO
+
+if TYPE_CHECKING:
+    from fmtbench.bench.results import Results
+    from fmtbench.bench.runner import DatasetSpec, Progress
+
+ALL_FORMATS = "protobuf,json,jsonl,xml,msgpack"
+MODE_CHOICES = {"message": ("message",), "batch": ("batch",), "both": ("message", "batch")}
+
+
+@app.command("bench")
+def bench_cmd(
+    datasets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Built-in datasets (see 'fmtbench datasets') or profile files; "
+            "default: the whole built-in suite.",
+            show_default=False,
+        ),
+    ] = None,
+    schema: Annotated[
+        str | None,
+        typer.Option("--schema", "-s", help="Schema of the --input records (file or built-in)."),
+    ] = None,
+    input_file: Annotated[
+        str | None,
+        typer.Option("--input", "-i", help="Benchmark your own records (format from the ending)."),
+    ] = None,
+    type_name: TypeOpt = None,
+    formats: Annotated[
+        str,
+        typer.Option("--formats", "-f", help="Comma-separated: protobuf,json,jsonl,xml,msgpack."),
+    ] = ALL_FORMATS,
+    records: Annotated[
+        int | None,
+        typer.Option(
+            "--records", "-n", help="Records per dataset (default: ~256 KiB of JSON each)."
+        ),
+    ] = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="message (one record at a time), batch, or both.")
+    ] = "both",
+    json_out: Annotated[
+        str | None, typer.Option("--json", help="Write the results file (docs/results.md).")
+    ] = None,
+    isolate: Annotated[
+        bool, typer.Option("--isolate", help="Each cell in a fresh worker process.")
+    ] = False,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Fewer, shorter samples and smaller datasets.")
+    ] = False,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of generated datasets (default: theirs).")
+    ] = None,
+) -> None:
+    """Measure sizes, encode/decode speed and memory of every format on datasets."""
+    from fmtbench.bench.results import save
+    from fmtbench.bench.runner import make_settings, run
+
+    if mode not in MODE_CHOICES:
+        raise UsageError(f"--mode must be message, batch or both, not {mode!r}")
+    if records is not None and records < 1:
+        raise UsageError(f"--records must be at least 1, got {records}")
+    if json_out is not None:
+        check_writable(json_out)  # now, not after a minute of measuring
+    specs = dataset_specs(datasets or [], schema, input_file, type_name, records, seed)
+    settings = make_settings(MODE_CHOICES[mode], quick=quick, isolate=isolate)
+    fmts = [f.strip() for f in formats.split(",") if f.strip()]
+    command = ["fmtbench", "bench", *(datasets or [])]
+    for flag, value in (
+        ("--schema", schema), ("--input", input_file), ("--type", type_name),
+        ("--formats", None if formats == ALL_FORMATS else formats),
+        ("--records", records), ("--mode", None if mode == "both" else mode),
+        ("--json", json_out), ("--seed", seed),
+    ):  # fmt: skip
+        if value is not None:
+            command += [flag, str(value)]
+    command += [flag for flag, on in (("--isolate", isolate), ("--quick", quick)) if on]
+    with progress_bar() as progress:
+        results = run(specs, fmts, settings, command=command, progress=progress)
+    if json_out is not None:
+        save(results, json_out)
+    if json_out != STDIO:  # with --json -, stdout holds the results file alone
+        print_summary(results)
+    for c in results.cells:
+        if c.status != "ok":
+            typer.echo(f"fmtbench: {c.dataset} {c.format} ({c.step}) failed: {c.error}", err=True)
+    if json_out not in (None, STDIO):
+        typer.echo(f"results written to {json_out}", err=True)
+
+
+def check_writable(path: str) -> None:
+    if path == STDIO:
+        return
+    folder = Path(path).resolve().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise FileError(f"{path}: cannot write the results file: {folder} is not a writable folder")
+
+
+def dataset_specs(
+    names: list[str],
+    schema: str | None,
+    input_file: str | None,
+    type_name: str | None,
+    records: int | None,
+    seed: int | None,
+) -> list[DatasetSpec]:
+    from fmtbench.bench.runner import DatasetSpec
+    from fmtbench.generate import builtin_datasets
+
+    if (schema is None) != (input_file is None):
+        raise UsageError("--schema and --input go together: the records and their schema")
+    if type_name is not None and input_file is None:
+        raise UsageError("--type applies to --input records (a dataset has its own type)")
+    if len(set(names)) != len(names):
+        raise UsageError("a dataset is named twice")
+    if not names and input_file is None:
+        names = builtin_datasets()
+    specs = [DatasetSpec("profile", n, records, seed) for n in names]
+    if input_file is not None:
+        specs.append(DatasetSpec("file", input_file, records, None, schema, type_name))
+    return specs
+
+
+@contextlib.contextmanager
+def progress_bar() -> Iterator[Progress | None]:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} cells"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("benchmarking", total=None)
+
+        def update(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"bench {label}")
+
+        yield update
+
+
+def print_summary(results: Results) -> None:
+    """The terminal tables of ``fmtbench report``, so both commands print alike."""
+    from rich.console import Console
+
+    from fmtbench.bench.render_terminal import render_terminal
+
+    console = Console()
+    if not console.is_terminal:
+        # Piped or captured: rich would assume 80 columns and squeeze the tables.
+        console = Console(width=160)
+    for renderable in render_terminal(results):
+        console.print(renderable)
+        console.print()

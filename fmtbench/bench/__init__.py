@@ -1,0 +1,59 @@
+"""The benchmark: one measurement engine, a versioned results file, and views that read it.
+
+``run`` measures datasets x formats into a ``Results`` (runner.py, timer.py, stats.py,
+native.py, worker.py); ``save``/``load`` keep it as the JSON file of docs/results.md
+(results.py); the renderers and analyses only ever read that model. docs/methodology.md
+says how every number is measured.
+"""
+
+from fmtbench.bench.results import (
+    KIND,
+    VERSION,
+    Cell,
+    Compressed,
+    DatasetInfo,
+    Environment,
+    Memory,
+    Results,
+    ResultsError,
+    Settings,
+    Size,
+    Timing,
+    from_json,
+    load,
+    save,
+    to_json,
+)
+from fmtbench.bench.runner import (
+    FORMATS,
+    MODES,
+    BenchError,
+    DatasetSpec,
+    make_settings,
+    run,
+)
+
+__all__ = [
+    "FORMATS",
+    "KIND",
+    "MODES",
+    "VERSION",
+    "BenchError",
+    "Cell",
+    "Compressed",
+    "DatasetInfo",
+    "DatasetSpec",
+    "Environment",
+    "Memory",
+    "Results",
+    "ResultsError",
+    "Settings",
+    "Size",
+    "Timing",
+    "from_json",
+    "load",
+    "make_settings",
+    "run",
+    "save",
+    "to_json",
+]

@@ -1,0 +1,460 @@
+"""The benchmark run: for every dataset and format, one cell of sizes, timings and memory.
+
+A cell (docs/methodology.md has every rule) goes through fixed phases, each apart from the
+others: build the codecs and prepare the inputs; check the round trip of every record and of
+the batch (a failure is reported, never timed); size the batch file and its compressed
+forms; time message and batch encode and decode; measure the decode's memory peak in a pass
+of its own. The native step of the format's library gets a cell of its own beside it.
+
+``run`` measures in this process; with ``settings.isolate`` each cell runs in a fresh worker
+process (``fmtbench.bench.worker``) that regenerates its dataset from the ``DatasetSpec``.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import math
+import time
+import tracemalloc
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import brotli
+import zstandard
+
+from fmtbench.bench.environment import collect_environment
+from fmtbench.bench.native import native_name, native_step
+from fmtbench.bench.results import (
+    Cell,
+    Compressed,
+    DatasetInfo,
+    Memory,
+    Results,
+    Settings,
+    Size,
+    Timing,
+)
+from fmtbench.bench.stats import UNSTABLE_SPREAD, summarize
+from fmtbench.bench.timer import Clock, Sampled, Timer
+from fmtbench.codecs import Codec, Record, codec_for, format_for_path
+from fmtbench.errors import FmtbenchError, RecordError, UsageError, format_path, key_segment
+from fmtbench.files import open_input
+from fmtbench.generate.dataset import Dataset
+from fmtbench.schema.model import Schema
+
+#: The formats a benchmark compares, and the stream codec of each one's batch file.
+STREAM_FORMAT = {
+    "protobuf": "protobuf-delimited",
+    "json": "json",
+    "jsonl": "jsonl",
+    "xml": "xml",
+    "msgpack": "msgpack",
+}
+FORMATS = tuple(STREAM_FORMAT)
+MODES = ("message", "batch")
+LIBRARY = {"json": "orjson", "jsonl": "orjson", "xml": "lxml", "msgpack": "msgpack"}
+
+#: Timing settings, default and ``--quick``. The whole suite is 189 timings, so a sample's
+#: length sets the run time: 7 samples of 30 ms finish it in about a minute on 2 cores,
+#: where 50 ms took 100 s and measured no steadier (docs/methodology.md, "Run time").
+MIN_SAMPLE_SECONDS = 0.03
+SAMPLES = 7
+QUICK_MIN_SAMPLE_SECONDS = 0.01
+QUICK_SAMPLES = 3
+
+#: Default records of a built-in dataset: about this much JSON, within the profile's count,
+#: and never fewer than ``MIN_RECORDS`` (so a per-record mean is over more than a handful).
+JSON_BUDGET = 256 * 1024
+QUICK_JSON_BUDGET = 64 * 1024
+MIN_RECORDS = 8
+#: Compression is timed briefly: three samples, a tenth of the usual minimum sample length.
+COMPRESSION_SAMPLES = 3
+COMPRESSION_SHARE = 0.1
+
+
+class BenchError(FmtbenchError):
+    """A benchmark could not run (a worker failed, a dataset had no records)."""
+
+
+def make_settings(modes: Sequence[str], *, quick: bool = False, isolate: bool = False) -> Settings:
+    return Settings(
+        modes=tuple(m for m in MODES if m in modes),
+        quick=quick,
+        isolate=isolate,
+        min_sample_seconds=QUICK_MIN_SAMPLE_SECONDS if quick else MIN_SAMPLE_SECONDS,
+        samples=QUICK_SAMPLES if quick else SAMPLES,
+        warmups=1,
+        unstable_spread=UNSTABLE_SPREAD,
+    )
+
+
+# -- datasets ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What to benchmark, in a form a worker process can rebuild the same records from.
+
+    ``kind`` is "profile" (``ref`` is a built-in dataset name or a profile file; records are
+    generated, deterministic for a seed) or "file" (``ref`` is a file of records read with
+    ``schema`` and ``type_name``). ``records`` None means the default: a JSON byte budget
+    for a profile, the whole file for a file.
+    """
+
+    kind: str
+    ref: str
+    records: int | None = None
+    seed: int | None = None
+    schema: str | None = None
+    type_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Loaded:
+    spec: DatasetSpec  # with ``records`` resolved to the actual count
+    info: DatasetInfo
+    codec_args: tuple[Schema, str]  # (schema, record type) to build codecs with
+    records: list[Record]
+
+
+def default_records(dataset: Dataset, *, quick: bool) -> int:
+    from fmtbench.generate import summarize as json_size
+
+    budget = QUICK_JSON_BUDGET if quick else JSON_BUDGET
+    per_record = max(json_size(dataset).json_bytes, 1.0)
+    return min(dataset.records, max(MIN_RECORDS, round(budget / per_record)))
+
+
+def load(spec: DatasetSpec, *, quick: bool = False) -> Loaded:
+    if spec.kind == "file":
+        return _load_file(spec)
+    from fmtbench.generate import load_dataset
+
+    ds = load_dataset(spec.ref)
+    count = default_records(ds, quick=quick) if spec.records is None else spec.records
+    seed = ds.seed if spec.seed is None else spec.seed
+    records = list(ds.generator(seed).records(count))
+    if not records:
+        raise BenchError(f"{ds.name}: no records to benchmark (--records must be at least 1)")
+    source = spec.ref if Path(spec.ref).is_file() else "built-in"
+    info = DatasetInfo(ds.name, ds.schema.name, ds.type_name, len(records), seed, source)
+    resolved = DatasetSpec("profile", spec.ref, len(records), seed)
+    return Loaded(resolved, info, (ds.schema, ds.type_name), records)
+
+
+def _load_file(spec: DatasetSpec) -> Loaded:
+    from fmtbench.schema.builtin import resolve_schema
+
+    assert spec.schema is not None
+    schema = resolve_schema(spec.schema)
+    codec = codec_for(format_for_path(spec.ref), schema, spec.type_name)
+    try:
+        with open_input(spec.ref) as f:
+            records = list(itertools.islice(codec.reader(f), spec.records))
+    except RecordError as exc:
+        raise exc.located(file=spec.ref) from None
+    if not records:
+        raise BenchError(f"{spec.ref}: no records to benchmark")
+    type_name = codec.message.name
+    info = DatasetInfo(Path(spec.ref).stem, schema.name, type_name, len(records), None, spec.ref)
+    resolved = DatasetSpec("file", spec.ref, len(records), None, spec.schema, spec.type_name)
+    return Loaded(resolved, info, (schema, type_name), records)
+
+
+# -- the round trip ------------------------------------------------------------------------
+class RoundTripError(FmtbenchError):
+    """A record did not come back equal, or the codec failed on a valid record."""
+
+
+def difference(a: Any, b: Any, path: tuple[str | int, ...] = ()) -> str | None:
+    """Where ``b`` differs from ``a``, or None: canonical equality (exact types, NaN == NaN)."""
+    where = format_path(path) or "the record"
+    if type(a) is not type(b):
+        return (
+            f"{where}: {type(a).__name__} {_short(a)} came back as {type(b).__name__} {_short(b)}"
+        )
+    if isinstance(a, dict):
+        lost, added = a.keys() - b.keys(), b.keys() - a.keys()
+        if lost or added:
+            change = (
+                f"lost {sorted(map(str, lost))}" if lost else f"gained {sorted(map(str, added))}"
+            )
+            return f"{where}: {change}"
+        for k in a:
+            seg = k if isinstance(k, str) else key_segment(k)
+            if (diff := difference(a[k], b[k], (*path, seg))) is not None:
+                return diff
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return f"{where}: {len(a)} items came back as {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if (diff := difference(x, y, (*path, i))) is not None:
+                return diff
+        return None
+    if isinstance(a, float):
+        same = (math.isnan(a) and math.isnan(b)) or (
+            a == b and math.copysign(1.0, a) == math.copysign(1.0, b)  # -0.0 is not 0.0
+        )
+    elif isinstance(a, datetime):
+        same = a == b and a.utcoffset() == b.utcoffset()
+    else:
+        same = bool(a == b)
+    return None if same else f"{where}: {_short(a)} came back as {_short(b)}"
+
+
+def _short(v: Any) -> str:
+    text = v.isoformat() if isinstance(v, datetime) else repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def as_bytes_encoder(encode: Callable[[Any], Any], sample: Any) -> Callable[[Any], bytes]:
+    """An encoder that returns ``bytes``: every timed encoder ends with the same kind of object.
+
+    A library handing back a bytearray or a memoryview would skip the copy the others pay
+    for; wrapping it puts that copy inside the timed region, where it belongs.
+    """
+    if type(encode(sample)) is bytes:
+        return encode
+    return lambda x: bytes(encode(x))
+
+
+def check_round_trip(
+    codec: Codec, stream: Codec, records: Sequence[Record]
+) -> tuple[list[bytes], bytes]:
+    """Every record, then the batch, through bytes and back; returns the bytes.
+
+    Any exception counts as a failure of the cell (a codec bug must not stop the whole run,
+    and must not go unreported).
+    """
+    stage = "message"
+    try:
+        blobs = []
+        for i, record in enumerate(records, 1):
+            data = bytes(codec.encode(record))
+            if (diff := difference(record, codec.decode(data))) is not None:
+                raise RoundTripError(f"record {i}: message round trip changed {diff}")
+            blobs.append(data)
+        stage = "batch"
+        batch = bytes(stream.encode_many(list(records)))
+        back = stream.decode_many(batch)
+        if len(back) != len(records):
+            raise RoundTripError(f"batch of {len(records)} records came back as {len(back)}")
+        for i, (record, again) in enumerate(zip(records, back, strict=True), 1):
+            if (diff := difference(record, again)) is not None:
+                raise RoundTripError(f"record {i}: batch round trip changed {diff}")
+    except RoundTripError:
+        raise
+    except FmtbenchError as exc:
+        raise RoundTripError(f"{stage} round trip: {exc}") from None
+    except Exception as exc:
+        raise RoundTripError(f"{stage} round trip: {type(exc).__name__}: {exc}") from None
+    return blobs, batch
+
+
+# -- measuring -----------------------------------------------------------------------------
+def timing(sampled: Sampled, per: str, units: int, spread: float) -> Timing:
+    """Seconds per pass become seconds per ``per`` (a pass holds ``units`` of them)."""
+    seconds = tuple(s / units for s in sampled.seconds)
+    s = summarize(seconds, spread)
+    return Timing(per, seconds, sampled.loops, s.median, s.iqr, s.mad, s.unstable)
+
+
+def _each(fn: Callable[[Any], object], items: Sequence[Any]) -> Callable[[], None]:
+    """One pass: ``fn`` on every item, results dropped as they come (no list to grow)."""
+
+    def body() -> None:
+        for item in items:
+            fn(item)
+
+    return body
+
+
+def compressors() -> dict[str, tuple[int, Callable[[bytes], bytes], Callable[[bytes], bytes]]]:
+    """name -> (level, compress, decompress), built once per cell."""
+    zc, zd = zstandard.ZstdCompressor(level=3), zstandard.ZstdDecompressor()
+    return {
+        "zlib": (6, lambda d: zlib.compress(d, 6), zlib.decompress),
+        "zstd": (3, zc.compress, zd.decompress),
+        "brotli": (5, lambda d: brotli.compress(d, quality=5), brotli.decompress),
+    }
+
+
+def _median_seconds(brief: Timer, step: Callable[[bytes], bytes], data: bytes) -> float:
+    return summarize(brief.measure(lambda: step(data)).seconds).median
+
+
+def size_of(data: bytes, records: int, brief: Timer) -> Size:
+    compressed: dict[str, Compressed] = {}
+    mb = len(data) / 1e6  # MB/s both ways are of the uncompressed bytes
+    for name, (level, compress, decompress) in compressors().items():
+        packed = compress(data)
+        if decompress(packed) != data:
+            raise BenchError(f"{name} did not give back the data it compressed")
+        c_time = _median_seconds(brief, compress, data)
+        d_time = _median_seconds(brief, decompress, packed)
+        compressed[name] = Compressed(
+            level, len(packed), len(data) / len(packed), mb / c_time, mb / d_time
+        )
+    return Size(len(data), records, len(data) / records, compressed)
+
+
+def decode_peak(decode: Callable[[bytes], object], data: bytes) -> int:
+    """tracemalloc's peak while decoding, above what was allocated before; never timed."""
+    gc.collect()
+    tracing = tracemalloc.is_tracing()  # someone may be tracing already (python -X tracemalloc)
+    if not tracing:
+        tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        decoded = decode(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not tracing:
+            tracemalloc.stop()
+    del decoded
+    return max(peak - before, 0)
+
+
+def _failed(loaded: Loaded, fmt: str, impl: str, step: str, error: str) -> Cell:
+    return Cell(loaded.info.name, fmt, impl, step, "failed", error)
+
+
+def measure_cell(loaded: Loaded, fmt: str, settings: Settings, clock: Clock) -> list[Cell]:
+    """The full-step cell of one format on one dataset, and its native cell if it has one."""
+    from fmtbench.schema.proto import protobuf_backend
+
+    timer = Timer(
+        min_sample_seconds=settings.min_sample_seconds,
+        samples=settings.samples,
+        warmups=settings.warmups,
+        clock=clock,
+    )
+    brief = Timer(
+        min_sample_seconds=settings.min_sample_seconds * COMPRESSION_SHARE,
+        samples=COMPRESSION_SAMPLES,
+        warmups=1,  # the calibration's last sample only: these figures are indicative
+        clock=clock,
+    )
+    name, records = loaded.info.name, loaded.records
+    impl = f"fmtbench ({LIBRARY.get(fmt) or protobuf_backend()})"
+    codec = codec_for(fmt, *loaded.codec_args)
+    stream = codec_for(STREAM_FORMAT[fmt], *loaded.codec_args)
+    native_impl = native_name(fmt) if "message" in settings.modes else None
+    try:
+        blobs, batch = check_round_trip(codec, stream, records)
+    except RoundTripError as exc:
+        cells = [_failed(loaded, fmt, impl, "full", str(exc))]
+        if native_impl is not None:
+            why = f"not measured: fmtbench's own round trip failed ({exc})"
+            cells.append(_failed(loaded, fmt, native_impl, "native", why))
+        return cells
+    size = size_of(batch, len(records), brief)
+    spread = settings.unstable_spread
+    timings: dict[str, Timing] = {}
+    if "message" in settings.modes:
+        encode = as_bytes_encoder(codec.encode, records[0])
+        timings["message_encode"] = timing(
+            timer.measure(_each(encode, records)), "record", len(records), spread
+        )
+        timings["message_decode"] = timing(
+            timer.measure(_each(codec.decode, blobs)), "record", len(records), spread
+        )
+    if "batch" in settings.modes:
+        encode_many = as_bytes_encoder(stream.encode_many, records)
+        timings["batch_encode"] = timing(
+            timer.measure(lambda: encode_many(records)), "batch", 1, spread
+        )
+        timings["batch_decode"] = timing(
+            timer.measure(lambda: stream.decode_many(batch)), "batch", 1, spread
+        )
+    memory = Memory(decode_peak(stream.decode_many, batch))
+    cells = [Cell(name, fmt, impl, "full", "ok", None, size, timings, memory)]
+    if native_impl is not None:
+        cells.append(_native_cell(loaded, fmt, native_impl, codec, blobs, timer, spread))
+    return cells
+
+
+def _native_cell(
+    loaded: Loaded,
+    fmt: str,
+    impl: str,
+    codec: Codec,
+    blobs: list[bytes],
+    timer: Timer,
+    spread: float,
+) -> Cell:
+    n = len(loaded.records)
+    native = native_step(fmt, codec, loaded.records)
+    if native is None:
+        raise AssertionError(f"{fmt} has a native name but no native step")
+    try:
+        problem = native.verify(blobs)
+    except Exception as exc:  # a library refusing the codec's own bytes is a result, not a crash
+        problem = f"{type(exc).__name__}: {exc}"
+    if problem is not None:
+        return _failed(loaded, fmt, impl, "native", problem)
+    timings: dict[str, Timing] = {}
+    if native.encode is not None:
+        encode = as_bytes_encoder(native.encode, native.objects[0])
+        timings["message_encode"] = timing(
+            timer.measure(_each(encode, native.objects)), "record", n, spread
+        )
+    timings["message_decode"] = timing(
+        timer.measure(_each(native.decode, blobs)), "record", n, spread
+    )
+    return Cell(loaded.info.name, fmt, impl, "native", "ok", None, None, timings)
+
+
+# -- the run -------------------------------------------------------------------------------
+Progress = Callable[[int, int, str], None]  # (cells done, cells in all, what runs now)
+
+
+def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """The formats asked for, in order, once each; an unknown one is a usage error."""
+    choose = f"choose from {', '.join(FORMATS)}"
+    if not formats:
+        raise UsageError(f"no format to benchmark; {choose}")
+    unknown = [f for f in formats if f not in STREAM_FORMAT]
+    if unknown:
+        raise UsageError(f"unknown format {', '.join(map(repr, unknown))}; {choose}")
+    return tuple(dict.fromkeys(formats))
+
+
+def run(
+    specs: Sequence[DatasetSpec],
+    formats: Sequence[str],
+    settings: Settings,
+    *,
+    command: Sequence[str] = (),
+    clock: Clock = time.perf_counter,
+    progress: Progress | None = None,
+) -> Results:
+    formats = check_formats(formats)
+    environment = collect_environment()
+    total = len(specs) * len(formats)
+    infos: list[DatasetInfo] = []
+    cells: list[Cell] = []
+    done = 0
+    for spec in specs:
+        loaded = load(spec, quick=settings.quick)
+        infos.append(loaded.info)
+        for fmt in formats:
+            if progress is not None:
+                progress(done, total, f"{loaded.info.name} {fmt}")
+            if settings.isolate:
+                from fmtbench.bench.worker import run_isolated
+
+                cells.extend(run_isolated(loaded.spec, fmt, settings))
+            else:
+                cells.extend(measure_cell(loaded, fmt, settings, clock))
+            done += 1
+        del loaded  # its records go before the next dataset's are generated
+    if progress is not None:
+        progress(done, total, "done")
+    created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Results(created, tuple(command), environment, settings, tuple(infos), tuple(cells))
