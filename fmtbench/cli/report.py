@@ -1,1 +1,161 @@
-"""``fmtbench report|plot|compare|recommend``: views of saved results."""
+"""``fmtbench report|plot|compare|recommend``: views of saved results.
+
+Each command reads a results file (``fmtbench bench --json FILE``), asks ``fmtbench.bench``
+for lines, a page or renderables, and prints or writes them. File outputs go through
+``atomic_output``: a failure leaves no half-written report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fmtbench.cli.app import app
+from fmtbench.errors import UsageError
+from fmtbench.files import STDIO, atomic_output
+
+ResultsArg = Annotated[
+    str, typer.Argument(help="A results file written by 'fmtbench bench --json FILE'.")
+]
+# Report formats chosen from the output's file ending when no flag names one.
+ENDINGS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".csv": "csv",
+    ".html": "html",
+    ".htm": "html",
+}
+
+
+def _report_format(markdown: bool, csv: bool, html: bool, output: str) -> str | None:
+    chosen = [name for name, on in (("markdown", markdown), ("csv", csv), ("html", html)) if on]
+    if len(chosen) > 1:
+        raise UsageError("choose one of --markdown, --csv and --html")
+    if chosen:
+        return chosen[0]
+    if output == STDIO:
+        return None  # terminal tables
+    by_ending = ENDINGS.get(Path(output).suffix.lower())
+    if by_ending is None:
+        raise UsageError(
+            f"cannot tell the report format of {output}: add --markdown, --csv or --html"
+        )
+    return by_ending
+
+
+def _write_text(text: str, output: str) -> None:
+    with atomic_output(output) as f:
+        f.write(text.encode("utf-8"))
+
+
+@app.command("report")
+def report_cmd(
+    results: ResultsArg,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Markdown tables.")] = False,
+    csv: Annotated[bool, typer.Option("--csv", help="CSV, one row per cell.")] = False,
+    html: Annotated[
+        bool, typer.Option("--html", help="A self-contained HTML page with charts.")
+    ] = False,
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="Output file (default: stdout).")
+    ] = STDIO,
+) -> None:
+    """Show results as terminal tables, or write them as Markdown, CSV or HTML."""
+    from fmtbench.bench import view
+
+    kind = _report_format(markdown, csv, html, output)
+    loaded = view.load(results)
+    if kind is None:
+        from rich.console import Console
+
+        from fmtbench.bench.render_terminal import render_terminal
+
+        console = Console()
+        if not console.is_terminal:
+            # Piped or captured: rich would assume 80 columns and squeeze the tables.
+            console = Console(width=160)
+        for renderable in render_terminal(loaded):
+            console.print(renderable)
+            console.print()
+        return
+    if kind == "html":
+        from fmtbench.bench.render_html import to_html
+
+        _write_text(to_html(loaded), output)
+        return
+    from fmtbench.bench.render_text import to_csv, to_markdown
+
+    _write_text(to_markdown(loaded) if kind == "markdown" else to_csv(loaded), output)
+
+
+@app.command("plot")
+def plot_cmd(
+    results: ResultsArg,
+    output: Annotated[str, typer.Option("-o", "--output", help="The PNG file to write.")] = "",
+) -> None:
+    """Chart results into one PNG: size vs speed, encode/decode, raw vs compressed size."""
+    from fmtbench.bench import view
+    from fmtbench.bench.plot import plot
+
+    if not output:
+        raise UsageError("give the PNG file with -o FILE")
+    plot(view.load(results), output)
+
+
+@app.command("compare")
+def compare_cmd(
+    old: Annotated[str, typer.Argument(help="The earlier results file.")],
+    new: Annotated[str, typer.Argument(help="The later results file.")],
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Show every figure, not only changes beyond noise.")
+    ] = False,
+) -> None:
+    """Per cell, the ratio new/old of every timing and size; flag changes beyond the noise."""
+    from fmtbench.bench import view
+    from fmtbench.bench.compare import compare, compare_lines
+
+    for line in compare_lines(compare(view.load(old), view.load(new)), show_all=show_all):
+        typer.echo(line)
+
+
+@app.command("recommend")
+def recommend_cmd(
+    results: ResultsArg,
+    weights: Annotated[
+        str,
+        typer.Option(
+            "--weights", help="How much each metric counts: size, decode, encode, memory."
+        ),
+    ] = "size=2,decode=1,encode=1",
+    bandwidth: Annotated[
+        str | None,
+        typer.Option("--bandwidth", help="Link speed, e.g. 100Mbit, 1Gbit, 10MB/s (needs --rate)."),
+    ] = None,
+    rate: Annotated[
+        float | None, typer.Option("--rate", help="Messages per second (needs --bandwidth).")
+    ] = None,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", "-d", help="Only this dataset.")
+    ] = None,
+    compressed: Annotated[
+        bool,
+        typer.Option("--compressed", help="Judge sizes after zstd, and charge zstd time to CPU."),
+    ] = False,
+) -> None:
+    """Rank formats per dataset by a weighted score; with a link and a rate, name the bottleneck."""
+    from fmtbench.bench import view
+    from fmtbench.bench.recommend import parse_bandwidth, parse_weights, recommend, recommend_lines
+
+    link = parse_bandwidth(bandwidth) if bandwidth is not None else None
+    recs = recommend(
+        view.load(results),
+        parse_weights(weights),
+        link,
+        rate,
+        compressed=compressed,
+        dataset=dataset,
+    )
+    for line in recommend_lines(recs, link, rate):
+        typer.echo(line)

@@ -1,0 +1,186 @@
+"""Two results files side by side: which cells got faster, slower, bigger or smaller.
+
+Cells are matched by (dataset, format, implementation, step). Every figure is compared per
+record (ns per record for every timing, batch ones included; bytes per record for sizes),
+so runs with different record counts still compare. A change counts only when it is beyond
+the noise of both runs and beyond a floor:
+
+    |new/old - 1| > max(iqr_old/median_old, iqr_new/median_new, floor)     floor = 5%
+
+Sizes and memory have no spread, so only the floor applies to them. Lower is better for
+every compared figure, so a ratio above 1 is a regression.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from fmtbench.bench import view
+from fmtbench.bench.render_text import aligned
+from fmtbench.bench.view import Results, Row
+
+FLOOR = 0.05
+
+Key = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class Change:
+    dataset: str
+    format: str
+    implementation: str
+    step: str
+    metric: str
+    old: float
+    new: float
+    noise: float  # the threshold |ratio - 1| had to exceed
+
+    @property
+    def ratio(self) -> float:
+        return self.new / self.old if self.old else math.inf
+
+    @property
+    def significant(self) -> bool:
+        return abs(self.ratio - 1) > self.noise
+
+    @property
+    def verdict(self) -> str:
+        if not self.significant:
+            return ""
+        return "worse" if self.ratio > 1 else "better"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    rows: list[Change]
+    only_old: list[Key] = field(default_factory=list)
+    only_new: list[Key] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)  # cells that failed in one run
+    notes: list[str] = field(default_factory=list)  # differences in setup that skew the ratios
+
+    @property
+    def changed(self) -> list[Change]:
+        return [c for c in self.rows if c.significant]
+
+
+def _timing(name: str) -> Callable[[Row], tuple[float, float] | None]:
+    def get(r: Row) -> tuple[float, float] | None:
+        t = r.timings.get(name)
+        ns = r.ns_per_record(name)
+        return None if t is None or ns is None else (ns, view.spread(t))
+
+    return get
+
+
+def _exact(get: Callable[[Row], float | None]) -> Callable[[Row], tuple[float, float] | None]:
+    def value(r: Row) -> tuple[float, float] | None:
+        v = get(r)
+        return None if v is None else (v, 0.0)
+
+    return value
+
+
+def _compressed(name: str) -> Callable[[Row], float | None]:
+    return lambda r: r.compressed_per_record(name)
+
+
+def _figures(rows: Sequence[Row]) -> dict[str, Callable[[Row], tuple[float, float] | None]]:
+    """Figure name -> (value, relative spread) getter, in display order."""
+    figures = {f"{t} ns/record": _timing(t) for t in view.TIMINGS}
+    figures["bytes/record"] = _exact(lambda r: r.bytes_per_record)
+    for c in view.compressors(rows):
+        figures[f"{c} bytes/record"] = _exact(_compressed(c))
+    figures["decode peak bytes"] = _exact(lambda r: r.peak_memory)
+    return figures
+
+
+def compare(old: Results, new: Results, floor: float = FLOOR) -> Comparison:
+    """Every figure both runs measured for a cell, with its ratio new/old and noise threshold."""
+    old_rows = {r.key: r for r in view.rows(old)}
+    new_rows = {r.key: r for r in view.rows(new)}
+    figures = _figures([*old_rows.values(), *new_rows.values()])
+    out = Comparison(
+        rows=[],
+        only_old=[k for k in old_rows if k not in new_rows],
+        only_new=[k for k in new_rows if k not in old_rows],
+        notes=_setup_notes(old, new),
+    )
+    for key, a in old_rows.items():
+        b = new_rows.get(key)
+        if b is None:
+            continue
+        if a.ok != b.ok:
+            if a.ok:
+                out.status.append(f"{_name(key)}: now fails: {b.error or 'no error recorded'}")
+            else:
+                out.status.append(f"{_name(key)}: no longer fails (was: {a.error})")
+            continue
+        for metric, get in figures.items():
+            x, y = get(a), get(b)
+            if x is None or y is None:
+                continue
+            noise = max(x[1], y[1], floor)
+            out.rows.append(Change(*key, metric=metric, old=x[0], new=y[0], noise=noise))
+    return out
+
+
+def _setup_notes(old: Results, new: Results) -> list[str]:
+    """Differences between the runs that change the numbers without any code change."""
+    notes = []
+    old_env, new_env = old.environment, new.environment
+    for key in ("protobuf_backend", "implementation", "python", "cpu", "cores"):
+        was, now = getattr(old_env, key), getattr(new_env, key)
+        if was != now:
+            notes.append(f"{key} differs: {was} -> {now}")
+    old_libs, new_libs = old_env.libraries, new_env.libraries
+    for lib in sorted(set(old_libs) | set(new_libs)):
+        if old_libs.get(lib) != new_libs.get(lib):
+            notes.append(f"{lib} {old_libs.get(lib, '-')} -> {new_libs.get(lib, '-')}")
+    old_ds = {d.name: d for d in view.datasets(old)}
+    for d in view.datasets(new):
+        was = old_ds.get(d.name)
+        if was is not None and (was.records, was.seed, was.schema) != (d.records, d.seed, d.schema):
+            notes.append(
+                f"dataset {d.name} differs (records, seed or schema): sizes may not compare"
+            )
+    return notes
+
+
+def _name(key: Key) -> str:
+    dataset, fmt, impl, step = key
+    return f"{dataset} {fmt} {impl}" + ("" if step == "full" else f" [{step}]")
+
+
+def compare_lines(c: Comparison, show_all: bool = False) -> list[str]:
+    """The comparison as text: changes beyond noise (or every figure), then what did not match."""
+    lines = [f"setup: {n}" for n in c.notes]
+    shown = c.rows if show_all else c.changed
+    if shown:
+        table = [
+            [
+                _name((r.dataset, r.format, r.implementation, r.step)),
+                r.metric,
+                _num(r.old),
+                _num(r.new),
+                f"{r.ratio:.2f}x",
+                f"{r.noise:.0%}",
+                r.verdict or "same",
+            ]
+            for r in shown
+        ]
+        lines += aligned(["cell", "figure", "old", "new", "new/old", "noise", "verdict"], table)
+    worse = sum(1 for r in c.changed if r.verdict == "worse")
+    lines.append(
+        f"{len(c.changed)} of {len(c.rows)} figures changed beyond the noise "
+        f"({worse} worse, {len(c.changed) - worse} better)"
+    )
+    lines += [f"status: {s}" for s in c.status]
+    lines += [f"only in old: {_name(k)}" for k in c.only_old]
+    lines += [f"only in new: {_name(k)}" for k in c.only_new]
+    return lines
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"

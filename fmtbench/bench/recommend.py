@@ -1,0 +1,299 @@
+"""Which format to pick for a dataset: a weighted ranking, and the bottleneck at a given load.
+
+Score. For each dataset, every successful full-step cell gets, for each weighted metric m
+(size = bytes/record, decode and encode = ns/record, memory = decode peak bytes; lower is
+better for all), its value divided by the best value among the cells: r_m >= 1. The score
+is the weighted geometric mean
+
+    score = prod(r_m ** w_m) ** (1 / sum(w_m))
+
+so 1.00 is a format that is best at everything weighted, and 1.50 is "50% worse than the
+best, on weighted average". A geometric mean makes a 2x gap count the same in every metric,
+whatever its unit. Lowest score ranks first.
+
+Bottleneck. Given a link bandwidth B (bytes/s) and a message rate R (msgs/s), per format:
+
+    CPU load  = (encode + decode seconds per record) x R        core-seconds per second
+    link load = bytes per record x R / B                        fraction of the link
+    max rate  = min(1 / (encode + decode), B / bytes per record)
+    headroom  = max rate / R
+
+The bottleneck is the larger load. Both ends of the link are charged to one core, which is
+pessimistic for a sender and a receiver on separate machines. With ``compressed``, bytes
+are zstd bytes, and zstd compress and decompress time (from the measured MB/s) is added to
+the CPU; the zstd ratio was measured on the whole batch file, so it flatters single small
+messages compressed one at a time.
+
+Times come from message timings when the run has them, else from batch timings per record.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from fmtbench.bench import view
+from fmtbench.bench.render_text import aligned
+from fmtbench.bench.view import Results, Row
+from fmtbench.errors import UsageError
+
+DEFAULT_WEIGHTS: Mapping[str, float] = {"size": 2.0, "decode": 1.0, "encode": 1.0}
+METRICS = ("size", "decode", "encode", "memory")
+
+
+@dataclass(frozen=True)
+class Load:
+    cpu: float  # cores busy
+    link: float  # fraction of the link used
+    max_rate: float  # msgs/s at which the first resource runs out
+    headroom: float  # max_rate / rate
+
+    @property
+    def bottleneck(self) -> str:
+        return "CPU" if self.cpu >= self.link else "bandwidth"
+
+    @property
+    def fits(self) -> bool:
+        return self.headroom >= 1.0
+
+
+@dataclass(frozen=True)
+class Ranked:
+    label: str
+    score: float
+    values: Mapping[str, float]  # raw metric values
+    relative: Mapping[str, float]  # value / best, per metric
+    load: Load | None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    dataset: str
+    mode: str  # which timings were used: message or batch
+    weights: Mapping[str, float]
+    compressed: bool  # sizes after zstd, zstd time charged to CPU
+    ranked: list[Ranked]
+    skipped: list[str]  # cells that could not be ranked, and why
+
+
+def recommend(
+    results: Results,
+    weights: Mapping[str, float] | None = None,
+    bandwidth: float | str | None = None,
+    rate: float | None = None,
+    *,
+    compressed: bool = False,
+    dataset: str | None = None,
+) -> list[Recommendation]:
+    """Rank the formats of every dataset (or one) by weighted score; see the module docstring."""
+    w = check_weights(DEFAULT_WEIGHTS if weights is None else weights)
+    link = parse_bandwidth(bandwidth) if isinstance(bandwidth, str) else bandwidth
+    if (link is None) != (rate is None):
+        raise UsageError("give both a bandwidth and a message rate, or neither")
+    if rate is not None and rate <= 0:
+        raise UsageError(f"message rate must be positive, not {rate:g}")
+    if link is not None and link <= 0:
+        raise UsageError("bandwidth must be positive")
+    names = [d.name for d in view.datasets(results)]
+    if dataset is not None:
+        if dataset not in names:
+            known = ", ".join(names) or "none"
+            raise UsageError(f"no dataset {dataset!r} in these results (there are: {known})")
+        names = [dataset]
+    out = []
+    for name in names:
+        rows = view.rows(results, name)
+        out.append(_rank(name, rows, w, link, rate, compressed))
+    return out
+
+
+def _rank(
+    name: str,
+    rows: Sequence[Row],
+    weights: Mapping[str, float],
+    link: float | None,
+    rate: float | None,
+    compressed: bool,
+) -> Recommendation:
+    candidates = [r for r in rows if r.comparable]
+    mode = view.timing_mode(candidates)
+    names = view.labels(candidates)
+    skipped = [
+        f"{r.format} {r.implementation}: failed" for r in rows if r.step == "full" and not r.ok
+    ]
+    measured: list[tuple[Row, dict[str, float]]] = []
+    needed = [m for m, wt in weights.items() if wt > 0]
+    if link is not None:
+        needed = sorted(set(needed) | {"size", "encode", "decode"}, key=METRICS.index)
+    for r in candidates:
+        values = _values(r, mode, compressed)
+        missing = [m for m in needed if m not in values]
+        if missing:
+            skipped.append(f"{names[r.key]}: not measured: {', '.join(missing)}")
+        else:
+            measured.append((r, values))
+    best = {m: min(v[m] for _, v in measured) for m in needed} if measured else {}
+    total = sum(weights.values())
+    ranked = []
+    for r, values in measured:
+        rel = {m: _ratio(values[m], best[m]) for m in needed}
+        log_score = sum(wt * math.log(rel[m]) for m, wt in weights.items() if wt > 0)
+        load = _load(values, link, rate) if link is not None and rate is not None else None
+        ranked.append(Ranked(names[r.key], math.exp(log_score / total), values, rel, load))
+    ranked.sort(key=lambda x: (x.score, x.label))
+    return Recommendation(name, mode, dict(weights), compressed, ranked, skipped)
+
+
+def _ratio(value: float, best: float) -> float:
+    if best > 0:
+        return value / best
+    return 1.0 if value == 0 else math.inf
+
+
+def _values(r: Row, mode: str, compressed: bool) -> dict[str, float]:
+    """The metric values of a cell in base units: bytes, seconds, bytes."""
+    out: dict[str, float] = {}
+    size = r.compressed_per_record("zstd") if compressed else r.bytes_per_record
+    if size is not None:
+        out["size"] = size
+    extra = {"encode": 0.0, "decode": 0.0}
+    if compressed:
+        z, raw = r.compressed.get("zstd"), r.bytes_per_record
+        if z is None or raw is None or not z.compress_mb_s or not z.decompress_mb_s:
+            return {}  # no zstd figures: this cell cannot be judged compressed
+        # Compression speeds are MB/s of the uncompressed input.
+        extra = {"encode": raw / (z.compress_mb_s * 1e6), "decode": raw / (z.decompress_mb_s * 1e6)}
+    for step in ("encode", "decode"):
+        s = r.seconds_per_record(f"{mode}_{step}")
+        if s is not None:
+            out[step] = s + extra[step]
+    if r.peak_memory is not None:
+        out["memory"] = float(r.peak_memory)
+    return out
+
+
+def _load(values: Mapping[str, float], link: float, rate: float) -> Load:
+    cpu_per_msg = values["encode"] + values["decode"]
+    wire = values["size"]
+    max_rate = min(
+        1 / cpu_per_msg if cpu_per_msg > 0 else math.inf, link / wire if wire > 0 else math.inf
+    )
+    return Load(
+        cpu=cpu_per_msg * rate, link=wire * rate / link, max_rate=max_rate, headroom=max_rate / rate
+    )
+
+
+def check_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    unknown = sorted(set(weights) - set(METRICS))
+    if unknown:
+        raise UsageError(f"unknown weight {', '.join(unknown)}; weights are {', '.join(METRICS)}")
+    if any(w < 0 or not math.isfinite(w) for w in weights.values()):
+        raise UsageError("weights must be finite and not negative")
+    if sum(weights.values()) <= 0:
+        raise UsageError("at least one weight must be above 0")
+    return {m: float(weights[m]) for m in METRICS if m in weights}
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """``size=2,decode=1,encode=1`` -> a weights dict; metrics not named weigh 0."""
+    out: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise UsageError(f"bad weight {part!r}: write NAME=NUMBER, e.g. size=2") from None
+    return check_weights(out)
+
+
+_UNIT = re.compile(
+    r"^\s*(?P<n>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*(?P<prefix>[kKmMgGtT]i?)?"
+    r"(?P<unit>bit/s|bits/s|bits|bit|bps|b/s|b|B/s|Bps|B)\s*$"
+)
+_PREFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
+
+
+def parse_bandwidth(text: str) -> float:
+    """A link speed in bytes/s: ``100Mbit``, ``1Gbps``, ``10MB/s``, ``1.5GiB/s``.
+
+    Lower-case ``b``, ``bit`` and ``bps`` are bits, upper-case ``B`` is bytes; prefixes are
+    decimal (k = 1000) unless written binary (Ki = 1024), as network speeds are quoted.
+    """
+    m = _UNIT.match(text)
+    if m is None:
+        raise UsageError(
+            f"bad bandwidth {text!r}: write a number and a unit, e.g. 100Mbit, 1Gbps or 10MB/s"
+        )
+    prefix = m["prefix"] or ""
+    scale = (
+        1024.0 ** (" kmgt".index(prefix[0].lower()))
+        if prefix.endswith("i")
+        else _PREFIX[prefix.lower()]
+    )
+    bits = m["unit"][0] == "b"
+    return float(m["n"]) * scale / (8 if bits else 1)
+
+
+def recommend_lines(
+    recs: Sequence[Recommendation], bandwidth: float | None = None, rate: float | None = None
+) -> list[str]:
+    """The ranking of every dataset as text, with the load table when a rate was given."""
+    lines: list[str] = []
+    for rec in recs:
+        weights = ", ".join(f"{k}={v:g}" for k, v in rec.weights.items())
+        how = f"{rec.mode} timings" + (
+            "; sizes after zstd, zstd time in CPU" if rec.compressed else ""
+        )
+        lines.append(f"{rec.dataset}: ranked by {weights} ({how}; 1.00 = best at all weighted)")
+        metrics = [m for m in METRICS if rec.ranked and m in rec.ranked[0].relative]
+        table = [
+            [str(i), r.label, f"{r.score:.2f}", *(f"{r.relative[m]:.2f}x" for m in metrics)]
+            for i, r in enumerate(rec.ranked, 1)
+        ]
+        if table:
+            lines += aligned(["rank", "format", "score", *metrics], table, indent="  ")
+        if bandwidth is not None and rate is not None and rec.ranked:
+            lines.append(f"  at {rate:,.0f} msgs/s over {human_rate(bandwidth)}:")
+            lines += aligned(
+                [
+                    "format",
+                    "CPU (cores)",
+                    "link",
+                    "bottleneck",
+                    "max msgs/s",
+                    "headroom",
+                    "verdict",
+                ],
+                [_load_row(r) for r in rec.ranked],
+                indent="  ",
+            )
+        lines += [f"  not ranked: {s}" for s in rec.skipped]
+        lines.append("")
+    return lines[:-1] if lines else lines
+
+
+def _load_row(r: Ranked) -> list[str]:
+    assert r.load is not None
+    load = r.load
+    verdict = "fits" if load.fits else f"{load.bottleneck} overloaded"
+    return [
+        r.label,
+        f"{load.cpu:.3f}",
+        f"{load.link:.1%}",
+        load.bottleneck,
+        f"{load.max_rate:,.0f}",
+        f"{load.headroom:.1f}x",
+        verdict,
+    ]
+
+
+def human_rate(bytes_per_s: float) -> str:
+    bits = bytes_per_s * 8
+    for unit, scale in (("Gbit/s", 1e9), ("Mbit/s", 1e6), ("kbit/s", 1e3)):
+        if bits >= scale:
+            return f"{bits / scale:g} {unit} ({bytes_per_s / 1e6:g} MB/s)"
+    return f"{bits:g} bit/s"

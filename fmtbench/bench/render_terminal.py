@@ -1,0 +1,134 @@
+"""Results as rich tables for the terminal: the raw figures, then the same relative to the best.
+
+Builds renderables only; the CLI prints them. Per dataset, rows are grouped by format (full
+step first, then the library's native step, dimmed: it never competes for "best"). The best
+value of each column is bold green, an unstable timing is prefixed with ``~`` and explained
+below the table, and a failed cell says so with its error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from fmtbench.bench import view
+from fmtbench.bench.view import METRICS, Metric, Results, Row
+
+BEST = "bold green"
+UNSTABLE = "~"
+
+
+def render_terminal(results: Results) -> list[RenderableType]:
+    """The environment, then per dataset a table of figures and a table relative to the best."""
+    out: list[RenderableType] = [environment_table(results)]
+    spread = view.unstable_spread(results)
+    for d in view.datasets(results):
+        rows = view.rows(results, d.name)
+        out.append(figures_table(rows, f"{d.name}: {view.dataset_caption(d)}", spread))
+        if any(r.comparable for r in rows):
+            out.append(relative_table(rows, f"{d.name}: relative to the best (1.00x)"))
+    return out
+
+
+def environment_table(results: Results) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for label, value in view.environment(results):
+        style = "yellow" if label == "protobuf backend" and "python" in value else ""
+        grid.add_row(label, Text(value, style=style))
+    return grid
+
+
+def _base(title: str) -> Table:
+    # Light borders and wrapping names: the table fits about 85 columns before rich has to
+    # shorten numbers, and numbers never wrap.
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    table.add_column("format", no_wrap=True)
+    table.add_column("implementation")
+    for m in METRICS:
+        table.add_column(m.heading, justify="right", no_wrap=True)
+    return table
+
+
+def figures_table(rows: Sequence[Row], title: str, spread: float) -> Table:
+    table = _base(title)
+    bests = {m.key: view.best(rows, m) for m in METRICS}
+    notes: list[Text] = []
+    unstable_seen = False
+    for i, r in enumerate(rows):
+        last_of_format = i + 1 == len(rows) or rows[i + 1].format != r.format
+        # Text, not str: a plain string would be read as rich markup ("[native]" would vanish).
+        impl = Text(r.implementation if r.step == "full" else f"{r.implementation} [{r.step}]")
+        if not r.ok:
+            notes.append(Text(f"{r.format} {impl} failed: {r.error or 'no error recorded'}", "red"))
+            cells = [Text("failed", style="red") for _ in METRICS]
+        else:
+            cells = []
+            for m in METRICS:
+                cell, unstable = _cell(r, m, bests[m.key])
+                unstable_seen |= unstable
+                cells.append(cell)
+        table.add_row(
+            Text(r.format),
+            impl,
+            *cells,
+            style="" if r.step == "full" else "dim",
+            end_section=last_of_format,
+        )
+    if unstable_seen:
+        notes.append(
+            Text(
+                f"{UNSTABLE} unstable: IQR/median above {spread:.0%}; rerun on a quieter machine "
+                "or with more samples before trusting it",
+                style="dim",
+            )
+        )
+    if any(not r.comparable for r in rows if r.ok):
+        notes.append(Text("[native]: the library's own step alone, never ranked", style="dim"))
+    if notes:
+        table.caption = Text("\n").join(notes)
+    return table
+
+
+def _cell(row: Row, metric: Metric, best: float | None) -> tuple[Text, bool]:
+    shown = view.show(metric, row)
+    if shown is None:
+        return Text("-", style="dim"), False
+    unstable = metric.timing is not None and row.unstable(metric.timing)
+    text = (UNSTABLE if unstable else "") + shown
+    if row.comparable and view.is_best(metric.value(row), best):
+        return Text(text, style=BEST), unstable
+    return Text(text, style="dim" if unstable else ""), unstable
+
+
+def relative_table(rows: Sequence[Row], title: str) -> Table:
+    """Each column divided by its best: 1.00x is the best, 2.00x twice as big or slow."""
+    table = _base(title)
+    ranked = [r for r in rows if r.comparable]
+    bests = {m.key: view.best(ranked, m) for m in METRICS}
+    for i, r in enumerate(ranked):
+        cells: list[Text] = []
+        for m in METRICS:
+            value, b = m.value(r), bests[m.key]
+            if value is None or b is None:
+                cells.append(Text("-", style="dim"))
+                continue
+            mark = UNSTABLE if m.timing is not None and r.unstable(m.timing) else ""
+            text = mark + view.fmt_relative(view.relative(value, b, m))
+            cells.append(Text(text, style=BEST if view.is_best(value, b) else ""))
+        last = i + 1 == len(ranked) or ranked[i + 1].format != r.format
+        table.add_row(Text(r.format), Text(r.implementation), *cells, end_section=last)
+    return table
