@@ -1,1 +1,183 @@
 """``fmtbench explain``: what each field costs in each format."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from fmtbench.cli.app import TypeOpt, app
+from fmtbench.errors import EncodeError, UsageError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
+
+    from fmtbench.explain import Explanation, FieldCost
+
+# Piped output is not squeezed to rich's default 80 columns: a wide table stays one table.
+_PIPE_WIDTH = 200
+
+
+@app.command("explain")
+def explain_cmd(
+    dataset: Annotated[
+        str | None,
+        typer.Argument(help="Built-in dataset (see 'fmtbench datasets') or a profile file."),
+    ] = None,
+    schema: Annotated[
+        str | None,
+        typer.Option("--schema", "-s", help="Explain a record of --input under this schema."),
+    ] = None,
+    type_name: TypeOpt = None,
+    input: Annotated[
+        str | None,
+        typer.Option("--input", "-i", help="File of records (format from its ending, or --from)."),
+    ] = None,
+    from_format: Annotated[
+        str | None, typer.Option("--from", help="Input format (default: from the file name).")
+    ] = None,
+    record: Annotated[
+        int, typer.Option("--record", "-r", help="Which record: 1 is the first.")
+    ] = 1,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--formats",
+            "-f",
+            help="Formats to compare, comma-separated or repeated "
+            "(default: protobuf,json,xml,msgpack).",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
+) -> None:
+    """Show what each field of one record costs, in bytes, in each format, and why."""
+    from fmtbench.explain import DEFAULT_FORMATS, dataset_record, explain, file_record
+    from fmtbench.schema.builtin import resolve_schema
+
+    chosen = tuple(dict.fromkeys(f for arg in formats or () for f in arg.split(",") if f))
+    if dataset is not None:
+        if schema is not None or input is not None or from_format is not None:
+            raise UsageError("name a DATASET, or give --schema and --input; not both")
+        subject = dataset_record(dataset, record, type_name)
+        label = dataset
+    elif schema is None or input is None:
+        raise UsageError("name a DATASET, or give --schema SCHEMA and --input FILE")
+    else:
+        subject = file_record(
+            input,
+            resolve_schema(schema),
+            type_name=type_name,
+            index=record,
+            from_format=from_format,
+        )
+        label = input
+    try:
+        result = explain(
+            subject.schema,
+            subject.record,
+            type_name=subject.type_name,
+            formats=chosen or DEFAULT_FORMATS,
+            source=subject.source,
+        )
+    except EncodeError as exc:
+        raise exc.located(file=label, record=record) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(console.width, _PIPE_WIDTH))
+    console.print(explain_table(result))
+    for line in note_lines(result):
+        console.print(line, highlight=False, markup=False)
+
+
+def explain_table(e: Explanation) -> Table:
+    """Fields as rows, formats as columns: bytes, % of the record, (overhead among them)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=f"{e.schema}.{e.type_name}: {e.source}",
+        caption="bytes, % of the record, (of them overhead: names, tags, lengths, quotes, "
+        "separators). A message, list or map row includes its fields.",
+        caption_justify="left",
+    )
+    table.add_column("field")
+    table.add_column("type")
+    for fmt in e.formats:
+        table.add_column(fmt, justify="right")
+
+    def cells(costs: dict[str, tuple[int, int]], pct: bool = True) -> list[Text]:
+        out = []
+        for fmt in e.formats:
+            total, overhead = costs[fmt]
+            share = f" {100 * total / e.totals[fmt]:5.1f}%" if pct and e.totals[fmt] else ""
+            out.append(Text(f"{total}{share}") + Text(f" ({overhead})", style="dim"))
+        return out
+
+    for row in e.rows():
+        head = _label(row)
+        if not row.present:
+            table.add_row(head, Text(_type(row), style="dim"), *["-" for _ in e.formats])
+            continue
+        own = {fmt: (c.total, c.overhead) for fmt, c in row.costs.items()}
+        table.add_row(head, _type(row), *cells(own))
+        if row.elements:
+            n = row.elements
+            each = {
+                fmt: (round(c.total / n), round(c.overhead / n)) for fmt, c in row.costs.items()
+            }
+            label = Text("  " * (row.depth + 1) + f"each of {n} (avg)", style="dim italic")
+            table.add_row(label, "", *[Text(str(c), style="dim") for c in cells(each, False)])
+    table.add_section()
+    envelope = {fmt: (c.total, c.overhead) for fmt, c in e.envelope.items()}
+    table.add_row(Text("(envelope)", style="dim"), "", *cells(envelope))
+    totals = {
+        fmt: (t, e.envelope[fmt].overhead + sum(f.costs[fmt].overhead for f in e.fields))
+        for fmt, t in e.totals.items()
+    }
+    table.add_row(Text("total", style="bold"), "", *cells(totals))
+    return table
+
+
+def _label(row: FieldCost) -> Text:
+    from rich.text import Text
+
+    cut = max(row.path.rfind("."), -1) + 1
+    return Text("  " * row.depth) + Text(row.path[:cut], style="dim") + Text(row.path[cut:])
+
+
+def _type(row: FieldCost) -> str:
+    text = str(row.field)
+    if not row.present:
+        return f"{text}, absent"
+    if row.occurrences > 1 and row.present < row.occurrences:
+        text += f", set in {row.present} of {row.occurrences}"
+    return text
+
+
+def note_lines(e: Explanation) -> list[str]:
+    """Why each kind of value differs, with the measured payload a value of each field."""
+    by_kind: dict[str, list[str]] = {}
+    texts: dict[str, str] = {}
+    width = max((len(r.path) for r in e.rows()), default=0)
+    for row in e.rows():
+        for note in row.notes:
+            texts[note.kind] = note.text
+            each = "  ".join(f"{fmt} {_number(v)}" for fmt, v in note.payload.items())
+            by_kind.setdefault(note.kind, []).append(f"    {row.path:<{width}}  {each}")
+    if not by_kind:
+        return []
+    lines = ["", "Notes (payload: the bytes that spell one value, without names or headers):"]
+    for kind, rows in by_kind.items():
+        lines += [f"  {kind}: {texts[kind]}.", *rows]
+    return lines
+
+
+def _number(v: float) -> str:
+    return str(int(v)) if v == int(v) else f"{v:.1f}"

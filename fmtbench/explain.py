@@ -1,0 +1,598 @@
+"""Why one format is bigger than another: what each field of one record costs in each format.
+
+Every byte count is measured with the format's own codec, never modelled (docs/explain.md):
+
+- **total**: ``len(codec.encode(record))``.
+- **a field's bytes** ("alone"): the encoding of a message holding only that field, minus the
+  encoding of the empty message. JSON, XML and MessagePack encode with a copy of the schema in
+  which every field is optional, so that the others can be left out (a field is spelled the
+  same either way; this is checked on every record). Protobuf clears every other field on the
+  message the codec built: proto3 writes nothing for a cleared field.
+- **residual**: a message's encoding minus its empty encoding minus its fields' bytes. It holds
+  only what exists because fields share a message (JSON's commas, a MessagePack map header past
+  15 keys) and is assigned to the message's own overhead: the ``envelope`` for the record,
+  the row's overhead for a nested message. So the fields plus the envelope are the total exactly.
+- **marginal**: the size of the message holding the field minus its size with that one value
+  unset (its zero value, or absent when optional): what leaving it unset saves. Reported,
+  never summed.
+- **payload** of a value: the bytes that spell the value itself, read from what the codec
+  wrote: Protobuf and MessagePack bytes are walked and tags, lengths and type headers counted
+  as overhead; JSON text is the value's JSON spelling without quotes; XML text is the writer's
+  own lexical form. Overhead is the rest: names, tags, lengths, quotes, separators, brackets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+import orjson
+
+from fmtbench.codecs import FORMATS, Codec, Record, codec_for
+from fmtbench.codecs.json import JsonCodec
+from fmtbench.codecs.msgpack import MsgpackCodec
+from fmtbench.codecs.protobuf import ProtobufCodec, ProtobufDelimitedCodec
+from fmtbench.codecs.xml import XmlCodec
+from fmtbench.codecs.xml_write import ATTR_LEX, TEXT_LEX
+from fmtbench.errors import EncodeError, RecordError, UsageError
+from fmtbench.schema.model import (
+    EnumRef,
+    Field,
+    FieldType,
+    ListOf,
+    MapOf,
+    MessageRef,
+    Scalar,
+    Schema,
+)
+from fmtbench.schema.values import zero_factory
+
+DEFAULT_FORMATS = ("protobuf", "json", "xml", "msgpack")
+
+# Layout of ``Explanation.to_dict()``; bump on any change a reader could notice.
+# 1: first layout (totals, envelope, fields in pre-order with per-format costs and notes).
+EXPLAIN_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Bytes one field (or the envelope) costs in one format."""
+
+    total: int = 0  # the field alone, nested fields included
+    overhead: int = 0  # of those, names, tags, lengths, quotes, separators, brackets
+    marginal: int = 0  # what unsetting it would save (not additive)
+
+    @property
+    def payload(self) -> int:
+        return self.total - self.overhead
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(
+            self.total + other.total,
+            self.overhead + other.overhead,
+            self.marginal + other.marginal,
+        )
+
+
+@dataclass(frozen=True)
+class Note:
+    """Why a kind of value differs between formats, with its measured payload a value."""
+
+    kind: str  # a key of NOTES: bytes, timestamp, float64, float32, int, enum
+    text: str
+    payload: Mapping[str, float]  # bytes a value (the average over a list, map or elements)
+
+
+@dataclass(frozen=True)
+class FieldCost:
+    """One field path; under a list or map, summed over its elements."""
+
+    path: str  # media.uri, images[].uri, labels{}.value
+    field: Field
+    depth: int
+    occurrences: int  # values measured: 1, or one per element of the enclosing lists and maps
+    present: int  # of those, how many were set (an absent optional is not)
+    elements: int  # list or map: elements over all occurrences; 0 otherwise
+    costs: Mapping[str, Cost]
+    children: tuple[FieldCost, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+    def merged(self, other: FieldCost) -> FieldCost:
+        return dataclasses.replace(
+            self,
+            occurrences=self.occurrences + other.occurrences,
+            present=self.present + other.present,
+            elements=self.elements + other.elements,
+            costs={fmt: c + other.costs[fmt] for fmt, c in self.costs.items()},
+            children=_merge(self.children, other.children),
+        )
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One record's bytes, field by field, in each format; ``to_dict`` is the JSON form."""
+
+    schema: str
+    type_name: str
+    source: str
+    formats: tuple[str, ...]
+    totals: Mapping[str, int]
+    envelope: Mapping[str, Cost]
+    fields: tuple[FieldCost, ...]
+
+    def rows(self) -> Iterator[FieldCost]:
+        """Every field path, parents before their children."""
+
+        def walk(nodes: tuple[FieldCost, ...]) -> Iterator[FieldCost]:
+            for node in nodes:
+                yield node
+                yield from walk(node.children)
+
+        return walk(self.fields)
+
+    def to_dict(self) -> dict[str, Any]:
+        def cost(c: Cost) -> dict[str, int]:
+            return {
+                "total": c.total,
+                "overhead": c.overhead,
+                "payload": c.payload,
+                "marginal": c.marginal,
+            }
+
+        return {
+            "version": EXPLAIN_VERSION,
+            "schema": self.schema,
+            "type": self.type_name,
+            "source": self.source,
+            "formats": list(self.formats),
+            "totals": dict(self.totals),
+            "envelope": {fmt: cost(c) for fmt, c in self.envelope.items()},
+            "fields": [
+                {
+                    "path": r.path,
+                    "type": str(r.field),
+                    "depth": r.depth,
+                    "occurrences": r.occurrences,
+                    "present": r.present,
+                    "elements": r.elements if isinstance(r.field.type, ListOf | MapOf) else None,
+                    "costs": {fmt: cost(c) for fmt, c in r.costs.items()},
+                    "notes": [
+                        {"kind": n.kind, "text": n.text, "payload_per_value": dict(n.payload)}
+                        for n in r.notes
+                    ],
+                }
+                for r in self.rows()
+            ],
+        }
+
+
+def explain(
+    schema: Schema,
+    record: Record,
+    *,
+    type_name: str | None = None,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
+    source: str = "",
+) -> Explanation:
+    """Measure what each field of ``record`` costs in each of ``formats``."""
+    root = schema.message(type_name).name
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r}; choose from: {', '.join(FORMATS)}")
+    relaxed = _relaxed(schema)
+    sides = {fmt: _side(fmt, schema, relaxed) for fmt in formats}
+    totals = {}
+    for fmt, side in sides.items():
+        try:
+            totals[fmt] = side.size(root, record)
+        except EncodeError as exc:
+            raise EncodeError(
+                f"{fmt} cannot hold this record: {exc.problem}", path=exc.path
+            ) from None
+        side.check(root, record)
+    fields = _Walk(schema, sides).message(root, record, "", 0)
+    fields = tuple(_with_notes(n, formats) for n in fields)
+    envelope = {}
+    for fmt in formats:
+        rest = totals[fmt] - sum(f.costs[fmt].total for f in fields)
+        envelope[fmt] = Cost(rest, rest)
+    return Explanation(schema.name, root, source, formats, totals, envelope, fields)
+
+
+# -- picking the record ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Subject:
+    schema: Schema
+    type_name: str
+    record: Record
+    source: str  # "media dataset (seed 1), record 1" or "orders.json, record 2"
+
+
+def dataset_record(name: str, index: int = 1, type_name: str | None = None) -> Subject:
+    """The ``index``-th record (1-based) a dataset generates with its own seed."""
+    from fmtbench.generate import load_dataset
+
+    _check_index(index)
+    ds = load_dataset(name)
+    gen = ds.generator(None, type_name)
+    record = next(islice(gen.records(index), index - 1, None))
+    source = f"{ds.name} dataset (seed {gen.seed}), record {index}"
+    return Subject(ds.schema, gen.type_name, record, source)
+
+
+def file_record(
+    path: str,
+    schema: Schema,
+    *,
+    type_name: str | None = None,
+    index: int = 1,
+    from_format: str | None = None,
+) -> Subject:
+    """The ``index``-th record (1-based) of a file of records."""
+    from fmtbench.convert import resolve_format
+    from fmtbench.files import STDIO, open_input
+
+    _check_index(index)
+    codec = codec_for(resolve_format(path, from_format, "--from"), schema, type_name)
+    label = "<stdin>" if path == STDIO else path
+    try:
+        with open_input(path) as src:
+            reader = codec.reader(src)
+            record = next(islice(reader, index - 1, None), None)
+            seen = reader.count
+    except RecordError as exc:
+        raise exc.located(file=label) from None
+    if record is None:
+        held = f"{seen} record{'' if seen == 1 else 's'}"
+        raise RecordError(f"--record {index} is past the end: the file holds {held}", file=label)
+    return Subject(schema, codec.message.name, record, f"{label}, record {index}")
+
+
+def _check_index(index: int) -> None:
+    if index < 1:
+        raise UsageError(f"--record counts from 1, got {index}")
+
+
+# -- one format's measurements -------------------------------------------------------------
+class _Side(ABC):
+    """How one format measures: the whole, each field alone, and a value's payload."""
+
+    def __init__(self, fmt: str, schema: Schema) -> None:
+        self.fmt, self.schema = fmt, schema
+        self._codecs: dict[str, Codec] = {}
+
+    def codec(self, type_name: str) -> Codec:
+        if type_name not in self._codecs:
+            self._codecs[type_name] = codec_for(self.fmt, self.schema, type_name)
+        return self._codecs[type_name]
+
+    def size(self, type_name: str, value: Record) -> int:
+        return len(self.codec(type_name).encode(value))
+
+    @abstractmethod
+    def check(self, type_name: str, record: Record) -> None:
+        """Raise if the way fields are left out changes the encoding of the others."""
+
+    @abstractmethod
+    def alone(self, type_name: str, value: Record) -> tuple[int, dict[str, bytes]]:
+        """The empty message's size, and each set field's message holding only it."""
+
+    @abstractmethod
+    def payload(self, f: Field, value: Any, alone: bytes) -> int:
+        """The value bytes of a field (of a map of messages: its keys' bytes)."""
+
+
+class _ProtobufSide(_Side):
+    def check(self, type_name: str, record: Record) -> None:
+        pass  # fields are cleared on the codec's own message: nothing else is encoded
+
+    def alone(self, type_name: str, value: Record) -> tuple[int, dict[str, bytes]]:
+        codec = self.codec(type_name)
+        assert isinstance(codec, ProtobufCodec | ProtobufDelimitedCodec)
+        full = codec.to_message(value)
+        names = [f.name for f in codec.message.fields]
+        out = {}
+        for name in names:
+            if name not in value:
+                continue
+            only = type(full)()
+            only.CopyFrom(full)
+            for other in names:
+                if other != name:
+                    only.ClearField(other)
+            out[name] = only.SerializeToString(deterministic=True)
+        return len(type(full)().SerializeToString()), out
+
+    def payload(self, f: Field, value: Any, alone: bytes) -> int:
+        t = f.type
+        if isinstance(t, MapOf):
+            skip = 2 if isinstance(t.value, MessageRef) else None
+            return _pb_payload(alone, entries=True, skip=skip)
+        return _pb_payload(alone)
+
+
+class _TreeSide(_Side):
+    """JSON, XML, MessagePack: fields are left out with an all-optional copy of the schema."""
+
+    def __init__(self, fmt: str, schema: Schema, relaxed: Schema) -> None:
+        super().__init__(fmt, schema)
+        self.relaxed = relaxed
+        self._loose: dict[str, Codec] = {}
+        self._empty: dict[str, int] = {}
+
+    def loose(self, type_name: str) -> Codec:
+        if type_name not in self._loose:
+            self._loose[type_name] = codec_for(self.fmt, self.relaxed, type_name)
+        return self._loose[type_name]
+
+    def check(self, type_name: str, record: Record) -> None:
+        if self.loose(type_name).encode(record) != self.codec(type_name).encode(record):
+            raise AssertionError(f"{self.fmt}: an optional field is spelled differently")
+
+    def alone(self, type_name: str, value: Record) -> tuple[int, dict[str, bytes]]:
+        codec = self.loose(type_name)
+        if type_name not in self._empty:
+            self._empty[type_name] = len(codec.encode({}))
+        out = {name: codec.encode({name: v}) for name, v in value.items()}
+        return self._empty[type_name], out
+
+    def payload(self, f: Field, value: Any, alone: bytes) -> int:
+        skip = isinstance(f.type, MapOf) and isinstance(f.type.value, MessageRef)
+        kind = FORMATS[self.fmt]
+        if issubclass(kind, JsonCodec):
+            return _json_payload(orjson.loads(alone)[f.name], skip)
+        if issubclass(kind, MsgpackCodec):
+            return _msgpack_payload(alone, skip)
+        if issubclass(kind, XmlCodec):
+            return _xml_payload(f, value, skip)
+        return 0  # a format taught to no walker: its bytes all show as overhead
+
+
+def _side(fmt: str, schema: Schema, relaxed: Schema) -> _Side:
+    if issubclass(FORMATS[fmt], ProtobufCodec | ProtobufDelimitedCodec):
+        return _ProtobufSide(fmt, schema)
+    return _TreeSide(fmt, schema, relaxed)
+
+
+def _relaxed(schema: Schema) -> Schema:
+    """The schema with every field optional: a tree format can then leave any of them out."""
+    messages = {
+        name: dataclasses.replace(
+            m, fields=tuple(dataclasses.replace(f, optional=True) for f in m.fields)
+        )
+        for name, m in schema.messages.items()
+    }
+    return dataclasses.replace(schema, messages=messages)
+
+
+# -- walking the record --------------------------------------------------------------------
+@dataclass
+class _Walk:
+    schema: Schema
+    sides: Mapping[str, _Side]
+
+    def message(
+        self, type_name: str, value: Record, prefix: str, depth: int
+    ) -> tuple[FieldCost, ...]:
+        """Every field of one message value, in schema order, set or not."""
+        measured = {fmt: side.alone(type_name, value) for fmt, side in self.sides.items()}
+        # Marginal costs are measured within this message, not the whole record: linear in
+        # the record's size (a whole-record encode per value is quadratic: minutes on a mesh).
+        sizes = {fmt: side.size(type_name, value) for fmt, side in self.sides.items()}
+        nodes = []
+        for f in self.schema.messages[type_name].fields:
+            path = prefix + f.name
+            if f.name not in value:
+                zero = {fmt: Cost() for fmt in self.sides}
+                nodes.append(FieldCost(path, f, depth, 1, 0, 0, zero))
+                continue
+            v = value[f.name]
+            children = self._children(f, v, path, depth)
+            unset = self._unset(value, f)
+            costs = {}
+            for fmt, side in self.sides.items():
+                empty, alone = measured[fmt]
+                total = len(alone[f.name]) - empty
+                payload = side.payload(f, v, alone[f.name]) if _has_payload(f.type) else 0
+                # Its own framing and separators, plus the overhead inside its fields.
+                inner = sum(c.costs[fmt].total for c in children)
+                own = total - inner - payload
+                below = sum(c.costs[fmt].overhead for c in children)
+                saved = sizes[fmt] - side.size(type_name, unset)
+                costs[fmt] = Cost(total, own + below, saved)
+            elements = len(v) if isinstance(f.type, ListOf | MapOf) else 0
+            nodes.append(FieldCost(path, f, depth, 1, 1, elements, costs, children))
+        return tuple(nodes)
+
+    def _children(self, f: Field, v: Any, path: str, depth: int) -> tuple[FieldCost, ...]:
+        t = f.type
+        if isinstance(t, MessageRef):
+            return self.message(t.name, v, f"{path}.", depth + 1)
+        item = t.item if isinstance(t, ListOf) else t.value if isinstance(t, MapOf) else None
+        if not isinstance(item, MessageRef):
+            return ()
+        # Elements are summed path by path: images[].uri is every image's uri.
+        mark = "[]" if isinstance(t, ListOf) else "{}"
+        out: tuple[FieldCost, ...] = ()
+        for element in v if isinstance(t, ListOf) else v.values():
+            out = _merge(out, self.message(item.name, element, f"{path}{mark}.", depth + 1))
+        return out
+
+    def _unset(self, value: Record, f: Field) -> Record:
+        if f.optional:
+            return {k: v for k, v in value.items() if k != f.name}
+        return {**value, f.name: zero_factory(self.schema, f.type)()}
+
+
+def _has_payload(t: FieldType) -> bool:
+    """Whether a field has value bytes of its own (a message's are its fields')."""
+    return not isinstance(t, MessageRef) and not (
+        isinstance(t, ListOf) and isinstance(t.item, MessageRef)
+    )
+
+
+def _merge(a: tuple[FieldCost, ...], b: tuple[FieldCost, ...]) -> tuple[FieldCost, ...]:
+    """Sum two walks of the same message type (every walk lists every field, in order)."""
+    if not a or not b:
+        return a or b
+    return tuple(x.merged(y) for x, y in zip(a, b, strict=True))
+
+
+# -- payload: the bytes that spell the value -------------------------------------------------
+def _varint(data: bytes, pos: int) -> int:
+    """Where the varint at ``pos`` ends."""
+    while data[pos] & 0x80:
+        pos += 1
+    return pos + 1
+
+
+def _varint_value(data: bytes, pos: int) -> tuple[int, int]:
+    value, shift = 0, 0
+    while True:
+        b = data[pos]
+        value |= (b & 0x7F) << shift
+        pos, shift = pos + 1, shift + 7
+        if not b & 0x80:
+            return value, pos
+
+
+def _pb_payload(data: bytes, *, entries: bool = False, skip: int | None = None) -> int:
+    """Protobuf records: tags and length prefixes are overhead, the rest payload.
+
+    ``entries`` opens each record as a map entry (its key and value tags are overhead too);
+    ``skip`` is a field number whose bytes are not counted (a map's message values).
+    """
+    payload, pos = 0, 0
+    while pos < len(data):
+        key, pos = _varint_value(data, pos)
+        wire, start = key & 7, pos
+        if wire == 0:
+            pos = _varint(data, pos)
+        elif wire in (1, 5):
+            pos += 8 if wire == 1 else 4
+        elif wire == 2:
+            n, start = _varint_value(data, pos)
+            pos = start + n
+            if entries:
+                payload += _pb_payload(data[start:pos], skip=skip)
+                continue
+        else:
+            raise AssertionError(f"wire type {wire}")
+        if key >> 3 != skip:
+            payload += pos - start
+    return payload
+
+
+_MP_FIXED = {0xCA: 4, 0xCB: 8, 0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8, 0xD0: 1, 0xD1: 2, 0xD2: 4,
+             0xD3: 8, 0xD4: 1, 0xD5: 2, 0xD6: 4, 0xD7: 8, 0xD8: 16}  # fmt: skip
+_MP_SIZED = {0xC4: 1, 0xC5: 2, 0xC6: 4, 0xD9: 1, 0xDA: 2, 0xDB: 4, 0xC7: 1, 0xC8: 2, 0xC9: 4}
+_MP_COUNTED = {0xDC: (2, 1), 0xDD: (4, 1), 0xDE: (2, 2), 0xDF: (4, 2)}  # width, objects an item
+
+
+def _mp_object(data: bytes, pos: int, skip_values: bool = False) -> tuple[int, int]:
+    """One MessagePack object at ``pos``: where it ends and its payload.
+
+    Type and length headers are overhead; a one-byte value (fixint, bool, nil) is payload.
+    ``skip_values`` leaves out the values of a map (a map of messages: counted elsewhere).
+    """
+    b = data[pos]
+    if b <= 0x7F or b >= 0xE0 or b in (0xC0, 0xC2, 0xC3):
+        return pos + 1, 1
+    if 0xA0 <= b <= 0xBF:
+        return pos + 1 + (b & 0x1F), b & 0x1F
+    if b in _MP_FIXED:  # numbers; fixext also has a type byte after the marker
+        head = 2 if b >= 0xD4 else 1
+        return pos + head + _MP_FIXED[b], _MP_FIXED[b]
+    if b in _MP_SIZED:  # str, bin, ext (with a type byte)
+        w = _MP_SIZED[b]
+        n = int.from_bytes(data[pos + 1 : pos + 1 + w], "big")
+        head = 1 + w + (b in (0xC7, 0xC8, 0xC9))
+        return pos + head + n, n
+    if 0x80 <= b <= 0x9F:
+        count, per, pos = b & 0x0F, 2 if b <= 0x8F else 1, pos + 1
+    elif b in _MP_COUNTED:
+        w, per = _MP_COUNTED[b]
+        count, pos = int.from_bytes(data[pos + 1 : pos + 1 + w], "big"), pos + 1 + w
+    else:
+        raise AssertionError(f"MessagePack type 0x{b:02x}")
+    payload = 0
+    for i in range(count * per):
+        pos, p = _mp_object(data, pos)
+        if not (skip_values and per == 2 and i % 2):
+            payload += p
+    return pos, payload
+
+
+def _msgpack_payload(alone: bytes, skip_values: bool) -> int:
+    # ``alone`` is a one-entry map: a one-byte header, the field's name, then its value.
+    start, _ = _mp_object(alone, 1)
+    return _mp_object(alone, start, skip_values)[1]
+
+
+def _json_payload(v: Any, skip_values: bool = False) -> int:
+    """The value's JSON spelling without quotes, brackets, commas and colons."""
+    if isinstance(v, str):
+        return len(orjson.dumps(v)) - 2
+    if isinstance(v, list):
+        return sum(_json_payload(x) for x in v)
+    if isinstance(v, dict):
+        keys = sum(len(orjson.dumps(k)) - 2 for k in v)
+        return keys + (0 if skip_values else sum(_json_payload(x) for x in v.values()))
+    return len(orjson.dumps(v))
+
+
+def _xml_text(t: FieldType, v: Any, attr: bool = False) -> int:
+    if isinstance(t, Scalar):
+        return len((ATTR_LEX if attr else TEXT_LEX)[t.kind](v).encode())
+    assert isinstance(t, EnumRef), t  # names are identifiers: nothing to escape
+    return len(v.encode())
+
+
+def _xml_payload(f: Field, v: Any, skip_values: bool) -> int:
+    """The writer's own text for the value (attribute text for attributes and map keys)."""
+    t = f.type
+    if isinstance(t, ListOf):
+        return sum(_xml_text(t.item, x) for x in v)
+    if isinstance(t, MapOf):
+        keys = sum(_xml_text(t.key, k, attr=True) for k in v)
+        return keys + (0 if skip_values else sum(_xml_text(t.value, x) for x in v.values()))
+    return _xml_text(t, v, attr=f.xml_attribute)
+
+
+# -- notes -----------------------------------------------------------------------------------
+NOTES = {
+    "bytes": "base64 in JSON and XML: 4 characters for every 3 bytes; raw in Protobuf and "
+    "MessagePack",
+    "timestamp": "RFC 3339 text (20-27 characters) in JSON and XML; a Timestamp message "
+    "(seconds, nanos varints) in Protobuf; the timestamp extension (4, 8 or 12 bytes) in "
+    "MessagePack",
+    "float64": "shortest round-trip decimal text in JSON and XML; a fixed 8-byte double in "
+    "Protobuf and MessagePack",
+    "float32": "the float32 widened to its shortest decimal text in JSON and XML; 4 bytes in "
+    "Protobuf, 8 (float 64) in MessagePack",
+    "int": "decimal digits in JSON and XML; a varint in Protobuf (7 bits a byte, 10 for a "
+    "negative int32/int64); 1, 2, 3, 5 or 9 bytes in MessagePack",
+    "enum": "the value's name in JSON, XML and MessagePack; its number as a varint in Protobuf",
+}
+
+
+def _with_notes(node: FieldCost, formats: tuple[str, ...]) -> FieldCost:
+    """Attach the note of the field's value kind, with its measured payload a value."""
+    children = tuple(_with_notes(c, formats) for c in node.children)
+    t = node.field.type
+    item = t.item if isinstance(t, ListOf) else t.value if isinstance(t, MapOf) else t
+    count = node.elements if isinstance(t, ListOf | MapOf) else node.present
+    kind: str = (
+        item.kind if isinstance(item, Scalar) else "enum" if isinstance(item, EnumRef) else ""
+    )
+    if kind.startswith(("int", "uint")):
+        kind = "int"
+    notes: tuple[Note, ...] = ()
+    if kind in NOTES and count:
+        each = {fmt: node.costs[fmt].payload / count for fmt in formats}
+        notes = (Note(kind, NOTES[kind], each),)
+    return dataclasses.replace(node, children=children, notes=notes)
