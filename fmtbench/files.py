@@ -18,6 +18,7 @@ from typing import BinaryIO
 from fmtbench.errors import FileError, UsageError
 
 STDIO = "-"
+_READ_BUFFER = 1 << 20
 
 
 @contextlib.contextmanager
@@ -26,7 +27,8 @@ def open_input(path: str) -> Iterator[BinaryIO]:
         yield sys.stdin.buffer
         return
     try:
-        f = open(path, "rb")  # noqa: SIM115 - closed below, after the caller is done
+        # A large buffer: stream readers take lines and frames a few bytes at a time.
+        f = open(path, "rb", buffering=_READ_BUFFER)  # noqa: SIM115 - closed below
     except OSError as exc:
         raise FileError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with f:

@@ -1,29 +1,49 @@
-"""``fmtbench convert`` and ``fmtbench formats``."""
+"""``fmtbench convert`` and ``fmtbench formats``.
+
+``convert`` takes one input and one output, or many inputs (or quoted glob patterns) and an
+output directory; ``--workers`` converts files, or chunks of one big file, in parallel.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import glob
+import os
+import sys
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
 
 from fmtbench.cli.app import SchemaArg, TypeOpt, app
-from fmtbench.codecs import FORMATS
-from fmtbench.convert import convert
+from fmtbench.codecs import FORMATS, codec_for
+from fmtbench.convert import Progress, convert
+from fmtbench.errors import FileError, UsageError
 from fmtbench.files import STDIO
+from fmtbench.parallel import Options, can_split, convert_chunked, convert_many, output_paths
 from fmtbench.schema.builtin import resolve_schema
 
 
 @app.command("convert")
 def convert_cmd(
-    input: Annotated[str, typer.Argument(help="Input file, or - for stdin.")],
-    output: Annotated[str, typer.Argument(help="Output file, or - for stdout.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Input file(s) or quoted glob pattern(s), then the output: a file, - for "
+            "stdout, or a directory (ending in /, or existing) for many inputs.",
+            metavar="IN... OUT",
+        ),
+    ],
     schema: SchemaArg,
     type_name: TypeOpt = None,
     from_format: Annotated[
         str | None, typer.Option("--from", help="Input format (default: from the file name).")
     ] = None,
     to_format: Annotated[
-        str | None, typer.Option("--to", help="Output format (default: from the file name).")
+        str | None,
+        typer.Option(
+            "--to", help="Output format (default: from the file name; needed for a directory)."
+        ),
     ] = None,
     drop_unknown: Annotated[
         bool,
@@ -31,24 +51,125 @@ def convert_cmd(
             "--drop-unknown", help="Discard fields the schema does not know instead of failing."
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-j",
+            min=1,
+            help="Processes: files converted at once, or chunks of one big JSONL/delimited "
+            "file (default: the CPU count).",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
 ) -> None:
     """Convert records between formats, validated against the schema: lossless or an error."""
-    result = convert(
-        input,
-        output,
-        resolve_schema(schema),
-        type_name=type_name,
-        from_format=from_format,
-        to_format=to_format,
-        drop_unknown=drop_unknown,
-    )
+    if len(paths) < 2:
+        raise UsageError("give an input and an output: fmtbench convert IN... OUT")
+    *patterns, output = paths
+    inputs = expand_inputs(patterns)
+    jobs = workers or _cpus()
+    options = Options(schema, type_name, from_format, to_format, drop_unknown)
+    many = len(inputs) > 1 or output.endswith(("/", os.sep)) or os.path.isdir(output)
+    with progress_bar(inputs, enabled=not quiet and sys.stderr.isatty()) as progress:
+        if many:
+            lines = _convert_many(inputs, output, options, jobs, progress)
+        else:
+            lines = [_convert_one(inputs[0], output, options, jobs, progress)]
     if not quiet:
-        where = "stdout" if output == STDIO else output
-        typer.echo(
-            f"{result.records} records {result.source_format} -> {result.target_format}: {where}",
-            err=True,
+        for line in lines:
+            typer.echo(line, err=True)
+
+
+def _convert_one(src: str, dst: str, options: Options, jobs: int, progress: Progress | None) -> str:
+    if jobs > 1 and can_split(src, dst, options):
+        result = convert_chunked(src, dst, options, workers=jobs, progress=progress)
+    else:
+        result = convert(
+            src,
+            dst,
+            resolve_schema(options.schema),
+            type_name=options.type_name,
+            from_format=options.from_format,
+            to_format=options.to_format,
+            drop_unknown=options.drop_unknown,
+            progress=progress,
         )
+    where = "stdout" if dst == STDIO else dst
+    return f"{result.records} records {result.source_format} -> {result.target_format}: {where}"
+
+
+def _convert_many(
+    inputs: list[str], outdir: str, options: Options, jobs: int, progress: Progress | None
+) -> list[str]:
+    if STDIO in (*inputs, outdir):
+        raise UsageError("'-' cannot be one of many inputs, nor their output directory")
+    if not options.to_format:
+        raise UsageError("converting into a directory needs --to FORMAT")
+    codec_for(options.to_format, resolve_schema(options.schema))  # unknown format: usage error now
+    try:
+        os.makedirs(outdir, exist_ok=True)
+    except OSError as exc:
+        raise FileError(f"{outdir}: cannot create the directory: {exc.strerror or exc}") from None
+    outputs = output_paths(inputs, outdir, options.to_format)
+    results = convert_many(inputs, outputs, options, workers=jobs, progress=progress)
+    return [
+        f"{r.records} records {r.source_format} -> {r.target_format}: {dst}"
+        for r, dst in zip(results, outputs, strict=True)
+    ]
+
+
+def _cpus() -> int:
+    """The CPUs this process may use (a container or taskset may allow fewer than exist)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def expand_inputs(patterns: list[str]) -> list[str]:
+    """Inputs as given; a pattern the shell did not expand (quoted) is expanded here, sorted."""
+    inputs: list[str] = []
+    for pattern in patterns:
+        if pattern != STDIO and glob.has_magic(pattern) and not os.path.exists(pattern):
+            found = sorted(glob.glob(pattern))
+            if not found:
+                raise FileError(f"{pattern}: no file matches")
+            inputs.extend(found)
+        else:
+            inputs.append(pattern)
+    return inputs
+
+
+@contextlib.contextmanager
+def progress_bar(inputs: list[str], *, enabled: bool) -> Iterator[Progress | None]:
+    """A rich bar on stderr (records, MB/s, ETA from the input bytes), or nothing at all."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+    from rich.progress import (
+        Progress as Bar,
+    )
+
+    sizes = [os.path.getsize(p) for p in inputs if p != STDIO and os.path.isfile(p)]
+    total = sum(sizes) if len(sizes) == len(inputs) else None
+    columns = (
+        TextColumn("converting {task.fields[records]} records"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Bar(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("convert", total=total, records=0)
+        yield lambda records, done: bar.update(task, completed=done, records=records)
 
 
 @app.command("formats")

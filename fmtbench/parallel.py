@@ -1,0 +1,417 @@
+"""Conversions across processes: many files at once, or one big file split into chunks.
+
+Workers are started with ``spawn`` (the same on every platform, and safe beside the threads a
+progress bar runs), so a job carries only strings: paths and the schema reference, never a
+compiled codec; each worker compiles its own.
+
+One big JSON Lines or delimited-protobuf file is cut at record boundaries into byte ranges;
+each worker converts its range into a part file, and the parts are joined in order into the
+(atomic) output. Only formats whose files concatenate are written this way. Errors keep the
+record numbers, lines and byte offsets of the whole file: a chunk reports its own, and the
+parent adds what the earlier chunks held.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import itertools
+import multiprocessing
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from fmtbench.codecs import FORMATS, codec_for
+from fmtbench.convert import ConvertResult, Progress, convert, resolve_format
+from fmtbench.errors import FileError, RecordError, UsageError
+from fmtbench.files import STDIO, atomic_output, refuse_same_file
+from fmtbench.schema.builtin import resolve_schema
+from fmtbench.schema.model import Schema
+
+#: Below this a file is converted by one process: starting workers costs more than it saves.
+CHUNK_THRESHOLD = 64 << 20
+#: Chunks per worker: small enough pieces balance the load and move the progress bar.
+_CHUNKS_PER_WORKER = 4
+_MIN_CHUNK = 8 << 20
+#: Sources that can be cut at a record boundary without parsing, and targets that concatenate.
+SPLITTABLE = ("jsonl", "protobuf-delimited")
+CONCATENABLE = ("jsonl", "protobuf-delimited", "msgpack")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What every worker needs to rebuild the conversion: plain, picklable values."""
+
+    schema: str  # a schema file path or a built-in name
+    type_name: str | None = None
+    from_format: str | None = None
+    to_format: str | None = None
+    drop_unknown: bool = False
+
+
+# -- many files ------------------------------------------------------------------------------
+def output_paths(inputs: Sequence[str], outdir: str, to_format: str) -> list[str]:
+    """Each input's output in ``outdir``: its name with the target format's ending."""
+    ending = FORMATS[to_format].extensions[0]
+    outs = [os.path.join(outdir, Path(src).stem + ending) for src in inputs]
+    seen: dict[str, str] = {}
+    for src, out in zip(inputs, outs, strict=True):
+        if out in seen:
+            raise UsageError(f"{seen[out]} and {src} would both be written to {out}")
+        seen[out] = src
+    return outs
+
+
+def convert_many(
+    inputs: Sequence[str],
+    outputs: Sequence[str],
+    options: Options,
+    *,
+    workers: int,
+    progress: Progress | None = None,
+) -> list[ConvertResult]:
+    """Convert each input to its output, ``workers`` files at a time.
+
+    Every output is atomic. On the first failure no new file is started; files already
+    being converted finish and are kept whole; the failed file has no output; the error is
+    raised (naming the file, the record and the field).
+    """
+    pairs = list(zip(inputs, outputs, strict=True))
+    for src, dst in pairs:
+        refuse_same_file(src, dst)
+    sizes = [_size(src) for src, _ in pairs]
+    if workers <= 1 or len(pairs) == 1:
+        schema = resolve_schema(options.schema)
+        results: list[ConvertResult] = []
+        done_records = done_bytes = 0
+        for (src, dst), size in zip(pairs, sizes, strict=True):
+            step = _offset(progress, done_records, done_bytes)
+            results.append(_convert(src, dst, options, schema=schema, progress=step))
+            done_records += results[-1].records
+            done_bytes += size
+        return results
+    with _pool(min(workers, len(pairs))) as pool:
+        futures = [pool.submit(_convert, src, dst, options) for src, dst in pairs]
+        records = done = 0
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for fut in finished:
+                if fut.exception() is not None:
+                    for other in pending:
+                        other.cancel()  # not started: never begun, so no output
+                    wait(pending)  # running ones finish and keep their whole output
+                    raise _error(fut)
+                records += fut.result().records
+                done += sizes[futures.index(fut)]
+            if progress is not None:
+                progress(records, done)
+        return [f.result() for f in futures]
+
+
+def _convert(
+    src: str,
+    dst: str,
+    options: Options,
+    *,
+    schema: Schema | None = None,
+    progress: Progress | None = None,
+) -> ConvertResult:
+    """One file; in a worker, the schema is compiled once per process and reused."""
+    return convert(
+        src,
+        dst,
+        schema if schema is not None else _schema(options.schema),
+        type_name=options.type_name,
+        from_format=options.from_format,
+        to_format=options.to_format,
+        drop_unknown=options.drop_unknown,
+        progress=progress,
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _schema(ref: str) -> Schema:
+    return resolve_schema(ref)
+
+
+# -- one big file in chunks ------------------------------------------------------------------
+def can_split(src: str, dst: str, options: Options, *, threshold: int = CHUNK_THRESHOLD) -> bool:
+    """Whether ``src`` is worth, and fit for, converting in chunks."""
+    if STDIO in (src, dst):
+        return False
+    source = resolve_format(src, options.from_format, "--from")
+    target = resolve_format(dst, options.to_format, "--to")
+    return source in SPLITTABLE and target in CONCATENABLE and _size(src) >= threshold
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    index: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _ChunkDone:
+    records: int
+    lines: int  # JSON Lines: lines read, blank ones included
+
+
+def convert_chunked(
+    src: str,
+    dst: str,
+    options: Options,
+    *,
+    workers: int,
+    progress: Progress | None = None,
+    chunk_bytes: int = _MIN_CHUNK,
+) -> ConvertResult:
+    """Convert one big file with ``workers`` processes; the output equals a one-process run.
+
+    The file is cut into about four chunks a worker, none (but the last) under
+    ``chunk_bytes``.
+    """
+    source = resolve_format(src, options.from_format, "--from")
+    target = resolve_format(dst, options.to_format, "--to")
+    refuse_same_file(src, dst)
+    resolve_schema(options.schema)  # a bad schema fails here once, not in every worker
+    size = _size(src)
+    count = max(1, min(workers * _CHUNKS_PER_WORKER, size // max(1, chunk_bytes)))
+    bounds = _jsonl_bounds(src, size, count) if source == "jsonl" else _frame_bounds(src, count)
+    chunks = [_Chunk(i, a, b) for i, (a, b) in enumerate(bounds)]
+    parts = tempfile.mkdtemp(dir=os.path.dirname(os.path.abspath(dst)), prefix=".fmtbench-")
+    try:
+        done = _run_chunks(src, parts, chunks, options, source, target, workers, progress)
+        with atomic_output(dst) as out:
+            for chunk in chunks:
+                with open(_part(parts, chunk), "rb") as part:
+                    shutil.copyfileobj(part, out, 1 << 20)
+    except OSError as exc:
+        raise FileError(f"{dst}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)
+    return ConvertResult(sum(d.records for d in done), source, target)
+
+
+def _run_chunks(
+    src: str,
+    parts: str,
+    chunks: list[_Chunk],
+    options: Options,
+    source: str,
+    target: str,
+    workers: int,
+    progress: Progress | None,
+) -> list[_ChunkDone]:
+    results: dict[int, _ChunkDone] = {}
+    failed: dict[int, RecordError] = {}
+    with _pool(min(workers, len(chunks))) as pool:
+        futures = {
+            pool.submit(_convert_chunk, src, _part(parts, c), c, options, source, target): c
+            for c in chunks
+        }
+        pending: set[Future[_ChunkDone]] = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for fut in finished:
+                chunk = futures[fut]
+                if fut.cancelled():
+                    continue
+                exc = fut.exception()
+                if isinstance(exc, _ChunkFailure):
+                    failed[chunk.index] = exc.error
+                    # A later chunk's records come after this one's: it cannot be the first.
+                    for other in pending:
+                        if futures[other].index > chunk.index:
+                            other.cancel()
+                elif exc is not None:
+                    raise exc
+                else:
+                    results[chunk.index] = fut.result()
+            if progress is not None and not failed:
+                progress(sum(r.records for r in results.values()), _done_bytes(chunks, results))
+    if failed:
+        first = min(failed)
+        raise _globalize(failed[first], [results[i] for i in range(first)], chunks[first], src)
+    return [results[c.index] for c in chunks]
+
+
+class _ChunkFailure(Exception):
+    """A record error of one chunk, carried across the process boundary with its parts."""
+
+    def __init__(self, error: RecordError) -> None:
+        super().__init__(error)
+        self.error = error
+
+    def __reduce__(self) -> tuple[object, ...]:
+        e = self.error
+        return (_rebuild, (type(e), e.problem, e.record, e.path, e.position))
+
+
+def _rebuild(
+    cls: type[RecordError], problem: str, record: int | None, path: str, position: str | None
+) -> _ChunkFailure:
+    return _ChunkFailure(cls(problem, record=record, path=path, position=position))
+
+
+def _convert_chunk(
+    src: str, part: str, chunk: _Chunk, options: Options, source: str, target: str
+) -> _ChunkDone:
+    """Convert bytes ``[start, end)`` of ``src`` into the part file; runs in a worker."""
+    schema = _schema(options.schema)
+    decoder = codec_for(source, schema, options.type_name, drop_unknown=options.drop_unknown)
+    encoder = codec_for(target, schema, options.type_name)
+    with open(src, "rb", buffering=0) as raw, open(part, "wb") as out:
+        raw.seek(chunk.start)
+        fin = io.BufferedReader(_Slice(raw, chunk.end - chunk.start), 1 << 20)
+        reader = decoder.reader(fin)
+        writer = encoder.writer(out)
+        try:
+            for record in reader:
+                writer.write(record)
+            writer.close()
+        except RecordError as exc:
+            raise _ChunkFailure(exc) from None
+    return _ChunkDone(reader.count, getattr(reader, "line", 0))
+
+
+class _Slice(io.RawIOBase):
+    """At most ``limit`` bytes of a file from where it stands: a chunk looks like a whole file."""
+
+    def __init__(self, f: BinaryIO, limit: int) -> None:
+        self._f, self._left = f, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: memoryview) -> int:  # type: ignore[override]
+        n = self._f.readinto(memoryview(buf)[: min(len(buf), self._left)])  # type: ignore[attr-defined]
+        self._left -= n
+        return int(n)
+
+
+_LINE = re.compile(r"^line (\d+)")
+_BYTE = re.compile(r"^byte offset (\d+)")
+
+
+def _globalize(exc: RecordError, before: list[_ChunkDone], chunk: _Chunk, src: str) -> RecordError:
+    """A chunk's error, renumbered as the whole file counts records, lines and bytes."""
+    if exc.record is not None:
+        exc.record += sum(d.records for d in before)
+    if exc.position:
+        lines = sum(d.lines for d in before)
+        exc.position = _LINE.sub(lambda m: f"line {int(m[1]) + lines}", exc.position)
+        exc.position = _BYTE.sub(lambda m: f"byte offset {int(m[1]) + chunk.start}", exc.position)
+    return exc.located(file=src)
+
+
+def _jsonl_bounds(src: str, size: int, count: int) -> list[tuple[int, int]]:
+    """Cut points just after a newline near each ``size/count`` mark: no scan of the file."""
+    cuts = [0]
+    with open(src, "rb") as f:
+        for i in range(1, count):
+            f.seek(max(size * i // count, cuts[-1]))
+            f.readline()  # the rest of the line the mark fell in
+            cut = f.tell()
+            if cut >= size:
+                break
+            if cut > cuts[-1]:
+                cuts.append(cut)
+    cuts.append(size)
+    return list(itertools.pairwise(cuts))
+
+
+def _frame_bounds(src: str, count: int) -> list[tuple[int, int]]:
+    """Cut points between delimited messages: walk the length prefixes, skip the bodies.
+
+    A malformed or truncated prefix ends the walk; the rest goes to the last chunk, whose
+    worker then reports the problem exactly as a one-process run would.
+    """
+    size = _size(src)
+    step = max(1, size // count)
+    cuts = [0]
+    with open(src, "rb", buffering=0) as f:
+        for pos in _frame_starts(f, size):
+            if pos - cuts[-1] >= step and len(cuts) < count:
+                cuts.append(pos)
+    cuts.append(size)
+    return list(itertools.pairwise(cuts))
+
+
+def _frame_starts(f: BinaryIO, size: int) -> Iterator[int]:
+    """Offsets where a message starts, read from the prefixes in blocks (bodies are skipped)."""
+    block_start, block = 0, b""
+    pos = 0
+    while pos < size:
+        if pos + 10 > block_start + len(block):  # a varint is at most 10 bytes
+            f.seek(pos)
+            block_start, block = pos, f.read(1 << 16)
+        i = pos - block_start
+        length = shift = 0
+        while True:
+            if i >= len(block):
+                return
+            byte = block[i]
+            i += 1
+            length |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                break
+            shift += 7
+            if shift > 63:
+                return
+        nxt = block_start + i + length
+        if nxt > size:
+            return
+        yield pos
+        pos = nxt
+
+
+# -- shared ---------------------------------------------------------------------------------
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _part(parts: str, chunk: _Chunk) -> str:
+    return os.path.join(parts, f"{chunk.index:06d}.part")
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError as exc:
+        raise FileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _done_bytes(chunks: list[_Chunk], results: dict[int, _ChunkDone]) -> int:
+    return sum(c.end - c.start for c in chunks if c.index in results)
+
+
+def _offset(progress: Progress | None, records: int, done: int) -> Progress | None:
+    """A file's progress, moved past the files converted before it."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda n, b: report(records + n, done + b)
+
+
+def _error(fut: Future[ConvertResult]) -> BaseException:
+    exc = fut.exception()
+    assert exc is not None
+    return exc
+
+
+__all__ = [
+    "CHUNK_THRESHOLD",
+    "Options",
+    "can_split",
+    "convert_chunked",
+    "convert_many",
+    "output_paths",
+]
