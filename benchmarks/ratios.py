@@ -1,0 +1,403 @@
+"""fmtbench beside the reference libraries (GitHub issue 5): median time ratios ours/reference.
+
+Each pair does the same job twice over the same prepared inputs: once through fmtbench's
+codec (validated, canonical values in or out) and once through the library a user would
+otherwise reach for (orjson, protobuf's ``json_format``, xmltodict, lxml, msgpack). The two
+sides of every pair run in ONE process, interleaved round by round (and in alternating
+order), so drift of the machine (other jobs, CPU frequency) hits both sides alike; the
+table shows the median of each side and the median of the per-round ratios.
+
+Run from the repository root::
+
+    /work/venv/bin/python benchmarks/ratios.py               # 50,000 records, 5 rounds
+    /work/venv/bin/python benchmarks/ratios.py --records 2000 --rounds 3 --no-convert
+    /work/venv/bin/python benchmarks/ratios.py --gc          # the collector on while timing
+
+A ratio below 1 means fmtbench is faster. ``test_reference.py`` times the same pairs with
+pytest-benchmark; this script is the one that prints the issue's verdicts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gc
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgpack
+import orjson
+import xmltodict
+from google.protobuf import json_format
+from lxml import etree
+
+from fmtbench.codecs import Codec, Record, codec_for
+from fmtbench.generate import load_dataset
+from fmtbench.schema.model import (
+    EnumRef,
+    FieldType,
+    ListOf,
+    MapOf,
+    MessageRef,
+    Scalar,
+    Schema,
+)
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATASETS = ("log", "order")
+RECORDS = 50_000
+ROUNDS = 5
+CONVERT_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class Target:
+    """The issue's goal for a pair, as a bound on the ratio ours/reference."""
+
+    bound: float  # ours/reference must be at most this
+    text: str  # the goal as the issue words it
+
+    def met(self, ratio: float) -> bool:
+        return ratio <= self.bound
+
+
+TARGETS: dict[str, Target] = {
+    "json decode": Target(1.0, "<= 1.0x orjson.loads (validated)"),
+    "json encode": Target(1.5, "<= 1.5x orjson.dumps"),
+    "protobuf encode": Target(1 / 5, ">= 5x faster than ParseDict+Serialize"),
+    "protobuf decode": Target(1 / 3, ">= 3x faster than FromString+MessageToDict"),
+    "xml decode": Target(1 / 4, ">= 4x faster than xmltodict.parse"),
+    "xml encode": Target(1 / 3, ">= 3x faster than SubElement+tostring"),
+    "msgpack encode": Target(1.5, "within 1.5x of packb"),
+    "msgpack decode": Target(1.5, "within 1.5x of unpackb"),
+    "convert": Target(1 / 5, ">= 5x faster than json_format script"),
+}
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One job done by fmtbench and by the reference, each a call over all the records."""
+
+    dataset: str
+    job: str  # a key of TARGETS
+    ours_label: str
+    reference_label: str
+    ours: Callable[[], Any]
+    reference: Callable[[], Any]
+
+    @property
+    def name(self) -> str:
+        return f"{self.dataset} {self.job}"
+
+    @property
+    def target(self) -> Target:
+        return TARGETS[self.job]
+
+
+# -- the reference XML builder ----------------------------------------------------------------
+def _xml_text(t: FieldType, v: Any) -> str:
+    """A scalar's lexical form, spelled the way fmtbench's XML mapping spells it."""
+    if isinstance(t, EnumRef):
+        return str(v)
+    assert isinstance(t, Scalar)
+    kind = t.kind
+    if kind == "bool":
+        return "true" if v else "false"
+    if kind in ("float32", "float64"):
+        return {"nan": "NaN", "inf": "INF", "-inf": "-INF"}.get(repr(v), repr(v))
+    if kind == "bytes":
+        return base64.b64encode(v).decode("ascii")
+    if kind == "timestamp":
+        return str(v.isoformat().replace("+00:00", "Z"))
+    return str(v)
+
+
+class LxmlReferenceBuilder:
+    """What a user would write: walk the schema per record, ``etree.SubElement`` each field.
+
+    It produces the document fmtbench's XML mapping describes (fields as child elements or
+    attributes, repeated elements for lists, ``key`` attributes for map entries), so the two
+    sides of the pair write the same XML; it checks nothing beyond what lxml checks itself.
+    """
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.ns = schema.namespace
+
+    def tostring(self, record: Record, type_name: str | None = None) -> bytes:
+        name = type_name or self.schema.root
+        root = etree.Element(f"{{{self.ns}}}{name}", nsmap={None: self.ns})
+        self._fill(root, name, record)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+    def _fill(self, elem: Any, type_name: str, value: dict[str, Any]) -> None:
+        for f in self.schema.messages[type_name].fields:
+            if f.name not in value:
+                continue
+            v = value[f.name]
+            if f.xml_attribute:
+                elem.set(f.name, _xml_text(f.type, v))
+            else:
+                self._field(elem, f.name, f.type, v)
+
+    def _field(self, parent: Any, name: str, t: FieldType, v: Any) -> None:
+        if isinstance(t, ListOf):
+            for item in v:
+                self._field(parent, name, t.item, item)
+        elif isinstance(t, MapOf):
+            for key in sorted(v):
+                child = self._single(parent, name, t.value, v[key])
+                child.set("key", _xml_text(t.key, key))
+        else:
+            self._single(parent, name, t, v)
+
+    def _single(self, parent: Any, name: str, t: FieldType, v: Any) -> Any:
+        child = etree.SubElement(parent, f"{{{self.ns}}}{name}")
+        if isinstance(t, MessageRef):
+            self._fill(child, t.name, v)
+        else:
+            child.text = _xml_text(t, v)
+        return child
+
+
+# -- the inputs and the pairs -----------------------------------------------------------------
+@dataclass
+class Prepared:
+    """One dataset's records and every input form the pairs start from, made once."""
+
+    dataset: str
+    records: list[Record]
+    codecs: dict[str, Codec]
+    json_lines: list[bytes]
+    json_trees: list[Any]
+    proto_dicts: list[dict[str, Any]]  # protobuf's own JSON mapping of each record
+    proto_messages: list[bytes]
+    xml_messages: list[bytes]
+    msgpack_messages: list[bytes]
+    xml_builder: LxmlReferenceBuilder
+
+    @classmethod
+    def make(cls, dataset: str, count: int) -> Prepared:
+        ds = load_dataset(dataset)
+        records = list(ds.generator().records(count))  # the dataset's own seed
+        codecs = {f: codec_for(f, ds.schema, ds.type_name) for f in ("json", "protobuf", "xml")}
+        codecs["msgpack"] = codec_for("msgpack", ds.schema, ds.type_name)
+        js, pb = codecs["json"], codecs["protobuf"]
+        to_message = pb.to_message  # type: ignore[attr-defined]
+        return cls(
+            dataset=dataset,
+            records=records,
+            codecs=codecs,
+            json_lines=[js.encode(r) for r in records],
+            json_trees=[js.to_tree(r) for r in records],  # type: ignore[attr-defined]
+            proto_dicts=[
+                json_format.MessageToDict(to_message(r), preserving_proto_field_name=True)
+                for r in records
+            ],
+            proto_messages=[pb.encode(r) for r in records],
+            xml_messages=[codecs["xml"].encode(r) for r in records],
+            msgpack_messages=[codecs["msgpack"].encode(r) for r in records],
+            xml_builder=LxmlReferenceBuilder(ds.schema),
+        )
+
+
+def each(fn: Callable[[Any], Any], items: Sequence[Any]) -> Callable[[], list[Any]]:
+    """A call that applies ``fn`` to every item: the body both sides of a pair share."""
+    return lambda: [fn(x) for x in items]
+
+
+def _proto_parse_dict(cls: Any) -> Callable[[dict[str, Any]], bytes]:
+    parse_dict = json_format.ParseDict
+    return lambda d: parse_dict(d, cls()).SerializeToString()
+
+
+def _proto_to_dict(cls: Any) -> Callable[[bytes], dict[str, Any]]:
+    from_string, to_dict = cls.FromString, json_format.MessageToDict
+    return lambda b: to_dict(from_string(b), preserving_proto_field_name=True)
+
+
+def make_pairs(p: Prepared) -> list[Pair]:
+    """Every codec pair of one dataset (``convert`` is separate: it times whole processes)."""
+    js, pb, xml, mp = (p.codecs[f] for f in ("json", "protobuf", "xml", "msgpack"))
+    msg_cls = pb.message_class  # type: ignore[attr-defined]
+    dumps, utc_z = orjson.dumps, orjson.OPT_UTC_Z
+    packb, unpackb = msgpack.packb, msgpack.unpackb
+    d = p.dataset
+    return [
+        Pair(d, "json decode", "JsonCodec.decode", "orjson.loads",
+             each(js.decode, p.json_lines), each(orjson.loads, p.json_lines)),
+        Pair(d, "json encode", "JsonCodec.encode", "orjson.dumps(to_tree)",
+             each(js.encode, p.records), each(lambda t: dumps(t, option=utc_z), p.json_trees)),
+        Pair(d, "protobuf encode", "ProtobufCodec.encode", "ParseDict+SerializeToString",
+             each(pb.encode, p.records), each(_proto_parse_dict(msg_cls), p.proto_dicts)),
+        Pair(d, "protobuf decode", "ProtobufCodec.decode", "FromString+MessageToDict",
+             each(pb.decode, p.proto_messages), each(_proto_to_dict(msg_cls), p.proto_messages)),
+        Pair(d, "xml decode", "XmlCodec.decode", "xmltodict.parse",
+             each(xml.decode, p.xml_messages), each(xmltodict.parse, p.xml_messages)),
+        Pair(d, "xml encode", "XmlCodec.encode", "lxml SubElement+tostring",
+             each(xml.encode, p.records), each(p.xml_builder.tostring, p.records)),
+        Pair(d, "msgpack encode", "MsgpackCodec.encode", "msgpack.packb",
+             each(mp.encode, p.records),
+             each(lambda r: packb(r, use_bin_type=True, datetime=True), p.records)),
+        Pair(d, "msgpack decode", "MsgpackCodec.decode", "msgpack.unpackb",
+             each(mp.decode, p.msgpack_messages),
+             each(lambda b: unpackb(b, timestamp=3, strict_map_key=False), p.msgpack_messages)),
+    ]  # fmt: skip
+
+
+# -- convert: whole processes ---------------------------------------------------------------
+def write_jsonl(dataset: str, count: int, path: Path) -> None:
+    """``count`` records of ``dataset`` as JSON Lines, the input of the convert pair."""
+    ds = load_dataset(dataset)
+    codec = codec_for("jsonl", ds.schema, ds.type_name)
+    path.write_bytes(codec.encode_many(list(ds.generator().records(count))))
+
+
+def convert_commands(src: Path, ours_out: Path, ref_out: Path) -> tuple[list[str], list[str]]:
+    """``fmtbench convert`` and the json_format script, JSONL -> protobuf-delimited."""
+    ours = [sys.executable, "-m", "fmtbench", "convert", str(src), str(ours_out)]
+    ours += ["--schema", "log", "--to", "protobuf-delimited", "--quiet"]
+    ref = [sys.executable, str(HERE / "reference_json_format.py"), str(src), str(ref_out)]
+    ref += ["--schema", "log"]
+    return ours, ref
+
+
+def run_timed(command: list[str]) -> float:
+    """Seconds one whole process takes, start to exit (it must succeed)."""
+    start = time.perf_counter()
+    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+# -- measuring ----------------------------------------------------------------------------
+def timed(fn: Callable[[], Any], *, keep_gc: bool = False) -> float:
+    """Seconds one call of ``fn`` takes, the collector off unless ``keep_gc``.
+
+    Each body keeps all its results (50,000 records), so with the collector on, every full
+    collection walks every object decoded so far: on ``order`` that costs more than the
+    parsing itself, lands on both sides alike, and pulls every ratio towards 1.
+    """
+    gc.collect()  # each side starts from the same heap, not the other side's garbage
+    if not keep_gc:
+        gc.disable()
+    try:
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    ours_label: str
+    reference_label: str
+    target: Target
+    ours: list[float]
+    reference: list[float]
+
+    @property
+    def ratio(self) -> float:
+        """The median of the per-round ratios ours/reference."""
+        return statistics.median(o / r for o, r in zip(self.ours, self.reference, strict=True))
+
+
+def measure(pairs: list[Pair], rounds: int, *, keep_gc: bool = False) -> list[Result]:
+    """All pairs, interleaved: round after round, each pair's two sides back to back."""
+    ours: dict[str, list[float]] = {p.name: [] for p in pairs}
+    ref: dict[str, list[float]] = {p.name: [] for p in pairs}
+    for p in pairs:  # a warm-up call of each side: imports, caches, first allocations
+        p.ours()
+        p.reference()
+    for i in range(rounds):
+        for p in pairs:
+            if i % 2:  # alternate which side goes first, so neither always runs "second"
+                ref[p.name].append(timed(p.reference, keep_gc=keep_gc))
+                ours[p.name].append(timed(p.ours, keep_gc=keep_gc))
+            else:
+                ours[p.name].append(timed(p.ours, keep_gc=keep_gc))
+                ref[p.name].append(timed(p.reference, keep_gc=keep_gc))
+    return [
+        Result(p.name, p.ours_label, p.reference_label, p.target, ours[p.name], ref[p.name])
+        for p in pairs
+    ]
+
+
+def measure_convert(count: int, rounds: int) -> Result:
+    """``fmtbench convert`` against the json_format script, ``rounds`` each, interleaved."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "log.jsonl"
+        ours_out, ref_out = Path(tmp) / "ours.pbd", Path(tmp) / "ref.pbd"
+        write_jsonl("log", count, src)
+        ours_cmd, ref_cmd = convert_commands(src, ours_out, ref_out)
+        ours: list[float] = []
+        ref: list[float] = []
+        for i in range(rounds):
+            if i % 2:
+                ref.append(run_timed(ref_cmd))
+                ours.append(run_timed(ours_cmd))
+            else:
+                ours.append(run_timed(ours_cmd))
+                ref.append(run_timed(ref_cmd))
+        if ours_out.read_bytes() != ref_out.read_bytes():
+            raise SystemExit("convert: fmtbench and the json_format script wrote different bytes")
+    return Result(
+        "log convert", "fmtbench convert", "reference_json_format.py", TARGETS["convert"], ours, ref
+    )
+
+
+# -- the table ----------------------------------------------------------------------------
+def table(results: list[Result], count: int, keep_gc: bool) -> list[str]:
+    """The results as lines of text; only ``main`` prints."""
+    gc_note = "collector on" if keep_gc else "collector off in codec pairs"
+    head = (
+        f"{'pair':<22} {'fmtbench':<21} {'reference':<28} {'ours ms':>9} {'ref ms':>9}"
+        f" {'ours/ref':>9}  {'target':<44} met"
+    )
+    title = f"median of interleaved rounds, {count} records a call, {gc_note}"
+    lines = [title, head, "-" * len(head)]
+    for r in results:
+        lines.append(
+            f"{r.name:<22} {r.ours_label:<21} {r.reference_label:<28}"
+            f" {statistics.median(r.ours) * 1e3:>9.1f} {statistics.median(r.reference) * 1e3:>9.1f}"
+            f" {r.ratio:>8.2f}x  {r.target.text:<44} {'yes' if r.target.met(r.ratio) else 'NO'}"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=RECORDS, help="records per dataset")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of each codec pair")
+    parser.add_argument(
+        "--convert-rounds", type=int, default=CONVERT_ROUNDS, help="rounds of the convert pair"
+    )
+    parser.add_argument("--no-convert", action="store_true", help="skip the convert pair")
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
+    parser.add_argument(
+        "--gc", action="store_true", help="keep the garbage collector on while timing"
+    )
+    args = parser.parse_args(argv)
+    results: list[Result] = []
+    for dataset in args.datasets:
+        print(f"preparing {args.records} {dataset} records...", file=sys.stderr)
+        pairs = make_pairs(Prepared.make(dataset, args.records))
+        results += measure(pairs, args.rounds, keep_gc=args.gc)
+    if not args.no_convert:
+        print("timing convert...", file=sys.stderr)
+        results.append(measure_convert(args.records, args.convert_rounds))
+    print("\n".join(table(results, args.records, args.gc)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
