@@ -181,9 +181,20 @@ _RFC3339 = re.compile(
 )
 
 
+# The shape fmtbench writes. For it ``datetime.fromisoformat`` (15x faster than the full
+# RFC 3339 path below) gives exactly the value; for other text it would accept more than
+# RFC 3339 (week dates, commas, no zone), so it is never used there.
+_PLAIN_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?Z\Z", re.ASCII)
+
+
 def timestamp_from_text(v: Any) -> datetime:
     if type(v) is not str:
         raise mismatch("timestamp (RFC 3339 text)", v)
+    if _PLAIN_UTC.match(v):
+        try:
+            return datetime.fromisoformat(v)
+        except ValueError:
+            pass  # an impossible date: the path below says why
     m = _RFC3339.match(v)
     if not m:
         raise ValueMismatch(
