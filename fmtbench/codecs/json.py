@@ -9,6 +9,7 @@ infinities as the strings "NaN", "Infinity", "-Infinity". A ``.json`` file holds
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import Any, BinaryIO
 
 import orjson
@@ -23,6 +24,7 @@ from fmtbench.codecs.base import (
     encode_error,
 )
 from fmtbench.codecs.canonical import CANONICAL_SCALARS, enum_by_name, explain
+from fmtbench.codecs.json_typed import REJECTED, compile_typed
 from fmtbench.codecs.leaves import (
     Conv,
     b64_decode,
@@ -40,9 +42,10 @@ from fmtbench.codecs.leaves import (
 )
 from fmtbench.codecs.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, EncodeError, ValueMismatch
-from fmtbench.schema.model import INTEGER_KINDS
+from fmtbench.schema.model import INT_RANGES, INTEGER_KINDS
 
 _DUMPS_OPTIONS = orjson.OPT_UTC_Z
+_INT64_MIN, _UINT64_MAX = INT_RANGES["int64"][0], INT_RANGES["uint64"][1]
 
 
 def _then(first: Conv, second: Conv) -> Conv:
@@ -53,8 +56,11 @@ def _json_int(kind: str) -> Conv:
     check = int_check(kind)
 
     def conv(v: Any) -> int:
-        # orjson reads integers beyond 64 bits as floats: say so, not "got float".
-        if type(v) is float and v.is_integer():
+        # orjson reads integers beyond 64 bits as floats: say so, not "got float". A float
+        # inside the 64-bit range was written with a fraction or exponent (1.0, 1e2): that
+        # is not an integer (it used to be reported as out of range too). The lower bound
+        # is exclusive: -2**63 - 1 read as a double rounds to -2**63.
+        if type(v) is float and v.is_integer() and not _INT64_MIN < v <= _UINT64_MAX:
             raise ValueMismatch(f"{v:.0f} is out of range for {kind}")
         return check(v)  # type: ignore[no-any-return]
 
@@ -124,6 +130,10 @@ class JsonCodec(Codec):
         self._from_json = TreeConverter(
             self.schema, DECODE_RULES, drop_unknown=self.drop_unknown
         ).message(self.message.name)
+        # The fast path (json_typed.py). It only ever accepts; on any refusal the bytes are
+        # re-read on the tree path, which returns the record or today's error.
+        self._typed = compile_typed(self.schema, self.message.name, drop_unknown=self.drop_unknown)
+        self._fast_decode = self._typed.decode
 
     def to_tree(self, record: Record) -> Any:
         """The record as orjson-ready values (validated on the way)."""
@@ -148,7 +158,18 @@ class JsonCodec(Codec):
             raise decode_error(exc, position=position) from None
 
     def decode(self, data: bytes) -> Record:
+        try:
+            return self._fast_decode(data)
+        except REJECTED:
+            pass  # outside the handler, so that errors do not chain msgspec's refusal
         return self.from_tree(_loads(data))
+
+    def _decode_line(self, data: bytes, position: str) -> Record:
+        try:
+            return self._fast_decode(data)
+        except REJECTED:
+            pass  # outside the handler, so that errors do not chain msgspec's refusal
+        return self.from_tree(_loads(data, position), position)
 
     def reader(self, src: BinaryIO) -> RecordReader:
         return _JsonReader(self, src.read())
@@ -171,7 +192,13 @@ def _loads(data: bytes, position: str | None = None) -> Any:
 class _JsonReader(RecordReader):
     def __init__(self, codec: JsonCodec, data: bytes) -> None:
         self.codec = codec
-        tree = _loads(data)
+        tree: Any = None
+        with suppress(*REJECTED):
+            # Already canonical records, which ``__next__`` then passes on as they are.
+            tree = codec._typed.decode_file(data)
+        self._checked = tree is not None
+        if tree is None:
+            tree = _loads(data)
         if isinstance(tree, dict):
             self.single = True
             self._items: Iterator[Any] = iter([tree])
@@ -185,6 +212,8 @@ class _JsonReader(RecordReader):
     def __next__(self) -> Record:
         tree = next(self._items)
         self.count += 1
+        if self._checked:
+            return tree  # type: ignore[no-any-return]
         try:
             return self.codec.from_tree(tree)
         except DecodeError as exc:
@@ -249,7 +278,7 @@ class _JsonLinesReader(RecordReader):
         self.count += 1
         position = f"line {self.line}"
         try:
-            return self.codec.from_tree(_loads(raw, position), position)
+            return self.codec._decode_line(raw, position)
         except DecodeError as exc:
             raise exc.located(record=self.count) from None
 
