@@ -4,15 +4,33 @@ JSON, MessagePack and the canonical form itself are all "a dict per message, a l
 list, a dict per map": they differ only in how leaves are spelled (bytes as base64 text or
 raw, timestamps as RFC 3339 text or extension objects, enums by name or number). So one
 compiler builds the walk, once per schema, and each format supplies its leaf rules.
+
+Each message gets two converters. The reference one is a closure that loops over a field
+plan and builds every error with its path. The fast one is Python source generated from the
+schema (one function per message, a dict display, cheap type checks inlined) and compiled
+with ``exec``; it only ever accepts. On any exception it hands the same input to the
+reference converter, which returns the same value or raises today's error, so errors and
+their paths are identical by construction and the two can differ only in speed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from fmtbench.codecs.leaves import Conv, describe, sorted_items
+from fmtbench.codecs.leaves import (
+    Conv,
+    bool_check,
+    bytes_check,
+    describe,
+    float64_check,
+    int_check,
+    sorted_items,
+    str_check,
+    timestamp_check,
+)
 from fmtbench.errors import ValueMismatch, key_segment
 from fmtbench.schema.model import (
     Enum,
@@ -54,24 +72,29 @@ class TreeConverter:
         self.schema = schema
         self.rules = rules
         self.drop_unknown = drop_unknown
-        self._messages: dict[str, Conv] = {}
+        # The reference converters; they refer only to each other, so a fallback from the
+        # fast path walks the rest of the value once (never fast, fail, slow again below).
+        self._slow: dict[str, Conv] = {}
         self._enums: dict[str, Conv] = {}
         for name in schema.messages:
-            self._messages[name] = self._compile_message(schema.messages[name])
+            self._slow[name] = self._compile_message(schema.messages[name])
+        self._messages: dict[str, Conv] = _FastSource(self).compile()
 
     def message(self, name: str) -> Conv:
         return self._messages[name]
+
+    def reference(self, name: str) -> Conv:
+        """The reference converter of a message (the fast one falls back to it)."""
+        return self._slow[name]
 
     # -- compilation -----------------------------------------------------------------
     def _compile_type(self, ftype: FieldType) -> Conv:
         if isinstance(ftype, Scalar):
             return self.rules.scalar[ftype.kind]
         if isinstance(ftype, EnumRef):
-            if ftype.name not in self._enums:
-                self._enums[ftype.name] = self.rules.enum(self.schema.enums[ftype.name])
-            return self._enums[ftype.name]
+            return self._enum(ftype.name)
         if isinstance(ftype, MessageRef):
-            table, name = self._messages, ftype.name
+            table, name = self._slow, ftype.name
             # Looked up at call time: message types may refer to each other (recursion).
             return lambda v: table[name](v)
         if isinstance(ftype, ListOf):
@@ -80,6 +103,11 @@ class TreeConverter:
             key, value = self.rules.map_key[ftype.key.kind], self._compile_type(ftype.value)
             return _sorted_map_conv(key, value) if self.rules.sort_maps else _map_conv(key, value)
         raise AssertionError(ftype)
+
+    def _enum(self, name: str) -> Conv:
+        if name not in self._enums:
+            self._enums[name] = self.rules.enum(self.schema.enums[name])
+        return self._enums[name]
 
     def _compile_message(self, msg: Message) -> Conv:
         plan = tuple(self._field_plan(f) for f in msg.fields)
@@ -166,3 +194,169 @@ def _map_conv(key: Conv, val: Conv) -> Conv:
             raise
 
     return conv
+
+
+# -- the generated fast path -----------------------------------------------------------------
+class _Fallback(Exception):
+    """Raised by generated code to hand a value to the reference converter."""
+
+
+def _fallback() -> Any:
+    raise _Fallback
+
+
+# Every ``int_check`` closure runs this code; its cells say which range it checks.
+_INT_CHECK_CODE = int_check("int32").__code__
+# Leaf checks that return their argument unchanged exactly when it passes the type test
+# (see leaves.py): the test is inlined and the call made only otherwise, so a value the
+# test rejects meets the real check, which converts it (bytearray -> bytes) or raises.
+_TYPE_GUARDS: tuple[tuple[Conv, str], ...] = (
+    (str_check, "str"),
+    (bool_check, "bool"),
+    (bytes_check, "bytes"),
+    (float64_check, "float"),
+)
+
+
+class _FastSource:
+    """Generates, compiles and returns the fast converter of every message of a schema.
+
+    Safe to ``exec``: the text comes from the schema model only. Field names (identifiers
+    validated by the loader) appear only as string literals through ``repr``; functions,
+    converters and locals get generated names (``_m3``, ``_c7``, ``i1``); converters and
+    constants are bound in the namespace, never spelled as source; integer bounds are ints.
+    """
+
+    def __init__(self, tree: TreeConverter) -> None:
+        self.tree = tree
+        self.rules = tree.rules
+        self.index = {name: i for i, name in enumerate(tree.schema.messages)}
+        self.ns: dict[str, Any] = {
+            "_MISSING": _MISSING,
+            "_Fallback": _Fallback,
+            "_fallback": _fallback,
+            "_sorted_items": sorted_items,
+            "_datetime": datetime,
+            "_UTC": UTC,
+        }
+        self.bound: dict[int, str] = {}  # id of a bound object (kept alive by ns) -> name
+        from fmtbench.codecs.canonical import enum_by_name  # canonical imports this module
+
+        self.enum_by_name = enum_by_name
+
+    def compile(self) -> dict[str, Conv]:
+        source = [self.message(name) for name in self.index]
+        exec("\n".join(source), self.ns)
+        # Each function finds the others (and itself) in ``ns`` at call time: recursion works.
+        return {name: self.ns[f"_m{i}"] for name, i in self.index.items()}
+
+    def bind(self, obj: Any) -> str:
+        name = self.bound.get(id(obj))
+        if name is None:
+            name = self.bound[id(obj)] = f"_c{len(self.bound)}"
+            self.ns[name] = obj
+        return name
+
+    def message(self, name: str) -> str:
+        i = self.index[name]
+        self.ns[f"_s{i}"] = self.tree.reference(name)
+        check_unknown = not self.tree.drop_unknown
+        shown: list[str] = []  # entries of the dict display, up to the first optional
+        later: list[str] = []  # statements after it, so that keys stay in schema order
+        required = 0
+        for f in self.tree.schema.messages[name].fields:
+            key = repr(f.name)
+            if f.optional:
+                later.append(f"x = v.get({key}, _MISSING)")
+                later.append("if x is not _MISSING:")
+                if check_unknown:
+                    later.append("    n += 1")  # a key of v that is known: counted
+                if self.rules.null_is_absent:
+                    later.append("    if x is not None:")
+                    later.append(f"        d[{key}] = {self.expr(f.type, 'x', 'x', 1)}")
+                else:
+                    later.append(f"    d[{key}] = {self.expr(f.type, 'x', 'x', 1)}")
+                continue
+            # A missing key raises KeyError: the reference path then fills or reports it.
+            required += 1
+            expr = self.expr(f.type, "x", f"(x := v[{key}])", 1)
+            if later:
+                later.append(f"d[{key}] = {expr}")
+            else:
+                shown.append(f"{key}: {expr}")
+        body = [f"d = {{{', '.join(shown)}}}"]
+        if later and check_unknown:
+            body.append(f"n = {required}")
+        body += later
+        if check_unknown:
+            # Every required key was found and every present optional counted, so any
+            # other key (a missing optional does not hide it) makes the lengths differ.
+            body.append(f"if len(v) != {'n' if later else required}:")
+            body.append("    raise _Fallback")
+        return "\n".join(
+            [
+                f"def _m{i}(v):",
+                "    if type(v) is not dict:",
+                f"        return _s{i}(v)",
+                "    try:",
+                *(f"        {line}" for line in body),
+                # The fast path uses fewer frames a level than the reference one, so the
+                # reference would overflow too: no point walking it again at every level.
+                "    except RecursionError:",
+                "        raise",
+                # Anything else (KeyError, TypeError, ValueMismatch, _Fallback): the
+                # reference converts the same value again, so it returns the value or
+                # raises today's error with today's path; nothing from here escapes.
+                "    except Exception:",
+                f"        return _s{i}(v)",
+                "    return d",
+            ]
+        )
+
+    def expr(self, ftype: FieldType, x: str, first: str, depth: int) -> str:
+        """An expression converting local ``x``; ``first`` is its first use (it may bind x).
+
+        In ``A if C else B`` Python evaluates C first, so ``first`` always goes into C.
+        """
+        if isinstance(ftype, Scalar):
+            return self.leaf(self.rules.scalar[ftype.kind], x, first)
+        if isinstance(ftype, EnumRef):
+            return self.enum(ftype.name, x, first)
+        if isinstance(ftype, MessageRef):
+            return f"_m{self.index[ftype.name]}({first})"
+        if isinstance(ftype, ListOf):
+            # Tuples (which the reference accepts) and anything else take the reference path.
+            it = f"i{depth}"
+            item = self.expr(ftype.item, it, it, depth + 1)
+            return f"[{item} for {it} in {x}] if type({first}) is list else _fallback()"
+        if isinstance(ftype, MapOf):
+            k, w = f"k{depth}", f"w{depth}"
+            key = self.leaf(self.rules.map_key[ftype.key.kind], k, k)
+            value = self.expr(ftype.value, w, w, depth + 1)
+            items = f"{x}.items()"
+            if self.rules.sort_maps:  # as _sorted_map_conv does
+                items = f"(_sorted_items({x}) if len({x}) > 1 else {x}.items())"
+            return f"{{{key}: {value} for {k}, {w} in {items}}} if type({first}) is dict else _fallback()"
+        raise AssertionError(ftype)
+
+    def leaf(self, conv: Conv, x: str, first: str) -> str:
+        call = f"{self.bind(conv)}({x})"
+        # By identity (a rule's converter need not be hashable).
+        guard = next((t for c, t in _TYPE_GUARDS if c is conv), None)
+        if guard is not None:
+            return f"{x} if type({first}) is {guard} else {call}"
+        if conv is timestamp_check:  # an aware datetime already in UTC is returned as is
+            return f"{x} if type({first}) is _datetime and {x}.tzinfo is _UTC else {call}"
+        if getattr(conv, "__code__", None) is _INT_CHECK_CODE:
+            cells = dict(zip(_INT_CHECK_CODE.co_freevars, conv.__closure__ or (), strict=True))
+            lo, hi = cells["lo"].cell_contents, cells["hi"].cell_contents
+            if type(lo) is int and type(hi) is int:
+                return f"{x} if type({first}) is int and {lo} <= {x} <= {hi} else {call}"
+        return f"{self.bind(conv)}({first})"
+
+    def enum(self, name: str, x: str, first: str) -> str:
+        conv = self.tree._enum(name)
+        if self.rules.enum is self.enum_by_name:  # returns v when it is one of the names
+            names = self.bind(frozenset(self.tree.schema.enums[name].names))
+            return f"{x} if type({first}) is str and {x} in {names} else {self.bind(conv)}({x})"
+        return f"{self.bind(conv)}({first})"
