@@ -159,17 +159,6 @@ def _copy_map(v: Any) -> dict[Any, Any]:
     return {k: v[k] for k in v}
 
 
-def _items_failing(conv: Conv, items: Any, keyed: bool) -> ValueMismatch:
-    """Error path only: find which element of a list (or map) failed, to name it."""
-    pairs = items.items() if keyed else enumerate(items)
-    for key, v in pairs:
-        try:
-            conv(v)
-        except ValueMismatch as exc:
-            return exc.at(key_segment(key) if keyed else key)
-    raise AssertionError("no element failed twice")
-
-
 class _Walker:
     """message -> canonical dict, compiled once per message type of a schema."""
 
@@ -210,10 +199,12 @@ class _Walker:
                 return _copy_list
 
             def conv_list(v: Any, item: Conv = item) -> list[Any]:
+                out: list[Any] = []
                 try:
-                    return [item(x) for x in v]
-                except ValueMismatch:
-                    raise _items_failing(item, v, keyed=False) from None
+                    out.extend(map(item, v))  # on failure len(out) is the failing index
+                except ValueMismatch as exc:
+                    raise exc.at(len(out)) from None
+                return out
 
             return conv_list
         if isinstance(t, MapOf):
@@ -222,10 +213,14 @@ class _Walker:
                 return _copy_map
 
             def conv_map(v: Any, value: Conv = value) -> dict[Any, Any]:
+                out = {}
+                k = None
                 try:
-                    return {k: value(v[k]) for k in v}
-                except ValueMismatch:
-                    raise _items_failing(value, v, keyed=True) from None
+                    for k in v:
+                        out[k] = value(v[k])
+                except ValueMismatch as exc:
+                    raise exc.at(key_segment(k)) from None
+                return out
 
             return conv_map
         return self._leaf(t)

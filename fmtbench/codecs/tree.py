@@ -151,15 +151,15 @@ def _list_conv(item: Conv) -> Conv:
     def conv(value: Any) -> list[Any]:
         if type(value) is not list and type(value) is not tuple:
             raise ValueMismatch(f"expected a list, got {describe(value)}")
+        out: list[Any] = []
         try:
-            return [item(v) for v in value]
-        except ValueMismatch:
-            for i, v in enumerate(value):  # error path only: find which element failed
-                try:
-                    item(v)
-                except ValueMismatch as exc:
-                    raise exc.at(i) from None
-            raise
+            # extend() keeps what it appended before a failure, so the failing element's
+            # index is len(out): no second pass, which would double the work at every
+            # level of nesting (exponential in depth).
+            out.extend(map(item, value))
+        except ValueMismatch as exc:
+            raise exc.at(len(out)) from None
+        return out
 
     return conv
 
@@ -179,19 +179,19 @@ def _map_conv(key: Conv, val: Conv) -> Conv:
     def conv(value: Any) -> dict[Any, Any]:
         if type(value) is not dict:
             raise ValueMismatch(f"expected a map, got {describe(value)}")
-        try:
-            return {key(k): val(v) for k, v in value.items()}
-        except ValueMismatch:
-            for k, v in value.items():
-                try:
-                    key(k)
-                except ValueMismatch as exc:
-                    raise ValueMismatch(f"map key: {exc.problem}").at(key_segment(k)) from None
-                try:
-                    val(v)
-                except ValueMismatch as exc:
-                    raise exc.at(key_segment(k)) from None
-            raise
+        out = {}
+        # One pass that knows where it is: re-running after a failure would double the
+        # work at every level of nesting.
+        for k, v in value.items():
+            try:
+                converted_key = key(k)
+            except ValueMismatch as exc:
+                raise ValueMismatch(f"map key: {exc.problem}").at(key_segment(k)) from None
+            try:
+                out[converted_key] = val(v)
+            except ValueMismatch as exc:
+                raise exc.at(key_segment(k)) from None
+        return out
 
     return conv
 
