@@ -49,7 +49,7 @@ from fmtbench.schema.model import (
     Scalar,
     Schema,
 )
-from fmtbench.schema.values import EPOCH
+from fmtbench.schema.values import SCALAR_ZEROS
 
 #: Everything the fast path raises when it declines input; the caller then asks the tree path.
 REJECTED: tuple[type[Exception], ...] = (
@@ -117,18 +117,6 @@ _SCALARS: dict[str, tuple[Any, str | None]] = {
     # Padded standard base64 only; msgspec and base64.b64decode(validate=True) agree.
     "bytes": (bytes, None),
     "timestamp": (str, "_timestamp"),
-}
-_ZEROS: dict[str, Any] = {
-    "bool": False,
-    "int32": 0,
-    "int64": 0,
-    "uint32": 0,
-    "uint64": 0,
-    "float32": 0.0,
-    "float64": 0.0,
-    "string": "",
-    "bytes": b"",
-    "timestamp": EPOCH,
 }
 
 
@@ -270,7 +258,7 @@ class TypedJson:
 
     def _zero(self, ftype: FieldType) -> Any:
         if isinstance(ftype, Scalar):
-            return _ZEROS[ftype.kind]
+            return SCALAR_ZEROS[ftype.kind]
         if isinstance(ftype, EnumRef):
             return self.schema.enums[ftype.name].zero
         if isinstance(ftype, ListOf):

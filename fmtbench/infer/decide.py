@@ -30,6 +30,7 @@ from fmtbench.infer.observe import (
 from fmtbench.infer.render import FieldPlan, MsgPlan, TypePlan, camel, singular
 from fmtbench.schema.loader import IDENTIFIER
 from fmtbench.schema.model import INT_RANGES
+from fmtbench.schema.names import json_name
 
 # When an object whose keys are all identifiers is read as map<string, V> instead of a
 # message (and only if its values agree on one type): when the same position held at least
@@ -118,7 +119,7 @@ class Decider:
                     "no schema field can be named so: rename the key in the data",
                 )
             # Protobuf's JSON names would confuse "foo_bar" and "fooBar" (the loader's rule).
-            low = _lower_camel(key)
+            low = json_name(key)
             if low in camels:
                 self.fail(
                     path,
@@ -307,9 +308,3 @@ def _map_reason(obj: Obj, keys: list[str]) -> str | None:
     ):
         return "keys vary from record to record"
     return None
-
-
-def _lower_camel(name: str) -> str:
-    """Protobuf's JSON name of a field; must agree with the loader's ``_lower_camel``."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)

@@ -32,6 +32,7 @@ from fmtbench.schema.model import (
     Scalar,
     Schema,
 )
+from fmtbench.schema.names import json_name
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
@@ -248,7 +249,7 @@ class _Loader:
                         "pick an unused tag",
                     )
                 tags[f.tag] = fname
-                camel = _lower_camel(fname)
+                camel = json_name(fname)
                 if camel in json_names:
                     self.fail(
                         key,
@@ -426,9 +427,3 @@ class _Loader:
         for name in messages:
             if name not in state:
                 visit(name, [name])
-
-
-def _lower_camel(name: str) -> str:
-    """Protobuf's JSON name for a field: two fields with the same one do not compile."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)

@@ -33,6 +33,7 @@ from fmtbench.schema.model import (
     Scalar,
     Schema,
 )
+from fmtbench.schema.names import json_name, map_entry_name
 
 FDP = descriptor_pb2.FieldDescriptorProto
 TIMESTAMP_FILE = "google/protobuf/timestamp.proto"
@@ -144,36 +145,6 @@ def upper_snake(name: str) -> str:
 def proto_enum_value_name(enum: Enum, value_name: str) -> str:
     """The Protobuf name of a schema enum value: ``Currency.UNKNOWN`` -> ``CURRENCY_UNKNOWN``."""
     return f"{upper_snake(enum.name)}_{value_name}"
-
-
-def json_name(field_name: str) -> str:
-    """protoc's default JSON name (ToJsonName): drop each '_' and upper-case what follows."""
-    out: list[str] = []
-    upper_next = False
-    for ch in field_name:
-        if ch == "_":
-            upper_next = True
-        elif upper_next:
-            out.append(ch.upper())
-            upper_next = False
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def map_entry_name(field_name: str) -> str:
-    """protoc's name for a map field's entry message (MapEntryName): ``labels`` -> ``LabelsEntry``."""
-    out: list[str] = []
-    upper_next = True
-    for ch in field_name:
-        if ch == "_":
-            upper_next = True
-        elif upper_next:
-            out.append(ch.upper())
-            upper_next = False
-        else:
-            out.append(ch)
-    return "".join(out) + "Entry"
 
 
 def _synthetic_oneofs(msg: Message) -> dict[str, str]:

@@ -10,7 +10,8 @@ from fmtbench.schema.model import EnumRef, FieldType, ListOf, MapOf, MessageRef,
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-_SCALAR_ZEROS: dict[str, Any] = {
+# Immutable, so one object serves every record.
+SCALAR_ZEROS: dict[str, Any] = {
     "bool": False,
     "int32": 0,
     "int64": 0,
@@ -20,15 +21,14 @@ _SCALAR_ZEROS: dict[str, Any] = {
     "float64": 0.0,
     "string": "",
     "bytes": b"",
+    "timestamp": EPOCH,
 }
 
 
 def zero_factory(schema: Schema, ftype: FieldType) -> Callable[[], Any]:
     """A function returning a fresh zero value of ``ftype`` (fresh: lists and dicts mutate)."""
     if isinstance(ftype, Scalar):
-        if ftype.kind == "timestamp":
-            return lambda: EPOCH
-        value = _SCALAR_ZEROS[ftype.kind]
+        value = SCALAR_ZEROS[ftype.kind]
         return lambda: value
     if isinstance(ftype, EnumRef):
         name = schema.enums[ftype.name].zero
