@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+import msgspec
 import orjson
 
 from fmtbench.codecs import FORMATS, Codec, Record, codec_for
@@ -533,16 +534,19 @@ def _msgpack_payload(alone: bytes, skip_values: bool) -> int:
     return _mp_object(alone, start, skip_values)[1]
 
 
+_json = msgspec.json.encode  # as JsonCodec writes
+
+
 def _json_payload(v: Any, skip_values: bool = False) -> int:
     """The value's JSON spelling without quotes, brackets, commas and colons."""
     if isinstance(v, str):
-        return len(orjson.dumps(v)) - 2
+        return len(_json(v)) - 2
     if isinstance(v, list):
         return sum(_json_payload(x) for x in v)
     if isinstance(v, dict):
-        keys = sum(len(orjson.dumps(k)) - 2 for k in v)
+        keys = sum(len(_json(k)) - 2 for k in v)
         return keys + (0 if skip_values else sum(_json_payload(x) for x in v.values()))
-    return len(orjson.dumps(v))
+    return len(_json(v))
 
 
 def _xml_text(t: FieldType, v: Any, attr: bool = False) -> int:

@@ -1,4 +1,4 @@
-"""JSON and JSON Lines, through orjson.
+"""JSON and JSON Lines: read with msgspec or orjson, written with msgspec.
 
 The mapping (docs/formats.md): field names as in the schema; 64-bit integers as exact JSON
 numbers; bytes as base64; timestamps as RFC 3339 with ``Z``; enums by name; NaN and the
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any, BinaryIO
 
+import msgspec
 import orjson
 
 from fmtbench.codecs.base import (
@@ -41,10 +42,13 @@ from fmtbench.codecs.leaves import (
     timestamp_from_text,
 )
 from fmtbench.codecs.tree import TreeConverter, TreeRules
+from fmtbench.codecs.typed_write import DECLINED, compile_writer
 from fmtbench.errors import DecodeError, EncodeError, ValueMismatch
 from fmtbench.schema.model import INT_RANGES, INTEGER_KINDS
 
-_DUMPS_OPTIONS = orjson.OPT_UTC_Z
+_dumps = msgspec.json.Encoder().encode  # the tree is in order already (sort_maps)
+# A lone surrogate (UnicodeEncodeError), nesting beyond the interpreter's limit.
+_DUMPS_ERRORS = (msgspec.EncodeError, ValueError, TypeError, OverflowError, RecursionError)
 _INT64_MIN, _UINT64_MAX = INT_RANGES["int64"][0], INT_RANGES["uint64"][1]
 
 
@@ -82,11 +86,11 @@ def _bool_key_in(v: Any) -> bool:
 ENCODE_RULES = TreeRules(
     scalar={
         **CANONICAL_SCALARS,
-        "string": str_check,  # orjson rejects lone surrogates; ``explain`` then finds the field
+        "string": str_check,  # the encoder rejects lone surrogates; ``explain`` then finds the field
         "float32": _then(float32_round, float_to_json),
         "float64": _then(float64_check, float_to_json),
         "bytes": b64_encode,
-        "timestamp": timestamp_check,  # orjson writes RFC 3339 itself (OPT_UTC_Z)
+        "timestamp": timestamp_check,  # msgspec writes RFC 3339 itself ('Z')
     },
     enum=enum_by_name,
     map_key={
@@ -134,21 +138,31 @@ class JsonCodec(Codec):
         # re-read on the tree path, which returns the record or today's error.
         self._typed = compile_typed(self.schema, self.message.name, drop_unknown=self.drop_unknown)
         self._fast_decode = self._typed.decode
+        # The same for writing (typed_write.py): msgspec checks and writes, or declines.
+        writer = compile_writer(self.schema, self.message.name, "json")
+        self._fast_encode = writer.encode if writer is not None else None
 
     def to_tree(self, record: Record) -> Any:
-        """The record as orjson-ready values (validated on the way)."""
+        """The record as JSON-ready values (validated on the way)."""
         try:
             return self._to_json(record)
         except ValueMismatch as exc:
             raise encode_error(exc) from None
 
     def dumps(self, tree: Any, record: Record) -> bytes:
+        # msgspec, as on the fast path, so that every record is spelled alike (orjson
+        # writes exponents as ``1e+16``, msgspec as ``1e16``).
         try:
-            return orjson.dumps(tree, option=_DUMPS_OPTIONS)
-        except orjson.JSONEncodeError as exc:
+            return _dumps(tree)
+        except _DUMPS_ERRORS as exc:
             raise explain(self.schema, self.message.name, record, exc, "JSON") from None
 
     def encode(self, record: Record) -> bytes:
+        if self._fast_encode is not None:
+            try:
+                return self._fast_encode(record)
+            except DECLINED:
+                pass  # outside the handler, so that errors do not chain msgspec's refusal
         return self.dumps(self.to_tree(record), record)
 
     def from_tree(self, tree: Any, position: str | None = None) -> Record:

@@ -24,6 +24,7 @@ from fmtbench.codecs.base import (
 from fmtbench.codecs.canonical import CANONICAL_SCALARS, enum_by_name, explain
 from fmtbench.codecs.leaves import Conv, mismatch, str_check, timestamp_from_parts
 from fmtbench.codecs.tree import TreeConverter, TreeRules
+from fmtbench.codecs.typed_write import DECLINED, compile_writer
 from fmtbench.errors import DecodeError, ValueMismatch
 
 _CHUNK = 1 << 16
@@ -82,8 +83,16 @@ class MsgpackCodec(Codec):
             self.schema, DECODE_RULES, drop_unknown=self.drop_unknown
         ).message(self.message.name)
         self._packer = msgpack.Packer(use_bin_type=True, datetime=True)
+        # msgspec checks and writes the same bytes in C (typed_write.py), or declines.
+        writer = compile_writer(self.schema, self.message.name, "msgpack")
+        self._fast_encode = writer.encode if writer is not None else None
 
     def encode(self, record: Record) -> bytes:
+        if self._fast_encode is not None:
+            try:
+                return self._fast_encode(record)
+            except DECLINED:
+                pass  # outside the handler, so that errors do not chain msgspec's refusal
         try:
             tree = self._check(record)
         except ValueMismatch as exc:

@@ -1,0 +1,252 @@
+"""A fast writing path for JSON and MessagePack: msgspec checks a canonical record against
+Structs compiled from the schema and writes it.
+
+The tree path (``tree.py``) rebuilds every dict of a record in Python before the library
+writes it; that rebuild, not the writing, was most of the cost (6x ``orjson.dumps`` and
+2.8x ``msgpack.packb`` on ``order``).
+Here the schema is compiled once into ``msgspec.Struct`` classes, and ``msgspec.convert``
+checks the record's shape, types, integer ranges and enum names in C; the Encoder then
+writes fields in schema order and map entries in key order, as the tree path does.
+
+What msgspec cannot check is checked after ``convert`` by a guard generated from the schema
+that visits only the leaves that need it:
+
+- floats: msgspec turns an int such as 2**53 + 1 into the nearest double silently, so float
+  fields are typed ``int | float`` and the guard wants a float (ints go to the tree path,
+  which converts them exactly or refuses them); float32 values must already be float32
+  values; in JSON msgspec writes NaN and the infinities as ``null``, so there the guard
+  wants a finite float (the tree path spells them "NaN", "Infinity", "-Infinity");
+- timestamps: msgspec's JSON keeps any offset; the guard wants a ``datetime`` in UTC;
+- uint64: msgspec cannot bound an integer above int64's range; the guard checks the top.
+
+Like the typed reader, this path never decides that a record is bad: on any refusal the
+caller runs the tree path, which returns the same bytes or raises today's error with its
+path. Both encoders write what the tree path's libraries write, byte for byte (tested).
+Schemas with integer or bool map keys are left to the tree path entirely (msgspec's
+deterministic order sorts text keys only).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from fmtbench.schema.model import (
+    INT_RANGES,
+    EnumRef,
+    FieldType,
+    ListOf,
+    MapOf,
+    MessageRef,
+    Scalar,
+    Schema,
+)
+
+_F32 = struct.Struct("<f")
+_U64_MAX = INT_RANGES["uint64"][1]
+
+
+class _Unsafe(Exception):
+    """A leaf msgspec would write differently from the tree path: the caller falls back."""
+
+
+#: Everything ``encode`` raises when it declines a record; the caller then asks the tree path.
+DECLINED: tuple[type[Exception], ...] = (
+    msgspec.ValidationError,
+    msgspec.EncodeError,
+    _Unsafe,
+    TypeError,
+    ValueError,  # UnicodeEncodeError (a lone surrogate) is one
+    OverflowError,
+    RecursionError,
+)
+
+
+def _float32(x: float) -> float:
+    return _F32.unpack(_F32.pack(x))[0]  # type: ignore[no-any-return]
+
+
+# Per format, the guard's test of a local ``x`` per leaf kind; a kind not listed needs none.
+_COMMON_GUARDS: dict[str, str] = {
+    "timestamp": "x.__class__ is _datetime and x.tzinfo is _UTC",
+    "uint64": f"x <= {_U64_MAX}",
+}
+_GUARDS: dict[str, dict[str, str]] = {
+    "json": {
+        **_COMMON_GUARDS,
+        "float64": "x.__class__ is float and x - x == 0.0",  # inf - inf and NaN are NaN
+        "float32": "x.__class__ is float and x - x == 0.0 and x == _float32(x)",
+    },
+    "msgpack": {
+        **_COMMON_GUARDS,
+        "float64": "x.__class__ is float",
+        # NaN fails (NaN != NaN): the tree path's float32 rounding may change its payload.
+        "float32": "x.__class__ is float and x == _float32(x)",
+    },
+}
+_ENCODERS: dict[str, Callable[[], Any]] = {
+    "json": lambda: msgspec.json.Encoder(order="deterministic"),
+    "msgpack": lambda: msgspec.msgpack.Encoder(order="deterministic"),
+}
+
+
+def _scalar_type(kind: str) -> Any:
+    if kind in ("float32", "float64"):
+        return int | float  # ints kept as ints, so that the guard sends them to the tree path
+    if kind == "timestamp":
+        return datetime
+    if kind == "uint64":
+        return Annotated[int, msgspec.Meta(ge=0)]  # the top is the guard's (see above)
+    if kind in INT_RANGES:
+        lo, hi = INT_RANGES[kind]
+        return Annotated[int, msgspec.Meta(ge=lo, le=hi)]
+    return {"bool": bool, "string": str, "bytes": bytes}[kind]
+
+
+class TypedWriter:
+    """msgspec types and a guard for one schema, record type and format, compiled once."""
+
+    def __init__(self, schema: Schema, root: str, fmt: str) -> None:
+        self.schema = schema
+        self._guards = _GUARDS[fmt]
+        self._structs: dict[str, type[msgspec.Struct]] = {}
+        for name in schema.messages:
+            self._structs[name] = self._declare(name)
+        for name in schema.messages:
+            self._annotate(name)
+        self._guarded = {name for name in schema.messages if self._needs_guard(name, set())}
+        self._funcs = {name: f"_guard_{i}" for i, name in enumerate(schema.messages)}
+        namespace: dict[str, Any] = {
+            "UNSET": msgspec.UNSET,
+            "_Unsafe": _Unsafe,
+            "_float32": _float32,
+            "_datetime": datetime,
+            "_UTC": UTC,
+        }
+        # Generated from the schema model only (attribute names are f0, f1...; functions
+        # are numbered), so the text is as trustworthy as this module.
+        exec("\n".join(self._guard_source(n) for n in sorted(self._guarded)), namespace)
+        root_type = self._structs[root]
+        guard: Callable[[Any], None] | None = (
+            namespace[self._funcs[root]] if root in self._guarded else None
+        )
+        convert = msgspec.convert
+        # bytes and datetimes are taken as they are: never parsed from text (the canonical
+        # form holds bytes and datetimes, not their spellings).
+        builtin = (bytes, bytearray, memoryview, datetime)
+        write: Callable[[Any], bytes] = _ENCODERS[fmt]().encode
+
+        def encode(record: Any) -> bytes:
+            s = convert(record, root_type, builtin_types=builtin)
+            if guard is not None:
+                guard(s)
+            return write(s)
+
+        #: One record's bytes, or an exception from ``DECLINED``.
+        self.encode: Callable[[Any], bytes] = encode
+
+    # -- compilation -----------------------------------------------------------------
+    def _declare(self, name: str) -> type[msgspec.Struct]:
+        fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+        rename: dict[str, str] = {}
+        for i, f in enumerate(self.schema.messages[name].fields):
+            # Generated attribute names, the JSON names given by ``rename`` (a field may be
+            # called like a Struct method). Required fields have no default: a record
+            # missing one goes to the tree path, which names it.
+            rename[f"f{i}"] = f.name
+            fields.append((f"f{i}", Any, msgspec.UNSET) if f.optional else (f"f{i}", Any))
+        return msgspec.defstruct(
+            f"{name}_out", fields, rename=rename, forbid_unknown_fields=True, kw_only=True
+        )
+
+    def _annotate(self, name: str) -> None:
+        annotations: dict[str, Any] = {}
+        for i, f in enumerate(self.schema.messages[name].fields):
+            t = self._type(f.type)
+            annotations[f"f{i}"] = t | msgspec.UnsetType if f.optional else t
+        # msgspec reads the field types when it first converts to the class: recursion works.
+        self._structs[name].__annotations__ = annotations
+
+    def _type(self, ftype: FieldType) -> Any:
+        if isinstance(ftype, Scalar):
+            return _scalar_type(ftype.kind)
+        if isinstance(ftype, EnumRef):
+            return Literal[self.schema.enums[ftype.name].names]
+        if isinstance(ftype, MessageRef):
+            return self._structs[ftype.name]
+        if isinstance(ftype, ListOf):
+            return list[self._type(ftype.item)]  # type: ignore[misc]
+        if isinstance(ftype, MapOf):
+            return dict[str, self._type(ftype.value)]  # type: ignore[misc]
+        raise AssertionError(ftype)
+
+    def _needs_guard(self, name: str, seen: set[str]) -> bool:
+        if name in seen:
+            return False  # a cycle adds no leaf of its own
+        seen.add(name)
+        return any(self._type_needs_guard(f.type, seen) for f in self.schema.messages[name].fields)
+
+    def _type_needs_guard(self, ftype: FieldType, seen: set[str]) -> bool:
+        if isinstance(ftype, Scalar):
+            return ftype.kind in self._guards
+        if isinstance(ftype, MessageRef):
+            return self._needs_guard(ftype.name, seen)
+        if isinstance(ftype, ListOf):
+            return self._type_needs_guard(ftype.item, seen)
+        if isinstance(ftype, MapOf):
+            return self._type_needs_guard(ftype.value, seen)
+        return False
+
+    def _guard_source(self, name: str) -> str:
+        lines = [f"def {self._funcs[name]}(s):"]
+        for i, f in enumerate(self.schema.messages[name].fields):
+            body = self._check(f.type, f"s.f{i}", 1)
+            if not body:
+                continue
+            if f.optional:
+                lines.append(f"    v = s.f{i}")
+                lines.append("    if v is not UNSET:")
+                lines += [f"        {line}" for line in self._check(f.type, "v", 1)]
+            else:
+                lines += [f"    {line}" for line in body]
+        lines.append("    return None")
+        return "\n".join(lines)
+
+    def _check(self, ftype: FieldType, expr: str, depth: int) -> list[str]:
+        """Statements that raise unless the value of ``expr`` is written as the tree path would."""
+        if isinstance(ftype, Scalar):
+            test = self._guards.get(ftype.kind)
+            if test is None:
+                return []
+            return [f"x = {expr}", f"if not ({test}):", "    raise _Unsafe"]
+        if isinstance(ftype, MessageRef):
+            return [f"{self._funcs[ftype.name]}({expr})"] if ftype.name in self._guarded else []
+        if isinstance(ftype, ListOf | MapOf):
+            inner = ftype.item if isinstance(ftype, ListOf) else ftype.value
+            item = f"i{depth}"
+            body = self._check(inner, item, depth + 1)
+            if not body:
+                return []
+            items = expr if isinstance(ftype, ListOf) else f"{expr}.values()"
+            return [f"for {item} in {items}:", *(f"    {line}" for line in body)]
+        return []
+
+
+def compile_writer(schema: Schema, root: str, fmt: str) -> TypedWriter | None:
+    """The fast path for a schema and format ("json" or "msgpack"), or None where it
+    cannot write as the tree path does."""
+    if any(_has_other_keys(f.type) for m in schema.messages.values() for f in m.fields):
+        return None
+    return TypedWriter(schema, root, fmt)
+
+
+def _has_other_keys(ftype: FieldType) -> bool:
+    if isinstance(ftype, MapOf):
+        return ftype.key.kind != "string" or _has_other_keys(ftype.value)
+    if isinstance(ftype, ListOf):
+        return _has_other_keys(ftype.item)
+    return False
