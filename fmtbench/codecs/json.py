@@ -25,6 +25,7 @@ from fmtbench.codecs.base import (
     encode_error,
 )
 from fmtbench.codecs.canonical import CANONICAL_SCALARS, enum_by_name, explain
+from fmtbench.codecs.json_keys import key_counter, refuse_duplicates, unique_by_count
 from fmtbench.codecs.json_typed import REJECTED, compile_typed
 from fmtbench.codecs.leaves import (
     Conv,
@@ -138,6 +139,7 @@ class JsonCodec(Codec):
         # re-read on the tree path, which returns the record or today's error.
         self._typed = compile_typed(self.schema, self.message.name, drop_unknown=self.drop_unknown)
         self._fast_decode = self._typed.decode
+        self._count_keys = key_counter(self.schema)[self.message.name]
         # The same for writing (typed_write.py): msgspec checks and writes, or declines.
         writer = compile_writer(self.schema, self.message.name, "json")
         self._fast_encode = writer.encode if writer is not None else None
@@ -172,18 +174,17 @@ class JsonCodec(Codec):
             raise decode_error(exc, position=position) from None
 
     def decode(self, data: bytes) -> Record:
-        try:
-            return self._fast_decode(data)
-        except REJECTED:
-            pass  # outside the handler, so that errors do not chain msgspec's refusal
-        return self.from_tree(_loads(data))
+        return self._decode_line(data, None)
 
-    def _decode_line(self, data: bytes, position: str) -> Record:
+    def _decode_line(self, data: bytes, position: str | None) -> Record:
         try:
-            return self._fast_decode(data)
+            record = self._fast_decode(data)
         except REJECTED:
-            pass  # outside the handler, so that errors do not chain msgspec's refusal
-        return self.from_tree(_loads(data, position), position)
+            # Outside the handler, so that errors do not chain msgspec's refusal.
+            record = self.from_tree(_loads(data, position), position)
+        if not unique_by_count(data, self._count_keys(record)):
+            refuse_duplicates(data, position)  # json_keys.py: orjson and msgspec keep the last
+        return record
 
     def reader(self, src: BinaryIO) -> RecordReader:
         return _JsonReader(self, src.read())
@@ -213,6 +214,13 @@ class _JsonReader(RecordReader):
         self._checked = tree is not None
         if tree is None:
             tree = _loads(data)
+        if self._checked:
+            records = tree if isinstance(tree, list) else [tree]
+            keys = sum(map(codec._count_keys, records))
+        else:
+            keys = -1  # counted as records are read; the full check covers the whole file
+        if not unique_by_count(data, keys):
+            refuse_duplicates(data)
         if isinstance(tree, dict):
             self.single = True
             self._items: Iterator[Any] = iter([tree])

@@ -1,0 +1,75 @@
+"""Duplicate keys in JSON input are refused at every level (json_keys.py), whichever path
+reads the record, and the cheap count never lets one through nor refuses a valid record."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fmtbench.codecs.json import JsonCodec, JsonLinesCodec
+from fmtbench.errors import DecodeError
+from tests.strategies import SCHEMAS, records, schema_named
+
+
+def objects(tree: Any, path: tuple[Any, ...] = ()) -> Any:
+    if isinstance(tree, dict):
+        yield path
+        for k, v in tree.items():
+            yield from objects(v, (*path, k))
+    elif isinstance(tree, list):
+        for i, v in enumerate(tree):
+            yield from objects(v, (*path, i))
+
+
+def with_duplicate(data: bytes, path: tuple[Any, ...], pretty: bool) -> bytes | None:
+    """The JSON text with one key of the object at ``path`` written twice (other value)."""
+    tree = orjson.loads(data)
+    obj = tree
+    for p in path:
+        obj = obj[p]
+    if not obj:
+        return None
+    key = next(iter(obj))
+    marker = "\u0000dup\u0000"
+    obj[marker] = obj[key]  # the same value: last-wins would read a valid record
+    text = json.dumps(tree, indent=2 if pretty else None, ensure_ascii=False)
+    return text.replace(json.dumps(marker), json.dumps(key)).encode()
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_a_duplicate_key_anywhere_is_refused(name: str) -> None:
+    schema = schema_named(name)
+    codecs = [JsonCodec(schema), JsonLinesCodec(schema), JsonCodec(schema, drop_unknown=True)]
+
+    @given(rec=records(schema), pick=st.integers(0, 10**6), pretty=st.booleans())
+    def prop(rec: dict[str, Any], pick: int, pretty: bool) -> None:
+        data = codecs[0].encode(rec)
+        spaced = json.dumps(orjson.loads(data), indent=2).encode()
+        for codec in codecs:
+            codec.decode(data)  # valid input is never refused by the check
+            codec.decode(spaced)
+        places = list(objects(orjson.loads(data)))
+        bad = with_duplicate(data, places[pick % len(places)], pretty)
+        if bad is None:
+            return
+        for codec in codecs:
+            with pytest.raises(DecodeError, match="duplicate key"):
+                codec.decode(bad)
+        with pytest.raises(DecodeError, match="duplicate key"):
+            list(codecs[0].reader(io.BytesIO(b"[" + data + b"," + bad + b"]")))
+
+    prop()
+
+
+def test_escaped_quotes_and_spaced_colons_take_the_full_check() -> None:
+    codec = JsonCodec(schema_named("order"))
+    rec = codec.decode(b'{"note": "say \\"hi\\": now", "channel" : "web"}')
+    assert rec["note"] == 'say "hi": now'
+    with pytest.raises(DecodeError, match="duplicate key 'channel'"):
+        codec.decode(b'{"note": "\\":", "channel": "a", "channel" : "b"}')
