@@ -1,0 +1,70 @@
+"""The fast MessagePack reading path (see typed_read.py): msgspec decodes one object into
+Structs, and only the leaves msgspec cannot read exactly are converted here:
+
+- timestamps: msgspec rounds nanoseconds to microseconds silently, so the extension is read
+  as raw ``Ext`` and parsed by msgpack's own ``Timestamp`` and the tree path's rule (a
+  sub-microsecond fraction is an error there, so here it is a refusal);
+- floats: an integer in a float field is kept as one and checked by ``float64_check``;
+- uint64: msgspec cannot bound an integer above int64's range, so the top is checked here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
+
+import msgpack
+import msgspec
+
+from fmtbench.codecs.leaves import float32_round, timestamp_from_parts
+from fmtbench.codecs.typed_read import ScalarRule, TypedReader, compose, float64, uint64
+from fmtbench.schema.model import INT_RANGES, Schema
+
+_TIMESTAMP_EXT = -1
+
+
+def _timestamp(v: Any) -> datetime:
+    if v.__class__ is datetime:  # the zero default
+        return v
+    if v.code != _TIMESTAMP_EXT:
+        raise ValueError("not a timestamp")  # the tree path words the error
+    ts = msgpack.Timestamp.from_bytes(v.data)
+    return timestamp_from_parts(ts.seconds, ts.nanoseconds)
+
+
+def _int(kind: str) -> Any:
+    if kind == "uint64":
+        return Annotated[int, msgspec.Meta(ge=0)]  # the top: ``uint64``
+    lo, hi = INT_RANGES[kind]
+    return Annotated[int, msgspec.Meta(ge=lo, le=hi)]
+
+
+class TypedMsgpack(TypedReader):
+    """The MessagePack flavour: bin for bytes, map keys of their own type."""
+
+    scalars: ClassVar[dict[str, ScalarRule]] = {
+        "bool": (bool, None),
+        **{k: (_int(k), "_uint64" if k == "uint64" else None) for k in INT_RANGES},
+        "float32": (int | float, "_float32"),
+        "float64": (int | float, "_float64"),
+        "string": (str, None),
+        "bytes": (bytes, None),
+        "timestamp": (msgspec.msgpack.Ext, "_timestamp"),
+    }
+    helpers: ClassVar[dict[str, Callable[..., Any]]] = {
+        "_timestamp": _timestamp,
+        "_uint64": uint64,
+        "_float32": float32_round,
+        "_float64": float64,
+    }
+
+    def map_key(self, kind: str) -> ScalarRule:
+        return self.scalars[kind]
+
+    def __init__(self, schema: Schema, root: str, *, drop_unknown: bool = False) -> None:
+        super().__init__(schema, root, drop_unknown=drop_unknown)
+        #: One record from its bytes, or an exception from ``REJECTED``.
+        self.decode: Callable[[bytes], dict[str, Any]] = compose(
+            msgspec.msgpack.Decoder(self.root_type).decode, self.convert
+        )
