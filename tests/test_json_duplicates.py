@@ -73,3 +73,14 @@ def test_escaped_quotes_and_spaced_colons_take_the_full_check() -> None:
     assert rec["note"] == 'say "hi": now'
     with pytest.raises(DecodeError, match="duplicate key 'channel'"):
         codec.decode(b'{"note": "\\":", "channel": "a", "channel" : "b"}')
+
+
+def test_a_missing_field_cannot_hide_a_duplicate() -> None:
+    # As many keys as the record has fields: one left out (zero-filled), another doubled.
+    codec = JsonCodec(schema_named("order"))
+    full = orjson.loads(codec.encode(codec.decode(b"{}")))
+    del full["gift_wrap"]
+    text = orjson.dumps(full).replace(b'"channel":""', b'"channel":"","channel":""')
+    assert text.count(b"\":") == 14  # as many as the filled record: 10 fields + 4 in customer
+    with pytest.raises(DecodeError, match="duplicate key 'channel'"):
+        codec.decode(text)

@@ -180,10 +180,14 @@ class JsonCodec(Codec):
         try:
             record = self._fast_decode(data)
         except REJECTED:
-            # Outside the handler, so that errors do not chain msgspec's refusal.
-            record = self.from_tree(_loads(data, position), position)
-        if not unique_by_count(data, self._count_keys(record)):
-            refuse_duplicates(data, position)  # json_keys.py: orjson and msgspec keep the last
+            pass  # outside the handler, so that errors do not chain msgspec's refusal
+        else:
+            # json_keys.py: orjson and msgspec keep the last of two equal keys silently.
+            if not unique_by_count(data, self._count_keys(record)):
+                refuse_duplicates(data, position)
+            return record
+        record = self.from_tree(_loads(data, position), position)
+        refuse_duplicates(data, position)  # zero-filled fields make the count useless here
         return record
 
     def reader(self, src: BinaryIO) -> RecordReader:

@@ -7,13 +7,14 @@ cheap count cannot vouch for the input:
 
 - every key of a canonical record came from one key of the input, so a record holds as
   many keys (fields present plus map entries, all levels) as the input had distinct ones;
-- in compact JSON each key ends in ``":`` and nothing else can: inside a string a quote is
-  escaped. So, when the input has no escaped quote (``\\"``) and no space before a colon,
-  ``data.count(b'":')`` is the number of keys, duplicates included.
+- when no key is followed by white space before its colon, ``data.count(b'":')`` counts
+  every key, duplicates included, plus any escaped quote followed by a colon inside a
+  string (``\\":``): never fewer than the keys of the input.
 
-Equal counts prove there is no duplicate. Anything else (fields filled with zero values,
-nulls read as absent, dropped unknown fields, pretty-printed or escaped input) takes the
-full check, which names the duplicate key.
+So equal counts prove there is no duplicate: the input's keys are at least the count, at
+most the record's (distinct) keys. Anything else (fields filled with zero values, nulls
+read as absent, dropped unknown fields, ``"key" :`` spacing) takes the full check, which
+names the duplicate key.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _walk(index: dict[str, int], ftype: FieldType, x: str, depth: int) -> list[s
 
 def unique_by_count(data: bytes, keys: int) -> bool:
     """True when ``data`` certainly has no duplicate key, given the records' key count."""
-    return data.count(b'":') == keys and b'\\"' not in data and not _SPACED_KEY(data)
+    return data.count(b'":') == keys and not _SPACED_KEY(data)
 
 
 def refuse_duplicates(data: bytes, position: str | None = None) -> None:

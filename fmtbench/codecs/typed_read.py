@@ -34,7 +34,6 @@ from fmtbench.schema.model import (
     Scalar,
     Schema,
 )
-from fmtbench.schema.values import SCALAR_ZEROS
 
 #: Everything a fast path raises when it declines input; the caller then asks the tree path.
 REJECTED: tuple[type[Exception], ...] = (
@@ -100,7 +99,7 @@ class TypedReader:
 
     # -- compilation -----------------------------------------------------------------
     def _declare(self, name: str, drop_unknown: bool) -> type[msgspec.Struct]:
-        fields: list[tuple[str, Any, Any]] = []
+        fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
         rename: dict[str, str] = {}
         for i, f in enumerate(self.schema.messages[name].fields):
             # Attribute names are generated, the wire names given by ``rename``: a field may
@@ -108,9 +107,13 @@ class TypedReader:
             attr = f"f{i}"
             rename[attr] = f.name
             # Absent optionals stay UNSET and are left out. ``null`` is not accepted here:
-            # it is rare, and the tree path reads it as absent.
-            default = msgspec.UNSET if f.optional else self._zero(f.type)
-            fields.append((attr, Any, default))
+            # it is rare, and the tree path reads it as absent. A missing required field
+            # is left to the tree path too, which fills in its zero value: so every key of
+            # a record read here is a key of the input (json_keys.py counts on that).
+            if f.optional:
+                fields.append((attr, Any, msgspec.UNSET))
+            else:
+                fields.append((attr, Any))
         return msgspec.defstruct(
             f"{name}_in",
             fields,
@@ -168,22 +171,6 @@ class TypedReader:
             if conv is _same and kconv is _same:
                 return mtype, _same
             return mtype, lambda x: f"{{{kconv('k')}: {conv('v')} for k, v in {x}.items()}}"
-        raise AssertionError(ftype)
-
-    def _zero(self, ftype: FieldType) -> Any:
-        if isinstance(ftype, Scalar):
-            return SCALAR_ZEROS[ftype.kind]
-        if isinstance(ftype, EnumRef):
-            return self.schema.enums[ftype.name].zero
-        if isinstance(ftype, ListOf):
-            return msgspec.field(default_factory=list)
-        if isinstance(ftype, MapOf):
-            return msgspec.field(default_factory=dict)
-        if isinstance(ftype, MessageRef):
-            # Every field of a Struct has a default, so calling the class gives its zero
-            # value; looked up at call time, as the class may not be declared yet.
-            structs, name = self._structs, ftype.name
-            return msgspec.field(default_factory=lambda: structs[name]())
         raise AssertionError(ftype)
 
 
