@@ -81,6 +81,6 @@ def test_a_missing_field_cannot_hide_a_duplicate() -> None:
     full = orjson.loads(codec.encode(codec.decode(b"{}")))
     del full["gift_wrap"]
     text = orjson.dumps(full).replace(b'"channel":""', b'"channel":"","channel":""')
-    assert text.count(b"\":") == 14  # as many as the filled record: 10 fields + 4 in customer
+    assert text.count(b'":') == 14  # as many as the filled record: 10 fields + 4 in customer
     with pytest.raises(DecodeError, match="duplicate key 'channel'"):
         codec.decode(text)
