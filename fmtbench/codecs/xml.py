@@ -6,6 +6,11 @@ Encoding lives in ``xml_write.py`` (string building with exact escaping), decodi
 ``xml_read.py`` (a hardened lxml parse and a compiled walk); this module ties them to the
 ``Codec`` interface and holds the file writer and the streaming reader.
 
+Message mode tries a fast path first each way: generated writers (``xml_fast_write.py``) and a
+generated scanner over the document's text (``xml_fast.py``). Both only ever accept; what they
+decline (every error among it) goes through the reference path above, so results and errors
+are the reference's.
+
 ``decode()`` takes exactly one record element. A ``<records>`` wrapper is refused even when
 it holds one record: message mode has no wrapper, and accepting one would make the same
 bytes mean a record to ``decode()`` and a one-record file to ``reader()``.
@@ -19,6 +24,8 @@ from typing import Any, BinaryIO, ClassVar
 from lxml import etree
 
 from fmtbench.codecs.base import Codec, Record, RecordReader, RecordWriter, encode_error
+from fmtbench.codecs.xml_fast import XmlFastDecoder
+from fmtbench.codecs.xml_fast_write import XmlFastSource
 from fmtbench.codecs.xml_read import (
     Element,
     XmlDecoder,
@@ -32,6 +39,7 @@ from fmtbench.codecs.xml_read import (
 )
 from fmtbench.codecs.xml_write import DECLARATION, XmlEncoder, attr_string
 from fmtbench.errors import DecodeError, EncodeError, ValueMismatch
+from fmtbench.limits import DEFAULT_LIMITS, Limits
 from fmtbench.schema.model import Schema
 from fmtbench.schema.xsd import check_xml_mapping
 
@@ -42,12 +50,26 @@ class XmlCodec(Codec):
     has_single_form: ClassVar[bool] = True
 
     def __init__(
-        self, schema: Schema, type_name: str | None = None, *, drop_unknown: bool = False
+        self,
+        schema: Schema,
+        type_name: str | None = None,
+        *,
+        drop_unknown: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
-        super().__init__(schema, type_name, drop_unknown=drop_unknown)
+        super().__init__(schema, type_name, drop_unknown=drop_unknown, limits=limits)
         check_xml_mapping(schema)
         self._encoder = XmlEncoder(schema, drop_unknown=drop_unknown)
+        # Writes the common record and declines (raises) on anything else, which the
+        # reference encoder then writes the same way or reports with today's error.
+        self._fast_element = XmlFastSource(schema, drop_unknown=drop_unknown).compile()[
+            self.message.name
+        ]
+        self._end = f"</{self.message.name}>"
         self._decoder = XmlDecoder(schema, drop_unknown=drop_unknown)
+        # Accepts only documents in the shape the encoder writes, and declines the rest:
+        # those (and every error) go through the lxml parse and the reference walk.
+        self._fast = XmlFastDecoder(schema, self.message.name).decode
         # Per lxml's docs, sharing a parser between threads is harmless, only less efficient
         # than one each; a codec used from many threads may want one codec per thread.
         self._parser = hardened_parser()
@@ -55,20 +77,41 @@ class XmlCodec(Codec):
         self._single_start = f'<{self.message.name} xmlns="{namespace}"'
         self._wrapped_start = f"<{self.message.name}"
         self.wrapper_open = f'{DECLARATION}<records xmlns="{namespace}">\n'
+        self._document_start = DECLARATION + self._single_start
+        self._document_end = self._end + "\n"
 
     # -- message mode ----------------------------------------------------------------------
     def encode(self, record: Record) -> bytes:
-        return (DECLARATION + self.element(record, single=True) + "\n").encode("utf-8")
+        text: str | None
+        try:
+            # The declaration and the final newline ride along as the element's start and
+            # end: no copies of the whole text to add them.
+            text = self._fast_element(record, self._document_start, self._document_end)
+        except Exception:  # any reason at all: the reference writer decides
+            text = None
+        if text is None:
+            text = DECLARATION + self._reference_element(record, self._single_start) + "\n"
+        return text.encode("utf-8")
 
     def element(self, record: Any, *, single: bool) -> str:
         """One record element as text: with its namespace declaration when it stands alone."""
         start = self._single_start if single else self._wrapped_start
+        try:
+            return self._fast_element(record, start, self._end)
+        except Exception:  # any reason at all: the reference writer decides
+            pass
+        return self._reference_element(record, start)
+
+    def _reference_element(self, record: Any, start: str) -> str:
         try:
             return self._encoder.element(self.message.name, record, start)
         except ValueMismatch as exc:
             raise encode_error(exc) from None
 
     def decode(self, data: bytes) -> Record:
+        record = self._fast(data)
+        if record is not None:
+            return record
         try:
             root = etree.fromstring(bytes(data), self._parser)
         except etree.XMLSyntaxError as exc:

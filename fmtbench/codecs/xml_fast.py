@@ -1,0 +1,662 @@
+"""A fast path for ``XmlCodec.decode``: a scanner over the text, generated once per schema.
+
+Building an lxml tree and walking it costs far more than the values it yields (every
+``.tag``, ``.text`` and child is a new Python object), so the common document is decoded
+straight from its text instead, along the shape the encoder writes: fields in schema order,
+attributes in schema order after ``xmlns`` or ``key``. One function is generated per kind of
+element. Each run of text-only fields (scalars, enums, and lists and maps of them) between
+message fields is first tried with one regular expression of the compact form, ``<a>([^<]*)
+</a><b>...``, which scans at C speed; when that fails (indentation, say) the same fields go
+through a scanner of ``str.startswith`` / ``str.find`` calls that allows whitespace between
+elements.
+
+The scanner is a strict subset of XML: it only ever *accepts*. Anything outside that subset
+(a comment, a CDATA section, a character reference other than the ones the encoder writes,
+fields out of order, an unknown element, a DOCTYPE, a character XML cannot carry, a value
+that does not parse...) makes ``decode`` return ``None`` and the caller runs the reference
+path (the hardened lxml parse and the compiled walk of ``xml_read.py``), which either returns
+the same record or raises today's error with today's path and line. So errors are identical
+by construction, and the accepted documents are ones libxml2 accepts too: every character of
+an accepted document is either a literal of the schema's tags or checked text.
+
+Values go through the reference leaf parsers (``PARSE``), or through inlined tests that
+accept a subset of what those parsers accept and give the same value; records come out with
+the reference's key order (attributes, elements in document order, then absent lists and
+maps at their zero values in schema order).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fmtbench.codecs.base import Record
+from fmtbench.codecs.xml_read import PARSE, Parse
+from fmtbench.schema.model import (
+    INT_RANGES,
+    EnumRef,
+    Field,
+    FieldType,
+    ListOf,
+    MapOf,
+    MessageRef,
+    Scalar,
+    Schema,
+)
+from fmtbench.schema.xsd import MAP_KEY_ATTRIBUTE
+
+#: The declaration the encoder writes; any other (another encoding, single quotes,
+#: ``standalone``) takes the reference path.
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+# Far below libxml2's limits without XML_PARSE_HUGE (10,000,000 bytes a text node, nesting
+# 256 deep), so a document the scanner accepts never hits a limit the parser would report.
+_MAX_CHARS = 1_000_000
+_MAX_DEPTH = 100
+
+# Characters XML 1.0 cannot carry, and ``\r`` (the parser turns it into ``\n``, so text
+# holding it is left to the parser). Searched only in text that ``str.isprintable`` rejects:
+# every character listed is unprintable, so printable text holds none of them.
+_BAD_TEXT = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+# In an attribute value the parser also turns tab and newline into spaces, and ``<`` is an
+# error: those values are left to it as well.
+_BAD_ATTR = re.compile("[\x00-\x1f<\ufffe\uffff]")
+# The references the encoder writes. Any other ``&`` (another entity, ``&#233;``, a bare
+# ampersand) takes the reference path.
+_ENTITY = re.compile("&(amp|lt|gt|quot|apos|#9|#10|#13);")
+_ENTITY_CHARS = {
+    "amp": "&",
+    "lt": "<",
+    "gt": ">",
+    "quot": '"',
+    "apos": "'",
+    "#9": "\t",
+    "#10": "\n",
+    "#13": "\r",
+}
+# The timestamp shape the encoder writes, for which datetime.fromisoformat gives exactly
+# what the reference parser gives (it takes the same shortcut, see leaves.py).
+_plain_utc = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?Z\Z"
+).match
+_fromiso = datetime.fromisoformat
+_BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False}
+# xml_read's xs:double pattern, without the whitespace its parser strips first.
+_number = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z").match
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
+
+
+def plain_names(schema: Schema) -> bool:
+    """Whether names and namespace can be generated and matched as literals, unescaped.
+
+    Tags are matched (and written) as literals, so they must need no escaping nor hold a
+    prefix. The loader's identifiers always qualify; this only keeps the fast paths honest
+    for a schema built some other way.
+    """
+    ns = schema.namespace
+    names = [*schema.messages, *(f.name for m in schema.messages.values() for f in m.fields)]
+    if not all(_PLAIN_NAME.match(n) for n in names):
+        return False
+    return ns.isprintable() and not any(c in ns for c in '"&<')
+
+
+class _Fallback(Exception):
+    """Raised by the scanner to hand a document to the reference path."""
+
+
+def _unescape(text: str) -> str:
+    if "&" not in text:
+        return text
+    rest = _ENTITY.sub("", text)
+    if "&" in rest:  # an ampersand that is not one of the references above
+        raise _Fallback
+    return _ENTITY.sub(_entity_char, text)
+
+
+def _entity_char(m: re.Match[str]) -> str:
+    return _ENTITY_CHARS[m.group(1)]
+
+
+def _check_text(text: str) -> None:
+    """Element content that ``isprintable`` rejected: fine unless XML cannot carry it."""
+    if _BAD_TEXT.search(text):
+        raise _Fallback
+
+
+def _check_attr(text: str, end: int) -> None:
+    """An attribute value that ``isprintable`` rejected or that holds ``<``."""
+    if end < 0 or _BAD_ATTR.search(text):
+        raise _Fallback
+
+
+def _skip(s: str, p: int) -> int:
+    """The position of the next ``<``, past whitespace only (indentation)."""
+    e = s.find("<", p)
+    if e != p and (e < 0 or s[p:e].strip(" \t\n")):
+        raise _Fallback
+    return e
+
+
+def _next(s: str, e: int, close: str, open_: str) -> int:
+    """Past ``close`` at ``e``, indentation, then ``open_``: where the next content starts."""
+    if not s.startswith(close, e):
+        raise _Fallback
+    p = _skip(s, e + len(close))
+    if not s.startswith(open_, p):
+        raise _Fallback
+    return p + len(open_)
+
+
+def _in_pattern(t: FieldType) -> bool:
+    """Whether a field's elements hold text only (no message): a pattern can take them."""
+    if isinstance(t, ListOf):
+        return not isinstance(t.item, MessageRef)
+    if isinstance(t, MapOf):
+        return not isinstance(t.value, MessageRef)
+    return not isinstance(t, MessageRef)
+
+
+class _Source:
+    """Generates the scanner's functions; safe to ``exec``: the text comes from the schema
+    model only. Tags and field names appear only as ``repr`` literals, functions and
+    locals get generated names, parsers are bound in the namespace, bounds are ints."""
+
+    def __init__(self, schema: Schema, *, patterns: bool = True) -> None:
+        self.schema = schema
+        # Without patterns every document goes through the scanner (for the tests).
+        self.patterns = patterns
+        self.ns: dict[str, Any] = {
+            "_F": _Fallback,
+            "_skip": _skip,
+            "_next": _next,
+            "_u": _unescape,
+            "_ct": _check_text,
+            "_ca": _check_attr,
+            "_MISSING": _MISSING,
+            "_MAXD": _MAX_DEPTH,
+        }
+        self.bound: dict[int, str] = {}
+        self.functions: dict[tuple[str, str, str | None, bool], str] = {}
+        self.pending: list[tuple[tuple[str, str, str | None, bool], str]] = []
+        self.source: list[str] = []
+
+    def bind(self, obj: Any) -> str:
+        name = self.bound.get(id(obj))
+        if name is None:
+            name = self.bound[id(obj)] = f"_c{len(self.bound)}"
+            self.ns[name] = obj
+        return name
+
+    def element(self, msg: str, tag: str, key: str | None, root: bool) -> str:
+        """The name of the function scanning one element of message type ``msg``."""
+        kind = (msg, tag, key, root)
+        name = self.functions.get(kind)
+        if name is None:
+            name = self.functions[kind] = f"_e{len(self.functions)}"
+            self.pending.append((kind, name))
+        return name
+
+    def compile(self, root: str) -> Callable[[str, int, int, bool], tuple[Record, int]]:
+        first = self.element(root, root, None, True)
+        while self.pending:
+            kind, name = self.pending.pop()
+            self.source.append(self.function(name, *kind))
+        exec("\n".join(self.source), self.ns)
+        return self.ns[first]  # type: ignore[no-any-return]
+
+    # -- leaves ---------------------------------------------------------------------------
+    def text_value(self, t: FieldType, x: str, out: str) -> list[str]:
+        """Statements setting ``out`` to the value of raw element content ``x`` (any text
+        without ``<``: the checks here are what makes it acceptable)."""
+        if isinstance(t, EnumRef):
+            # Enum names match exactly; a name never holds ``&`` or unprintable characters.
+            names = self.bind(frozenset(self.schema.enums[t.name].names))
+            return [f"if {x} not in {names}: raise _F", f"{out} = {x}"]
+        assert isinstance(t, Scalar)
+        kind = t.kind
+        if kind == "string":
+            return [
+                f"if not {x}.isprintable(): _ct({x})",
+                f"{out} = _u({x}) if amp else {x}",
+            ]
+        lines = [f"if amp: {x} = _u({x})"]
+        if kind in INT_RANGES:
+            # ASCII digits only (str.isdigit alone takes other scripts' digits, which the
+            # reference refuses); signs and whitespace go to the reference parser.
+            hi = INT_RANGES[kind][1]
+            parse = self.bind(PARSE[kind])
+            return [
+                *lines,
+                f"if {x}.isascii() and {x}.isdigit():",
+                f"    {out} = int({x})",
+                f"    if {out} > {hi}: raise _F",
+                "else:",
+                f"    {out} = {parse}({x})",
+            ]
+        if kind == "timestamp":
+            # The encoder's shape, for which fromisoformat gives what the reference parser
+            # gives (it takes the same shortcut, see leaves.py); an impossible date raises
+            # ValueError, which declines the document.
+            plain, iso, parse = (self.bind(c) for c in (_plain_utc, _fromiso, PARSE[kind]))
+            return [*lines, f"{out} = {iso}({x}) if {plain}({x}) else {parse}({x})"]
+        if kind == "float64":
+            # A number without surrounding whitespace: what float() gives is the value
+            # (the pattern refuses what float() alone would take: 'inf', '1_0', ' 1').
+            # Plain decimals (ASCII digits and at most one point, some digit) are such
+            # numbers too, and cheaper to recognise than by the pattern.
+            number, parse = self.bind(_number), self.bind(PARSE[kind])
+            return [
+                *lines,
+                f"if {x}.isascii() and {x}.replace('.', '', 1).isdigit(): {out} = float({x})",
+                f"else: {out} = float({x}) if {number}({x}) else {parse}({x})",
+            ]
+        if kind == "bool":
+            words, parse = self.bind(_BOOL_WORDS), self.bind(PARSE[kind])
+            return [*lines, f"{out} = {words}.get({x})", f"if {out} is None: {out} = {parse}({x})"]
+        return [*lines, f"{out} = {self.bind(PARSE[kind])}({x})"]
+
+    def attr_value(self, t: FieldType, x: str, out: str) -> list[str]:
+        """Statements setting ``out`` to the value of a checked attribute value ``x``."""
+        if isinstance(t, Scalar) and t.kind == "string":
+            return [f"{out} = _u({x}) if amp else {x}"]
+        if isinstance(t, Scalar):
+            parse = PARSE[t.kind]
+        else:
+            assert isinstance(t, EnumRef)
+            parse = _enum_parse(self.schema, t)
+        return [f"if amp: {x} = _u({x})", f"{out} = {self.bind(parse)}({x})"]
+
+    # -- elements -------------------------------------------------------------------------
+    def function(self, name: str, msg_name: str, tag: str, key: str | None, root: bool) -> str:
+        msg = self.schema.messages[msg_name]
+        values = {f.name: f"v{i}" for i, f in enumerate(msg.fields)}
+        attrs = [f for f in msg.fields if f.xml_attribute]
+        head = f"<{tag}"
+        if root:
+            head += f' xmlns="{self.schema.namespace}"'
+        # Runs of fields that a regular expression can take, split by message fields (which
+        # recurse); the first run also takes the start tag, the last one the end tag.
+        runs: list[list[Field]] = [[]]
+        between: list[Field] = []
+        for f in msg.fields:
+            if f.xml_attribute:
+                continue
+            if _in_pattern(f.type):
+                runs[-1].append(f)
+            else:
+                between.append(f)
+                runs.append([])
+        body: list[str] = ["if depth > _MAXD: raise _F"]
+        for i, run in enumerate(runs):
+            if i:
+                body += self.field(between[i - 1], values[between[i - 1].name])
+            first, last = i == 0, i == len(runs) - 1
+            if not (run or first or last):
+                continue  # two message fields in a row: nothing between them to match
+            fast = self.run_fast(
+                run, values, head if first else None, key if first else None, attrs, tag, last
+            )
+            slow = self.run_slow(
+                run, values, head if first else None, key if first else None, attrs, tag, last
+            )
+            if self.patterns:
+                body += fast[:1] + [f"    {line}" for line in fast[1:]]
+                body += ["else:", *(f"    {line}" for line in slow)]
+            else:
+                body += slow
+        body += self.record(msg.fields, values)
+        result = "mk, d, p" if key is not None else "d, p"
+        body.append(f"return {result}")
+        return "\n".join([f"def {name}(s, p, depth, amp):", *(f"    {line}" for line in body)])
+
+    def run_fast(
+        self,
+        run: list[Field],
+        values: dict[str, str],
+        head: str | None,
+        key: str | None,
+        attrs: list[Field],
+        tag: str,
+        last: bool,
+    ) -> list[str]:
+        """``if`` the compact shape matches: one regular expression, then the values.
+
+        ``[^<]*`` scans at C speed (a single excluded character); what it takes is checked
+        afterwards exactly as the scanner checks it (printable, references, lexical forms).
+        """
+        if not run and head is None and last:  # only the end tag: no pattern needed
+            close = f"</{tag}>"
+            return [f"if s.startswith({close!r}, p):", f"p += {len(close)}"]
+        pattern: list[str] = []
+        groups: list[str] = []
+        code: list[str] = []
+        if head is not None:
+            pattern.append(re.escape(head))
+            if key is not None:
+                pattern.append(re.escape(f' {MAP_KEY_ATTRIBUTE}="') + '([^"<]*)"')
+                groups.append("mk")
+                code.append("if not mk.isprintable(): _ca(mk, 0)")
+            for f in attrs:
+                g = f"g{len(groups)}"
+                one = re.escape(f' {f.name}="') + '([^"<]*)"'
+                pattern.append(f"(?:{one})?+" if f.optional else one)
+                groups.append(g)
+                check = [f"if not {g}.isprintable(): _ca({g}, 0)"]
+                check += self.attr_value(f.type, g, values[f.name])
+                if f.optional:
+                    code += [f"if {g} is None: {values[f.name]} = _MISSING", "else:"]
+                    code += [f"    {line}" for line in check]
+                else:
+                    code += check
+            pattern.append(">")
+        for f in run:
+            t, v, g = f.type, values[f.name], f"g{len(groups)}"
+            open_, close = re.escape(f"<{f.name}>"), re.escape(f"</{f.name}>")
+            groups.append(g)
+            if isinstance(t, ListOf):
+                pattern.append(f"((?:{open_}[^<]*{close})*+)")
+                n_open, sep = len(f"<{f.name}>"), f"</{f.name}><{f.name}>"
+                code += [f"{v} = []", f"if {g}:"]
+                code += [f"    for x in {g}[{n_open}:-{n_open + 1}].split({sep!r}):"]
+                code += [f"        {line}" for line in self.text_value(t.item, "x", "y")]
+                code += [f"        {v}.append(y)"]
+            elif isinstance(t, MapOf):
+                entry = re.escape(f'<{f.name} {MAP_KEY_ATTRIBUTE}="') + '[^"<]*">[^<]*' + close
+                pattern.append(f"((?:{entry})*+)")
+                items = self.bind(
+                    re.compile(
+                        re.escape(f'<{f.name} {MAP_KEY_ATTRIBUTE}="') + '([^"<]*)">([^<]*)' + close
+                    ).findall
+                )
+                code += [f"{v} = {{}}", f"if {g}:", f"    for k, x in {items}({g}):"]
+                body = [
+                    "if not k.isprintable(): _ca(k, 0)",
+                    *self.map_key(t.key, "k"),
+                    f"if k in {v}: raise _F",
+                    *self.text_value(t.value, "x", "y"),
+                    f"{v}[k] = y",
+                ]
+                code += [f"        {line}" for line in body]
+            else:
+                one = f"{open_}([^<]*){close}"
+                if f.optional:
+                    pattern.append(f"(?:{one})?+")
+                    code += [f"if {g} is None: {v} = _MISSING", "else:"]
+                    code += [f"    {line}" for line in self.text_value(t, g, v)]
+                else:
+                    pattern.append(one)
+                    code += self.text_value(t, g, v)
+        if last:
+            pattern.append(re.escape(f"</{tag}>"))
+        else:
+            # Optional fields and lists may match nothing: indentation before one of them
+            # must not end the match early (the scanner takes indented documents). Their
+            # quantifiers are possessive, so backtracking cannot drop what they matched.
+            pattern.append("(?![ \t\n])")
+        rx = self.bind(re.compile("".join(pattern)).match)
+        unpack = f"{', '.join(groups)}, = m.groups()" if groups else None
+        return [
+            f"if (m := {rx}(s, p)) is not None:",
+            *([unpack] if unpack else []),
+            "p = m.end()",
+            *code,
+        ]
+
+    def run_slow(
+        self,
+        run: list[Field],
+        values: dict[str, str],
+        head: str | None,
+        key: str | None,
+        attrs: list[Field],
+        tag: str,
+        last: bool,
+    ) -> list[str]:
+        """The same fields with indentation allowed: a scanner, one element at a time."""
+        body: list[str] = []
+        # ``pending`` is text that must come at ``e``, not checked yet: a start tag's ``>``
+        # or a leaf's end tag, merged into one test with the next start tag (``_next``
+        # handles indentation between them).
+        pending: str | None = None
+        if head is not None:
+            if not attrs and key is None:
+                pending = head + ">"
+                body.append("e = p")
+            else:
+                body += [f"if not s.startswith({head!r}, p): raise _F", f"p += {len(head)}"]
+            if key is not None:
+                key_prefix = f' {MAP_KEY_ATTRIBUTE}="'
+                body += [
+                    f"if not s.startswith({key_prefix!r}, p): raise _F",
+                    f"p += {len(key_prefix)}",
+                    "e = s.find('\"', p)",
+                    "mk = s[p:e]",
+                    "if e < 0 or not mk.isprintable() or '<' in mk: _ca(mk, e)",
+                    "p = e + 1",
+                ]
+            for f in attrs:
+                v = values[f.name]
+                prefix = f' {f.name}="'
+                parse = [
+                    f"p += {len(prefix)}",
+                    "e = s.find('\"', p)",
+                    "x = s[p:e]",
+                    "if e < 0 or not x.isprintable() or '<' in x: _ca(x, e)",
+                    "p = e + 1",
+                    *self.attr_value(f.type, "x", v),
+                ]
+                if f.optional:
+                    body.append(f"if s.startswith({prefix!r}, p):")
+                    body += [f"    {line}" for line in parse]
+                    body.append(f"else: {v} = _MISSING")
+                else:
+                    body += [f"if not s.startswith({prefix!r}, p): raise _F", *parse]
+            if attrs or key is not None:
+                pending = ">"
+                body.append("e = p")
+        for f in run:
+            v = values[f.name]
+            if not f.optional and isinstance(f.type, Scalar | EnumRef):
+                open_ = f"<{f.name}>"
+                if pending is None:
+                    body += [*self.expect(open_), f"a = p + {len(open_)}"]
+                else:
+                    body += [
+                        f"if s.startswith({pending + open_!r}, e): a = e + {len(pending + open_)}",
+                        f"else: a = _next(s, e, {pending!r}, {open_!r})",
+                    ]
+                body += ["e = s.find('<', a)", "x = s[a:e]", *self.text_value(f.type, "x", v)]
+                pending = f"</{f.name}>"
+                continue
+            if pending is not None:
+                body += [
+                    f"if not s.startswith({pending!r}, e): raise _F",
+                    f"p = e + {len(pending)}",
+                ]
+                pending = None
+            body += self.field(f, v)
+        close = f"</{tag}>"
+        if pending is None:
+            if last:
+                body += [
+                    f"if not s.startswith({close!r}, p):",
+                    "    if s[p] != '<': p = _skip(s, p)",
+                    f"    if not s.startswith({close!r}, p): raise _F",
+                    f"p += {len(close)}",
+                ]
+        elif last:
+            body += [
+                f"if s.startswith({pending + close!r}, e): p = e + {len(pending + close)}",
+                f"else: p = _next(s, e, {pending!r}, {close!r})",
+            ]
+        else:
+            body += [f"if not s.startswith({pending!r}, e): raise _F", f"p = e + {len(pending)}"]
+        return body or ["pass"]
+
+    def record(self, fields: tuple[Field, ...], values: dict[str, str]) -> list[str]:
+        """Build the dict in the reference's key order (see the module docstring)."""
+        order = [f for f in fields if f.xml_attribute] + [f for f in fields if not f.xml_attribute]
+        shown: list[str] = []
+        later: list[str] = []
+        for f in order:
+            v, key = values[f.name], repr(f.name)
+            if f.optional:
+                later.append(f"if {v} is not _MISSING: d[{key}] = {v}")
+            elif isinstance(f.type, ListOf | MapOf):
+                later.append(f"if {v}: d[{key}] = {v}")
+            elif later:
+                later.append(f"d[{key}] = {v}")
+            else:
+                shown.append(f"{key}: {v}")
+        # Absent lists and maps are their zero values (fresh ones: these are), last.
+        for f in fields:
+            if not f.optional and isinstance(f.type, ListOf | MapOf):
+                v = values[f.name]
+                later.append(f"if not {v}: d[{f.name!r}] = {v}")
+        return [f"d = {{{', '.join(shown)}}}", *later]
+
+    def field(self, f: Field, v: str) -> list[str]:
+        t = f.type
+        if isinstance(t, ListOf):
+            return self.repeated(f.name, t.item, v, None)
+        if isinstance(t, MapOf):
+            return self.repeated(f.name, t.value, v, t.key)
+        if isinstance(t, MessageRef):
+            fn = self.element(t.name, f.name, None, False)
+            if f.optional:
+                return [
+                    f"if {self.at(f.name, t)}:",
+                    f"    {v}, p = {fn}(s, p, depth + 1, amp)",
+                    f"else: {v} = _MISSING",
+                ]
+            return [*self.expect(f"<{f.name}"), f"{v}, p = {fn}(s, p, depth + 1, amp)"]
+        scan = self.leaf(f.name, t, v)
+        if f.optional:
+            return [
+                f"if {self.at(f.name, t)}:",
+                *(f"    {line}" for line in scan),
+                f"else: {v} = _MISSING",
+            ]
+        return [*self.expect(f"<{f.name}>"), *scan]
+
+    def at(self, tag: str, t: FieldType, key: bool = False) -> str:
+        """A test that the next element (past indentation) is ``tag``; it moves ``p``."""
+        if key:
+            opens: tuple[str, ...] = (f'<{tag} {MAP_KEY_ATTRIBUTE}="',)
+        elif isinstance(t, MessageRef) and any(
+            f.xml_attribute for f in self.schema.messages[t.name].fields
+        ):
+            opens = (f"<{tag}>", f"<{tag} ")
+        else:
+            opens = (f"<{tag}>",)
+        o = repr(opens[0] if len(opens) == 1 else opens)
+        return f"s.startswith({o}, p) or (s[p] != '<' and s.startswith({o}, p := _skip(s, p)))"
+
+    def expect(self, start: str) -> list[str]:
+        """Move ``p`` past indentation to ``start``, which must come next."""
+        return [
+            f"if not s.startswith({start!r}, p):",
+            "    if s[p] != '<': p = _skip(s, p)",
+            f"    if not s.startswith({start!r}, p): raise _F",
+        ]
+
+    def leaf(self, tag: str, t: FieldType, v: str) -> list[str]:
+        """Scan ``<tag>text</tag>`` at ``p`` (its start tag already seen) into ``v``."""
+        open_, close = f"<{tag}>", f"</{tag}>"
+        return [
+            f"a = p + {len(open_)}",
+            "e = s.find('<', a)",
+            "x = s[a:e]",
+            *self.text_value(t, "x", v),
+            f"if not s.startswith({close!r}, e): raise _F",
+            f"p = e + {len(close)}",
+        ]
+
+    def repeated(self, tag: str, item: FieldType, v: str, key: Scalar | None) -> list[str]:
+        keyed = key is not None
+        head = [f"{v} = {{}}" if keyed else f"{v} = []", f"while {self.at(tag, item, keyed)}:"]
+        body: list[str]
+        if isinstance(item, MessageRef):
+            fn = self.element(item.name, tag, key.kind if key else None, False)
+            if key is None:
+                body = [f"x, p = {fn}(s, p, depth + 1, amp)", f"{v}.append(x)"]
+            else:
+                body = [
+                    f"k, x, p = {fn}(s, p, depth + 1, amp)",
+                    *self.map_key(key, "k"),
+                    f"if k in {v}: raise _F",
+                    f"{v}[k] = x",
+                ]
+        elif key is None:
+            body = [*self.leaf(tag, item, "y"), f"{v}.append(y)"]
+        else:
+            prefix = f'<{tag} {MAP_KEY_ATTRIBUTE}="'
+            close = f"</{tag}>"
+            body = [
+                f"a = p + {len(prefix)}",
+                "e = s.find('\"', a)",
+                "k = s[a:e]",
+                "if e < 0 or not k.isprintable() or '<' in k: _ca(k, e)",
+                *self.map_key(key, "k"),
+                f"if k in {v} or s[e + 1] != '>': raise _F",
+                "a = e + 2",
+                "e = s.find('<', a)",
+                "x = s[a:e]",
+                *self.text_value(item, "x", "y"),
+                f"if not s.startswith({close!r}, e): raise _F",
+                f"p = e + {len(close)}",
+                f"{v}[k] = y",
+            ]
+        return head + [f"    {line}" for line in body]
+
+    def map_key(self, key: Scalar, k: str) -> list[str]:
+        """Checked raw key text ``k`` to its value (duplicates are the caller's check)."""
+        if key.kind == "string":
+            return [f"if amp: {k} = _u({k})"]
+        return [f"if amp: {k} = _u({k})", f"{k} = {self.bind(PARSE[key.kind])}({k})"]
+
+
+_MISSING = object()
+
+
+def _enum_parse(schema: Schema, t: EnumRef) -> Parse:
+    names = frozenset(schema.enums[t.name].names)
+
+    def parse(text: str) -> str:
+        if text not in names:
+            raise _Fallback
+        return text
+
+    return parse
+
+
+class XmlFastDecoder:
+    """The scanner for one schema's root type; ``decode`` returns ``None`` to decline."""
+
+    def __init__(self, schema: Schema, type_name: str, *, patterns: bool = True) -> None:
+        # Otherwise every document goes the reference way.
+        plain = plain_names(schema)
+        self._root = _Source(schema, patterns=patterns).compile(type_name) if plain else None
+
+    def decode(self, data: object) -> Record | None:
+        """The record ``data`` holds, or ``None``: then only the reference path can tell."""
+        if self._root is None:
+            return None
+        try:
+            # Strict UTF-8 (what the declaration says, and lxml's default without one):
+            # invalid bytes, and anything not bytes-like, raise here.
+            s = str(data, "utf-8")  # type: ignore[call-overload]
+            if len(s) > _MAX_CHARS or ("]" in s and "]]>" in s):
+                return None  # "]]>" is an error in text; the parser says so
+            p = 0
+            if s.startswith(_DECLARATION):
+                p = _skip(s, len(_DECLARATION))
+            record, p = self._root(s, p, 0, "&" in s)
+            if p != len(s) and s[p:].strip(" \t\n"):
+                return None
+            return record
+        except Exception:  # any reason at all: the reference path decides
+            return None
