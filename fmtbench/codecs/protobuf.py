@@ -3,8 +3,11 @@
 Both compile the schema once (``fmtbench.schema.proto``) into message classes of a private
 descriptor pool, then convert in two compiled steps: canonical record -> keyword tree ->
 ``cls(**tree)`` on encode (``TreeConverter`` with Protobuf's leaf rules), and parsed message
--> canonical record on decode (closures built here, one per message type, no reflection per
-record). ``to_message``/``from_message`` expose the native step on its own for the benchmark.
+-> canonical record on decode (no reflection per record): Python source generated per schema
+(``protobuf_fast.py``) that only accepts, and on any exception of it the reference walker
+(closures built here, one per message type), which returns the same record or raises the
+error with its path. ``to_message``/``from_message`` expose the native step on its own for
+the benchmark.
 
 Decoding is strict where Protobuf is lenient, because conversion must be lossless: a field
 number the schema does not know is an error unless ``drop_unknown``, and so is an enum number
@@ -20,6 +23,7 @@ from google.protobuf.message import Message as ProtoMessage
 from google.protobuf.unknown_fields import UnknownFieldSet
 
 from fmtbench.codecs.base import (
+    EMPTY_STREAM,
     Codec,
     FramedWriter,
     Record,
@@ -41,8 +45,10 @@ from fmtbench.codecs.leaves import (
     timestamp_from_parts,
     timestamp_parts,
 )
+from fmtbench.codecs.protobuf_fast import FastDecoders
 from fmtbench.codecs.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch, key_segment
+from fmtbench.limits import DEFAULT_LIMITS, Limits
 from fmtbench.schema.model import (
     Enum,
     EnumRef,
@@ -55,7 +61,6 @@ from fmtbench.schema.model import (
 )
 from fmtbench.schema.proto import compile_classes
 
-DEFAULT_MAX_MESSAGE_BYTES = 64 * 2**20
 _MAX_VARINT_BYTES = 10
 # Reads of a declared length from a stream that cannot tell its size go in slices, so a lying
 # prefix costs at most one slice of memory beyond the bytes that really exist.
@@ -160,7 +165,12 @@ def _copy_map(v: Any) -> dict[Any, Any]:
 
 
 class _Walker:
-    """message -> canonical dict, compiled once per message type of a schema."""
+    """message -> canonical dict, compiled once per message type of a schema.
+
+    The reference walk: errors come from here, with their paths. Decoding runs the
+    generated walk of ``protobuf_fast.py`` first, which must agree with this one wherever
+    it accepts (tests/test_protobuf_fast.py); a change here belongs there too.
+    """
 
     def __init__(self, codec: _ProtobufBase, classes: dict[str, type[ProtoMessage]]) -> None:
         self.schema = codec.schema
@@ -270,14 +280,23 @@ class _ProtobufBase(Codec):
         type_name: str | None = None,
         *,
         drop_unknown: bool = False,
-        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        limits: Limits = DEFAULT_LIMITS,
+        max_message_bytes: int | None = None,
     ) -> None:
-        super().__init__(schema, type_name, drop_unknown=drop_unknown)
-        self.max_message_bytes = max_message_bytes
+        super().__init__(schema, type_name, drop_unknown=drop_unknown, limits=limits)
+        # The limits' max_record_bytes unless given here (the tests' small limits).
+        self.max_message_bytes = (
+            limits.max_record_bytes if max_message_bytes is None else max_message_bytes
+        )
         compiled = compile_classes(schema)  # refuses a backend other than upb
         self.message_class: type[ProtoMessage] = compiled.classes[self.message.name]
+        # From the class: a field may be named like a method (ParseFromString), and upb
+        # answers an attribute of a message with the field first.
+        self._from_string = self.message_class.FromString
         self._to_tree = TreeConverter(schema, PROTO_RULES).message(self.message.name)
-        self._from_message = _Walker(self, compiled.classes).walks[self.message.name]
+        self._reference = _Walker(self, compiled.classes).walks[self.message.name]
+        fast = FastDecoders(schema, compiled.classes, strict=not drop_unknown).compile()
+        self._fast = fast[self.message.name]
 
     # The native step, separated for the benchmark.
     def to_message(self, record: Record) -> ProtoMessage:
@@ -292,19 +311,30 @@ class _ProtobufBase(Codec):
 
     def from_message(self, msg: ProtoMessage) -> Record:
         try:
-            return self._from_message(msg)
+            return self._fast(msg)
+        except Exception:
+            # The generated walk only accepts (protobuf_fast.py). Whatever it raised (an
+            # unknown field, an enum number without a name, RecursionError too), the
+            # reference walks the same message again and returns the same record or
+            # raises the error, with its path, that it always raised.
+            return self._from_message_reference(msg)
+
+    def _from_message_reference(self, msg: ProtoMessage) -> Record:
+        try:
+            return self._reference(msg)
         except ValueMismatch as exc:
             raise decode_error(exc) from None
 
     def parse(self, data: bytes) -> ProtoMessage:
         """Bytes to a message (upb keeps unknown fields aside for ``from_message``)."""
-        msg = self.message_class()
-        try:
-            msg.ParseFromString(data)
-        except Exception as exc:  # upb raises DecodeError, but garbage may surface otherwise
-            raise DecodeError(f"not a valid {self.message.name} message: {exc}") from None
         # Unknown fields are found by from_message, as it walks the message (see _Walker).
-        return msg
+        try:
+            return self._from_string(data)
+        except Exception as exc:  # upb raises DecodeError, but garbage may surface otherwise
+            raise self._parse_error(exc) from None
+
+    def _parse_error(self, exc: Exception) -> DecodeError:
+        return DecodeError(f"not a valid {self.message.name} message: {exc}")
 
     def encode(self, record: Record) -> bytes:
         msg = self.to_message(record)
@@ -314,7 +344,20 @@ class _ProtobufBase(Codec):
             raise explain(self.schema, self.message.name, record, exc, "protobuf") from None
 
     def decode(self, data: bytes) -> Record:
-        return self.from_message(self.parse(data))
+        if len(data) > self.max_message_bytes:
+            raise LimitError(
+                f"the message is {len(data)} bytes, over the limit of {self.max_message_bytes}"
+                " (--max-record-bytes)"
+            )
+        # parse() and from_message() spelled out: two calls less a record, same outcome.
+        try:
+            msg = self._from_string(data)
+        except Exception as exc:
+            raise self._parse_error(exc) from None
+        try:
+            return self._fast(msg)
+        except Exception:
+            return self._from_message_reference(msg)
 
 
 class ProtobufCodec(_ProtobufBase):
@@ -342,7 +385,7 @@ class ProtobufDelimitedCodec(_ProtobufBase):
         return _DelimitedReader(self, src)
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
-        return FramedWriter(self.encode, out, _delimit)
+        return FramedWriter(self.encode, out, _delimit, name="protobuf-delimited")
 
 
 # -- files ---------------------------------------------------------------------------------
@@ -364,7 +407,7 @@ class _SingleReader(RecordReader):
         try:
             if len(data) > limit:
                 raise LimitError(
-                    f"the message is over the limit of {limit} bytes (max_message_bytes)"
+                    f"the message is over the limit of {limit} bytes (--max-record-bytes)"
                 )
             record = self.codec.decode(data)
         except DecodeError as exc:
@@ -458,7 +501,7 @@ class _DelimitedReader(RecordReader):
             )
         if length > self.limit:
             raise self._fail(
-                f"declares {length} bytes, over the limit of {self.limit} bytes (max_message_bytes)",
+                f"declares {length} bytes, over the limit of {self.limit} bytes (--max-record-bytes)",
                 start,
                 LimitError,
             )
@@ -484,6 +527,8 @@ class _DelimitedReader(RecordReader):
         start = self.offset
         length = self._length()
         if length is None:
+            if start == 0 and self.count == 0:
+                raise DecodeError(EMPTY_STREAM.format(fmt="protobuf-delimited"))
             raise StopIteration
         body = self._body(length, start)
         try:
