@@ -2,23 +2,91 @@
 
 An output is written to a temporary file beside its target, flushed to disk, and renamed
 over the target only when everything succeeded, so a failure (bad record, full disk,
-Ctrl-C) never leaves a half-written file and never touches an existing one.
+Ctrl-C, SIGTERM) never leaves a half-written file and never touches an existing one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import os
+import secrets
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from types import FrameType
+from typing import BinaryIO, cast
 
 from fmtbench.errors import FileError, UsageError
 
 STDIO = "-"
 _READ_BUFFER = 1 << 20
+
+#: Plain-words reasons for the errors a user can act on; strerror alone ("File too large")
+#: does not say that a size limit, rather than the file, is the problem.
+_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large for the file system or the process's file size limit",
+    errno.EROFS: "read-only file system",
+}
+
+
+class Terminated(BaseException):
+    """The process was asked to stop by a signal (SIGTERM).
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` swallows it
+    and every ``atomic_output`` it unwinds through removes its temporary file.
+    """
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def status(self) -> int:
+        """The shell's convention for a process ended by a signal: 128 + its number."""
+        return 128 + self.signum
+
+
+@contextlib.contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """While inside, SIGTERM raises ``Terminated`` in the main thread; the previous handler
+    is restored on the way out.
+
+    Only the first SIGTERM raises: a second one arriving while the first unwinds (removing
+    temporary files) is ignored, so that cleanup runs to its end. SIGKILL still stops
+    everything. Outside the main thread signals cannot be handled, so nothing is installed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired = False
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        nonlocal fired
+        if fired:
+            return
+        fired = True
+        raise Terminated(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        # None means a handler installed from C, which cannot be reinstated; default is closest.
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def reason(exc: OSError) -> str:
+    """Why an operating-system call failed, in words a user can act on."""
+    if exc.errno in _REASONS:
+        return _REASONS[exc.errno]
+    return exc.strerror or str(exc)
 
 
 @contextlib.contextmanager
@@ -26,11 +94,14 @@ def open_input(path: str) -> Iterator[BinaryIO]:
     if path == STDIO:
         yield sys.stdin.buffer
         return
+    if os.path.isdir(path):
+        raise FileError(f"{path}: cannot read: it is a directory")
     try:
         # A large buffer: stream readers take lines and frames a few bytes at a time.
+        # Opened read-only: an input is never opened for writing, whatever happens.
         f = open(path, "rb", buffering=_READ_BUFFER)  # noqa: SIM115 - closed below
     except OSError as exc:
-        raise FileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise FileError(f"{path}: cannot read: {reason(exc)}") from None
     with f:
         yield f
 
@@ -49,42 +120,93 @@ def refuse_same_file(src: str, dst: str) -> None:
 
 @contextlib.contextmanager
 def atomic_output(path: str) -> Iterator[BinaryIO]:
-    """Yield a file to write; on success it becomes ``path`` (or goes to stdout)."""
+    """Yield a file to write; on success it becomes ``path`` (or goes to stdout).
+
+    Any failure (an exception in the caller, a full disk at write, flush, fsync or close,
+    KeyboardInterrupt, ``Terminated``) removes the temporary file; an ``OSError`` becomes
+    a one-line ``FileError`` naming ``path``.
+    """
     if path == STDIO:
-        # Spool, so that a failure half-way prints nothing at all.
+        yield from _spooled_stdout()
+        return
+    target = Path(path)
+    directory = target.parent
+    if target.is_dir():
+        # Checked first: otherwise the whole output would be written, then refused by rename.
+        raise FileError(f"{path}: cannot write: it is a directory")
+    # The name is chosen before the file is created, so that a signal arriving between the
+    # creation and the next line still finds the name to remove (mkstemp returns it only
+    # after creating the file, leaving a window in which it would leak).
+    tmp: str | None = None
+    f: BinaryIO | None = None
+    try:
+        fd = -1
+        while fd < 0:
+            tmp = str(directory / f".{target.name}.{secrets.token_hex(4)}.tmp")
+            try:
+                # 0o666 minus the umask, as for any new file (mkstemp would make 0600).
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+            except FileExistsError:
+                tmp = None  # someone else's; never remove it
+            except OSError as exc:
+                tmp = None
+                raise FileError(f"{path}: cannot write in {directory}: {reason(exc)}") from None
+        assert tmp is not None  # the loop ends only once the file exists
+        f = os.fdopen(fd, "wb")
+        yield f
+        # ENOSPC and EFBIG may first appear here rather than at write: a file system may
+        # accept writes into its cache and fail only at flush, fsync or close.
+        f.flush()
+        os.fsync(fd)
+        f.close()
+        os.replace(tmp, target)
+        tmp = None
+        _sync_directory(directory)
+    except BaseException as exc:
+        _discard(f)
+        if tmp is not None:
+            _remove(tmp)
+        if isinstance(exc, OSError):
+            raise FileError(f"{path}: cannot write: {reason(exc)}") from None
+        raise
+
+
+def _spooled_stdout() -> Iterator[BinaryIO]:
+    # Spool, so that a failure half-way prints nothing at all. A spool that outgrows memory
+    # goes to an unnamed temporary file, which vanishes with the process whatever happens.
+    try:
         with tempfile.SpooledTemporaryFile(max_size=64 << 20) as spool:
-            yield spool  # type: ignore[misc]
+            yield cast(BinaryIO, spool)
             spool.seek(0)
             out = sys.stdout.buffer
             while chunk := spool.read(1 << 20):
                 out.write(chunk)
             out.flush()
+    except BrokenPipeError:
+        raise  # the reader went away: the CLI exits quietly
+    except OSError as exc:
+        raise FileError(f"<stdout>: cannot write: {reason(exc)}") from None
+
+
+def _discard(f: BinaryIO | None) -> None:
+    """Close without flushing: the data is being thrown away, and a flush onto a full disk
+    would only raise again (and replace the error being reported)."""
+    if f is None or f.closed:
         return
-    target = Path(path)
-    directory = target.parent
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise FileError(f"{path}: cannot write in {directory}: {exc.strerror or exc}") from None
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a new file should honour the umask
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        _remove(tmp)
-        raise FileError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        cast(io.BufferedWriter, f).raw.close()
+    with contextlib.suppress(OSError, ValueError):
+        f.close()  # the raw file is closed, so this only marks the buffer closed
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _sync_directory(directory: Path) -> None:
+    """Make the rename itself durable; some file systems cannot, which is no failure."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _remove(tmp: str) -> None:

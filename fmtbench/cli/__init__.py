@@ -14,14 +14,20 @@ import typer
 from fmtbench.cli import bench, convert, explain, generate, report, schema  # noqa: F401 - registers commands
 from fmtbench.cli.app import ExitStatus, app
 from fmtbench.errors import FmtbenchError, UsageError
+from fmtbench.files import Terminated, reason, sigterm_raises
 
 __all__ = ["ExitStatus", "app", "main", "run"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit status; usage errors are typer's (status 2)."""
+    """Run the CLI and return its exit status; usage errors are typer's (status 2).
+
+    SIGTERM is turned into ``Terminated`` for the length of the run, so that it unwinds like
+    Ctrl-C and every output being written loses its temporary file; the status is then 143.
+    """
     try:
-        app(args=argv, prog_name="fmtbench")
+        with sigterm_raises():
+            app(args=argv, prog_name="fmtbench")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else ExitStatus.ERROR
     except FmtbenchError as exc:
@@ -30,7 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         typer.echo("fmtbench: interrupted", err=True)
         return ExitStatus.INTERRUPTED
+    except Terminated:
+        typer.echo("fmtbench: terminated", err=True)
+        return ExitStatus.TERMINATED
     except BrokenPipeError:
+        return ExitStatus.ERROR
+    except OSError as exc:
+        # A file fault that no layer below named: still one line, never a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"fmtbench: error: {where}{reason(exc)}", err=True)
         return ExitStatus.ERROR
     return ExitStatus.OK
 

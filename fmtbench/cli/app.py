@@ -14,7 +14,8 @@ class ExitStatus(enum.IntEnum):
     OK = 0
     ERROR = 1  # bad input, a record that cannot be written, a bad schema, an I/O failure
     USAGE = 2  # the command line itself is wrong
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + 2
+    TERMINATED = 143  # SIGTERM: 128 + 15; outputs being written are removed, as for Ctrl-C
 
 
 app = typer.Typer(
