@@ -22,6 +22,7 @@ from fmtbench.errors import (
     SchemaError,
     UsageError,
 )
+from fmtbench.limits import Limits
 from fmtbench.schema import Schema, load_schema, parse_schema
 from fmtbench.schema.builtin import resolve_schema
 
@@ -33,6 +34,7 @@ __all__ = [
     "FileError",
     "FmtbenchError",
     "LimitError",
+    "Limits",
     "RecordError",
     "Schema",
     "SchemaError",

@@ -13,6 +13,7 @@ from typing import BinaryIO
 from fmtbench.codecs import codec_for, format_for_path
 from fmtbench.errors import RecordError, UsageError
 from fmtbench.files import STDIO, atomic_output, open_input, refuse_same_file
+from fmtbench.limits import DEFAULT_LIMITS, LimitedInput, Limits
 from fmtbench.schema.model import Schema
 
 #: Called now and then with (records so far, input bytes read so far): drives a progress bar.
@@ -45,6 +46,7 @@ def convert(
     from_format: str | None = None,
     to_format: str | None = None,
     drop_unknown: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
 ) -> ConvertResult:
     """Convert one file (or stdin/stdout), record by record: memory stays flat for every
@@ -52,12 +54,16 @@ def convert(
     source_format = resolve_format(src, from_format, "--from")
     target_format = resolve_format(dst, to_format, "--to")
     refuse_same_file(src, dst)
-    decoder = codec_for(source_format, schema, type_name, drop_unknown=drop_unknown)
-    encoder = codec_for(target_format, schema, type_name)
+    decoder = codec_for(source_format, schema, type_name, drop_unknown=drop_unknown, limits=limits)
+    encoder = codec_for(target_format, schema, type_name, limits=limits)
     label = "<stdin>" if src == STDIO else src
     count = 0
     try:
-        with open_input(src) as fin, atomic_output(dst) as fout:
+        with open_input(src) as raw, atomic_output(dst) as fout:
+            fin: BinaryIO = raw
+            if limits.max_input_bytes is not None:
+                # Counted while reading: a pipe has no size to check beforehand.
+                fin = LimitedInput(raw, limits.max_input_bytes)  # type: ignore[assignment]
             reader = decoder.reader(fin)
             # One record in, one record out, where both formats have a one-record form.
             writer = encoder.writer(fout, single=reader.single)

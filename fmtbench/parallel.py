@@ -13,6 +13,7 @@ parent adds what the earlier chunks held.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import itertools
@@ -20,17 +21,21 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from types import FrameType
+from typing import BinaryIO, TypeVar
 
 from fmtbench.codecs import FORMATS, codec_for
 from fmtbench.convert import ConvertResult, Progress, convert, resolve_format
-from fmtbench.errors import FileError, RecordError, UsageError
-from fmtbench.files import STDIO, atomic_output, refuse_same_file
+from fmtbench.errors import FileError, FmtbenchError, RecordError, UsageError
+from fmtbench.files import STDIO, Terminated, atomic_output, open_input, reason, refuse_same_file
+from fmtbench.limits import DEFAULT_LIMITS, Limits
 from fmtbench.schema.builtin import resolve_schema
 from fmtbench.schema.model import Schema
 
@@ -53,6 +58,7 @@ class Options:
     from_format: str | None = None
     to_format: str | None = None
     drop_unknown: bool = False
+    limits: Limits = DEFAULT_LIMITS
 
 
 # -- many files ------------------------------------------------------------------------------
@@ -97,7 +103,7 @@ def convert_many(
             done_bytes += size
         return results
     with _pool(min(workers, len(pairs))) as pool:
-        futures = [pool.submit(_convert, src, dst, options) for src, dst in pairs]
+        futures = [pool.submit(_task, _convert, src, dst, options) for src, dst in pairs]
         records = done = 0
         pending = set(futures)
         while pending:
@@ -132,6 +138,7 @@ def _convert(
         from_format=options.from_format,
         to_format=options.to_format,
         drop_unknown=options.drop_unknown,
+        limits=options.limits,
         progress=progress,
     )
 
@@ -144,8 +151,8 @@ def _schema(ref: str) -> Schema:
 # -- one big file in chunks ------------------------------------------------------------------
 def can_split(src: str, dst: str, options: Options, *, threshold: int = CHUNK_THRESHOLD) -> bool:
     """Whether ``src`` is worth, and fit for, converting in chunks."""
-    if STDIO in (src, dst):
-        return False
+    if STDIO in (src, dst) or options.limits.max_input_bytes is not None:
+        return False  # the input cap is counted by the one process that reads it all
     source = resolve_format(src, options.from_format, "--from")
     target = resolve_format(dst, options.to_format, "--to")
     return source in SPLITTABLE and target in CONCATENABLE and _size(src) >= threshold
@@ -182,19 +189,29 @@ def convert_chunked(
     target = resolve_format(dst, options.to_format, "--to")
     refuse_same_file(src, dst)
     resolve_schema(options.schema)  # a bad schema fails here once, not in every worker
+    with open_input(src):
+        pass  # a missing, unreadable or directory input fails here, named as an input
     size = _size(src)
     count = max(1, min(workers * _CHUNKS_PER_WORKER, size // max(1, chunk_bytes)))
     bounds = _jsonl_bounds(src, size, count) if source == "jsonl" else _frame_bounds(src, count)
     chunks = [_Chunk(i, a, b) for i, (a, b) in enumerate(bounds)]
-    parts = tempfile.mkdtemp(dir=os.path.dirname(os.path.abspath(dst)), prefix=".fmtbench-")
+    directory = os.path.dirname(os.path.abspath(dst))
+    if os.path.isdir(dst):
+        raise FileError(f"{dst}: cannot write: it is a directory")
     try:
+        parts = tempfile.mkdtemp(dir=directory, prefix=".fmtbench-")
+    except OSError as exc:
+        raise FileError(f"{dst}: cannot write in {directory}: {reason(exc)}") from None
+    try:
+        # The pool is gone (its workers finished or were stopped) before the part files are
+        # removed below, so no worker can write into the directory after its removal.
         done = _run_chunks(src, parts, chunks, options, source, target, workers, progress)
         with atomic_output(dst) as out:
             for chunk in chunks:
                 with open(_part(parts, chunk), "rb") as part:
                     shutil.copyfileobj(part, out, 1 << 20)
     except OSError as exc:
-        raise FileError(f"{dst}: cannot write: {exc.strerror or exc}") from None
+        raise FileError(f"{dst}: cannot write: {reason(exc)}") from None
     finally:
         shutil.rmtree(parts, ignore_errors=True)
     return ConvertResult(sum(d.records for d in done), source, target)
@@ -214,7 +231,7 @@ def _run_chunks(
     failed: dict[int, RecordError] = {}
     with _pool(min(workers, len(chunks))) as pool:
         futures = {
-            pool.submit(_convert_chunk, src, _part(parts, c), c, options, source, target): c
+            pool.submit(_task, _convert_chunk, src, _part(parts, c), c, options, source, target): c
             for c in chunks
         }
         pending: set[Future[_ChunkDone]] = set(futures)
@@ -266,8 +283,10 @@ def _convert_chunk(
 ) -> _ChunkDone:
     """Convert bytes ``[start, end)`` of ``src`` into the part file; runs in a worker."""
     schema = _schema(options.schema)
-    decoder = codec_for(source, schema, options.type_name, drop_unknown=options.drop_unknown)
-    encoder = codec_for(target, schema, options.type_name)
+    decoder = codec_for(
+        source, schema, options.type_name, drop_unknown=options.drop_unknown, limits=options.limits
+    )
+    encoder = codec_for(target, schema, options.type_name, limits=options.limits)
     with open(src, "rb", buffering=0) as raw, open(part, "wb") as out:
         raw.seek(chunk.start)
         fin = io.BufferedReader(_Slice(raw, chunk.end - chunk.start), 1 << 20)
@@ -374,8 +393,89 @@ def _frame_starts(f: BinaryIO, size: int) -> Iterator[int]:
 
 
 # -- shared ---------------------------------------------------------------------------------
-def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+@contextlib.contextmanager
+def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of workers that dies with the run: Ctrl-C or SIGTERM in the parent stops them.
+
+    On success, or an ordinary failure, the pool is shut down as usual (tasks not started
+    are cancelled, running ones finish). On KeyboardInterrupt or ``Terminated`` every
+    worker is sent SIGTERM and waited for: each removes the temporary file it was writing
+    and exits, so nothing appears after the parent has gone.
+    """
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+    )
+    try:
+        yield pool
+    except Exception as exc:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if isinstance(exc, BrokenProcessPool):
+            # A worker was killed from outside (SIGKILL, out of memory): one line, no traceback.
+            raise FmtbenchError(f"a worker process died: {exc}") from None
+        raise
+    except BaseException:
+        _stop(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
+
+
+#: Seconds a worker gets to remove its temporary file after SIGTERM before it is killed.
+_STOP_GRACE = 10.0
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    # The processes are a private attribute, but the only handle on the workers; they must be
+    # taken before shutdown, which forgets them.
+    processes = list((pool._processes or {}).values())
+    for process in processes:
+        with contextlib.suppress(OSError):
+            process.terminate()
+    for process in processes:
+        process.join(_STOP_GRACE)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    # Only now, with every worker gone: the pool's manager thread sees them die and ends, and
+    # joining it here keeps it from racing the interpreter's exit hook (which, on 3.11, can
+    # then fail with "handle is closed" and print a traceback).
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: Whether this worker is inside a task (and has files to clean up), or idle between tasks.
+_busy = False
+_T = TypeVar("_T")
+
+
+def _worker_init() -> None:
+    """Signals in a worker: the parent alone decides to stop, and stops workers by SIGTERM."""
+    # Ctrl-C reaches every process of the terminal's group; the parent handles it and then
+    # stops the workers, so that they do not each unwind (and print) on their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_sigterm)
+
+
+def _worker_sigterm(signum: int, frame: FrameType | None) -> None:
+    if _busy:
+        raise Terminated(signum)  # unwinds through atomic_output, which removes its file
+    os._exit(128 + signum)  # idle: nothing to clean up
+
+
+def _task(fn: Callable[..., _T], *args: object) -> _T:
+    """Run one task in a worker; a SIGTERM during it cleans up, then ends the worker.
+
+    The worker exits rather than returning the exception: the pool would otherwise hand it
+    the next queued task, and with it a new temporary file.
+    """
+    global _busy
+    try:
+        try:
+            _busy = True
+            return fn(*args)
+        finally:
+            _busy = False
+    except Terminated as exc:
+        os._exit(exc.status)
 
 
 def _part(parts: str, chunk: _Chunk) -> str:
@@ -386,7 +486,7 @@ def _size(path: str) -> int:
     try:
         return os.path.getsize(path)
     except OSError as exc:
-        raise FileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise FileError(f"{path}: cannot read: {reason(exc)}") from None
 
 
 def _done_bytes(chunks: list[_Chunk], results: dict[int, _ChunkDone]) -> int:

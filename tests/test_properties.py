@@ -76,7 +76,9 @@ def test_stream_conversion_there_and_back(fmt_a: str, fmt_b: str, data: st.DataO
     if SINGLE_ONLY & {fmt_a, fmt_b}:
         recs = [data.draw(one, label="record")]
     else:
-        recs = data.draw(st.lists(one, max_size=3), label="records")
+        # An empty stream is refused by the formats with no end marker (EMPTY_STREAM).
+        empty_ok = not {fmt_a, fmt_b} & {"protobuf-delimited", "msgpack"}
+        recs = data.draw(st.lists(one, min_size=0 if empty_ok else 1, max_size=3), label="records")
     in_a = read(fmt_a, schema, write(fmt_a, schema, recs))
     assert_same(in_a, recs)
     in_b = read(fmt_b, schema, write(fmt_b, schema, in_a))

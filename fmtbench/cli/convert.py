@@ -20,6 +20,7 @@ from fmtbench.codecs import FORMATS, codec_for
 from fmtbench.convert import Progress, convert
 from fmtbench.errors import FileError, UsageError
 from fmtbench.files import STDIO
+from fmtbench.limits import DEFAULT_MAX_DEPTH, Limits
 from fmtbench.parallel import Options, can_split, convert_chunked, convert_many, output_paths
 from fmtbench.schema.builtin import resolve_schema
 
@@ -61,6 +62,28 @@ def convert_cmd(
             "file (default: the CPU count).",
         ),
     ] = None,
+    max_depth: Annotated[
+        int,
+        typer.Option(
+            "--max-depth",
+            min=1,
+            help="Deepest nesting of messages (map entries count as a level, as in Protobuf).",
+        ),
+    ] = DEFAULT_MAX_DEPTH,
+    max_record_bytes: Annotated[
+        str,
+        typer.Option(
+            "--max-record-bytes",
+            help="Largest single record (a line, frame or message); K, M, G suffixes (1024s).",
+        ),
+    ] = "64M",
+    max_input_bytes: Annotated[
+        str | None,
+        typer.Option(
+            "--max-input-bytes",
+            help="Stop once an input is larger than this, counted while reading (default: none).",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
 ) -> None:
     """Convert records between formats, validated against the schema: lossless or an error."""
@@ -69,7 +92,14 @@ def convert_cmd(
     *patterns, output = paths
     inputs = expand_inputs(patterns)
     jobs = workers or _cpus()
-    options = Options(schema, type_name, from_format, to_format, drop_unknown)
+    limits = Limits(
+        max_depth=max_depth,
+        max_record_bytes=parse_size(max_record_bytes, "--max-record-bytes"),
+        max_input_bytes=(
+            None if max_input_bytes is None else parse_size(max_input_bytes, "--max-input-bytes")
+        ),
+    )
+    options = Options(schema, type_name, from_format, to_format, drop_unknown, limits)
     many = len(inputs) > 1 or output.endswith(("/", os.sep)) or os.path.isdir(output)
     with progress_bar(inputs, enabled=not quiet and sys.stderr.isatty()) as progress:
         if many:
@@ -93,6 +123,7 @@ def _convert_one(src: str, dst: str, options: Options, jobs: int, progress: Prog
             from_format=options.from_format,
             to_format=options.to_format,
             drop_unknown=options.drop_unknown,
+            limits=options.limits,
             progress=progress,
         )
     where = "stdout" if dst == STDIO else dst
@@ -117,6 +148,18 @@ def _convert_many(
         f"{r.records} records {r.source_format} -> {r.target_format}: {dst}"
         for r, dst in zip(results, outputs, strict=True)
     ]
+
+
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def parse_size(text: str, flag: str) -> int:
+    """``65536``, ``64K``, ``64M``, ``1G`` (powers of 1024; a trailing B or iB is allowed)."""
+    t = text.strip().upper().removesuffix("B").removesuffix("I")
+    number, unit = (t[:-1], t[-1]) if t and t[-1] in _UNITS else (t, "")
+    if not number.isdigit() or int(number) < 1:
+        raise UsageError(f"{flag} wants a positive size such as 65536, 64K or 1G, not {text!r}")
+    return int(number) * _UNITS[unit]
 
 
 def _cpus() -> int:

@@ -13,6 +13,7 @@ from fmtbench.codecs.msgpack import MsgpackCodec
 from fmtbench.codecs.protobuf import ProtobufCodec, ProtobufDelimitedCodec
 from fmtbench.codecs.xml import XmlCodec
 from fmtbench.errors import UsageError
+from fmtbench.limits import DEFAULT_LIMITS, Limits
 from fmtbench.schema.model import Schema
 
 FORMATS: dict[str, type[Codec]] = {
@@ -41,13 +42,18 @@ def format_for_path(path: str) -> str:
 
 
 def codec_for(
-    fmt: str, schema: Schema, type_name: str | None = None, *, drop_unknown: bool = False
+    fmt: str,
+    schema: Schema,
+    type_name: str | None = None,
+    *,
+    drop_unknown: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Codec:
     try:
         cls = FORMATS[fmt]
     except KeyError:
         raise UsageError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}") from None
-    return cls(schema, type_name, drop_unknown=drop_unknown)
+    return cls(schema, type_name, drop_unknown=drop_unknown, limits=limits)
 
 
 __all__ = [

@@ -12,7 +12,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, ClassVar
 
-from fmtbench.errors import DecodeError, EncodeError, RecordError, ValueMismatch
+from fmtbench.errors import DecodeError, EncodeError, LimitError, RecordError, ValueMismatch
+from fmtbench.limits import DEFAULT_LIMITS, DepthCheck, Limits, depth_check
 from fmtbench.schema.model import Message, Schema
 
 Record = dict[str, Any]
@@ -30,11 +31,25 @@ class Codec(ABC):
     has_single_form: ClassVar[bool] = False
 
     def __init__(
-        self, schema: Schema, type_name: str | None = None, *, drop_unknown: bool = False
+        self,
+        schema: Schema,
+        type_name: str | None = None,
+        *,
+        drop_unknown: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.schema = schema
         self.message: Message = schema.message(type_name)
         self.drop_unknown = drop_unknown
+        self.limits = limits
+        check = depth_check(schema, self.message.name, limits.max_depth)
+        if check is not None:
+            # Only schemas whose records can nest past the limit (recursive ones) pay for
+            # the check: the methods are wrapped on the instance, so every path (writers
+            # bind ``self.encode``) goes through it.
+            self.encode = _checked_encode(self.encode, check, limits.max_depth)  # type: ignore[method-assign,assignment]
+            self.decode = _checked_decode(self.decode, check, limits.max_depth)  # type: ignore[method-assign,assignment]
+            self.reader = _checked_reader(self.reader, check, limits.max_depth)  # type: ignore[method-assign,assignment]
 
     @abstractmethod
     def encode(self, record: Record) -> bytes:
@@ -96,8 +111,12 @@ class FramedWriter(RecordWriter):
         encode: Callable[[Record], bytes],
         out: BinaryIO,
         frame: Callable[[bytes], bytes] | None = None,
+        *,
+        name: str | None = None,
     ) -> None:
         self.encode, self.out, self.frame = encode, out, frame
+        # Formats whose empty file reads as an error (EMPTY_STREAM) refuse to write one.
+        self.name = name
         self.count = 0
 
     def write(self, record: Record) -> None:
@@ -109,7 +128,85 @@ class FramedWriter(RecordWriter):
         self.out.write(self.frame(data) if self.frame else data)
 
     def close(self) -> None:
-        pass
+        if self.count == 0 and self.name is not None:
+            raise EncodeError(
+                f"no records to write: an empty {self.name} file could not be told from one"
+                " whose writer failed (write JSON Lines for an empty set)"
+            )
+
+
+#: A stream of messages with no end marker: empty input could be a writer that failed.
+EMPTY_STREAM = (
+    "the input is empty: a {fmt} file holds one or more records, and an empty one cannot"
+    " be told from an export that failed"
+)
+
+
+def _too_deep(max_depth: int) -> str:
+    return f"nested too deeply to walk, over the limit of {max_depth} levels (--max-depth)"
+
+
+def _checked_encode(
+    encode: Callable[[Record], bytes], check: DepthCheck, max_depth: int
+) -> Callable[[Record], bytes]:
+    def checked(record: Record) -> bytes:
+        try:
+            check(record)  # before encoding: a record too deep never reaches a recursive walk
+        except LimitError as exc:
+            raise EncodeError(exc.problem, path=exc.path) from None
+        try:
+            return encode(record)
+        except RecursionError:
+            raise EncodeError(_too_deep(max_depth)) from None
+
+    return checked
+
+
+def _checked_decode(
+    decode: Callable[[bytes], Record], check: DepthCheck, max_depth: int
+) -> Callable[[bytes], Record]:
+    def checked(data: bytes) -> Record:
+        try:
+            record = decode(data)
+        except RecursionError:
+            raise LimitError(_too_deep(max_depth)) from None
+        check(record)
+        return record
+
+    return checked
+
+
+def _checked_reader(
+    reader: Callable[[BinaryIO], RecordReader], check: DepthCheck, max_depth: int
+) -> Callable[[BinaryIO], RecordReader]:
+    def checked(src: BinaryIO) -> RecordReader:
+        try:
+            return _DepthCheckedReader(reader(src), check, max_depth)
+        except RecursionError:
+            raise LimitError(_too_deep(max_depth)) from None
+
+    return checked
+
+
+class _DepthCheckedReader(RecordReader):
+    def __init__(self, inner: RecordReader, check: DepthCheck, max_depth: int) -> None:
+        self.inner, self.check, self.max_depth = inner, check, max_depth
+
+    @property
+    def single(self) -> bool:  # type: ignore[override]  # some readers know only once they read
+        return self.inner.single
+
+    def __next__(self) -> Record:
+        try:
+            record = next(self.inner)
+        except RecursionError:
+            raise LimitError(_too_deep(self.max_depth), record=self.inner.count + 1) from None
+        self.count = self.inner.count
+        try:
+            self.check(record)
+        except LimitError as exc:
+            raise exc.located(record=self.inner.count) from None
+        return record
 
 
 def encode_error(exc: ValueMismatch) -> EncodeError:

@@ -44,7 +44,7 @@ from fmtbench.codecs.leaves import (
 )
 from fmtbench.codecs.tree import TreeConverter, TreeRules
 from fmtbench.codecs.typed_write import DECLINED, compile_writer
-from fmtbench.errors import DecodeError, EncodeError, ValueMismatch
+from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
 from fmtbench.schema.model import INT_RANGES, INTEGER_KINDS
 
 _dumps = msgspec.json.Encoder().encode  # the tree is in order already (sort_maps)
@@ -174,6 +174,11 @@ class JsonCodec(Codec):
             raise decode_error(exc, position=position) from None
 
     def decode(self, data: bytes) -> Record:
+        if len(data) > self.limits.max_record_bytes:
+            raise LimitError(
+                f"the record is {len(data)} bytes, over the limit of"
+                f" {self.limits.max_record_bytes} (--max-record-bytes)"
+            )
         return self._decode_line(data, None)
 
     def _decode_line(self, data: bytes, position: str | None) -> Record:
@@ -294,11 +299,19 @@ class _JsonLinesReader(RecordReader):
         self.line = 0
 
     def __next__(self) -> Record:
+        limit = self.codec.limits.max_record_bytes
         while True:
-            raw = self.src.readline()
+            # One byte more than the limit: a longer line is refused before it is all read.
+            raw = self.src.readline(limit + 2)
             if not raw:
                 raise StopIteration
             self.line += 1
+            if len(raw) > limit and len(raw.rstrip(b"\r\n")) > limit:
+                raise LimitError(
+                    f"the line is over the limit of {limit} bytes (--max-record-bytes)",
+                    position=f"line {self.line}",
+                    record=self.count + 1,
+                )
             if raw.strip():  # blank lines carry no record
                 break
         self.count += 1

@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 import msgpack
 
 from fmtbench.codecs.base import (
+    EMPTY_STREAM,
     Codec,
     FramedWriter,
     Record,
@@ -27,7 +28,7 @@ from fmtbench.codecs.msgpack_typed import TypedMsgpack
 from fmtbench.codecs.tree import TreeConverter, TreeRules
 from fmtbench.codecs.typed_read import REJECTED
 from fmtbench.codecs.typed_write import DECLINED, compile_writer
-from fmtbench.errors import DecodeError, ValueMismatch
+from fmtbench.errors import DecodeError, LimitError, ValueMismatch
 
 _CHUNK = 1 << 16
 
@@ -70,8 +71,23 @@ _UNPACK_OPTIONS: dict[str, Any] = {
 }
 
 
-def _unpacker() -> msgpack.Unpacker:
-    return msgpack.Unpacker(**_UNPACK_OPTIONS)
+def _unpacker(max_record_bytes: int) -> msgpack.Unpacker:
+    """A streaming unpacker that holds at most one record's bytes.
+
+    msgpack allocates a list or dict for a declared length before its items arrive, so
+    those lengths are capped below the byte limit: an element takes at least one byte, and
+    a pointer eight, so a 5-byte header cannot claim gigabytes.
+    """
+    items = max(max_record_bytes // 16, 1)
+    return msgpack.Unpacker(
+        **_UNPACK_OPTIONS,
+        max_buffer_size=max_record_bytes + _CHUNK,  # a record and the chunk after it
+        max_str_len=max_record_bytes,
+        max_bin_len=max_record_bytes,
+        max_ext_len=max_record_bytes,
+        max_array_len=items,
+        max_map_len=items,
+    )
 
 
 class MsgpackCodec(Codec):
@@ -115,6 +131,11 @@ class MsgpackCodec(Codec):
             raise decode_error(exc, position=position) from None
 
     def decode(self, data: bytes) -> Record:
+        if len(data) > self.limits.max_record_bytes:
+            raise LimitError(
+                f"the record is {len(data)} bytes, over the limit of"
+                f" {self.limits.max_record_bytes} (--max-record-bytes)"
+            )
         try:
             return self._fast_decode(data)
         except REJECTED:
@@ -128,7 +149,7 @@ class MsgpackCodec(Codec):
         return self.from_tree(tree)
 
     def _decode_explained(self, data: bytes) -> Record:
-        unpacker = _unpacker()
+        unpacker = _unpacker(max(len(data), 1))
         unpacker.feed(data)
         try:
             tree = unpacker.unpack()
@@ -136,7 +157,7 @@ class MsgpackCodec(Codec):
             raise DecodeError(
                 f"truncated MessagePack: {len(data)} bytes end inside the record"
             ) from None
-        except (ValueError, msgpack.UnpackException) as exc:
+        except (ValueError, TypeError, msgpack.UnpackException) as exc:
             raise DecodeError(f"malformed MessagePack: {exc}", position="byte offset 0") from None
         if unpacker.tell() != len(data):
             raise DecodeError(
@@ -149,7 +170,7 @@ class MsgpackCodec(Codec):
         return _MsgpackReader(self, src)
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
-        return FramedWriter(self.encode, out)
+        return FramedWriter(self.encode, out, name="msgpack")
 
 
 class _MsgpackReader(RecordReader):
@@ -157,7 +178,8 @@ class _MsgpackReader(RecordReader):
 
     def __init__(self, codec: MsgpackCodec, src: BinaryIO) -> None:
         self.codec, self.src = codec, src
-        self.unpacker = _unpacker()
+        self.limit = codec.limits.max_record_bytes
+        self.unpacker = _unpacker(self.limit)
         self.fed = 0
         self.offset = 0  # where the next record starts
         self.eof = False
@@ -170,6 +192,8 @@ class _MsgpackReader(RecordReader):
                 break
             except msgpack.OutOfData:
                 if self.eof:
+                    if self.fed == 0:
+                        raise DecodeError(EMPTY_STREAM.format(fmt="msgpack")) from None
                     if start == self.fed:
                         raise StopIteration from None
                     raise DecodeError(
@@ -179,11 +203,19 @@ class _MsgpackReader(RecordReader):
                     ) from None
                 chunk = self.src.read(_CHUNK)
                 if chunk:
-                    self.unpacker.feed(chunk)
+                    try:
+                        self.unpacker.feed(chunk)
+                    except msgpack.BufferFull:
+                        raise LimitError(
+                            f"the record is over the limit of {self.limit} bytes"
+                            " (--max-record-bytes)",
+                            position=f"byte offset {start}",
+                            record=self.count + 1,
+                        ) from None
                     self.fed += len(chunk)
                 else:
                     self.eof = True
-            except (ValueError, msgpack.UnpackException) as exc:
+            except (ValueError, TypeError, msgpack.UnpackException) as exc:
                 raise DecodeError(
                     f"malformed MessagePack: {exc}",
                     position=f"byte offset {start}",
@@ -191,6 +223,13 @@ class _MsgpackReader(RecordReader):
                 ) from None
         self.count += 1
         self.offset = self.unpacker.tell()
+        if self.offset - start > self.limit:  # the buffer's cap is a chunk looser
+            raise LimitError(
+                f"the record is {self.offset - start} bytes, over the limit of {self.limit}"
+                " (--max-record-bytes)",
+                position=f"byte offset {start}",
+                record=self.count,
+            )
         try:
             return self.codec.from_tree(tree, position=f"byte offset {start}")
         except DecodeError as exc:

@@ -1,0 +1,167 @@
+"""The limits every reader and writer keeps, in one place (documented in docs/limits.md).
+
+- ``max_depth``: how deep messages may nest, counted as Protobuf counts it (every message
+  below the record, and every map entry, is one level). upb refuses more than 100 levels,
+  so a record any format accepts past that could not be written as Protobuf; one cap for
+  every format, input and output alike, keeps every record convertible to every format.
+- ``max_record_bytes``: the largest single record (a JSON line, a delimited Protobuf
+  frame, a MessagePack object, a single Protobuf message), and so the largest length
+  prefix believed before any allocation.
+- ``max_input_bytes``: the most bytes read from one input, counted while reading (a pipe
+  has no size to ``stat``); none by default, since streams of any size are the point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from fmtbench.errors import LimitError, format_path, key_segment
+from fmtbench.schema.model import FieldType, ListOf, MapOf, MessageRef, Schema
+
+DEFAULT_MAX_DEPTH = 100
+DEFAULT_MAX_RECORD_BYTES = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_depth: int = DEFAULT_MAX_DEPTH
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+    max_input_bytes: int | None = None
+
+
+DEFAULT_LIMITS = Limits()
+
+DepthCheck = Callable[[Any], None]
+
+
+def _children(ftype: FieldType) -> tuple[str, int, str] | None:
+    """(how, levels, message) for a field holding messages: one level, two for map entries."""
+    if isinstance(ftype, MessageRef):
+        return "one", 1, ftype.name
+    if isinstance(ftype, ListOf) and isinstance(ftype.item, MessageRef):
+        return "list", 1, ftype.item.name
+    if isinstance(ftype, MapOf) and isinstance(ftype.value, MessageRef):
+        return "map", 2, ftype.value.name
+    if isinstance(ftype, MapOf):
+        return "entries", 1, ""  # map entries of scalars: a level of their own in Protobuf
+    return None
+
+
+def static_depth(schema: Schema, root: str) -> int | None:
+    """The deepest nesting any record of ``root`` can reach, or None if unbounded."""
+    memo: dict[str, int | None] = {}
+    visiting: set[str] = set()
+
+    def depth(name: str) -> int | None:
+        if name in memo:
+            return memo[name]
+        if name in visiting:
+            return None
+        visiting.add(name)
+        best = 0
+        for f in schema.messages[name].fields:
+            child = _children(f.type)
+            if child is None:
+                continue
+            _, levels, inner = child
+            below = depth(inner) if inner else 0
+            if below is None:
+                visiting.discard(name)
+                memo[name] = None
+                return None
+            best = max(best, levels + below)
+        visiting.discard(name)
+        memo[name] = best
+        return best
+
+    return depth(root)
+
+
+def depth_check(schema: Schema, root: str, max_depth: int) -> DepthCheck | None:
+    """A check of one canonical record's nesting, or None when no record can exceed it."""
+    deepest = static_depth(schema, root)
+    if deepest is not None and deepest <= max_depth:
+        return None
+    plans = {
+        name: [(f.name, c) for f in msg.fields if (c := _children(f.type))]
+        for name, msg in schema.messages.items()
+    }
+
+    def check(record: Any) -> None:
+        # Iterative, so that a record too deep for Python's stack is still measured. Each
+        # entry: (value, message, depth, parent entry, path segments to it from the parent).
+        stack: list[tuple[Any, str, int, Any, tuple[str | int, ...]]] = [
+            (record, root, 0, None, ())
+        ]
+        while stack:
+            entry = stack.pop()
+            value, name, depth, _, _ = entry
+            if depth > max_depth:
+                raise LimitError(
+                    f"nested {depth} levels deep, over the limit of {max_depth} (--max-depth)",
+                    path=_path(entry),
+                )
+            if type(value) is not dict or not name:
+                continue  # not a message: the codec names that problem
+            for field, (how, levels, inner) in plans[name]:
+                x = value.get(field)
+                if how == "one" and type(x) is dict:
+                    stack.append((x, inner, depth + levels, entry, (field,)))
+                elif how == "list" and type(x) is list:
+                    for i, item in enumerate(x):
+                        stack.append((item, inner, depth + levels, entry, (field, i)))
+                elif how == "map" and type(x) is dict:
+                    for k, item in x.items():
+                        stack.append((item, inner, depth + levels, entry, (field, key_segment(k))))
+                elif how == "entries" and x and depth + 1 > max_depth:
+                    k = next(iter(x))  # an entry is a level of its own in Protobuf
+                    stack.append((None, "", depth + 1, entry, (field, key_segment(k))))
+
+    return check
+
+
+def _path(entry: Any) -> str:
+    parts: list[tuple[str | int, ...]] = []
+    while entry is not None:
+        parts.append(entry[4])
+        entry = entry[3]
+    text = format_path(tuple(s for part in reversed(parts) for s in part))
+    # A hundred levels make a long path: keep its two ends, the line stays readable.
+    return text if len(text) <= 120 else f"{text[:60]}…{text[-50:]}"
+
+
+class LimitedInput:
+    """A binary input that raises LimitError once more than ``limit`` bytes were read."""
+
+    def __init__(self, raw: BinaryIO, limit: int) -> None:
+        self.raw, self.limit = raw, limit
+        self.seen = 0
+
+    def _count(self, data: bytes) -> bytes:
+        self.seen += len(data)
+        if self.seen > self.limit:
+            raise LimitError(
+                f"input is over the limit of {self.limit} bytes (--max-input-bytes)",
+                position=f"byte offset {self.limit}",
+            )
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        return self._count(self.raw.read(size))
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._count(self.raw.readline(size))
+
+    def __iter__(self) -> LimitedInput:
+        return self
+
+    def __next__(self) -> bytes:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
