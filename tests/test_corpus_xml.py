@@ -102,30 +102,18 @@ def _load() -> tuple[list[XmlCase], str | None]:
 
 CASES, UNAVAILABLE = _load()
 
-# -- known fmtbench bugs, found by this suite ----------------------------------------------
-BUG_MULTILINE = (
-    "bug: xml_read.syntax_error passes libxml2's message through verbatim: error-log "
-    "messages end in '\\n' and some quote the input ('CData section not finished\\n</doc'), "
-    "so the one-line error spans several lines on stderr"
-)
-BUG_LXML_PROXY = (
-    "bug: XmlReader lets iterparse parse a DOCTYPE's internal subset and expand an entity "
-    "holding markup before refusing the DOCTYPE; freeing that tree makes lxml print "
-    "'Exception ignored in: lxml.etree._Element.__dealloc__ ... AssertionError: Tried to "
-    "unregister unknown proxy' tracebacks on stderr"
-)
-
-#: Documents a full run found fmtbench mishandling: the bug, and whether ``fmtbench convert``
-#: shows it too (else only the codec's ``decode``, the message mode, does). Each runs as a
-#: strict xfail, so a fix shows up as XPASS and the entry must then go.
-KNOWN_BAD: dict[str, tuple[str, bool]] = {
-    "not-wf-sa-017": (BUG_MULTILINE, False),
-    "o-p02fail1": (BUG_MULTILINE, False),
-    "ibm-not-wf-P02-ibm02n01.xml": (BUG_MULTILINE, True),
-    "ibm-not-wf-P18-ibm18n02.xml": (BUG_MULTILINE, False),
-    "ibm-1-1-not-wf-P02-ibm02n09.xml": (BUG_MULTILINE, False),
-    "not-wf-sa-103": (BUG_LXML_PROXY, True),
-    "not-wf-sa-104": (BUG_LXML_PROXY, True),
+# -- documents that once showed fmtbench bugs (fixed; kept as regressions) -----------------
+#: Multi-line errors (libxml2's message quoted input after a newline) and lxml's "Exception
+#: ignored" noise after a DOCTYPE with markup entities (now refused before parsing). The
+#: flag says whether ``fmtbench convert`` showed the bug too (else only ``decode`` did).
+KNOWN_BAD: dict[str, bool] = {
+    "not-wf-sa-017": False,
+    "o-p02fail1": False,
+    "ibm-not-wf-P02-ibm02n01.xml": True,
+    "ibm-not-wf-P18-ibm18n02.xml": False,
+    "ibm-1-1-not-wf-P02-ibm02n09.xml": False,
+    "not-wf-sa-103": True,
+    "not-wf-sa-104": True,
 }
 
 
@@ -263,13 +251,7 @@ def test_other_documents_do_not_crash(tmp_path: Path) -> None:
     assert not report, f"{len(report)} problems:\n" + "\n".join(report[:30])
 
 
-@pytest.mark.parametrize(
-    "case_id",
-    [
-        pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=reason))
-        for k, (reason, _) in KNOWN_BAD.items()
-    ],
-)
+@pytest.mark.parametrize("case_id", list(KNOWN_BAD))
 def test_known_bad_documents(case_id: str, tmp_path: Path) -> None:
     if UNAVAILABLE:
         pytest.skip(UNAVAILABLE)
@@ -283,11 +265,7 @@ def _cli_sample() -> list[Any]:
         return [pytest.param(None, marks=pytest.mark.skip(reason=UNAVAILABLE), id="unavailable")]
     params = []
     for i, case in enumerate(CASES):
-        reason, in_cli = KNOWN_BAD.get(case.id, ("", False))
-        if in_cli:
-            mark = pytest.mark.xfail(strict=True, reason=reason)
-            params.append(pytest.param(case, id=case.id, marks=mark))
-        elif case.id in KNOWN_BAD or i % CLI_SAMPLE_EVERY == 0:
+        if case.id in KNOWN_BAD or i % CLI_SAMPLE_EVERY == 0:
             params.append(pytest.param(case, id=case.id))
     return params
 

@@ -194,19 +194,6 @@ def fuzz_cases(draw: st.DrawFn, fmt: str) -> tuple[str, bytes]:
 
 
 # -- the check (fuzz/fuzz_decoders.py keeps a standalone copy) ---------------------------
-#: Known bug (issue 6, found by tests/test_corpus_xml.py and by this fuzzer): libxml2's
-#: message is passed through verbatim, so a not-well-formed XML error can end in "\n" or
-#: quote input lines. Tolerated here so that the property keeps hunting other bugs; the
-#: strict xfail regressions below fail (XPASS) once it is fixed, and then this goes.
-XML_MULTILINE_BUG = True
-
-
-def tolerate_known_bugs(fmt: str, message: str) -> str:
-    if XML_MULTILINE_BUG and fmt == "xml" and "not well-formed XML" in message:
-        return message.splitlines()[0] if message else message
-    return message
-
-
 def check_decoding(fmt: str, schema: str, data: bytes) -> None:
     """Decode ``data`` as a file and as one message: a clean error or sound records."""
     c = codec(fmt, schema)
@@ -214,7 +201,7 @@ def check_decoding(fmt: str, schema: str, data: bytes) -> None:
         try:
             got = list(c.reader(io.BytesIO(data))) if mode == "reader" else [c.decode(data)]
         except FmtbenchError as exc:
-            message = tolerate_known_bugs(fmt, str(exc))
+            message = str(exc)
             assert "\n" not in message, f"{mode}: error not on one line: {message!r}"
             assert "\r" not in message, f"{mode}: error not on one line: {message!r}"
             continue
@@ -296,7 +283,7 @@ def test_huge_length_headers_are_refused_without_allocating(fmt: str, length: in
             list(codec(fmt, schema).reader(io.BytesIO(data)))
 
 
-# -- regressions for the bugs this fuzzer found (open ones are strict xfails) --------------
+# -- regressions for the bugs this fuzzer found ----------------------------------------------
 @pytest.mark.parametrize("data", [b"\x81\x80\x00", b"\x81\x90\x00"], ids=["map-key", "array-key"])
 @pytest.mark.parametrize("mode", ["decode", "reader"])
 def test_msgpack_unhashable_map_key_is_a_decode_error(data: bytes, mode: str) -> None:
@@ -306,11 +293,6 @@ def test_msgpack_unhashable_map_key_is_a_decode_error(data: bytes, mode: str) ->
         c.decode(data) if mode == "decode" else list(c.reader(io.BytesIO(data)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: xml_read.syntax_error passes libxml2's message through verbatim: a trailing "
-    "newline (NUL character) or quoted input lines (unfinished CDATA) make a multi-line error",
-)
 @pytest.mark.parametrize(
     "data",
     [
@@ -321,6 +303,7 @@ def test_msgpack_unhashable_map_key_is_a_decode_error(data: bytes, mode: str) ->
 )
 @pytest.mark.parametrize("mode", ["decode", "reader"])
 def test_xml_syntax_error_is_one_line(data: bytes, mode: str) -> None:
+    """Found by this fuzzer: libxml2's messages, passed through, ended in or held newlines."""
     c = codec("xml", "order")
     with pytest.raises(FmtbenchError) as info:
         c.decode(data) if mode == "decode" else list(c.reader(io.BytesIO(data)))

@@ -86,8 +86,45 @@ def hardened_parser() -> etree.XMLParser:
 def iterparse_events(src: BinaryIO) -> Iterator[tuple[str, Element]]:
     if not hasattr(src, "read"):  # a str would be opened as a path (or fetched as a URL)
         raise TypeError(f"expected a binary file object, got {type(src).__name__}")
+    # The DOCTYPE is refused before libxml2 parses it: iterparse would otherwise read a
+    # whole small file, internal subset and entity expansions included, before the first
+    # event, and lxml then prints "Exception ignored" noise when that tree is freed.
+    head = src.read(_HEAD)
+    if _declares_doctype(head):
+        raise DecodeError(DOCTYPE_REFUSED)
     etree.clear_error_log()  # so that syntax_error() finds this parse's errors, not older ones
-    return _iterparse(src, events=("start", "end"), **HARDENING)
+    return _iterparse(_Replay(head, src), events=("start", "end"), **HARDENING)
+
+
+_HEAD = 1 << 16
+DOCTYPE_REFUSED = "a DOCTYPE is not allowed (DTDs and entity declarations are refused)"
+# The prolog before a DOCTYPE: a BOM, white space, the XML declaration, PIs and comments.
+_PROLOG_ITEM = re.compile(rb"\xef\xbb\xbf|[ \t\r\n]+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+
+
+def _declares_doctype(head: bytes) -> bool:
+    """Whether the prolog holds ``<!DOCTYPE`` (UTF-8 or ASCII-compatible input; other
+    encodings are left to the check on the parsed root)."""
+    pos = 0
+    while m := _PROLOG_ITEM.match(head, pos):
+        pos = m.end()
+    return head.startswith(b"<!DOCTYPE", pos)
+
+
+class _Replay:
+    """The bytes already read, then the rest of the stream: what iterparse reads from."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self.head, self.rest = head, rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            if size < 0:
+                out, self.head = self.head + self.rest.read(), b""
+                return out
+            out, self.head = self.head[:size], self.head[size:]
+            return out
+        return self.rest.read(size)
 
 
 def line_of(elem: Element) -> int | None:
@@ -126,6 +163,10 @@ def syntax_error(exc: etree.XMLSyntaxError) -> DecodeError:
             problem, line, column = last.message, last.line, last.column
     # Without XML_PARSE_HUGE libxml2 caps depth and text length; hitting a cap is a limit.
     cls = LimitError if "XML_PARSE_HUGE" in problem else DecodeError
+    # One line: libxml2's log messages end in a newline and some quote the input after one.
+    problem = " ".join(problem.split())
+    if len(problem) > 200:
+        problem = problem[:200] + "…"
     position = f"line {line}, column {column}" if line else None
     return cls(f"not well-formed XML: {problem}", position=position)
 
@@ -135,7 +176,7 @@ def reject_doctype(root: Element) -> None:
     info = root.getroottree().docinfo
     # libxml2 records any DOCTYPE, even a bare "<!DOCTYPE a>", as an internal subset.
     if info.internalDTD is not None or info.externalDTD is not None:
-        raise DecodeError("a DOCTYPE is not allowed (DTDs and entity declarations are refused)")
+        raise DecodeError(DOCTYPE_REFUSED)
 
 
 # -- leaves: lexical forms to canonical values --------------------------------------------
