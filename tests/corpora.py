@@ -63,9 +63,18 @@ def cache_dir() -> Path:
 def json_test_suite() -> Path | None:
     """The JSONTestSuite ``test_parsing`` directory, or None when it is not there."""
     env = os.environ.get("FMTBENCH_JSONTESTSUITE")
-    base = Path(env) if env else REPO.parent / "shared" / "corpora" / "JSONTestSuite"
-    cases = base / "test_parsing"
-    return cases if cases.is_dir() else None
+    # Beside the repository; a clone made elsewhere (a CI checkout in /tmp) finds the
+    # workspace's copy.
+    bases = [Path(env)] if env else [REPO.parent / "shared", Path("/work/shared")]
+    for base in bases:
+        cases = (
+            base / "corpora" / "JSONTestSuite" / "test_parsing"
+            if not env
+            else base / "test_parsing"
+        )
+        if cases.is_dir():
+            return cases
+    return None
 
 
 def _get(url: str) -> bytes:
