@@ -65,15 +65,11 @@ def json_test_suite() -> Path | None:
     env = os.environ.get("FMTBENCH_JSONTESTSUITE")
     # Beside the repository; a clone made elsewhere (a CI checkout in /tmp) finds the
     # workspace's copy.
-    bases = [Path(env)] if env else [REPO.parent / "shared", Path("/work/shared")]
-    for base in bases:
-        cases = (
-            base / "corpora" / "JSONTestSuite" / "test_parsing"
-            if not env
-            else base / "test_parsing"
-        )
-        if cases.is_dir():
-            return cases
+    shared = [REPO.parent / "shared", Path("/work/shared")]
+    suites = [Path(env)] if env else [p / "corpora" / "JSONTestSuite" for p in shared]
+    for suite in suites:
+        if (suite / "test_parsing").is_dir():
+            return suite / "test_parsing"
     return None
 
 
