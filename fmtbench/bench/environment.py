@@ -14,7 +14,7 @@ from fmtbench import __version__
 from fmtbench.bench.results import Environment
 
 #: Distributions whose versions travel with the results (the codecs' and compressors').
-LIBRARIES = ("protobuf", "lxml", "orjson", "msgpack", "zstandard", "brotli")
+LIBRARIES = ("protobuf", "lxml", "msgspec", "orjson", "msgpack", "zstandard", "brotli")
 
 
 def cpu_model() -> str:
