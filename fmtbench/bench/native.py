@@ -1,15 +1,15 @@
 """The native step of each format: the library's own work alone, without fmtbench's conversion.
 
-A full-step timing is canonical record <-> bytes. Part of that is the library (upb, orjson,
-msgpack, libxml2) and part is fmtbench turning canonical values into what the library takes
+A full-step timing is canonical record <-> bytes. Part of that is the library (upb,
+msgspec, msgpack, libxml2) and part is fmtbench turning canonical values into what the library takes
 and back. These adapters time the library part alone, on inputs prepared outside the timed
 region through the codecs' public methods, so a report can show how much each side costs:
 
 - protobuf: prebuilt message objects (``to_message``) <-> bytes, with
   ``SerializeToString(deterministic=True)`` and ``message_class.FromString``.
-- json: ``orjson.dumps``/``orjson.loads`` of the JSON trees the codec builds (``to_tree``),
-  with the codec's option (``OPT_UTC_Z``). jsonl has no row of its own: per record it is the
-  very same call.
+- json: ``msgspec.json`` encode/decode (untyped) of the JSON trees the codec builds
+  (``to_tree``); msgspec is what the codec writes with. jsonl has no row of its own: per
+  record it is the very same call.
 - msgpack: pack/unpack of the trees the codec packs (recovered from its bytes, so map
   entries come in the codec's order); one reused ``Packer``, as the codec does, and
   ``unpackb`` with the codec's reading options.
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgpack
-import orjson
+import msgspec
 from lxml import etree
 
 from fmtbench.codecs.base import Codec, Record
@@ -70,10 +70,7 @@ def _protobuf(codec: ProtobufCodec, records: Sequence[Record]) -> NativeStep:
 
 
 def _json(codec: JsonCodec, records: Sequence[Record]) -> NativeStep:
-    def encode(tree: Any) -> bytes:
-        return orjson.dumps(tree, option=orjson.OPT_UTC_Z)
-
-    return NativeStep([codec.to_tree(r) for r in records], encode, orjson.loads)
+    return NativeStep([codec.to_tree(r) for r in records], msgspec.json.encode, msgspec.json.decode)
 
 
 def _msgpack(codec: MsgpackCodec, records: Sequence[Record]) -> NativeStep:
@@ -106,7 +103,7 @@ def native_name(fmt: str) -> str | None:
         from fmtbench.schema.proto import protobuf_backend
 
         return f"protobuf ({protobuf_backend()})"
-    return {"json": "orjson", "msgpack": "msgpack", "xml": "lxml"}.get(fmt)
+    return {"json": "msgspec", "msgpack": "msgpack", "xml": "lxml"}.get(fmt)
 
 
 def native_step(fmt: str, codec: Codec, records: Sequence[Record]) -> NativeStep | None:
