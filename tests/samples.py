@@ -180,3 +180,15 @@ def same(a: Any, b: Any) -> bool:
 
 def assert_same(a: Any, b: Any) -> None:
     assert same(a, b), f"values differ:\n  {a!r}\n  {b!r}"
+
+
+def tree_paths(tree: Any, path: tuple[Any, ...] = ()) -> Any:
+    """Every path into nested dicts and lists (keys and indexes), parents before children."""
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            yield (*path, k)
+            yield from tree_paths(v, (*path, k))
+    elif isinstance(tree, list):
+        for i, v in enumerate(tree):
+            yield (*path, i)
+            yield from tree_paths(v, (*path, i))

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from fmtbench.codecs.json import JsonCodec
 from fmtbench.codecs.json_typed import REJECTED
 from fmtbench.errors import DecodeError
-from tests.samples import same
+from tests.samples import same, tree_paths
 from tests.strategies import SCHEMAS, records, schema_named
 
 HOSTILE = [
@@ -119,17 +119,6 @@ def check_file(codec: JsonCodec, data: bytes) -> None:
     assert same(fast, ref), f"file values differ for {data!r}"
 
 
-def leaves(tree: Any, path: tuple[Any, ...] = ()) -> Any:
-    if isinstance(tree, dict):
-        for k, v in tree.items():
-            yield (*path, k)
-            yield from leaves(v, (*path, k))
-    elif isinstance(tree, list):
-        for i, v in enumerate(tree):
-            yield (*path, i)
-            yield from leaves(v, (*path, i))
-
-
 KEYS = [
     "01",
     "-0",
@@ -183,7 +172,7 @@ def test_fast_path_agrees_with_the_tree_path(name: str, drop: bool) -> None:
         check_file(codec, b"[" + data + b",\n" + data + b"]")
         check_file(codec, b"[]")
         tree = orjson.loads(data)
-        paths = list(leaves(tree))
+        paths = list(tree_paths(tree))
         for _ in range(6):
             t = orjson.loads(data)
             if paths and rnd.random() < 0.8:

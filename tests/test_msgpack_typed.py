@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from fmtbench.codecs.msgpack import _UNPACK_OPTIONS, MsgpackCodec
 from fmtbench.codecs.typed_read import REJECTED
 from fmtbench.errors import DecodeError
-from tests.samples import same
+from tests.samples import same, tree_paths
 from tests.strategies import SCHEMAS, records, schema_named
 
 HOSTILE: list[Any] = [
@@ -76,17 +76,6 @@ def check(codec: MsgpackCodec, data: bytes) -> None:
     assert list(fast) == list(ref)
 
 
-def paths(tree: Any, path: tuple[Any, ...] = ()) -> Any:
-    if isinstance(tree, dict):
-        for k, v in tree.items():
-            yield (*path, k)
-            yield from paths(v, (*path, k))
-    elif isinstance(tree, list):
-        for i, v in enumerate(tree):
-            yield (*path, i)
-            yield from paths(v, (*path, i))
-
-
 @pytest.mark.parametrize("drop", [False, True])
 @pytest.mark.parametrize("name", SCHEMAS)
 def test_fast_path_agrees_with_the_tree_path(name: str, drop: bool) -> None:
@@ -100,7 +89,7 @@ def test_fast_path_agrees_with_the_tree_path(name: str, drop: bool) -> None:
         check(codec, data)
         check(codec, data + b"\x00")  # trailing bytes
         check(codec, data[:-1])
-        where = list(paths(msgpack.unpackb(data, **_UNPACK_OPTIONS)))
+        where = list(tree_paths(msgpack.unpackb(data, **_UNPACK_OPTIONS)))
         for _ in range(6):
             tree = msgpack.unpackb(data, **_UNPACK_OPTIONS)
             if where and rnd.random() < 0.85:

@@ -24,6 +24,7 @@ from fmtbench.codecs.msgpack import MsgpackCodec
 from fmtbench.codecs.tree import TreeConverter
 from fmtbench.codecs.typed_write import DECLINED, compile_writer
 from fmtbench.errors import EncodeError, ValueMismatch
+from tests.samples import tree_paths
 from tests.strategies import SCHEMAS, records, schema_named
 
 HOSTILE: list[Any] = [
@@ -99,17 +100,6 @@ def msgpack_rules() -> Any:
 CODECS = {"json": JsonCodec, "msgpack": MsgpackCodec}
 
 
-def paths(tree: Any, path: tuple[Any, ...] = ()) -> Any:
-    if isinstance(tree, dict):
-        for k, v in tree.items():
-            yield (*path, k)
-            yield from paths(v, (*path, k))
-    elif isinstance(tree, list):
-        for i, v in enumerate(tree):
-            yield (*path, i)
-            yield from paths(v, (*path, i))
-
-
 def check(codec: Codec, fast: Any, rec: Any) -> None:
     try:
         out = fast(rec)
@@ -134,7 +124,7 @@ def test_fast_writer_agrees_with_the_tree_path(name: str, fmt: str) -> None:
     def prop(rec: dict[str, Any], rnd: Any) -> None:
         check(codec, fast, rec)
         assert codec.encode(rec) == reference(codec, rec)
-        where = list(paths(rec))
+        where = list(tree_paths(rec))
         for _ in range(8):
             r = copy.deepcopy(rec)
             if where and rnd.random() < 0.8:
