@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from fmtbench.errors import FileError, UsageError
 
@@ -103,7 +103,33 @@ def open_input(path: str) -> Iterator[BinaryIO]:
     except OSError as exc:
         raise FileError(f"{path}: cannot read: {reason(exc)}") from None
     with f:
-        yield f
+        yield _ReadErrorsNamed(f, path)  # type: ignore[misc]
+
+
+class _ReadErrorsNamed:
+    """An input whose read failures (EIO, a vanished network file) say "cannot read" and
+    name the input: ``atomic_output`` would otherwise report them as its own write failure."""
+
+    def __init__(self, raw: BinaryIO, path: str) -> None:
+        self.raw, self.path = raw, path
+
+    def _failed(self, exc: OSError) -> FileError:
+        return FileError(f"{self.path}: cannot read: {reason(exc)}")
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.raw.read(size)
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def readline(self, size: int = -1) -> bytes:
+        try:
+            return self.raw.readline(size)
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def __getattr__(self, name: str) -> Any:  # tell, seek, seekable, fileno...
+        return getattr(self.raw, name)
 
 
 def refuse_same_file(src: str, dst: str) -> None:

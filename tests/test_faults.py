@@ -576,3 +576,18 @@ def test_sigterm_handler_is_restored_after_main(tmp_path: Path) -> None:
     sentinel = signal.getsignal(signal.SIGTERM)
     assert main(["generate", "log", "-n", "3", "-o", str(tmp_path / "x.jsonl"), "-q"]) == 0
     assert signal.getsignal(signal.SIGTERM) is sentinel
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux /proc")
+def test_a_read_failure_names_the_input_not_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Reading /proc/self/mem from offset 0 fails with EIO: a real read error, mid-stream.
+    out = tmp_path / "out.jsonl"
+    status = main(
+        ["convert", "/proc/self/mem", str(out), "--from", "jsonl", "-s", "log", "-j", "1"]
+    )
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err == "fmtbench: error: /proc/self/mem: cannot read: Input/output error\n"
+    assert list(tmp_path.iterdir()) == []
