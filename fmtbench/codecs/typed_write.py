@@ -141,6 +141,10 @@ class TypedWriter:
         write: Callable[[Any], bytes] = _ENCODERS[fmt]().encode
 
         def encode(record: Any) -> bytes:
+            # msgspec takes any Mapping; the canonical record is a dict, as every other
+            # codec requires (values inside are not re-checked for subclasses: too costly).
+            if record.__class__ is not dict:
+                raise _Unsafe
             s = convert(record, root_type, builtin_types=builtin)
             if guard is not None:
                 guard(s)
