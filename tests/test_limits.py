@@ -168,3 +168,21 @@ def test_sizes_are_checked(tmp_path: Path, text: str, capsys: Any) -> None:
     args = ["convert", str(src), str(tmp_path / "o.msgpack"), "-s", "order"]
     assert main([*args, "--max-record-bytes", text]) == 2
     assert "--max-record-bytes" in capsys.readouterr().err
+
+
+LISTS = parse_schema(
+    "schema: t.lists\nroot: R\nmessages:\n  R:\n    fields:\n      xs: list<int32> = 1\n"
+)
+
+
+def test_msgpack_declared_element_counts_just_under_and_over() -> None:
+    # A stream reader lets an array declare at most max_record_bytes / 16 elements (msgpack
+    # allocates them before the items arrive); one more is refused before any allocation.
+    limits = Limits(max_record_bytes=16 * 1000)
+    codec = codec_for("msgpack", LISTS, limits=limits)
+    plain = codec_for("msgpack", LISTS)
+    at = plain.encode_many([{"xs": [1] * 1000}])
+    assert list(codec.reader(io.BytesIO(at))) == [{"xs": [1] * 1000}]
+    over = plain.encode_many([{"xs": [1] * 1001}])
+    with pytest.raises(DecodeError, match="exceeds max_array_len"):
+        list(codec.reader(io.BytesIO(over)))
