@@ -209,6 +209,14 @@ class _DepthCheckedReader(RecordReader):
         return record
 
 
+def refuse_oversized(data: bytes, limit: int, what: str = "record") -> None:
+    """One record's bytes against ``--max-record-bytes``, before any library sees them."""
+    if len(data) > limit:
+        raise LimitError(
+            f"the {what} is {len(data)} bytes, over the limit of {limit} (--max-record-bytes)"
+        )
+
+
 def encode_error(exc: ValueMismatch) -> EncodeError:
     return EncodeError(exc.problem, path=exc.where)
 

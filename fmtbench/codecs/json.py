@@ -23,6 +23,7 @@ from fmtbench.codecs.base import (
     RecordWriter,
     decode_error,
     encode_error,
+    refuse_oversized,
 )
 from fmtbench.codecs.canonical import CANONICAL_SCALARS, enum_by_name, explain
 from fmtbench.codecs.json_keys import key_counter, refuse_duplicates, unique_by_count
@@ -174,11 +175,7 @@ class JsonCodec(Codec):
             raise decode_error(exc, position=position) from None
 
     def decode(self, data: bytes) -> Record:
-        if len(data) > self.limits.max_record_bytes:
-            raise LimitError(
-                f"the record is {len(data)} bytes, over the limit of"
-                f" {self.limits.max_record_bytes} (--max-record-bytes)"
-            )
+        refuse_oversized(data, self.limits.max_record_bytes)
         return self._decode_line(data, None)
 
     def _decode_line(self, data: bytes, position: str | None) -> Record:
@@ -227,7 +224,7 @@ class _JsonReader(RecordReader):
             records = tree if isinstance(tree, list) else [tree]
             keys = sum(map(codec._count_keys, records))
         else:
-            keys = -1  # counted as records are read; the full check covers the whole file
+            keys = -1  # no count for the tree path (zero-filled fields): the full check
         if not unique_by_count(data, keys):
             refuse_duplicates(data)
         if isinstance(tree, dict):

@@ -21,6 +21,7 @@ from fmtbench.codecs.base import (
     RecordWriter,
     decode_error,
     encode_error,
+    refuse_oversized,
 )
 from fmtbench.codecs.canonical import CANONICAL_SCALARS, enum_by_name, explain
 from fmtbench.codecs.leaves import Conv, mismatch, str_check, timestamp_from_parts
@@ -131,11 +132,7 @@ class MsgpackCodec(Codec):
             raise decode_error(exc, position=position) from None
 
     def decode(self, data: bytes) -> Record:
-        if len(data) > self.limits.max_record_bytes:
-            raise LimitError(
-                f"the record is {len(data)} bytes, over the limit of"
-                f" {self.limits.max_record_bytes} (--max-record-bytes)"
-            )
+        refuse_oversized(data, self.limits.max_record_bytes)
         try:
             return self._fast_decode(data)
         except REJECTED:

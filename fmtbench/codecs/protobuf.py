@@ -31,6 +31,7 @@ from fmtbench.codecs.base import (
     RecordWriter,
     decode_error,
     encode_error,
+    refuse_oversized,
 )
 from fmtbench.codecs.canonical import explain
 from fmtbench.codecs.leaves import (
@@ -344,11 +345,7 @@ class _ProtobufBase(Codec):
             raise explain(self.schema, self.message.name, record, exc, "protobuf") from None
 
     def decode(self, data: bytes) -> Record:
-        if len(data) > self.max_message_bytes:
-            raise LimitError(
-                f"the message is {len(data)} bytes, over the limit of {self.max_message_bytes}"
-                " (--max-record-bytes)"
-            )
+        refuse_oversized(data, self.max_message_bytes, "message")
         # parse() and from_message() spelled out: two calls less a record, same outcome.
         try:
             msg = self._from_string(data)

@@ -17,6 +17,7 @@ returns the same values (differential property tests hold them to that).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
@@ -66,8 +67,10 @@ def _same(x: str) -> str:
     return x
 
 
-class TypedReader:
-    """msgspec types and converters for one schema and record type, compiled once."""
+class TypedReader(ABC):
+    """msgspec types and converters for one schema and record type, compiled once.
+
+    A format subclasses it with its ``scalars``, ``helpers`` and ``map_key``."""
 
     #: Per scalar kind, its rule (see ``ScalarRule``).
     scalars: ClassVar[dict[str, ScalarRule]]
@@ -93,9 +96,9 @@ class TypedReader:
         self.convert: Callable[[Any], dict[str, Any]] = self._namespace[self._funcs[root]]
 
     # -- per format ------------------------------------------------------------------
+    @abstractmethod
     def map_key(self, kind: str) -> ScalarRule:
         """The msgspec type of a map key of ``kind``, and its converter's name."""
-        raise NotImplementedError
 
     # -- compilation -----------------------------------------------------------------
     def _declare(self, name: str, drop_unknown: bool) -> type[msgspec.Struct]:
