@@ -13,15 +13,17 @@ import runpy
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
 
+from fmtbench import parallel
 from fmtbench.cli import main
 from fmtbench.codecs import codec_for
 from fmtbench.convert import convert
 from fmtbench.errors import RecordError
-from fmtbench.parallel import Options, convert_chunked
+from fmtbench.parallel import Options, can_split, convert_chunked
 from fmtbench.schema.builtin import resolve_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,9 +205,13 @@ def single(src: Path, dst: Path) -> None:
     convert(str(src), str(dst), resolve_schema("log"))
 
 
+@pytest.mark.parametrize("start", ["fork", "spawn"])
 @pytest.mark.parametrize("via", [".jsonl", ".pbd"])
 @pytest.mark.parametrize("to", [".pbd", ".msgpack", ".jsonl"])
-def test_chunked_output_is_byte_identical(chunky: Path, tmp_path: Path, via: str, to: str) -> None:
+def test_chunked_output_is_byte_identical(
+    chunky: Path, tmp_path: Path, via: str, to: str, start: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "_start_method", lambda: start)
     src = chunky if via == ".jsonl" else tmp_path / "in.pbd"
     if via == ".pbd":
         single(chunky, src)
@@ -216,6 +222,30 @@ def test_chunked_output_is_byte_identical(chunky: Path, tmp_path: Path, via: str
     chunked(src, many)
     assert one.read_bytes() == many.read_bytes()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # parts removed
+
+
+def test_workers_are_forked_only_from_a_single_thread() -> None:
+    assert parallel._start_method() == "fork"  # pytest runs the tests in one thread
+    stop = threading.Event()
+    beside = threading.Thread(target=stop.wait)
+    beside.start()
+    try:
+        # A fork copies the locks other threads hold (a progress bar's, stderr's).
+        assert parallel._start_method() == "spawn"
+    finally:
+        stop.set()
+        beside.join()
+
+
+def test_a_file_of_a_few_megabytes_is_split_only_by_forked_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "mid.jsonl"
+    with src.open("wb") as f:
+        f.truncate(parallel.FORKED_CHUNK_THRESHOLD)  # only the size matters here
+    assert can_split(str(src), str(tmp_path / "out.pbd"), Options("log"))
+    monkeypatch.setattr(parallel, "_start_method", lambda: "spawn")
+    assert not can_split(str(src), str(tmp_path / "out.pbd"), Options("log"))
 
 
 def error_of(run: object, src: Path, dst: Path) -> str:
