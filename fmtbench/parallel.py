@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -461,7 +462,8 @@ def _start_method() -> str:
     With ``fork`` the pool starts all its workers at once, before its own manager thread, so
     checking the thread count here is enough.
     """
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+    # macOS has fork too, but its system libraries are not safe to use in a forked child.
+    if sys.platform == "linux" and threading.active_count() == 1:
         return "fork"
     return "spawn"
 
