@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from fmtbench.codecs.json import JsonCodec, JsonLinesCodec
 from fmtbench.errors import DecodeError
+from fmtbench.schema.builtin import resolve_schema
 from tests.strategies import SCHEMAS, records, schema_named
 
 
@@ -84,3 +85,36 @@ def test_a_missing_field_cannot_hide_a_duplicate() -> None:
     assert text.count(b'":') == 14  # as many as the filled record: 10 fields + 4 in customer
     with pytest.raises(DecodeError, match="duplicate key 'channel'"):
         codec.decode(text)
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_the_quote_count_vouches_for_what_fmtbench_writes(name: str) -> None:
+    # The cheap proof must hold for ordinary input, or every record pays for the full check.
+    schema = schema_named(name)
+    codec = JsonCodec(schema)
+
+    @given(rec=records(schema))
+    def prop(rec: dict[str, Any]) -> None:
+        data = codec.encode(rec)
+        if b"\\" in data or b"NaN" in data or b"Infinity" in data:
+            return  # escapes, or a float written as text: the other counts' business
+        pretty = json.dumps(orjson.loads(data), indent=2, ensure_ascii=False).encode()
+        for text in (data, pretty):
+            assert codec._keys.unique(text, codec.decode(text))
+
+    prop()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [(b"status", b"404"), (b"status", b"0"), (b"latency_ms", b"1.5"), (b"method", b'"PUT"')],
+)
+def test_a_duplicate_is_counted_whatever_its_value(key: bytes, value: bytes) -> None:
+    # No backslash, so the quote count decides: the doubled key's own quotes betray it,
+    # even when its value has none.
+    codec = JsonLinesCodec(resolve_schema("log"))
+    line = codec.encode(codec.decode(b'{"status": 200}')).rstrip(b"\n")
+    assert b"\\" not in line
+    bad = line[:-1] + b',"' + key + b'":' + value + b"}"
+    with pytest.raises(DecodeError, match=f"duplicate key '{key.decode()}'"):
+        codec.decode(bad)

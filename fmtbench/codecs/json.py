@@ -26,7 +26,7 @@ from fmtbench.codecs.base import (
     refuse_oversized,
 )
 from fmtbench.codecs.canonical import CANONICAL_SCALARS, enum_by_name, explain
-from fmtbench.codecs.json_keys import key_counter, refuse_duplicates, unique_by_count
+from fmtbench.codecs.json_keys import KeyProof, refuse_duplicates
 from fmtbench.codecs.json_typed import REJECTED, compile_typed
 from fmtbench.codecs.leaves import (
     Conv,
@@ -140,7 +140,7 @@ class JsonCodec(Codec):
         # re-read on the tree path, which returns the record or today's error.
         self._typed = compile_typed(self.schema, self.message.name, drop_unknown=self.drop_unknown)
         self._fast_decode = self._typed.decode
-        self._count_keys = key_counter(self.schema)[self.message.name]
+        self._keys = KeyProof(self.schema, self.message.name)
         # The same for writing (typed_write.py): msgspec checks and writes, or declines.
         writer = compile_writer(self.schema, self.message.name, "json")
         self._fast_encode = writer.encode if writer is not None else None
@@ -185,7 +185,7 @@ class JsonCodec(Codec):
             pass  # outside the handler, so that errors do not chain msgspec's refusal
         else:
             # json_keys.py: orjson and msgspec keep the last of two equal keys silently.
-            if not unique_by_count(data, self._count_keys(record)):
+            if not self._keys.unique(data, record):
                 refuse_duplicates(data, position)
             return record
         record = self.from_tree(_loads(data, position), position)
@@ -220,12 +220,10 @@ class _JsonReader(RecordReader):
         self._checked = tree is not None
         if tree is None:
             tree = _loads(data)
-        if self._checked:
-            records = tree if isinstance(tree, list) else [tree]
-            keys = sum(map(codec._count_keys, records))
-        else:
-            keys = -1  # no count for the tree path (zero-filled fields): the full check
-        if not unique_by_count(data, keys):
+        # No count for the tree path (zero-filled fields): the full check.
+        if not self._checked or not codec._keys.unique_all(
+            data, tree if isinstance(tree, list) else [tree]
+        ):
             refuse_duplicates(data)
         if isinstance(tree, dict):
             self.single = True

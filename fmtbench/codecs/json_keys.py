@@ -2,18 +2,23 @@
 
 orjson and msgspec keep the last of two equal keys and say nothing (RFC 8259 leaves the
 meaning of duplicates open), which would drop a value silently. A full check (Python's
-``json`` with ``object_pairs_hook``) costs three times the decode, so it runs only when a
-cheap count cannot vouch for the input:
+``json`` with ``object_pairs_hook``) costs three times the decode, so it runs only when one
+of two cheap counts cannot vouch for the input. Both rest on one fact about records read by
+the typed path (typed_read.py): every key and every text leaf of the record came from its own
+string in the input, and nothing else did, unless a duplicate key dropped one.
 
-- every key of a canonical record came from one key of the input, so a record holds as
-  many keys (fields present plus map entries, all levels) as the input had distinct ones;
-- when no key is followed by white space before its colon, ``data.count(b'":')`` counts
-  every key, duplicates included, plus any escaped quote followed by a colon inside a
-  string (``\\":``): never fewer than the keys of the input.
+- Quotes: in JSON without a backslash, every ``"`` opens or closes a string, so
+  ``data.count(b'"')`` is twice the input's strings: keys and string values. Each key of the
+  record, and each string, bytes, timestamp or enum value, is one of them; a duplicate key
+  leaves at least its own string unaccounted for. So twice the record's count equal to the
+  quotes proves there is none. Two passes of a single byte, at any spacing.
+- Keys (when there are backslashes): when no key is followed by white space before its colon,
+  ``data.count(b'":')`` counts every key, duplicates included, plus any escaped quote
+  followed by a colon inside a string (``\\":``): never fewer than the keys of the input. So
+  a count equal to the record's (distinct) keys proves there is no duplicate.
 
-So equal counts prove there is no duplicate: the input's keys are at least the count, at
-most the record's (distinct) keys. Anything else (fields filled with zero values, nulls
-read as absent, dropped unknown fields, ``"key" :`` spacing) takes the full check, which
+Anything else (fields filled with zero values, nulls read as absent, dropped unknown fields,
+``"NaN"`` read as a float, ``"key" :`` spacing with backslashes) takes the full check, which
 names the duplicate key.
 """
 
@@ -25,21 +30,50 @@ from collections.abc import Callable
 from typing import Any
 
 from fmtbench.errors import DecodeError, LimitError
-from fmtbench.schema.model import FieldType, ListOf, MapOf, MessageRef, Schema
+from fmtbench.schema.model import EnumRef, FieldType, ListOf, MapOf, MessageRef, Scalar, Schema
 
 _SPACED_KEY = re.compile(rb'"[ \t\r\n]+:').search
 
-KeyCounter = Callable[[Any], int]
+Counter = Callable[[Any], int]
 
 
-def key_counter(schema: Schema) -> dict[str, KeyCounter]:
-    """Per message type, a function counting the keys of a canonical record at all levels."""
+class KeyProof:
+    """The cheap proofs (see above) for one record type: counters compiled once."""
+
+    def __init__(self, schema: Schema, root: str) -> None:
+        self._keys = _counters(schema, strings=False)[root]
+        self._strings = _counters(schema, strings=True)[root]
+
+    def unique(self, data: bytes, record: Any) -> bool:
+        """True when ``data``, read as ``record``, certainly has no duplicate key."""
+        if b"\\" not in data and data.count(b'"') == 2 * self._strings(record):
+            return True
+        return data.count(b'":') == self._keys(record) and not _SPACED_KEY(data)
+
+    def unique_all(self, data: bytes, records: list[Any]) -> bool:
+        """The same for ``data`` read as several records (a JSON array, lines)."""
+        if b"\\" not in data and data.count(b'"') == 2 * sum(map(self._strings, records)):
+            return True
+        return data.count(b'":') == sum(map(self._keys, records)) and not _SPACED_KEY(data)
+
+
+_TEXT_KINDS = frozenset({"string", "bytes", "timestamp"})
+
+
+def _is_text(ftype: FieldType) -> bool:
+    """Whether the typed path reads this leaf from a JSON string, and only from one."""
+    return isinstance(ftype, EnumRef) or (isinstance(ftype, Scalar) and ftype.kind in _TEXT_KINDS)
+
+
+def _counters(schema: Schema, *, strings: bool) -> dict[str, Counter]:
+    """Per message type, a function counting a record's keys at all levels, and its text
+    leaves too when ``strings``."""
     index = {name: i for i, name in enumerate(schema.messages)}
     source: list[str] = []
     for name, msg in schema.messages.items():
         body = ["    n = len(d)"]
         for f in msg.fields:
-            walk = _walk(index, f.type, "x", 1)
+            walk = _walk(index, f.type, "x", 1, strings)
             if not walk:
                 continue
             get = f"d.get({f.name!r})" if f.optional else f"d[{f.name!r}]"
@@ -56,24 +90,26 @@ def key_counter(schema: Schema) -> dict[str, KeyCounter]:
     return {name: namespace[f"_k{i}"] for name, i in index.items()}
 
 
-def _walk(index: dict[str, int], ftype: FieldType, x: str, depth: int) -> list[str]:
+def _walk(index: dict[str, int], ftype: FieldType, x: str, depth: int, strings: bool) -> list[str]:
+    """Statements adding to ``n`` what the value ``x`` of type ``ftype`` holds."""
     if isinstance(ftype, MessageRef):
         return [f"n += _k{index[ftype.name]}({x})"]
+    if strings and _is_text(ftype):
+        return ["n += 1"]
     if isinstance(ftype, ListOf):
-        inner = _walk(index, ftype.item, f"i{depth}", depth + 1)
+        if strings and _is_text(ftype.item):
+            return [f"n += len({x})"]
+        inner = _walk(index, ftype.item, f"i{depth}", depth + 1, strings)
         return [f"for i{depth} in {x}:", *(f"    {s}" for s in inner)] if inner else []
     if isinstance(ftype, MapOf):
-        inner = _walk(index, ftype.value, f"i{depth}", depth + 1)
-        lines = [f"n += len({x})"]
+        lines = [f"n += len({x})"]  # the keys
+        if strings and _is_text(ftype.value):
+            return [f"n += 2 * len({x})"]
+        inner = _walk(index, ftype.value, f"i{depth}", depth + 1, strings)
         if inner:
             lines += [f"for i{depth} in {x}.values():", *(f"    {s}" for s in inner)]
         return lines
     return []
-
-
-def unique_by_count(data: bytes, keys: int) -> bool:
-    """True when ``data`` certainly has no duplicate key, given the records' key count."""
-    return data.count(b'":') == keys and not _SPACED_KEY(data)
 
 
 def refuse_duplicates(data: bytes, position: str | None = None) -> None:
