@@ -66,7 +66,7 @@ def convert(
                 fin = LimitedInput(raw, limits.max_input_bytes)  # type: ignore[assignment]
             reader = decoder.reader(fin)
             # One record in, one record out, where both formats have a one-record form.
-            writer = encoder.writer(fout, single=reader.single)
+            writer = encoder.writer_for_decoded(fout, single=reader.single)
             if progress is None:
                 for record in reader:
                     writer.write(record)

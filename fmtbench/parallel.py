@@ -300,7 +300,7 @@ def _convert_chunk(
         raw.seek(chunk.start)
         fin = io.BufferedReader(_Slice(raw, chunk.end - chunk.start), 1 << 20)
         reader = decoder.reader(fin)
-        writer = encoder.writer(out)
+        writer = encoder.writer_for_decoded(out)
         try:
             for record in reader:
                 writer.write(record)

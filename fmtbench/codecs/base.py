@@ -67,6 +67,13 @@ class Codec(ABC):
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
         """Write a file of records; ``single`` asks for the one-record form where there is one."""
 
+    def writer_for_decoded(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
+        """``writer`` for records a codec of the same schema has just decoded (``convert``):
+        canonical by construction, so a format may skip checking them again. For such
+        records the bytes are ``writer``'s; other records may be written where ``writer``
+        would refuse them, so hand it nothing else."""
+        return self.writer(out, single=single)
+
     def encode_many(self, records: list[Record]) -> bytes:
         """A whole file of records in memory (the benchmark's batch mode)."""
         import io

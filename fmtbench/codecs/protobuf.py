@@ -47,7 +47,9 @@ from fmtbench.codecs.leaves import (
     timestamp_parts,
 )
 from fmtbench.codecs.protobuf_fast import FastDecoders
+from fmtbench.codecs.protobuf_kwargs import Kwargs, compile_kwargs
 from fmtbench.codecs.tree import TreeConverter, TreeRules
+from fmtbench.codecs.typed_read import has_cycle
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch, key_segment
 from fmtbench.limits import DEFAULT_LIMITS, Limits
 from fmtbench.schema.model import (
@@ -298,6 +300,7 @@ class _ProtobufBase(Codec):
         self._reference = _Walker(self, compiled.classes).walks[self.message.name]
         fast = FastDecoders(schema, compiled.classes, strict=not drop_unknown).compile()
         self._fast = fast[self.message.name]
+        self._kwargs: Kwargs | None = None  # compiled on first use (writer_for_decoded)
 
     # The native step, separated for the benchmark.
     def to_message(self, record: Record) -> ProtoMessage:
@@ -383,6 +386,13 @@ class ProtobufDelimitedCodec(_ProtobufBase):
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
         return FramedWriter(self.encode, out, _delimit, name="protobuf-delimited")
+
+    def writer_for_decoded(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
+        if has_cycle(self.schema, self.message.name):
+            return self.writer(out, single=single)  # the depth check is on the reference path
+        if self._kwargs is None:
+            self._kwargs = compile_kwargs(self.schema, self.message.name)
+        return _DecodedWriter(self, self._kwargs, out)
 
 
 # -- files ---------------------------------------------------------------------------------
@@ -539,4 +549,32 @@ class _DelimitedReader(RecordReader):
 
 
 def _delimit(data: bytes) -> bytes:
-    return varint(len(data)) + data
+    n = len(data)
+    if n < 0x4000:  # one or two bytes of length: nearly every record, without the loop
+        return (bytes((n,)) if n < 0x80 else bytes((n & 0x7F | 0x80, n >> 7))) + data
+    return varint(n) + data
+
+
+class _DecodedWriter(FramedWriter):
+    """Delimited messages from records a decoder produced (protobuf_kwargs.py): keywords
+    built without the reference's checks; anything upb refuses takes the reference path."""
+
+    def __init__(self, codec: _ProtobufBase, kwargs: Kwargs, out: BinaryIO) -> None:
+        super().__init__(codec.encode, out, _delimit, name="protobuf-delimited")
+        self._kwargs, self._cls = kwargs, codec.message_class
+
+    def write(self, record: Record) -> None:
+        self.count += 1
+        try:
+            data = self._cls(**self._kwargs(record)).SerializeToString(deterministic=True)
+        except Exception:
+            # Outside the handler: the reference's error must not chain upb's refusal.
+            data = b""
+        else:
+            self.out.write(_delimit(data))
+            return
+        try:
+            data = self.encode(record)  # the same bytes, or the error naming the field
+        except EncodeError as exc:
+            raise exc.located(record=self.count) from None
+        self.out.write(_delimit(data))

@@ -1,0 +1,97 @@
+"""Protobuf constructor keywords from records a decoder just produced, without re-checking.
+
+``protobuf.PROTO_RULES`` is the reference for writing: it checks every value of a record a
+caller hands in (types, ranges, enum names, timestamps) and names the field that is wrong.
+``convert`` hands the writer records that one of fmtbench's own decoders has just built and
+checked against the same schema: canonical by construction, so checking them again costs
+a microsecond a record for nothing. This module generates, per message type, a function
+that only converts (timestamps to their two fields, enum names to numbers, sub-messages by
+recursion) and lets upb build the message.
+
+For canonical records the bytes are the reference's (a differential property test holds it
+to that). It never raises an error of its own: whatever it raises (a KeyError for an unknown
+enum name, upb's TypeError or ValueError, the ValueError below for a None, which upb would
+read as "not set") makes the caller encode the same record on the reference path, which
+raises today's error with its path. Where upb is more lenient than the reference (a bool for
+an integer, say) a record that is not canonical may be written: which is why only
+``convert``, whose records all come from a decoder, uses it. Only schemas that cannot nest without bound
+take this path (the depth check of recursive ones lives on the reference path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fmtbench.codecs.leaves import timestamp_parts
+from fmtbench.schema.model import (
+    EnumRef,
+    Field,
+    FieldType,
+    ListOf,
+    MapOf,
+    MessageRef,
+    Scalar,
+    Schema,
+)
+
+Kwargs = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _timestamp(v: datetime) -> dict[str, int]:
+    seconds, nanos = timestamp_parts(v)
+    return {"seconds": seconds, "nanos": nanos}
+
+
+class _Generator:
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        # Functions and enum tables by position: no schema text becomes code except through
+        # ``repr`` of field names.
+        self.funcs = {name: f"_m{i}" for i, name in enumerate(schema.messages)}
+        self.enums = {name: f"_e{i}" for i, name in enumerate(schema.enums)}
+        self.namespace: dict[str, Any] = {"_ts": _timestamp}
+        for name, enum in schema.enums.items():
+            self.namespace[self.enums[name]] = dict(enum.values)
+
+    def value(self, ftype: FieldType, x: str) -> str:
+        """An expression turning ``x`` (canonical) into what upb's constructor takes."""
+        if isinstance(ftype, Scalar):
+            return f"_ts({x})" if ftype.kind == "timestamp" else x
+        if isinstance(ftype, EnumRef):
+            return f"{self.enums[ftype.name]}[{x}]"
+        if isinstance(ftype, MessageRef):
+            return f"{self.funcs[ftype.name]}({x})"
+        if isinstance(ftype, ListOf):
+            item = self.value(ftype.item, "i")
+            return x if item == "i" else f"[{item} for i in {x}]"
+        if isinstance(ftype, MapOf):
+            value = self.value(ftype.value, "v")
+            return x if value == "v" else f"{{k: {value} for k, v in {x}.items()}}"
+        raise AssertionError(ftype)
+
+    def function(self, name: str) -> str:
+        fields: list[Field] = list(self.schema.messages[name].fields)
+        shown = [
+            f"{f.name!r}: {self.value(f.type, f'd[{f.name!r}]')}" for f in fields if not f.optional
+        ]
+        lines = [f"def {self.funcs[name]}(d):", f"    k = {{{', '.join(shown)}}}"]
+        for f in fields:
+            if f.optional:  # absent when the key is; a None value is the reference's error
+                key = repr(f.name)
+                lines.append(f"    if {key} in d: k[{key}] = {self.value(f.type, f'd[{key}]')}")
+        if fields:  # upb reads a None keyword as "not set": the reference calls it an error
+            lines.append("    if None in k.values(): raise ValueError")
+        lines.append("    return k")
+        return "\n".join(lines)
+
+
+def compile_kwargs(schema: Schema, root: str) -> Kwargs:
+    """The keyword builder of ``root`` records, generated from the schema once."""
+    gen = _Generator(schema)
+    source = "\n\n".join(gen.function(name) for name in schema.messages)
+    # Generated from the schema model only (see _Generator), so the text is as trustworthy
+    # as this module.
+    exec(source, gen.namespace)
+    return gen.namespace[gen.funcs[root]]  # type: ignore[no-any-return]
