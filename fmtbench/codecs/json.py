@@ -176,9 +176,10 @@ class JsonCodec(Codec):
 
     def decode(self, data: bytes) -> Record:
         refuse_oversized(data, self.limits.max_record_bytes)
-        return self._decode_line(data, None)
+        return self._decode_line(data, 0)
 
-    def _decode_line(self, data: bytes, position: str | None) -> Record:
+    def _decode_line(self, data: bytes, line: int) -> Record:
+        """One record; ``line`` (from 1) is where a JSON Lines file holds it, or 0."""
         try:
             record = self._fast_decode(data)
         except REJECTED:
@@ -186,8 +187,10 @@ class JsonCodec(Codec):
         else:
             # json_keys.py: orjson and msgspec keep the last of two equal keys silently.
             if not self._keys.unique(data, record):
-                refuse_duplicates(data, position)
+                refuse_duplicates(data, f"line {line}" if line else None)
             return record
+        # Named only now: formatting it for every line costs more than the check above.
+        position = f"line {line}" if line else None
         record = self.from_tree(_loads(data, position), position)
         refuse_duplicates(data, position)  # zero-filled fields make the count useless here
         return record
@@ -292,12 +295,14 @@ class _JsonLinesReader(RecordReader):
     def __init__(self, codec: JsonCodec, src: BinaryIO) -> None:
         self.codec, self.src = codec, src
         self.line = 0
+        self._limit = codec.limits.max_record_bytes
+        self._readline = src.readline
 
     def __next__(self) -> Record:
-        limit = self.codec.limits.max_record_bytes
+        limit = self._limit
         while True:
             # One byte more than the limit: a longer line is refused before it is all read.
-            raw = self.src.readline(limit + 2)
+            raw = self._readline(limit + 2)
             if not raw:
                 raise StopIteration
             self.line += 1
@@ -307,12 +312,11 @@ class _JsonLinesReader(RecordReader):
                     position=f"line {self.line}",
                     record=self.count + 1,
                 )
-            if raw.strip():  # blank lines carry no record
+            if not raw.isspace():  # blank lines carry no record (isspace copies nothing)
                 break
         self.count += 1
-        position = f"line {self.line}"
         try:
-            return self.codec._decode_line(raw, position)
+            return self.codec._decode_line(raw, self.line)
         except DecodeError as exc:
             raise exc.located(record=self.count) from None
 

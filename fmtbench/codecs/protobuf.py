@@ -561,7 +561,7 @@ class _DecodedWriter(FramedWriter):
 
     def __init__(self, codec: _ProtobufBase, kwargs: Kwargs, out: BinaryIO) -> None:
         super().__init__(codec.encode, out, _delimit, name="protobuf-delimited")
-        self._kwargs, self._cls = kwargs, codec.message_class
+        self._kwargs, self._cls, self._write = kwargs, codec.message_class, out.write
 
     def write(self, record: Record) -> None:
         self.count += 1
@@ -571,7 +571,7 @@ class _DecodedWriter(FramedWriter):
             # Outside the handler: the reference's error must not chain upb's refusal.
             data = b""
         else:
-            self.out.write(_delimit(data))
+            self._write(_delimit(data))
             return
         try:
             data = self.encode(record)  # the same bytes, or the error naming the field
