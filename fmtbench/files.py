@@ -11,7 +11,6 @@ import contextlib
 import errno
 import io
 import os
-import secrets
 import signal
 import sys
 import tempfile
@@ -168,7 +167,7 @@ def atomic_output(path: str) -> Iterator[BinaryIO]:
     try:
         fd = -1
         while fd < 0:
-            tmp = str(directory / f".{target.name}.{secrets.token_hex(4)}.tmp")
+            tmp = str(directory / f".{target.name}.{os.urandom(4).hex()}.tmp")
             try:
                 # 0o666 minus the umask, as for any new file (mkstemp would make 0600).
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)

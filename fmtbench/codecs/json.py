@@ -139,7 +139,7 @@ class JsonCodec(Codec):
         # The fast path (json_typed.py). It only ever accepts; on any refusal the bytes are
         # re-read on the tree path, which returns the record or today's error.
         self._typed = compile_typed(self.schema, self.message.name, drop_unknown=self.drop_unknown)
-        self._fast_decode = self._typed.decode
+        self._parse, self._convert = self._typed.parse, self._typed.convert
         self._keys = KeyProof(self.schema, self.message.name)
         # The same for writing (typed_write.py): msgspec checks and writes, or declines.
         writer = compile_writer(self.schema, self.message.name, "json")
@@ -181,12 +181,15 @@ class JsonCodec(Codec):
     def _decode_line(self, data: bytes, line: int) -> Record:
         """One record; ``line`` (from 1) is where a JSON Lines file holds it, or 0."""
         try:
-            record = self._fast_decode(data)
+            record = self._convert(self._parse(data))
         except REJECTED:
             pass  # outside the handler, so that errors do not chain msgspec's refusal
         else:
-            # json_keys.py: orjson and msgspec keep the last of two equal keys silently.
-            if not self._keys.unique(data, record):
+            # json_keys.py: orjson and msgspec keep the last of two equal keys silently. The
+            # quote count is inlined (this runs once a line); the key count only if it fails.
+            if (
+                b"\\" in data or data.count(b'"') != 2 * self._keys.strings(record)
+            ) and not self._keys.unique(data, record):
                 refuse_duplicates(data, f"line {line}" if line else None)
             return record
         # Named only now: formatting it for every line costs more than the check above.

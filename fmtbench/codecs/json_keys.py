@@ -42,17 +42,18 @@ class KeyProof:
 
     def __init__(self, schema: Schema, root: str) -> None:
         self._keys = _counters(schema, strings=False)[root]
-        self._strings = _counters(schema, strings=True)[root]
+        #: A record's keys and text leaves: half the quotes of the input it was read from.
+        self.strings = _counters(schema, strings=True)[root]
 
     def unique(self, data: bytes, record: Any) -> bool:
         """True when ``data``, read as ``record``, certainly has no duplicate key."""
-        if b"\\" not in data and data.count(b'"') == 2 * self._strings(record):
+        if b"\\" not in data and data.count(b'"') == 2 * self.strings(record):
             return True
         return data.count(b'":') == self._keys(record) and not _SPACED_KEY(data)
 
     def unique_all(self, data: bytes, records: list[Any]) -> bool:
         """The same for ``data`` read as several records (a JSON array, lines)."""
-        if b"\\" not in data and data.count(b'"') == 2 * sum(map(self._strings, records)):
+        if b"\\" not in data and data.count(b'"') == 2 * sum(map(self.strings, records)):
             return True
         return data.count(b'":') == sum(map(self._keys, records)) and not _SPACED_KEY(data)
 

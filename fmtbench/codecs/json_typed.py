@@ -113,16 +113,17 @@ class TypedJson(TypedReader):
         # path. Counting brackets (strings included) is a cheap bound on the depth.
         self._bounded = not has_cycle(schema, root)
 
+        #: One record's Struct from its bytes (``convert`` makes it canonical), or an
+        #: exception from ``REJECTED``: msgspec's own method where depth is bounded.
+        self.parse: Callable[[bytes], Any] = self._one.decode if self._bounded else self._parse_deep
         #: One record from its bytes, or an exception from ``REJECTED``. A closure rather
         #: than a method: at about a microsecond a record, every call level shows.
-        self.decode: Callable[[bytes], dict[str, Any]] = (
-            compose(self._one.decode, self.convert) if self._bounded else self._decode_deep
-        )
+        self.decode: Callable[[bytes], dict[str, Any]] = compose(self.parse, self.convert)
 
-    def _decode_deep(self, data: bytes) -> dict[str, Any]:
+    def _parse_deep(self, data: bytes) -> Any:
         if data.count(b"{") + data.count(b"[") > _MAX_BRACKETS:
             raise ValueError("deep input: left to the tree path")
-        return self.convert(self._one.decode(data))
+        return self._one.decode(data)
 
     def decode_file(self, data: bytes) -> dict[str, Any] | list[dict[str, Any]]:
         """A ``.json`` file: one record (a dict) or an array of them (a list)."""
