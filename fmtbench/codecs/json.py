@@ -175,7 +175,8 @@ class JsonCodec(Codec):
             raise decode_error(exc, position=position) from None
 
     def decode(self, data: bytes) -> Record:
-        refuse_oversized(data, self.limits.max_record_bytes)
+        if len(data) > self.limits.max_record_bytes:  # the call only then: once a record
+            refuse_oversized(data, self.limits.max_record_bytes)
         return self._decode_line(data, 0)
 
     def _decode_line(self, data: bytes, line: int) -> Record:

@@ -64,7 +64,7 @@ class TypedMsgpack(TypedReader):
 
     def __init__(self, schema: Schema, root: str, *, drop_unknown: bool = False) -> None:
         super().__init__(schema, root, drop_unknown=drop_unknown)
+        #: One record's Struct from its bytes (``convert`` makes it canonical).
+        self.parse: Callable[[bytes], Any] = msgspec.msgpack.Decoder(self.root_type).decode
         #: One record from its bytes, or an exception from ``REJECTED``.
-        self.decode: Callable[[bytes], dict[str, Any]] = compose(
-            msgspec.msgpack.Decoder(self.root_type).decode, self.convert
-        )
+        self.decode: Callable[[bytes], dict[str, Any]] = compose(self.parse, self.convert)
