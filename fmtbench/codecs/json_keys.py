@@ -72,10 +72,17 @@ def _counters(schema: Schema, *, strings: bool) -> dict[str, Counter]:
     index = {name: i for i, name in enumerate(schema.messages)}
     source: list[str] = []
     for name, msg in schema.messages.items():
-        body = ["    n = len(d)"]
+        body: list[str] = []
+        constant = 0  # the text leaves every record of the type has: counted once, here
         for f in msg.fields:
             walk = _walk(index, f.type, "x", 1, strings)
             if not walk:
+                continue
+            if walk == ["n += 1"]:
+                if f.optional:
+                    body.append(f"    if {f.name!r} in d: n += 1")
+                else:
+                    constant += 1
                 continue
             get = f"d.get({f.name!r})" if f.optional else f"d[{f.name!r}]"
             body.append(f"    x = {get}")
@@ -84,7 +91,8 @@ def _counters(schema: Schema, *, strings: bool) -> dict[str, Counter]:
                 body += [f"        {line}" for line in walk]
             else:
                 body += [f"    {line}" for line in walk]
-        source.append("\n".join([f"def _k{index[name]}(d):", *body, "    return n"]))
+        head = f"    n = len(d) + {constant}" if constant else "    n = len(d)"
+        source.append("\n".join([f"def _k{index[name]}(d):", head, *body, "    return n"]))
     namespace: dict[str, Any] = {}
     # Generated from the schema model only (names appear through repr; functions numbered).
     exec("\n\n".join(source), namespace)
