@@ -136,3 +136,30 @@ def _log() -> dict[str, Any]:
         "user_agent": "ua",
         "request_id": "r",
     }
+
+
+@pytest.mark.parametrize(
+    ("nanos", "seconds"),
+    [
+        (0, 0),
+        (1000, 1),
+        (999_999_000, 2**34 - 1),  # the largest second count of the 8-byte form
+        (5, 7),  # below a microsecond: refused by both paths
+        (999_999_999, 1),
+        (10**9, 1),  # nanoseconds msgpack's Timestamp refuses
+        (2**30 - 1, 0),
+    ],
+)
+def test_eight_byte_timestamps_read_as_msgpack_reads_them(nanos: int, seconds: int) -> None:
+    # The fast path decodes this form itself, without msgpack.Timestamp.from_bytes.
+    from fmtbench.schema.builtin import resolve_schema
+
+    codec = MsgpackCodec(resolve_schema("log"))
+    good = codec.encode(_log())
+    stamp = pack(msgpack.Timestamp(1, 0))  # fixext4, code -1
+    assert stamp in good
+    eight = b"\xd7\xff" + (nanos << 34 | seconds).to_bytes(8, "big")
+    data = good.replace(stamp, eight)
+    check(codec, data)
+    if reference(codec, data) is not DecodeError:
+        assert codec._typed.decode(data) == reference(codec, data)  # and it is fast
