@@ -3,9 +3,9 @@
 A job carries only plain values (paths, the schema reference), never a compiled codec. Workers
 are forked where the platform can and this process runs a single thread: a forked worker starts
 in milliseconds with the parent's imports and compiled schema, which makes splitting pay from a
-few megabytes on. Otherwise (another platform, or the thread of a progress bar, whose locks a
-fork would copy held) they are spawned: each imports fmtbench and compiles its own codecs, about
-0.2 s, so only files of tens of megabytes are split.
+few megabytes on. Otherwise (another platform, or a caller running threads of its own, whose
+locks a fork would copy held; the CLI's progress bar runs none) they are spawned: each imports
+fmtbench and compiles its own codecs, about 0.2 s, so only files of tens of megabytes are split.
 
 One big JSON Lines or delimited-protobuf file is cut at record boundaries into byte ranges;
 each worker converts its range into a part file, and the parts are joined in order into the
@@ -29,7 +29,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +114,7 @@ def convert_many(
         records = done = 0
         pending = set(futures)
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 if fut.exception() is not None:
                     for other in pending:
@@ -245,7 +245,7 @@ def _run_chunks(
         }
         pending: set[Future[_ChunkDone]] = set(futures)
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 chunk = futures[fut]
                 if fut.cancelled():

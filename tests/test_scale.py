@@ -328,3 +328,17 @@ def test_dask_example_converts_shards(tmp_path: Path) -> None:
         single_order = resolve_schema("order")
         convert(str(shards / f"part-{i}.jsonl"), str(ours), single_order)
         assert (tmp_path / "out" / f"part-{i}.msgpack").read_bytes() == ours.read_bytes()
+
+
+def test_the_progress_bar_runs_no_thread(tmp_path: Path) -> None:
+    # So that chunk workers are forked (and files from 8 MiB split) on a terminal too.
+    from fmtbench.cli.convert import progress_bar
+
+    src = tmp_path / "a.jsonl"
+    orders(src, 10, 0)
+    before = threading.active_count()
+    with progress_bar([str(src)], enabled=True) as progress:
+        assert progress is not None
+        progress(5, 100)
+        assert threading.active_count() == before
+        assert parallel._start_method() == "fork"

@@ -10,6 +10,7 @@ import contextlib
 import glob
 import os
 import sys
+import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -210,9 +211,22 @@ def progress_bar(inputs: list[str], *, enabled: bool) -> Iterator[Progress | Non
         TransferSpeedColumn(),
         TimeRemainingColumn(),
     )
-    with Bar(*columns, console=Console(stderr=True), transient=True) as bar:
+    # Redrawn from the reports (every 2048 records, or as chunks finish), at most ten times
+    # a second, rather than by rich's own refresh thread: with no thread running, chunk
+    # workers can still be forked.
+    with Bar(*columns, console=Console(stderr=True), transient=True, auto_refresh=False) as bar:
         task = bar.add_task("convert", total=total, records=0)
-        yield lambda records, done: bar.update(task, completed=done, records=records)
+        drawn = 0.0
+
+        def report(records: int, done: int) -> None:
+            nonlocal drawn
+            now = time.monotonic()
+            redraw = now - drawn >= 0.1
+            bar.update(task, completed=done, records=records, refresh=redraw)
+            if redraw:
+                drawn = now
+
+        yield report
 
 
 @app.command("formats")
