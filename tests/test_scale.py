@@ -230,7 +230,7 @@ def test_workers_are_forked_only_from_a_single_thread() -> None:
     beside = threading.Thread(target=stop.wait)
     beside.start()
     try:
-        # A fork copies the locks other threads hold (a progress bar's, stderr's).
+        # A fork copies the locks other threads hold (stderr's, a logger's).
         assert parallel._start_method() == "spawn"
     finally:
         stop.set()
