@@ -36,7 +36,7 @@ from pathlib import Path
 from types import FrameType
 from typing import BinaryIO, TypeVar
 
-from fmtbench.codecs import FORMATS, codec_for
+from fmtbench.codecs import FORMATS, Codec, codec_for
 from fmtbench.convert import ConvertResult, Progress, convert, resolve_format
 from fmtbench.errors import FileError, FmtbenchError, RecordError, UsageError
 from fmtbench.files import STDIO, Terminated, atomic_output, open_input, reason, refuse_same_file
@@ -155,6 +155,17 @@ def _schema(ref: str) -> Schema:
     return resolve_schema(ref)
 
 
+@functools.lru_cache(maxsize=4)
+def _codecs(options: Options, source: str, target: str) -> tuple[Codec, Codec]:
+    """The reading and the writing codec of a chunked conversion, compiled once a process
+    (readers and writers keep their state; the codecs only their compiled code)."""
+    schema = _schema(options.schema)
+    decoder = codec_for(
+        source, schema, options.type_name, drop_unknown=options.drop_unknown, limits=options.limits
+    )
+    return decoder, codec_for(target, schema, options.type_name, limits=options.limits)
+
+
 # -- one big file in chunks ------------------------------------------------------------------
 def can_split(src: str, dst: str, options: Options, *, threshold: int | None = None) -> bool:
     """Whether ``src`` is worth, and fit for, converting in chunks."""
@@ -197,7 +208,9 @@ def convert_chunked(
     source = resolve_format(src, options.from_format, "--from")
     target = resolve_format(dst, options.to_format, "--to")
     refuse_same_file(src, dst)
-    resolve_schema(options.schema)  # a bad schema fails here once, not in every worker
+    # A bad schema or type fails here once, not in every worker; and forked workers inherit
+    # the compiled codecs rather than compiling their own.
+    _codecs(options, source, target)
     with open_input(src):
         pass  # a missing, unreadable or directory input fails here, named as an input
     size = _size(src)
@@ -291,11 +304,7 @@ def _convert_chunk(
     src: str, part: str, chunk: _Chunk, options: Options, source: str, target: str
 ) -> _ChunkDone:
     """Convert bytes ``[start, end)`` of ``src`` into the part file; runs in a worker."""
-    schema = _schema(options.schema)
-    decoder = codec_for(
-        source, schema, options.type_name, drop_unknown=options.drop_unknown, limits=options.limits
-    )
-    encoder = codec_for(target, schema, options.type_name, limits=options.limits)
+    decoder, encoder = _codecs(options, source, target)
     with open(src, "rb", buffering=0) as raw, open(part, "wb") as out:
         raw.seek(chunk.start)
         fin = io.BufferedReader(_Slice(raw, chunk.end - chunk.start), 1 << 20)
