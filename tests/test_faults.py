@@ -490,7 +490,7 @@ def part_files(directory: Path) -> list[Path]:
     ("signum", "expected", "message"),
     [
         (signal.SIGTERM, 143, "fmtbench: terminated\n"),
-        (signal.SIGINT, 130, ""),  # typer turns Ctrl-C into status 130 without a word
+        (signal.SIGINT, 130, "fmtbench: interrupted\n"),
     ],
     ids=["sigterm", "sigint"],
 )

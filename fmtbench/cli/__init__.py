@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
         with sigterm_raises():
             app(args=argv, prog_name="fmtbench")
     except SystemExit as exc:
+        if _interrupted(exc):  # typer turns Ctrl-C into a silent exit with status 130
+            typer.echo("fmtbench: interrupted", err=True)
+            return ExitStatus.INTERRUPTED
         return exc.code if isinstance(exc.code, int) else ExitStatus.ERROR
     except FmtbenchError as exc:
         typer.echo(f"fmtbench: error: {exc}", err=True)
@@ -47,6 +50,16 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"fmtbench: error: {where}{reason(exc)}", err=True)
         return ExitStatus.ERROR
     return ExitStatus.OK
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is among the exceptions that led to ``exc``."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def run() -> None:
