@@ -105,12 +105,12 @@ def convert_many(
         done_records = done_bytes = 0
         for (src, dst), size in zip(pairs, sizes, strict=True):
             step = _offset(progress, done_records, done_bytes)
-            results.append(_convert(src, dst, options, schema=schema, progress=step))
+            results.append(convert_one(src, dst, options, schema=schema, progress=step))
             done_records += results[-1].records
             done_bytes += size
         return results
     with _pool(min(workers, len(pairs))) as pool:
-        futures = [pool.submit(_task, _convert, src, dst, options) for src, dst in pairs]
+        futures = [pool.submit(_task, convert_one, src, dst, options) for src, dst in pairs]
         records = done = 0
         pending = set(futures)
         while pending:
@@ -128,7 +128,7 @@ def convert_many(
         return [f.result() for f in futures]
 
 
-def _convert(
+def convert_one(
     src: str,
     dst: str,
     options: Options,
@@ -136,7 +136,8 @@ def _convert(
     schema: Schema | None = None,
     progress: Progress | None = None,
 ) -> ConvertResult:
-    """One file; in a worker, the schema is compiled once per process and reused."""
+    """One file in this process, with ``options`` (the schema compiled once a process and
+    reused, unless given)."""
     return convert(
         src,
         dst,
@@ -543,5 +544,6 @@ __all__ = [
     "can_split",
     "convert_chunked",
     "convert_many",
+    "convert_one",
     "output_paths",
 ]

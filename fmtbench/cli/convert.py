@@ -18,11 +18,18 @@ import typer
 
 from fmtbench.cli.app import SchemaArg, TypeOpt, app
 from fmtbench.codecs import FORMATS, codec_for
-from fmtbench.convert import Progress, convert
+from fmtbench.convert import Progress
 from fmtbench.errors import FileError, UsageError
 from fmtbench.files import STDIO
 from fmtbench.limits import DEFAULT_MAX_DEPTH, Limits
-from fmtbench.parallel import Options, can_split, convert_chunked, convert_many, output_paths
+from fmtbench.parallel import (
+    Options,
+    can_split,
+    convert_chunked,
+    convert_many,
+    convert_one,
+    output_paths,
+)
 from fmtbench.schema.builtin import resolve_schema
 
 
@@ -116,17 +123,7 @@ def _convert_one(src: str, dst: str, options: Options, jobs: int, progress: Prog
     if jobs > 1 and can_split(src, dst, options):
         result = convert_chunked(src, dst, options, workers=jobs, progress=progress)
     else:
-        result = convert(
-            src,
-            dst,
-            resolve_schema(options.schema),
-            type_name=options.type_name,
-            from_format=options.from_format,
-            to_format=options.to_format,
-            drop_unknown=options.drop_unknown,
-            limits=options.limits,
-            progress=progress,
-        )
+        result = convert_one(src, dst, options, progress=progress)
     where = "stdout" if dst == STDIO else dst
     return f"{result.records} records {result.source_format} -> {result.target_format}: {where}"
 

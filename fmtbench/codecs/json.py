@@ -190,7 +190,7 @@ class JsonCodec(Codec):
             # quote count is inlined (this runs once a line); the key count only if it fails.
             if (
                 b"\\" in data or data.count(b'"') != 2 * self._keys.strings(record)
-            ) and not self._keys.unique(data, record):
+            ) and not self._keys.by_keys(data, [record]):
                 refuse_duplicates(data, f"line {line}" if line else None)
             return record
         # Named only now: formatting it for every line costs more than the check above.

@@ -564,17 +564,14 @@ class _DecodedWriter(FramedWriter):
         self._kwargs, self._cls, self._write = kwargs, codec.message_class, out.write
 
     def write(self, record: Record) -> None:
-        self.count += 1
         try:
             data = self._cls(**self._kwargs(record)).SerializeToString(deterministic=True)
         except Exception:
-            # Outside the handler: the reference's error must not chain upb's refusal.
-            data = b""
+            data = None
+        if data is None:
+            # Outside the handler, so that the reference's error does not chain upb's refusal:
+            # the same bytes, or the error naming the field and the record.
+            super().write(record)
         else:
+            self.count += 1
             self._write(_delimit(data))
-            return
-        try:
-            data = self.encode(record)  # the same bytes, or the error naming the field
-        except EncodeError as exc:
-            raise exc.located(record=self.count) from None
-        self.out.write(_delimit(data))
