@@ -10,7 +10,7 @@ The public API, re-exported from the modules that implement it::
 __version__ = "0.1.0"
 
 from fmtbench.codecs import FORMATS, Codec, codec_for, format_for_path
-from fmtbench.codecs.canonical import validate
+from fmtbench.codecs.values.canonical import validate
 from fmtbench.convert import convert
 from fmtbench.errors import (
     DecodeError,

@@ -24,21 +24,15 @@ Every byte count is measured with the format's own codec, never modelled (docs/e
 from __future__ import annotations
 
 import dataclasses
-from abc import ABC, abstractmethod
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-import msgspec
-import orjson
-
-from fmtbench.codecs import FORMATS, Codec, Record, codec_for
-from fmtbench.codecs.json import JsonCodec
-from fmtbench.codecs.msgpack import MsgpackCodec
-from fmtbench.codecs.protobuf import ProtobufCodec, ProtobufDelimitedCodec
-from fmtbench.codecs.xml import XmlCodec
-from fmtbench.codecs.xml_write import ATTR_LEX, TEXT_LEX
+from fmtbench.codecs import Codec, Record, codec_for
+from fmtbench.codecs.format import ExplainRules
+from fmtbench.codecs.registry import REGISTRY
 from fmtbench.errors import EncodeError, RecordError, UsageError
 from fmtbench.schema.model import (
     EnumRef,
@@ -52,7 +46,16 @@ from fmtbench.schema.model import (
 )
 from fmtbench.schema.values import zero_factory
 
-DEFAULT_FORMATS = ("protobuf", "json", "xml", "msgpack")
+
+def default_formats() -> tuple[str, ...]:
+    """Every format with explain rules, but those that write each record as another one
+    does (jsonl as json): their fields cost the same."""
+    return tuple(
+        name
+        for name, f in REGISTRY.items()
+        if f.explain is not None and (f.messages_as is None or f.messages_as not in REGISTRY)
+    )
+
 
 # Layout of ``Explanation.to_dict()``; bump on any change a reader could notice.
 # 1: first layout (totals, envelope, fields in pre-order with per-format costs and notes).
@@ -83,7 +86,7 @@ class Cost:
 class Note:
     """Why a kind of value differs between formats, with its measured payload a value."""
 
-    kind: str  # a key of NOTES: bytes, timestamp, float64, float32, int, enum
+    kind: str  # a key of KINDS: bytes, timestamp, float64, float32, int, enum
     text: str
     payload: Mapping[str, float]  # bytes a value (the average over a list, map or elements)
 
@@ -176,16 +179,19 @@ def explain(
     record: Record,
     *,
     type_name: str | None = None,
-    formats: tuple[str, ...] = DEFAULT_FORMATS,
+    formats: tuple[str, ...] | None = None,
     source: str = "",
 ) -> Explanation:
-    """Measure what each field of ``record`` costs in each of ``formats``."""
+    """Measure what each field of ``record`` costs in each of ``formats`` (default:
+    ``default_formats()``)."""
     root = schema.message(type_name).name
+    if formats is None:
+        formats = default_formats()
     for fmt in formats:
-        if fmt not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r}; choose from: {', '.join(FORMATS)}")
+        if fmt not in REGISTRY:
+            raise UsageError(f"unknown format {fmt!r}; choose from: {', '.join(REGISTRY)}")
     relaxed = _relaxed(schema)
-    sides = {fmt: _side(fmt, schema, relaxed) for fmt in formats}
+    sides = {fmt: _Side(fmt, schema, relaxed) for fmt in formats}
     totals = {}
     for fmt, side in sides.items():
         try:
@@ -259,82 +265,42 @@ def _check_index(index: int) -> None:
 
 
 # -- one format's measurements -------------------------------------------------------------
-class _Side(ABC):
-    """How one format measures: the whole, each field alone, and a value's payload."""
+class _Side:
+    """How one format measures, by its explain rules: the whole, each field alone, and a
+    value's payload. A format without rules shows all its bytes as overhead."""
 
-    def __init__(self, fmt: str, schema: Schema) -> None:
-        self.fmt, self.schema = fmt, schema
+    def __init__(self, fmt: str, schema: Schema, relaxed: Schema) -> None:
+        self.fmt, self.schema, self.relaxed = fmt, schema, relaxed
+        self.rules: ExplainRules | None = REGISTRY.get_format(fmt).explain_rules()
         self._codecs: dict[str, Codec] = {}
+        self._loose: dict[str, Codec] = {}
+        self._empty: dict[str, int] = {}
 
     def codec(self, type_name: str) -> Codec:
         if type_name not in self._codecs:
             self._codecs[type_name] = codec_for(self.fmt, self.schema, type_name)
         return self._codecs[type_name]
 
-    def size(self, type_name: str, value: Record) -> int:
-        return len(self.codec(type_name).encode(value))
-
-    @abstractmethod
-    def check(self, type_name: str, record: Record) -> None:
-        """Raise if the way fields are left out changes the encoding of the others."""
-
-    @abstractmethod
-    def alone(self, type_name: str, value: Record) -> tuple[int, dict[str, bytes]]:
-        """The empty message's size, and each set field's message holding only it."""
-
-    @abstractmethod
-    def payload(self, f: Field, value: Any, alone: bytes) -> int:
-        """The value bytes of a field (of a map of messages: its keys' bytes)."""
-
-
-class _ProtobufSide(_Side):
-    def check(self, type_name: str, record: Record) -> None:
-        pass  # fields are cleared on the codec's own message: nothing else is encoded
-
-    def alone(self, type_name: str, value: Record) -> tuple[int, dict[str, bytes]]:
-        codec = self.codec(type_name)
-        assert isinstance(codec, ProtobufCodec | ProtobufDelimitedCodec)
-        full = codec.to_message(value)
-        names = [f.name for f in codec.message.fields]
-        out = {}
-        for name in names:
-            if name not in value:
-                continue
-            only = type(full)()
-            only.CopyFrom(full)
-            for other in names:
-                if other != name:
-                    only.ClearField(other)
-            out[name] = only.SerializeToString(deterministic=True)
-        return len(type(full)().SerializeToString()), out
-
-    def payload(self, f: Field, value: Any, alone: bytes) -> int:
-        t = f.type
-        if isinstance(t, MapOf):
-            skip = 2 if isinstance(t.value, MessageRef) else None
-            return _pb_payload(alone, entries=True, skip=skip)
-        return _pb_payload(alone)
-
-
-class _TreeSide(_Side):
-    """JSON, XML, MessagePack: fields are left out with an all-optional copy of the schema."""
-
-    def __init__(self, fmt: str, schema: Schema, relaxed: Schema) -> None:
-        super().__init__(fmt, schema)
-        self.relaxed = relaxed
-        self._loose: dict[str, Codec] = {}
-        self._empty: dict[str, int] = {}
-
     def loose(self, type_name: str) -> Codec:
+        """The codec of the all-optional schema: any field can be left out."""
         if type_name not in self._loose:
             self._loose[type_name] = codec_for(self.fmt, self.relaxed, type_name)
         return self._loose[type_name]
 
+    def size(self, type_name: str, value: Record) -> int:
+        return len(self.codec(type_name).encode(value))
+
     def check(self, type_name: str, record: Record) -> None:
+        """Raise if the way fields are left out changes the encoding of the others."""
+        if self.rules is not None and self.rules.fields_alone is not None:
+            return  # the format's own way: nothing else is encoded
         if self.loose(type_name).encode(record) != self.codec(type_name).encode(record):
             raise AssertionError(f"{self.fmt}: an optional field is spelled differently")
 
     def alone(self, type_name: str, value: Record) -> tuple[int, dict[str, bytes]]:
+        """The empty message's size, and each set field's message holding only it."""
+        if self.rules is not None and self.rules.fields_alone is not None:
+            return self.rules.fields_alone(self.codec(type_name), value)
         codec = self.loose(type_name)
         if type_name not in self._empty:
             self._empty[type_name] = len(codec.encode({}))
@@ -342,21 +308,8 @@ class _TreeSide(_Side):
         return self._empty[type_name], out
 
     def payload(self, f: Field, value: Any, alone: bytes) -> int:
-        skip = isinstance(f.type, MapOf) and isinstance(f.type.value, MessageRef)
-        kind = FORMATS[self.fmt]
-        if issubclass(kind, JsonCodec):
-            return _json_payload(orjson.loads(alone)[f.name], skip)
-        if issubclass(kind, MsgpackCodec):
-            return _msgpack_payload(alone, skip)
-        if issubclass(kind, XmlCodec):
-            return _xml_payload(f, value, skip)
-        return 0  # a format taught to no walker: its bytes all show as overhead
-
-
-def _side(fmt: str, schema: Schema, relaxed: Schema) -> _Side:
-    if issubclass(FORMATS[fmt], ProtobufCodec | ProtobufDelimitedCodec):
-        return _ProtobufSide(fmt, schema)
-    return _TreeSide(fmt, schema, relaxed)
+        """The value bytes of a field (of a map of messages: its keys' bytes)."""
+        return 0 if self.rules is None else self.rules.payload(f, value, alone)
 
 
 def _relaxed(schema: Schema) -> Schema:
@@ -443,145 +396,27 @@ def _merge(a: tuple[FieldCost, ...], b: tuple[FieldCost, ...]) -> tuple[FieldCos
     return tuple(x.merged(y) for x, y in zip(a, b, strict=True))
 
 
-# -- payload: the bytes that spell the value -------------------------------------------------
-def _varint(data: bytes, pos: int) -> int:
-    """Where the varint at ``pos`` ends."""
-    while data[pos] & 0x80:
-        pos += 1
-    return pos + 1
-
-
-def _varint_value(data: bytes, pos: int) -> tuple[int, int]:
-    value, shift = 0, 0
-    while True:
-        b = data[pos]
-        value |= (b & 0x7F) << shift
-        pos, shift = pos + 1, shift + 7
-        if not b & 0x80:
-            return value, pos
-
-
-def _pb_payload(data: bytes, *, entries: bool = False, skip: int | None = None) -> int:
-    """Protobuf records: tags and length prefixes are overhead, the rest payload.
-
-    ``entries`` opens each record as a map entry (its key and value tags are overhead too);
-    ``skip`` is a field number whose bytes are not counted (a map's message values).
-    """
-    payload, pos = 0, 0
-    while pos < len(data):
-        key, pos = _varint_value(data, pos)
-        wire, start = key & 7, pos
-        if wire == 0:
-            pos = _varint(data, pos)
-        elif wire in (1, 5):
-            pos += 8 if wire == 1 else 4
-        elif wire == 2:
-            n, start = _varint_value(data, pos)
-            pos = start + n
-            if entries:
-                payload += _pb_payload(data[start:pos], skip=skip)
-                continue
-        else:
-            raise AssertionError(f"wire type {wire}")
-        if key >> 3 != skip:
-            payload += pos - start
-    return payload
-
-
-_MP_FIXED = {0xCA: 4, 0xCB: 8, 0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8, 0xD0: 1, 0xD1: 2, 0xD2: 4,
-             0xD3: 8, 0xD4: 1, 0xD5: 2, 0xD6: 4, 0xD7: 8, 0xD8: 16}  # fmt: skip
-_MP_SIZED = {0xC4: 1, 0xC5: 2, 0xC6: 4, 0xD9: 1, 0xDA: 2, 0xDB: 4, 0xC7: 1, 0xC8: 2, 0xC9: 4}
-_MP_COUNTED = {0xDC: (2, 1), 0xDD: (4, 1), 0xDE: (2, 2), 0xDF: (4, 2)}  # width, objects an item
-
-
-def _mp_object(data: bytes, pos: int, skip_values: bool = False) -> tuple[int, int]:
-    """One MessagePack object at ``pos``: where it ends and its payload.
-
-    Type and length headers are overhead; a one-byte value (fixint, bool, nil) is payload.
-    ``skip_values`` leaves out the values of a map (a map of messages: counted elsewhere).
-    """
-    b = data[pos]
-    if b <= 0x7F or b >= 0xE0 or b in (0xC0, 0xC2, 0xC3):
-        return pos + 1, 1
-    if 0xA0 <= b <= 0xBF:
-        return pos + 1 + (b & 0x1F), b & 0x1F
-    if b in _MP_FIXED:  # numbers; fixext also has a type byte after the marker
-        head = 2 if b >= 0xD4 else 1
-        return pos + head + _MP_FIXED[b], _MP_FIXED[b]
-    if b in _MP_SIZED:  # str, bin, ext (with a type byte)
-        w = _MP_SIZED[b]
-        n = int.from_bytes(data[pos + 1 : pos + 1 + w], "big")
-        head = 1 + w + (b in (0xC7, 0xC8, 0xC9))
-        return pos + head + n, n
-    if 0x80 <= b <= 0x9F:
-        count, per, pos = b & 0x0F, 2 if b <= 0x8F else 1, pos + 1
-    elif b in _MP_COUNTED:
-        w, per = _MP_COUNTED[b]
-        count, pos = int.from_bytes(data[pos + 1 : pos + 1 + w], "big"), pos + 1 + w
-    else:
-        raise AssertionError(f"MessagePack type 0x{b:02x}")
-    payload = 0
-    for i in range(count * per):
-        pos, p = _mp_object(data, pos)
-        if not (skip_values and per == 2 and i % 2):
-            payload += p
-    return pos, payload
-
-
-def _msgpack_payload(alone: bytes, skip_values: bool) -> int:
-    # ``alone`` is a one-entry map: a one-byte header, the field's name, then its value.
-    start, _ = _mp_object(alone, 1)
-    return _mp_object(alone, start, skip_values)[1]
-
-
-_json = msgspec.json.encode  # as JsonCodec writes
-
-
-def _json_payload(v: Any, skip_values: bool = False) -> int:
-    """The value's JSON spelling without quotes, brackets, commas and colons."""
-    if isinstance(v, str):
-        return len(_json(v)) - 2
-    if isinstance(v, list):
-        return sum(_json_payload(x) for x in v)
-    if isinstance(v, dict):
-        keys = sum(len(_json(k)) - 2 for k in v)
-        return keys + (0 if skip_values else sum(_json_payload(x) for x in v.values()))
-    return len(_json(v))
-
-
-def _xml_text(t: FieldType, v: Any, attr: bool = False) -> int:
-    if isinstance(t, Scalar):
-        return len((ATTR_LEX if attr else TEXT_LEX)[t.kind](v).encode())
-    assert isinstance(t, EnumRef), t  # names are identifiers: nothing to escape
-    return len(v.encode())
-
-
-def _xml_payload(f: Field, v: Any, skip_values: bool) -> int:
-    """The writer's own text for the value (attribute text for attributes and map keys)."""
-    t = f.type
-    if isinstance(t, ListOf):
-        return sum(_xml_text(t.item, x) for x in v)
-    if isinstance(t, MapOf):
-        keys = sum(_xml_text(t.key, k, attr=True) for k in v)
-        return keys + (0 if skip_values else sum(_xml_text(t.value, x) for x in v.values()))
-    return _xml_text(t, v, attr=f.xml_attribute)
-
-
 # -- notes -----------------------------------------------------------------------------------
-NOTES = {
-    "bytes": "base64 in JSON and XML: 4 characters for every 3 bytes; raw in Protobuf and "
-    "MessagePack",
-    "timestamp": "RFC 3339 text (20-27 characters) in JSON and XML; a Timestamp message "
-    "(seconds, nanos varints) in Protobuf; the timestamp extension (4, 8 or 12 bytes) in "
-    "MessagePack",
-    "float64": "shortest round-trip decimal text in JSON and XML; a fixed 8-byte double in "
-    "Protobuf and MessagePack",
-    "float32": "the float32 widened to its shortest decimal text in JSON and XML; 4 bytes in "
-    "Protobuf, 8 (float 64) in MessagePack",
-    "int": "decimal digits in JSON and XML; a varint in Protobuf (7 bits a byte, 10 for a "
-    "negative int32/int64); 1, 2, 3, 5 or 9 bytes in MessagePack",
-    "enum": "the value's name in JSON, XML and MessagePack; its number as a varint in Protobuf",
-}
+#: The kinds of value whose spelling differs between formats (each format's explain rules
+#: say how it spells them).
+KINDS = ("bytes", "timestamp", "float64", "float32", "int", "enum")
+
+
+@functools.cache
+def note_text(kind: str, formats: tuple[str, ...]) -> str:
+    """How ``formats`` spell a kind of value: "raw in Protobuf and MessagePack; base64 (...)
+    in JSON and XML". Formats that spell it alike are named together, in order."""
+    groups: dict[str, list[str]] = {}
+    for fmt in formats:
+        entry = REGISTRY[fmt]
+        rules = entry.explain_rules()
+        spelling = rules.notes.get(kind) if rules is not None else None
+        groups.setdefault(spelling or "not described", []).append(entry.title)
+    return "; ".join(f"{spelling} in {_and(titles)}" for spelling, titles in groups.items())
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _with_notes(node: FieldCost, formats: tuple[str, ...]) -> FieldCost:
@@ -596,7 +431,7 @@ def _with_notes(node: FieldCost, formats: tuple[str, ...]) -> FieldCost:
     if kind.startswith(("int", "uint")):
         kind = "int"
     notes: tuple[Note, ...] = ()
-    if kind in NOTES and count:
+    if kind in KINDS and count:
         each = {fmt: node.costs[fmt].payload / count for fmt in formats}
-        notes = (Note(kind, NOTES[kind], each),)
+        notes = (Note(kind, note_text(kind, formats), each),)
     return dataclasses.replace(node, children=children, notes=notes)

@@ -7,9 +7,10 @@ few megabytes on. Otherwise (another platform, or a caller running threads of it
 locks a fork would copy held; the CLI's progress bar runs none) they are spawned: each imports
 fmtbench and compiles its own codecs, about 0.2 s, so only files of tens of megabytes are split.
 
-One big JSON Lines or delimited-protobuf file is cut at record boundaries into byte ranges;
-each worker converts its range into a part file, and the parts are joined in order into the
-(atomic) output. Only formats whose files concatenate are written this way. Errors keep the
+One big file of a format that can be cut at record boundaries (its registry entry has a
+``split``: JSON Lines, delimited Protobuf) is cut into byte ranges; each worker converts its
+range into a part file, and the parts are joined in order into the (atomic) output. Only
+formats whose files concatenate are written this way. Errors keep the
 record numbers, lines and byte offsets of the whole file: a chunk reports its own, and the
 parent adds what the earlier chunks held.
 """
@@ -19,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import itertools
 import multiprocessing
 import os
 import re
@@ -36,7 +36,8 @@ from pathlib import Path
 from types import FrameType
 from typing import BinaryIO, TypeVar
 
-from fmtbench.codecs import FORMATS, Codec, codec_for
+from fmtbench.codecs import Codec, codec_for
+from fmtbench.codecs.registry import REGISTRY
 from fmtbench.convert import ConvertResult, Progress, convert, resolve_format
 from fmtbench.errors import FileError, FmtbenchError, RecordError, UsageError
 from fmtbench.files import STDIO, Terminated, atomic_output, open_input, reason, refuse_same_file
@@ -51,9 +52,6 @@ FORKED_CHUNK_THRESHOLD = 8 << 20
 #: Chunks per worker: small enough pieces balance the load and move the progress bar.
 _CHUNKS_PER_WORKER = 4
 _MIN_CHUNK = 4 << 20
-#: Sources that can be cut at a record boundary without parsing, and targets that concatenate.
-SPLITTABLE = ("jsonl", "protobuf-delimited")
-CONCATENABLE = ("jsonl", "protobuf-delimited", "msgpack")
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,7 @@ class Options:
 # -- many files ------------------------------------------------------------------------------
 def output_paths(inputs: Sequence[str], outdir: str, to_format: str) -> list[str]:
     """Each input's output in ``outdir``: its name with the target format's ending."""
-    ending = FORMATS[to_format].extensions[0]
+    ending = REGISTRY.get_format(to_format).extensions[0]
     outs = [os.path.join(outdir, Path(src).stem + ending) for src in inputs]
     seen: dict[str, str] = {}
     for src, out in zip(inputs, outs, strict=True):
@@ -176,7 +174,10 @@ def can_split(src: str, dst: str, options: Options, *, threshold: int | None = N
     target = resolve_format(dst, options.to_format, "--to")
     if threshold is None:
         threshold = FORKED_CHUNK_THRESHOLD if _start_method() == "fork" else CHUNK_THRESHOLD
-    return source in SPLITTABLE and target in CONCATENABLE and _size(src) >= threshold
+    # Sources its registry entry can cut at record boundaries without parsing, into a
+    # target whose files concatenate.
+    splits = REGISTRY.get_format(source).split is not None
+    return splits and REGISTRY.get_format(target).concatenates and _size(src) >= threshold
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,10 @@ def convert_chunked(
         pass  # a missing, unreadable or directory input fails here, named as an input
     size = _size(src)
     count = max(1, min(workers * _CHUNKS_PER_WORKER, size // max(1, chunk_bytes)))
-    bounds = _jsonl_bounds(src, size, count) if source == "jsonl" else _frame_bounds(src, count)
+    split = REGISTRY.get_format(source).splitter()
+    if split is None:
+        raise UsageError(f"{source} files cannot be split (see can_split)")
+    bounds = split(src, size, count)
     chunks = [_Chunk(i, a, b) for i, (a, b) in enumerate(bounds)]
     directory = os.path.dirname(os.path.abspath(dst))
     if os.path.isdir(dst):
@@ -348,67 +352,6 @@ def _globalize(exc: RecordError, before: list[_ChunkDone], chunk: _Chunk, src: s
         exc.position = _LINE.sub(lambda m: f"line {int(m[1]) + lines}", exc.position)
         exc.position = _BYTE.sub(lambda m: f"byte offset {int(m[1]) + chunk.start}", exc.position)
     return exc.located(file=src)
-
-
-def _jsonl_bounds(src: str, size: int, count: int) -> list[tuple[int, int]]:
-    """Cut points just after a newline near each ``size/count`` mark: no scan of the file."""
-    cuts = [0]
-    with open(src, "rb") as f:
-        for i in range(1, count):
-            f.seek(max(size * i // count, cuts[-1]))
-            f.readline()  # the rest of the line the mark fell in
-            cut = f.tell()
-            if cut >= size:
-                break
-            if cut > cuts[-1]:
-                cuts.append(cut)
-    cuts.append(size)
-    return list(itertools.pairwise(cuts))
-
-
-def _frame_bounds(src: str, count: int) -> list[tuple[int, int]]:
-    """Cut points between delimited messages: walk the length prefixes, skip the bodies.
-
-    A malformed or truncated prefix ends the walk; the rest goes to the last chunk, whose
-    worker then reports the problem exactly as a one-process run would.
-    """
-    size = _size(src)
-    step = max(1, size // count)
-    cuts = [0]
-    with open(src, "rb", buffering=0) as f:
-        for pos in _frame_starts(f, size):
-            if pos - cuts[-1] >= step and len(cuts) < count:
-                cuts.append(pos)
-    cuts.append(size)
-    return list(itertools.pairwise(cuts))
-
-
-def _frame_starts(f: BinaryIO, size: int) -> Iterator[int]:
-    """Offsets where a message starts, read from the prefixes in blocks (bodies are skipped)."""
-    block_start, block = 0, b""
-    pos = 0
-    while pos < size:
-        if pos + 10 > block_start + len(block):  # a varint is at most 10 bytes
-            f.seek(pos)
-            block_start, block = pos, f.read(1 << 16)
-        i = pos - block_start
-        length = shift = 0
-        while True:
-            if i >= len(block):
-                return
-            byte = block[i]
-            i += 1
-            length |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                break
-            shift += 7
-            if shift > 63:
-                return
-        nxt = block_start + i + length
-        if nxt > size:
-            return
-        yield pos
-        pos = nxt
 
 
 # -- shared ---------------------------------------------------------------------------------

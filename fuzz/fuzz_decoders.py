@@ -24,7 +24,7 @@ import atheris  # type: ignore[import-untyped]
 
 with atheris.instrument_imports(include=["fmtbench"]):
     from fmtbench.codecs import FORMATS, Codec, codec_for
-    from fmtbench.codecs.canonical import validate
+    from fmtbench.codecs.values.canonical import validate
     from fmtbench.errors import FmtbenchError
     from fmtbench.generate import RecordGenerator
     from fmtbench.schema.builtin import builtin_names, resolve_schema
@@ -92,7 +92,7 @@ def seed(fmt: str, corpus: Path) -> int:
                 continue
             gen = RecordGenerator(c.schema, seed=n, max_depth=2)
             buf = io.BytesIO()
-            w = c.writer(buf, single=count == 1 and c.has_single_form)
+            w = c.writer(buf, single=count == 1 and FORMATS[fmt].single_form)
             for record in gen.records(count):
                 w.write(record)
             w.close()

@@ -15,7 +15,6 @@ import pytest
 import zstandard
 
 from fmtbench.bench import (
-    FORMATS,
     DatasetSpec,
     Results,
     ResultsError,
@@ -27,10 +26,11 @@ from fmtbench.bench import (
     to_json,
 )
 from fmtbench.bench.results import TIMING_NAMES
-from fmtbench.bench.runner import STREAM_FORMAT, difference
+from fmtbench.bench.runner import bench_formats, difference
 from fmtbench.cli import main
+from fmtbench.codecs import FORMATS as REGISTRY
 from fmtbench.codecs import codec_for
-from fmtbench.codecs.json import JsonCodec
+from fmtbench.codecs.json.codec import JsonCodec
 from fmtbench.generate import load_dataset
 
 RECORDS = 20
@@ -43,7 +43,7 @@ SETTINGS = Settings(
     warmups=1,
     unstable_spread=0.10,
 )
-NATIVE = {"protobuf", "json", "xml", "msgpack"}  # jsonl's per-record step is json's
+NATIVE = {name for name in bench_formats() if REGISTRY[name].native is not None}
 ORDER = DatasetSpec("profile", "order", RECORDS)
 
 
@@ -57,12 +57,12 @@ def cell_keys(results: Results) -> list[tuple[str, str, str, str]]:
 
 @pytest.fixture(scope="module")
 def results() -> Results:
-    return run([ORDER], FORMATS, SETTINGS, command=["fmtbench", "bench", "order"])
+    return run([ORDER], bench_formats(), SETTINGS, command=["fmtbench", "bench", "order"])
 
 
 def test_every_format_has_its_cells(results: Results) -> None:
     expected = []
-    for fmt in FORMATS:
+    for fmt in bench_formats():
         expected.append(("order", fmt, "full", "ok"))
         if fmt in NATIVE:
             expected.append(("order", fmt, "native", "ok"))
@@ -102,9 +102,9 @@ def test_sizes_are_the_real_batch_files(results: Results) -> None:
             assert cell.size is None
             assert cell.memory is None
             continue
-        data = codec_for(STREAM_FORMAT[cell.format], load_dataset("order").schema).encode_many(
-            records
-        )
+        data = codec_for(
+            REGISTRY[cell.format].batch_format or cell.format, load_dataset("order").schema
+        ).encode_many(records)
         assert cell.size is not None
         assert cell.size.bytes == len(data)
         assert (cell.size.records, cell.size.bytes_per_record) == (RECORDS, len(data) / RECORDS)
@@ -167,7 +167,7 @@ def test_unknown_fields_are_ignored_unknown_versions_refused(results: Results) -
 
 
 def test_isolated_workers_give_the_same_cells(results: Results) -> None:
-    isolated = run([ORDER], FORMATS, dataclasses.replace(SETTINGS, isolate=True))
+    isolated = run([ORDER], bench_formats(), dataclasses.replace(SETTINGS, isolate=True))
     assert cell_keys(isolated) == cell_keys(results)
     # The workers regenerated the very same records: the same bytes.
     for a, b in zip(isolated.cells, results.cells, strict=True):

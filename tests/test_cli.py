@@ -14,7 +14,7 @@ from fmtbench.codecs import FORMATS, codec_for
 from tests.samples import ORDERS, SCHEMAS, assert_same, order_schema
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "fmtbench" / "examples" / "orders.json"
-ENDING = {name: codec.extensions[0] for name, codec in FORMATS.items()}
+ENDING = {name: f.extensions[0] for name, f in FORMATS.items()}
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

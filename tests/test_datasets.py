@@ -18,7 +18,7 @@ from lxml import etree
 
 from fmtbench.cli import main
 from fmtbench.codecs import FORMATS, Record, codec_for
-from fmtbench.codecs.canonical import validate
+from fmtbench.codecs.values.canonical import validate
 from fmtbench.generate import Dataset, builtin_datasets, load_dataset
 from fmtbench.schema.builtin import resolve_schema
 from fmtbench.schema.jsonschema import json_schema

@@ -27,8 +27,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fmtbench.codecs import Codec, codec_for
-from fmtbench.codecs.canonical import validate
+from fmtbench.codecs import FORMATS, Codec, codec_for
+from fmtbench.codecs.values.canonical import validate
 from fmtbench.errors import FmtbenchError
 from tests.samples import same
 from tests.strategies import SCHEMAS, records, schema_named
@@ -184,7 +184,9 @@ def fuzz_cases(draw: st.DrawFn, fmt: str) -> tuple[str, bytes]:
         else draw(st.lists(one, min_size=1, max_size=3), label="records")
     )
     c = codec(fmt, schema)
-    single = fmt in SINGLE_ONLY or (c.has_single_form and len(recs) == 1 and draw(st.booleans()))
+    single = fmt in SINGLE_ONLY or (
+        FORMATS[fmt].single_form and len(recs) == 1 and draw(st.booleans())
+    )
     buf = io.BytesIO()
     w = c.writer(buf, single=single)
     for r in recs:

@@ -26,7 +26,7 @@ import pytest
 
 from fmtbench.cli import main
 from fmtbench.codecs import FORMATS, codec_for
-from fmtbench.codecs.canonical import validate
+from fmtbench.codecs.values.canonical import validate
 from fmtbench.errors import SchemaError
 from fmtbench.generate import (
     DatasetError,
@@ -43,7 +43,7 @@ from fmtbench.generate.guess import BOOL_RULES, BYTES_RULES, FLOAT_RULES, INT_RU
 from fmtbench.schema import Schema, parse_schema
 from tests.samples import assert_same, order_schema, same, sensor_schema
 
-ENDING = {name: codec.extensions[0] for name, codec in FORMATS.items()}
+ENDING = {name: f.extensions[0] for name, f in FORMATS.items()}
 MULTI = [f for f in FORMATS if f != "protobuf"]  # formats that hold many records
 
 # Every scalar type, enums in lists and maps, messages in lists, maps and optionals,

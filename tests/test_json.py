@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from fmtbench.codecs.json import JsonCodec, JsonLinesCodec
+from fmtbench.codecs.json.codec import JsonCodec, JsonLinesCodec
 from fmtbench.errors import DecodeError, EncodeError
 from tests.samples import ORDERS, SENSORS, assert_same, order_schema, sensor_schema
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fmtbench.codecs.json import JsonCodec, JsonLinesCodec
+from fmtbench.codecs.json.codec import JsonCodec, JsonLinesCodec
 from fmtbench.errors import DecodeError
 from fmtbench.schema.builtin import resolve_schema
 from tests.strategies import SCHEMAS, records, schema_named

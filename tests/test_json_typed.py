@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fmtbench.codecs.json import JsonCodec
-from fmtbench.codecs.json_typed import REJECTED
+from fmtbench.codecs.json.codec import JsonCodec
+from fmtbench.codecs.json.typed import REJECTED
 from fmtbench.errors import DecodeError
 from tests.samples import same, tree_paths
 from tests.strategies import SCHEMAS, records, schema_named

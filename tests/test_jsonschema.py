@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from jsonschema import Draft202012Validator
 
-from fmtbench.codecs.json import JsonCodec
+from fmtbench.codecs.json.codec import JsonCodec
 from fmtbench.schema.jsonschema import json_schema
 from tests.samples import ORDERS, SENSORS
 from tests.strategies import SCHEMAS, records, schema_named

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import msgpack
 import pytest
 
-from fmtbench.codecs.msgpack import MsgpackCodec
+from fmtbench.codecs.msgpack.codec import MsgpackCodec
 from fmtbench.errors import DecodeError, EncodeError
 from tests.samples import ORDERS, SENSORS, assert_same, order_schema, sensor_schema
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fmtbench.codecs.msgpack import _UNPACK_OPTIONS, MsgpackCodec
-from fmtbench.codecs.typed_read import REJECTED
+from fmtbench.codecs.msgpack.codec import _UNPACK_OPTIONS, MsgpackCodec
+from fmtbench.codecs.structs.read import REJECTED
 from fmtbench.errors import DecodeError
 from tests.samples import same, tree_paths
 from tests.strategies import SCHEMAS, records, schema_named

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fmtbench.codecs import FORMATS, Codec, codec_for
-from fmtbench.codecs.canonical import validate
+from fmtbench.codecs.values.canonical import validate
 from fmtbench.errors import EncodeError
 from tests.samples import assert_same
 from tests.strategies import SCHEMAS, XML_ILLEGAL, records, schema_named, strings
@@ -87,7 +87,7 @@ def test_stream_conversion_there_and_back(fmt_a: str, fmt_b: str, data: st.DataO
     assert_same(again, recs)
 
 
-@pytest.mark.parametrize("fmt", [f for f in FORMAT_NAMES if FORMATS[f].has_single_form])
+@pytest.mark.parametrize("fmt", [f for f in FORMAT_NAMES if FORMATS[f].single_form])
 @given(data=st.data())
 def test_single_record_form_round_trips(fmt: str, data: st.DataObject) -> None:
     schema = data.draw(st.sampled_from(SCHEMAS), label="schema")

@@ -283,7 +283,7 @@ def test_backend_is_upb() -> None:
 def test_pure_python_backend_is_refused() -> None:
     # Importing works on any backend; compiling (and so building a codec) refuses.
     code = (
-        "from fmtbench.codecs.protobuf import ProtobufCodec\n"
+        "from fmtbench.codecs.protobuf.codec import ProtobufCodec\n"
         "from fmtbench.schema.proto import message_classes, protobuf_backend\n"
         "from fmtbench.schema import parse_schema\n"
         "from fmtbench.errors import FmtbenchError\n"

@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 
 import pytest
 
-from fmtbench.codecs.protobuf import ProtobufCodec, ProtobufDelimitedCodec, varint
+from fmtbench.codecs.protobuf.codec import ProtobufCodec, ProtobufDelimitedCodec, varint
 from fmtbench.errors import DecodeError, EncodeError, LimitError
 from fmtbench.schema import Schema, parse_schema
 from fmtbench.schema.values import EPOCH, zero_message

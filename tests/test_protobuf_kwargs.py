@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fmtbench.codecs import codec_for, format_for_path
-from fmtbench.codecs.protobuf import ProtobufDelimitedCodec
+from fmtbench.codecs.protobuf.codec import ProtobufDelimitedCodec
 from fmtbench.convert import convert
 from fmtbench.errors import EncodeError
 from fmtbench.generate import load_dataset

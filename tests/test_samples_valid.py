@@ -2,7 +2,7 @@
 
 import pytest
 
-from fmtbench.codecs.canonical import validate
+from fmtbench.codecs.values.canonical import validate
 from tests.samples import ORDERS, SENSORS, assert_same, order_schema, sensor_schema
 
 

@@ -17,11 +17,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fmtbench.codecs import json as json_codec
-from fmtbench.codecs import msgpack as msgpack_codec
-from fmtbench.codecs.canonical import CANONICAL
-from fmtbench.codecs.protobuf import PROTO_RULES
-from fmtbench.codecs.tree import TreeConverter, TreeRules
+from fmtbench.codecs.json import codec as json_codec
+from fmtbench.codecs.msgpack import codec as msgpack_codec
+from fmtbench.codecs.protobuf.codec import PROTO_RULES
+from fmtbench.codecs.values.canonical import CANONICAL
+from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import ValueMismatch
 from tests.samples import ORDERS, assert_same, order_schema
 from tests.strategies import SCHEMAS, records, schema_named

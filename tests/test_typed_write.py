@@ -19,10 +19,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fmtbench.codecs.base import Codec
-from fmtbench.codecs.json import JsonCodec
-from fmtbench.codecs.msgpack import MsgpackCodec
-from fmtbench.codecs.tree import TreeConverter
-from fmtbench.codecs.typed_write import DECLINED, compile_writer
+from fmtbench.codecs.json.codec import JsonCodec
+from fmtbench.codecs.msgpack.codec import MsgpackCodec
+from fmtbench.codecs.structs.write import DECLINED, compile_writer
+from fmtbench.codecs.values.tree import TreeConverter
 from fmtbench.errors import EncodeError, ValueMismatch
 from tests.samples import tree_paths
 from tests.strategies import SCHEMAS, records, schema_named
@@ -92,7 +92,7 @@ def reference(codec: Codec, rec: Any) -> bytes | type[EncodeError]:
 
 
 def msgpack_rules() -> Any:
-    from fmtbench.codecs.msgpack import ENCODE_RULES
+    from fmtbench.codecs.msgpack.codec import ENCODE_RULES
 
     return ENCODE_RULES
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from fmtbench.codecs.leaves import float32_round
-from fmtbench.codecs.xml import XmlCodec
+from fmtbench.codecs.values.leaves import float32_round
+from fmtbench.codecs.xml.codec import XmlCodec
 from fmtbench.errors import DecodeError, EncodeError, LimitError, SchemaError
 from fmtbench.limits import Limits
 from fmtbench.schema import Schema, parse_schema

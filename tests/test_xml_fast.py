@@ -19,9 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from fmtbench.codecs.xml import XmlCodec
-from fmtbench.codecs.xml_fast import XmlFastDecoder
-from fmtbench.codecs.xml_write import DECLARATION
+from fmtbench.codecs.xml.codec import XmlCodec
+from fmtbench.codecs.xml.fast_read import XmlFastDecoder
+from fmtbench.codecs.xml.write import DECLARATION
 from fmtbench.errors import FmtbenchError
 from fmtbench.schema.model import Field, Message, Scalar, Schema
 from fmtbench.schema.values import zero_message

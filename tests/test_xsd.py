@@ -12,7 +12,7 @@ import pytest
 import xmlschema
 from lxml import etree
 
-from fmtbench.codecs.xml import XmlCodec
+from fmtbench.codecs.xml.codec import XmlCodec
 from fmtbench.errors import SchemaError
 from fmtbench.schema import Schema, parse_schema
 from fmtbench.schema.xsd import xsd_text

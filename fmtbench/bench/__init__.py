@@ -1,7 +1,7 @@
 """The benchmark: one measurement engine, a versioned results file, and views that read it.
 
 ``run`` measures datasets x formats into a ``Results`` (runner.py, timer.py, stats.py,
-native.py, worker.py); ``save``/``load`` keep it as the JSON file of docs/results.md
+worker.py; each format's native step is its registry entry's); ``save``/``load`` keep it as the JSON file of docs/results.md
 (results.py); the renderers and analyses only ever read that model. docs/methodology.md
 says how every number is measured.
 """
@@ -25,16 +25,15 @@ from fmtbench.bench.results import (
     to_json,
 )
 from fmtbench.bench.runner import (
-    FORMATS,
     MODES,
     BenchError,
     DatasetSpec,
+    bench_formats,
     make_settings,
     run,
 )
 
 __all__ = [
-    "FORMATS",
     "KIND",
     "MODES",
     "VERSION",
@@ -50,6 +49,7 @@ __all__ = [
     "Settings",
     "Size",
     "Timing",
+    "bench_formats",
     "from_json",
     "load",
     "make_settings",

@@ -13,8 +13,8 @@ from importlib import metadata
 from fmtbench import __version__
 from fmtbench.bench.results import Environment
 
-#: Distributions whose versions travel with the results (the codecs' and compressors').
-LIBRARIES = ("protobuf", "lxml", "msgspec", "orjson", "msgpack", "zstandard", "brotli")
+#: The compressors' distributions; each format's come from its registry entry.
+COMPRESSORS = ("zstandard", "brotli")
 
 
 def cpu_model() -> str:
@@ -31,18 +31,26 @@ def cpu_model() -> str:
 
 
 def library_versions() -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name in LIBRARIES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-        if name == "lxml":
-            # The parser doing XML's work is libxml2, versioned apart from its binding.
-            from lxml import etree
+    """Every registered format's libraries (and versions no distribution carries, such as
+    libxml2 under lxml), then the compressors'."""
+    from fmtbench.codecs.registry import REGISTRY
 
-            out["libxml2"] = ".".join(map(str, etree.LIBXML_VERSION))
+    out: dict[str, str] = {}
+    for fmt in REGISTRY.values():
+        for name in fmt.distributions:
+            out.setdefault(name, _version(name))
+        if fmt.versions is not None:
+            out.update(fmt.versions())
+    for name in COMPRESSORS:
+        out.setdefault(name, _version(name))
     return out
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def collect_environment() -> Environment:

@@ -28,7 +28,6 @@ import brotli
 import zstandard
 
 from fmtbench.bench.environment import collect_environment
-from fmtbench.bench.native import native_name, native_step
 from fmtbench.bench.results import (
     Cell,
     Compressed,
@@ -42,24 +41,14 @@ from fmtbench.bench.results import (
 from fmtbench.bench.stats import UNSTABLE_SPREAD, summarize
 from fmtbench.bench.timer import Clock, Sampled, Timer
 from fmtbench.codecs import Codec, Record, codec_for, format_for_path
+from fmtbench.codecs.format import Native
+from fmtbench.codecs.registry import REGISTRY
 from fmtbench.errors import FmtbenchError, RecordError, UsageError, format_path, key_segment
 from fmtbench.files import open_input
 from fmtbench.generate.dataset import Dataset
 from fmtbench.schema.model import Schema
 
-#: The formats a benchmark compares, and the stream codec of each one's batch file.
-STREAM_FORMAT = {
-    "protobuf": "protobuf-delimited",
-    "json": "json",
-    "jsonl": "jsonl",
-    "xml": "xml",
-    "msgpack": "msgpack",
-}
-FORMATS = tuple(STREAM_FORMAT)
 MODES = ("message", "batch")
-# The libraries doing the work: msgspec writes JSON and MessagePack and reads the common
-# case (orjson and msgpack read what it declines, and MessagePack streams).
-LIBRARY = {"json": "msgspec", "jsonl": "msgspec", "xml": "lxml", "msgpack": "msgspec"}
 
 #: Timing settings, default and ``--quick``. The whole suite is 189 timings, so a sample's
 #: length sets the run time: 7 samples of 30 ms finish it in about a minute on 2 cores,
@@ -326,10 +315,13 @@ def _failed(loaded: Loaded, fmt: str, impl: str, step: str, error: str) -> Cell:
     return Cell(loaded.info.name, fmt, impl, step, "failed", error)
 
 
+def bench_formats() -> tuple[str, ...]:
+    """The formats a benchmark compares by default: every registered one that benches."""
+    return tuple(name for name, f in REGISTRY.items() if f.bench)
+
+
 def measure_cell(loaded: Loaded, fmt: str, settings: Settings, clock: Clock) -> list[Cell]:
     """The full-step cell of one format on one dataset, and its native cell if it has one."""
-    from fmtbench.schema.proto import protobuf_backend
-
     timer = Timer(
         min_sample_seconds=settings.min_sample_seconds,
         samples=settings.samples,
@@ -343,10 +335,12 @@ def measure_cell(loaded: Loaded, fmt: str, settings: Settings, clock: Clock) -> 
         clock=clock,
     )
     name, records = loaded.info.name, loaded.records
-    impl = f"fmtbench ({LIBRARY.get(fmt) or protobuf_backend()})"
+    entry = REGISTRY.get_format(fmt)
+    impl = f"fmtbench ({entry.library_name()})" if entry.library_name() else "fmtbench"
     codec = codec_for(fmt, *loaded.codec_args)
-    stream = codec_for(STREAM_FORMAT[fmt], *loaded.codec_args)
-    native_impl = native_name(fmt) if "message" in settings.modes else None
+    stream = codec_for(entry.batch_format or fmt, *loaded.codec_args)
+    native = entry.native_adapter() if "message" in settings.modes else None
+    native_impl = native.name() if native is not None else None
     try:
         blobs, batch = check_round_trip(codec, stream, records)
     except RoundTripError as exc:
@@ -376,25 +370,23 @@ def measure_cell(loaded: Loaded, fmt: str, settings: Settings, clock: Clock) -> 
         )
     memory = Memory(decode_peak(stream.decode_many, batch))
     cells = [Cell(name, fmt, impl, "full", "ok", None, size, timings, memory)]
-    if native_impl is not None:
-        cells.append(_native_cell(loaded, fmt, native_impl, codec, blobs, timer, spread))
+    if native is not None:
+        cells.append(_native_cell(loaded, fmt, native, codec, blobs, timer, spread))
     return cells
 
 
 def _native_cell(
     loaded: Loaded,
     fmt: str,
-    impl: str,
+    adapter: Native,
     codec: Codec,
     blobs: list[bytes],
     timer: Timer,
     spread: float,
 ) -> Cell:
-    n = len(loaded.records)
-    native = native_step(fmt, codec, loaded.records)
-    if native is None:
-        raise AssertionError(f"{fmt} has a native name but no native step")
+    n, impl = len(loaded.records), adapter.name()
     try:
+        native = adapter.step(codec, loaded.records)
         problem = native.verify(blobs)
     except Exception as exc:  # a library refusing the codec's own bytes is a result, not a crash
         problem = f"{type(exc).__name__}: {exc}"
@@ -418,10 +410,11 @@ Progress = Callable[[int, int, str], None]  # (cells done, cells in all, what ru
 
 def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
     """The formats asked for, in order, once each; an unknown one is a usage error."""
-    choose = f"choose from {', '.join(FORMATS)}"
+    known = bench_formats()
+    choose = f"choose from {', '.join(known)}"
     if not formats:
         raise UsageError(f"no format to benchmark; {choose}")
-    unknown = [f for f in formats if f not in STREAM_FORMAT]
+    unknown = [f for f in formats if f not in known]
     if unknown:
         raise UsageError(f"unknown format {', '.join(map(repr, unknown))}; {choose}")
     return tuple(dict.fromkeys(formats))

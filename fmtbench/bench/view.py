@@ -18,8 +18,15 @@ from fmtbench.bench.results import Cell, Compressed, DatasetInfo, Results, Timin
 __all__ = ["METRICS", "Metric", "Results", "Row", "load", "rows"]
 
 TIMINGS = ("message_encode", "message_decode", "batch_encode", "batch_decode")
-FORMAT_ORDER = ("protobuf", "json", "jsonl", "xml", "msgpack")
 COMPRESSOR_ORDER = ("zlib", "zstd", "brotli")
+
+
+def format_order(name: str) -> int:
+    """Where a format sits in reports: its registry order; one not installed here (a
+    plugin's, in a results file from elsewhere) goes after every one that is."""
+    from fmtbench.codecs.registry import REGISTRY
+
+    return REGISTRY[name].order if name in REGISTRY else 1 << 30
 
 
 def spread(t: Timing) -> float:
@@ -109,7 +116,7 @@ def rows(results: Results, dataset: str | None = None) -> list[Row]:
     cells = [c for c in results.cells if dataset is None or c.dataset == dataset]
 
     def order(r: Row) -> tuple[int, str, int, str, int, str]:
-        fmt = FORMAT_ORDER.index(r.format) if r.format in FORMAT_ORDER else len(FORMAT_ORDER)
+        fmt = format_order(r.format)
         step = 0 if r.step == "full" else 1
         return (
             position.get(r.dataset, len(position)),

@@ -20,7 +20,7 @@ class ExitStatus(enum.IntEnum):
 
 app = typer.Typer(
     name="fmtbench",
-    help="Compile one schema to Protobuf, JSON, XML and MessagePack; convert and compare.",
+    help="Compile one schema to every wire format 'fmtbench formats' lists; convert and compare.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -48,4 +48,4 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    """fmtbench: one canonical schema, four wire formats."""
+    """fmtbench: one canonical schema, many wire formats."""

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from fmtbench.bench.results import Results
     from fmtbench.bench.runner import DatasetSpec, Progress
 
-ALL_FORMATS = "protobuf,json,jsonl,xml,msgpack"
 MODE_CHOICES = {"message": ("message",), "batch": ("batch",), "both": ("message", "batch")}
 
 
@@ -43,9 +42,14 @@ def bench_cmd(
     ] = None,
     type_name: TypeOpt = None,
     formats: Annotated[
-        str,
-        typer.Option("--formats", "-f", help="Comma-separated: protobuf,json,jsonl,xml,msgpack."),
-    ] = ALL_FORMATS,
+        str | None,
+        typer.Option(
+            "--formats",
+            "-f",
+            help="Comma-separated formats (default: every one 'fmtbench formats' marks for bench).",
+            show_default=False,
+        ),
+    ] = None,
     records: Annotated[
         int | None,
         typer.Option(
@@ -70,7 +74,7 @@ def bench_cmd(
 ) -> None:
     """Measure sizes, encode/decode speed and memory of every format on datasets."""
     from fmtbench.bench.results import save
-    from fmtbench.bench.runner import make_settings, run
+    from fmtbench.bench.runner import bench_formats, make_settings, run
 
     if mode not in MODE_CHOICES:
         raise UsageError(f"--mode must be message, batch or both, not {mode!r}")
@@ -80,11 +84,15 @@ def bench_cmd(
         check_writable(json_out)  # now, not after a minute of measuring
     specs = dataset_specs(datasets or [], schema, input_file, type_name, records, seed)
     settings = make_settings(MODE_CHOICES[mode], quick=quick, isolate=isolate)
-    fmts = [f.strip() for f in formats.split(",") if f.strip()]
+    fmts = (
+        list(bench_formats())
+        if formats is None
+        else [f.strip() for f in formats.split(",") if f.strip()]
+    )
     command = ["fmtbench", "bench", *(datasets or [])]
     for flag, value in (
         ("--schema", schema), ("--input", input_file), ("--type", type_name),
-        ("--formats", None if formats == ALL_FORMATS else formats),
+        ("--formats", formats),
         ("--records", records), ("--mode", None if mode == "both" else mode),
         ("--json", json_out), ("--seed", seed),
     ):  # fmt: skip

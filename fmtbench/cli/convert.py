@@ -17,7 +17,8 @@ from typing import Annotated
 import typer
 
 from fmtbench.cli.app import SchemaArg, TypeOpt, app
-from fmtbench.codecs import FORMATS, codec_for
+from fmtbench.codecs import codec_for
+from fmtbench.codecs.format import Format
 from fmtbench.convert import Progress
 from fmtbench.errors import FileError, UsageError
 from fmtbench.files import STDIO
@@ -66,8 +67,8 @@ def convert_cmd(
             "--workers",
             "-j",
             min=1,
-            help="Processes: files converted at once, or chunks of one big JSONL/delimited "
-            "file (default: the CPU count).",
+            help="Processes: files converted at once, or chunks of one big file of a format "
+            "that splits (see 'fmtbench formats'; default: the CPU count).",
         ),
     ] = None,
     max_depth: Annotated[
@@ -227,7 +228,39 @@ def progress_bar(inputs: list[str], *, enabled: bool) -> Iterator[Progress | Non
 
 
 @app.command("formats")
-def formats_cmd() -> None:
-    """List the formats and the file endings that select them."""
-    for name, codec in FORMATS.items():
-        typer.echo(f"{name:<20} {' '.join(codec.extensions)}")
+def formats_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
+) -> None:
+    """List the formats: file endings, what each can do, and where it comes from."""
+    from fmtbench.codecs.registry import REGISTRY
+
+    if as_json:
+        import json
+
+        rows = [_format_facts(f) for f in REGISTRY.values()]
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for name, f in REGISTRY.items():
+        facts = _format_facts(f)
+        can = ", ".join(k for k in ("bench", "explain", "infer", "split") if facts[k])
+        export = f"export {facts['export']}" if facts["export"] else ""
+        origin = "" if f.origin == "fmtbench" else f"from {f.origin}"
+        line = f"{name:<20} {' '.join(f.extensions):<20} {f.title:<20} {can:<30} {export}"
+        typer.echo(f"{line:<100} {origin}".rstrip())
+
+
+def _format_facts(f: Format) -> dict[str, object]:
+    return {
+        "name": f.name,
+        "title": f.title,
+        "extensions": list(f.extensions),
+        "single_form": f.single_form,
+        "many_records": f.many_records,
+        "bench": f.bench,
+        "explain": f.explain is not None,
+        "infer": not f.needs_schema,
+        "split": f.split is not None,
+        "concatenates": f.concatenates,
+        "export": f.export.target if f.export is not None else None,
+        "origin": f.origin,
+    }

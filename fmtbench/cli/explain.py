@@ -46,14 +46,14 @@ def explain_cmd(
         typer.Option(
             "--formats",
             "-f",
-            help="Formats to compare, comma-separated or repeated "
-            "(default: protobuf,json,xml,msgpack).",
+            help="Formats to compare, comma-separated or repeated (default: every format "
+            "'fmtbench formats' marks for explain).",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
 ) -> None:
     """Show what each field of one record costs, in bytes, in each format, and why."""
-    from fmtbench.explain import DEFAULT_FORMATS, dataset_record, explain, file_record
+    from fmtbench.explain import dataset_record, explain, file_record
     from fmtbench.schema.builtin import resolve_schema
 
     chosen = tuple(dict.fromkeys(f for arg in formats or () for f in arg.split(",") if f))
@@ -78,7 +78,7 @@ def explain_cmd(
             subject.schema,
             subject.record,
             type_name=subject.type_name,
-            formats=chosen or DEFAULT_FORMATS,
+            formats=chosen or None,
             source=subject.source,
         )
     except EncodeError as exc:

@@ -1,44 +1,29 @@
-"""Codecs: one module per wire format, all behind the ``Codec`` interface in ``base.py``.
+"""Codecs: one package per wire format, all behind the ``Codec`` interface in ``base.py``.
 
-``FORMATS`` maps each format name used on the command line to its codec class.
+What a format is (its names, endings, forms, library, bench and explain adapters, schema
+export) is declared once, in its package's ``Format`` entries (``format.py``), and found
+through the registry (``registry.py``), which plugins extend. ``FORMATS`` is that registry:
+format name -> ``Format``, in report order.
+
+Layout: ``protobuf/``, ``json/``, ``xml/``, ``msgpack/`` hold one format each; ``values/``
+(canonical leaves, the record check, tree converters) and ``structs/`` (the schema as
+msgspec Structs) hold what several formats share.
 """
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 from fmtbench.codecs.base import Codec, Record, RecordReader, RecordWriter
-from fmtbench.codecs.json import JsonCodec, JsonLinesCodec
-from fmtbench.codecs.msgpack import MsgpackCodec
-from fmtbench.codecs.protobuf import ProtobufCodec, ProtobufDelimitedCodec
-from fmtbench.codecs.xml import XmlCodec
-from fmtbench.errors import UsageError
+from fmtbench.codecs.format import Format
+from fmtbench.codecs.registry import REGISTRY, FormatPluginWarning
 from fmtbench.limits import DEFAULT_LIMITS, Limits
 from fmtbench.schema.model import Schema
 
-FORMATS: dict[str, type[Codec]] = {
-    c.name: c
-    for c in (
-        ProtobufCodec,
-        ProtobufDelimitedCodec,
-        JsonCodec,
-        JsonLinesCodec,
-        XmlCodec,
-        MsgpackCodec,
-    )
-}
+FORMATS = REGISTRY
 
 
 def format_for_path(path: str) -> str:
     """The format a file name implies by its ending; an error names the endings we know."""
-    suffix = PurePath(path).suffix.lower()
-    for name, codec in FORMATS.items():
-        if suffix in codec.extensions:
-            return name
-    known = ", ".join(f"{ext} ({name})" for name, c in FORMATS.items() for ext in c.extensions)
-    raise UsageError(
-        f"cannot tell the format of {path!r} from its name; pass --from/--to (known: {known})"
-    )
+    return REGISTRY.for_path(path)
 
 
 def codec_for(
@@ -49,16 +34,16 @@ def codec_for(
     drop_unknown: bool = False,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Codec:
-    try:
-        cls = FORMATS[fmt]
-    except KeyError:
-        raise UsageError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}") from None
+    """A codec of format ``fmt`` for one record type of ``schema``, compiled once."""
+    cls = REGISTRY.get_format(fmt).codec_class()
     return cls(schema, type_name, drop_unknown=drop_unknown, limits=limits)
 
 
 __all__ = [
     "FORMATS",
     "Codec",
+    "Format",
+    "FormatPluginWarning",
     "Record",
     "RecordReader",
     "RecordWriter",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO
 
 from fmtbench.errors import DecodeError, EncodeError, LimitError, RecordError, ValueMismatch
 from fmtbench.limits import DEFAULT_LIMITS, DepthCheck, Limits, depth_check
@@ -21,14 +21,6 @@ Record = dict[str, Any]
 
 class Codec(ABC):
     """One wire format for one record type of one schema."""
-
-    #: The format's name on the command line.
-    name: ClassVar[str]
-    #: File name endings that select this format (first one is the usual).
-    extensions: ClassVar[tuple[str, ...]]
-    #: Whether a file may hold exactly one record in a form distinct from a sequence
-    #: (a JSON object vs an array, one XML record vs the wrapper, one protobuf message).
-    has_single_form: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 
-from fmtbench.codecs.leaves import timestamp_from_text
+from fmtbench.codecs.values.leaves import timestamp_from_text
 from fmtbench.errors import SchemaError, ValueMismatch
 from fmtbench.schema.model import INT_RANGES, Schema
 from fmtbench.schema.values import EPOCH

@@ -16,6 +16,7 @@ import os
 import re
 from pathlib import PurePath
 
+from fmtbench.codecs.registry import REGISTRY
 from fmtbench.errors import DecodeError, SchemaError, UsageError
 from fmtbench.infer.decide import (
     MAP_MANY_KEYS,
@@ -24,13 +25,12 @@ from fmtbench.infer.decide import (
     Decider,
 )
 from fmtbench.infer.observe import Observer, fold_recursion
-from fmtbench.infer.read import read_records
+from fmtbench.infer.read import read_records, sample_reader
 from fmtbench.infer.render import assign_names, render
 from fmtbench.schema.loader import DOTTED, IDENTIFIER, RESERVED_NAMES, parse_schema
 from fmtbench.schema.model import Schema
 
 __all__ = [
-    "FORMAT_ENDINGS",
     "MAP_MANY_KEYS",
     "MAP_VARYING_MAX_SHARE",
     "MAP_VARYING_MIN_KEYS",
@@ -38,29 +38,27 @@ __all__ = [
     "infer_format_for_path",
     "infer_schema",
     "infer_schema_text",
+    "sample_formats",
 ]
 
-FORMAT_ENDINGS = {
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".msgpack": "msgpack",
-    ".mpk": "msgpack",
-}
-_LABELS = {"json": "JSON", "jsonl": "JSON Lines", "msgpack": "MessagePack"}
+
+def sample_formats() -> tuple[str, ...]:
+    """The formats a sample can be in: those whose registry entry reads without a schema."""
+    return tuple(name for name, f in REGISTRY.items() if not f.needs_schema)
 
 
 def infer_format_for_path(path: str | os.PathLike[str]) -> str:
-    """The sample format a file name implies: ``.json``, ``.jsonl``/``.ndjson``, ``.msgpack``/``.mpk``."""
+    """The sample format a file name implies by its ending (``.json``, ``.jsonl``, ...)."""
     suffix = PurePath(path).suffix.lower()
-    try:
-        return FORMAT_ENDINGS[suffix]
-    except KeyError:
-        known = ", ".join(f"{ext} ({fmt})" for ext, fmt in FORMAT_ENDINGS.items())
-        raise UsageError(
-            f"cannot tell the sample format of {str(path)!r} from its name; "
-            f"pass --format (known: {known})"
-        ) from None
+    formats = sample_formats()
+    for name in formats:
+        if suffix in REGISTRY[name].extensions:
+            return name
+    known = ", ".join(f"{ext} ({name})" for name in formats for ext in REGISTRY[name].extensions)
+    raise UsageError(
+        f"cannot tell the sample format of {str(path)!r} from its name; "
+        f"pass --format (known: {known})"
+    )
 
 
 def default_schema_name(name: str = "Record", source: str | None = None) -> str:
@@ -86,8 +84,10 @@ def infer_schema_text(
     ``default_schema_name(name, source)``; ``source`` is the file the sample came from, named
     in the schema's ``doc`` and in errors (``-`` or None: standard input).
     """
-    if fmt not in _LABELS:
-        raise UsageError(f"cannot infer from format {fmt!r}; choose one of: {', '.join(_LABELS)}")
+    if fmt not in sample_formats():
+        raise UsageError(
+            f"cannot infer from format {fmt!r}; choose one of: {', '.join(sample_formats())}"
+        )
     if not IDENTIFIER.match(name) or name in RESERVED_NAMES:
         raise UsageError(f"--name {name!r} must be an identifier and not a reserved word")
     if schema_name is None:
@@ -95,7 +95,7 @@ def infer_schema_text(
     elif not DOTTED.match(schema_name):
         raise UsageError(f"schema name {schema_name!r} must be a dotted name like 'shop.order'")
     origin = source if source and source != "-" else None
-    label = origin or f"{_LABELS[fmt]} input"  # errors name the path as given
+    label = origin or f"{REGISTRY[fmt].title} input"  # errors name the path as given
 
     try:
         observer = _observe(data, fmt, exact_ints=False)
@@ -104,7 +104,9 @@ def infer_schema_text(
         if observer.records == 0 or observer.root.obj is None:
             raise SchemaError("the sample holds no records to infer from")
         fold_recursion(observer.root)
-        root = Decider(fmt, label).message(observer.root.obj, (), name, None)
+        root = Decider(sample_reader(fmt).text_leaves, label).message(
+            observer.root.obj, (), name, None
+        )
     except DecodeError as exc:
         raise exc.located(file=origin) from None
     except SchemaError as exc:
@@ -140,7 +142,7 @@ def infer_schema(
 
 
 def _observe(data: bytes, fmt: str, *, exact_ints: bool) -> Observer:
-    observer = Observer(fmt)
+    observer = Observer(sample_reader(fmt).text_leaves)
     for tree in read_records(data, fmt, exact_ints=exact_ints):
         observer.record(tree)
     return observer

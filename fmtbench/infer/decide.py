@@ -90,8 +90,8 @@ class _Refusal(SchemaError):
 class Decider:
     """Turns observed shapes into type plans; errors name the key path and the record."""
 
-    def __init__(self, fmt: str, label: str) -> None:
-        self.json = fmt in ("json", "jsonl")  # strings may be timestamps or float words
+    def __init__(self, text_leaves: bool, label: str) -> None:
+        self.text_leaves = text_leaves  # strings may be timestamps or float words
         self.label = label  # the file name (or "JSON input"): every error starts with it
         self.plans: dict[int, MsgPlan] = {}
 
@@ -159,7 +159,7 @@ class Decider:
     ) -> tuple[TypePlan, str | None]:
         kinds = shape.kinds
         numeric = INT in kinds or FLOAT in kinds
-        if self.json and numeric and STRING in kinds and shape.float_words == shape.strings:
+        if self.text_leaves and numeric and STRING in kinds and shape.float_words == shape.strings:
             # "NaN", "Infinity", "-Infinity" are how JSON spells those floats (formats.md).
             kinds = [k for k in kinds if k not in (STRING, FLOAT)] + [FLOAT]
         if set(kinds) == {INT, FLOAT}:
@@ -188,7 +188,7 @@ class Decider:
             return TypePlan(scalar="float64"), None
         if kind == STRING:
             # Strings become timestamps only when every one reads and writes back unchanged.
-            ts = self.json and shape.timestamp_strings == shape.strings
+            ts = self.text_leaves and shape.timestamp_strings == shape.strings
             return TypePlan(scalar=TIMESTAMP if ts else "string"), None
         if kind == LIST:
             return self.list_type(shape, path, hint, parent, position)

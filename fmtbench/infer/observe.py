@@ -16,9 +16,9 @@ from typing import Any
 import msgpack
 import orjson
 
-from fmtbench.codecs.leaves import FLOAT_WORDS, timestamp_from_parts, timestamp_from_text
+from fmtbench.codecs.values.leaves import FLOAT_WORDS, timestamp_from_parts, timestamp_from_text
+from fmtbench.codecs.values.leaves import kind_of as describe
 from fmtbench.errors import SchemaError, ValueMismatch
-from fmtbench.infer.read import describe
 
 # What a value is, in the words an error shows the user.
 BOOL, INT, FLOAT, STRING, BYTES, TIMESTAMP, LIST, OBJECT = (
@@ -88,8 +88,9 @@ def _float_of(v: int) -> float:
 class Observer:
     """Folds records into one Shape tree; ``saw_big_float`` asks the caller to re-read."""
 
-    def __init__(self, fmt: str) -> None:
-        self.json = fmt in ("json", "jsonl")
+    def __init__(self, text_leaves: bool) -> None:
+        # Timestamps and float words arrive as text (JSON): strings may be either.
+        self.text_leaves = text_leaves
         self.root = Shape()
         self.records = 0
         self.saw_big_float = False
@@ -118,12 +119,12 @@ class Observer:
             s.note_int(v)
         elif t is float:
             kind = FLOAT
-            if self.json and abs(v) >= _BIG and v.is_integer():
+            if self.text_leaves and abs(v) >= _BIG and v.is_integer():
                 self.saw_big_float = True
         elif t is str:
             kind = STRING
             s.strings += 1
-            if self.json:
+            if self.text_leaves:
                 # Only while every string so far was one: a single miss settles it.
                 if s.timestamp_strings == s.strings - 1 and _canonical_timestamp(v):
                     s.timestamp_strings += 1

@@ -23,12 +23,12 @@ from fmtbench.codecs.base import (
     encode_error,
     refuse_oversized,
 )
-from fmtbench.codecs.canonical import CANONICAL_SCALARS, enum_by_name, explain
-from fmtbench.codecs.leaves import Conv, mismatch, str_check, timestamp_from_parts
-from fmtbench.codecs.msgpack_typed import TypedMsgpack
-from fmtbench.codecs.tree import TreeConverter, TreeRules
-from fmtbench.codecs.typed_read import REJECTED
-from fmtbench.codecs.typed_write import DECLINED, compile_writer
+from fmtbench.codecs.msgpack.typed import TypedMsgpack
+from fmtbench.codecs.structs.read import REJECTED
+from fmtbench.codecs.structs.write import DECLINED, compile_writer
+from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
+from fmtbench.codecs.values.leaves import Conv, mismatch, str_check, timestamp_from_parts
+from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, LimitError, ValueMismatch
 
 _CHUNK = 1 << 16
@@ -92,9 +92,6 @@ def _unpacker(max_record_bytes: int) -> msgpack.Unpacker:
 
 
 class MsgpackCodec(Codec):
-    name = "msgpack"
-    extensions = (".msgpack", ".mpk")
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._check = TreeConverter(self.schema, ENCODE_RULES).message(self.message.name)

@@ -25,10 +25,11 @@ from fmtbench.codecs.base import (
     encode_error,
     refuse_oversized,
 )
-from fmtbench.codecs.canonical import CANONICAL_SCALARS, enum_by_name, explain
-from fmtbench.codecs.json_keys import KeyProof, refuse_duplicates
-from fmtbench.codecs.json_typed import REJECTED, compile_typed
-from fmtbench.codecs.leaves import (
+from fmtbench.codecs.json.keys import KeyProof, refuse_duplicates
+from fmtbench.codecs.json.typed import REJECTED, compile_typed
+from fmtbench.codecs.structs.write import DECLINED, compile_writer
+from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
+from fmtbench.codecs.values.leaves import (
     Conv,
     b64_decode,
     b64_encode,
@@ -43,8 +44,7 @@ from fmtbench.codecs.leaves import (
     timestamp_check,
     timestamp_from_text,
 )
-from fmtbench.codecs.tree import TreeConverter, TreeRules
-from fmtbench.codecs.typed_write import DECLINED, compile_writer
+from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
 from fmtbench.schema.model import INT_RANGES, INTEGER_KINDS
 
@@ -126,9 +126,7 @@ DECODE_RULES = TreeRules(
 
 
 class JsonCodec(Codec):
-    name = "json"
-    extensions = (".json",)
-    has_single_form = True
+    """A ``.json`` file: one record (an object) or an array of records."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -284,9 +282,7 @@ class _JsonWriter(RecordWriter):
 
 
 class JsonLinesCodec(JsonCodec):
-    name = "jsonl"
-    extensions = (".jsonl", ".ndjson")  # type: ignore[assignment]
-    has_single_form = False
+    """One record a line, each written as ``JsonCodec`` writes a message."""
 
     def reader(self, src: BinaryIO) -> RecordReader:
         return _JsonLinesReader(self, src)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fmtbench.codecs.leaves import (
+from fmtbench.codecs.values.leaves import (
     Conv,
     bool_check,
     bytes_check,
@@ -240,7 +240,7 @@ class _FastSource:
             "_UTC": UTC,
         }
         self.bound: dict[int, str] = {}  # id of a bound object (kept alive by ns) -> name
-        from fmtbench.codecs.canonical import enum_by_name  # canonical imports this module
+        from fmtbench.codecs.values.canonical import enum_by_name  # canonical imports this module
 
         self.enum_by_name = enum_by_name
 

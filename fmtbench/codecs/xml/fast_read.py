@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from fmtbench.codecs.base import Record
-from fmtbench.codecs.xml_read import PARSE, Parse
+from fmtbench.codecs.xml.read import PARSE, Parse
 from fmtbench.schema.model import (
     INT_RANGES,
     EnumRef,

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from fmtbench.codecs.xml_fast import plain_names
-from fmtbench.codecs.xml_write import ATTR_LEX, TEXT_LEX, enum_text
+from fmtbench.codecs.xml.fast_read import plain_names
+from fmtbench.codecs.xml.write import ATTR_LEX, TEXT_LEX, enum_text
 from fmtbench.schema.model import (
     INT_RANGES,
     EnumRef,

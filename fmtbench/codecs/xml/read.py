@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, NoReturn, cast
 from lxml import etree
 
 from fmtbench.codecs.base import Record
-from fmtbench.codecs.leaves import (
+from fmtbench.codecs.values.leaves import (
     b64_decode,
     float32_round,
     int_check,

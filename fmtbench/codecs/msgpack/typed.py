@@ -17,8 +17,8 @@ from typing import Annotated, Any, ClassVar
 import msgpack
 import msgspec
 
-from fmtbench.codecs.leaves import float32_round, timestamp_from_parts
-from fmtbench.codecs.typed_read import ScalarRule, TypedReader, compose, float64, uint64
+from fmtbench.codecs.structs.read import ScalarRule, TypedReader, compose, float64, uint64
+from fmtbench.codecs.values.leaves import float32_round, timestamp_from_parts
 from fmtbench.schema.model import INT_RANGES, Schema
 
 _TIMESTAMP_EXT = -1

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from fmtbench.codecs.leaves import timestamp_parts
+from fmtbench.codecs.values.leaves import timestamp_parts
 from fmtbench.schema.model import (
     EnumRef,
     Field,

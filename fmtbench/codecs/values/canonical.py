@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fmtbench.codecs.leaves import (
+from fmtbench.codecs.values.leaves import (
     Conv,
     bool_check,
     bytes_check,
@@ -19,7 +19,7 @@ from fmtbench.codecs.leaves import (
     str_strict,
     timestamp_check,
 )
-from fmtbench.codecs.tree import TreeConverter, TreeRules
+from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import EncodeError, ValueMismatch
 from fmtbench.schema.model import Enum, Schema
 

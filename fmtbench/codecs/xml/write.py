@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from fmtbench.codecs.leaves import (
+from fmtbench.codecs.values.leaves import (
     Conv,
     bytes_check,
     describe,

@@ -19,20 +19,20 @@ from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 
-from fmtbench.codecs.leaves import (
-    float32_round,
-    float64_check,
-    int_from_text,
-    json_float,
-    timestamp_from_text,
-)
-from fmtbench.codecs.typed_read import (
+from fmtbench.codecs.structs.read import (
     REJECTED,
     ScalarRule,
     TypedReader,
     compose,
     has_cycle,
     uint64,
+)
+from fmtbench.codecs.values.leaves import (
+    float32_round,
+    float64_check,
+    int_from_text,
+    json_float,
+    timestamp_from_text,
 )
 from fmtbench.schema.model import INT_RANGES, Schema
 

@@ -17,7 +17,7 @@ the schema cannot name.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO
 
 from google.protobuf.message import Message as ProtoMessage
 from google.protobuf.unknown_fields import UnknownFieldSet
@@ -33,8 +33,11 @@ from fmtbench.codecs.base import (
     encode_error,
     refuse_oversized,
 )
-from fmtbench.codecs.canonical import explain
-from fmtbench.codecs.leaves import (
+from fmtbench.codecs.protobuf.fast_read import FastDecoders
+from fmtbench.codecs.protobuf.kwargs import Kwargs, compile_kwargs
+from fmtbench.codecs.structs.read import has_cycle
+from fmtbench.codecs.values.canonical import explain
+from fmtbench.codecs.values.leaves import (
     Conv,
     bool_check,
     bytes_check,
@@ -46,10 +49,7 @@ from fmtbench.codecs.leaves import (
     timestamp_from_parts,
     timestamp_parts,
 )
-from fmtbench.codecs.protobuf_fast import FastDecoders
-from fmtbench.codecs.protobuf_kwargs import Kwargs, compile_kwargs
-from fmtbench.codecs.tree import TreeConverter, TreeRules
-from fmtbench.codecs.typed_read import has_cycle
+from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch, key_segment
 from fmtbench.limits import DEFAULT_LIMITS, Limits
 from fmtbench.schema.model import (
@@ -363,10 +363,6 @@ class _ProtobufBase(Codec):
 class ProtobufCodec(_ProtobufBase):
     """A file is one message: the bytes ``SerializeToString`` gives, with no framing."""
 
-    name: ClassVar[str] = "protobuf"
-    extensions: ClassVar[tuple[str, ...]] = (".pb", ".binpb")
-    has_single_form: ClassVar[bool] = True
-
     def reader(self, src: BinaryIO) -> RecordReader:
         return _SingleReader(self, src)
 
@@ -377,9 +373,6 @@ class ProtobufCodec(_ProtobufBase):
 
 class ProtobufDelimitedCodec(_ProtobufBase):
     """Messages each preceded by its varint length (writeDelimitedTo / parseDelimitedFrom)."""
-
-    name: ClassVar[str] = "protobuf-delimited"
-    extensions: ClassVar[tuple[str, ...]] = (".pbd", ".delimited")
 
     def reader(self, src: BinaryIO) -> RecordReader:
         return _DelimitedReader(self, src)

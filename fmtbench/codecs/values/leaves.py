@@ -31,6 +31,18 @@ def describe(value: object) -> str:
     return type(value).__name__
 
 
+def kind_of(v: object) -> str:
+    """A JSON-ish name for the type of a value, with its article ("a string", "an array")."""
+    return {
+        bool: "a bool",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        type(None): "null",
+    }.get(type(v), type(v).__name__)
+
+
 def mismatch(expected: str, value: object) -> ValueMismatch:
     return ValueMismatch(f"expected {expected}, got {describe(value)}")
 

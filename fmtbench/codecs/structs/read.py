@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Literal
 
 import msgspec
 
-from fmtbench.codecs.leaves import float64_check
+from fmtbench.codecs.values.leaves import float64_check
 from fmtbench.errors import ValueMismatch
 from fmtbench.schema.model import (
     INT_RANGES,

@@ -19,14 +19,14 @@ bytes mean a record to ``decode()`` and a one-record file to ``reader()``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO
 
 from lxml import etree
 
 from fmtbench.codecs.base import Codec, Record, RecordReader, RecordWriter, encode_error
-from fmtbench.codecs.xml_fast import XmlFastDecoder
-from fmtbench.codecs.xml_fast_write import XmlFastSource
-from fmtbench.codecs.xml_read import (
+from fmtbench.codecs.xml.fast_read import XmlFastDecoder
+from fmtbench.codecs.xml.fast_write import XmlFastSource
+from fmtbench.codecs.xml.read import (
     Element,
     XmlDecoder,
     XmlMismatch,
@@ -37,7 +37,7 @@ from fmtbench.codecs.xml_read import (
     reject_doctype,
     syntax_error,
 )
-from fmtbench.codecs.xml_write import DECLARATION, XmlEncoder, attr_string
+from fmtbench.codecs.xml.write import DECLARATION, XmlEncoder, attr_string
 from fmtbench.errors import DecodeError, EncodeError, ValueMismatch
 from fmtbench.limits import DEFAULT_LIMITS, Limits
 from fmtbench.schema.model import Schema
@@ -45,10 +45,6 @@ from fmtbench.schema.xsd import check_xml_mapping
 
 
 class XmlCodec(Codec):
-    name: ClassVar[str] = "xml"
-    extensions: ClassVar[tuple[str, ...]] = (".xml",)
-    has_single_form: ClassVar[bool] = True
-
     def __init__(
         self,
         schema: Schema,

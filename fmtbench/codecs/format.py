@@ -1,0 +1,205 @@
+"""What a wire format *is*: one frozen ``Format`` entry per format, the only place that says it.
+
+Every consumer (the CLI, ``convert``, ``parallel``, ``infer``, ``bench``, ``explain``, the
+reports) reads these entries through the registry (``registry.py``); none keeps a list of
+its own. An entry is cheap to import: the code it points to (codec, native step, explain
+rules, sample reader, splitter, schema export) is named by a ``"package.module:attribute"``
+reference and imported on first use, so listing formats never imports lxml or upb.
+
+Built-in formats declare their entries in their package's ``__init__.py`` (``FORMATS``);
+installed packages add formats through the ``fmtbench.formats`` entry-point group in exactly
+the same form (docs/plugins.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from fmtbench.codecs.base import Codec, Record
+    from fmtbench.schema.model import Field, Schema
+
+T = TypeVar("T")
+
+#: Code named by its import path, ``"package.module:attribute"`` (imported on first use), or
+#: the object itself.
+Ref = str
+
+#: A format's name on the command line: lower case, digits, ``-``, ``_`` and ``.``.
+NAME = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
+
+
+def resolve(ref: str | T) -> T:
+    """The object a reference names (imported now), or the object itself."""
+    if not isinstance(ref, str):
+        return ref
+    module, _, attribute = ref.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attribute.split(".") if attribute else ():
+        obj = getattr(obj, part)
+    return obj  # type: ignore[no-any-return]
+
+
+# -- what bench, explain, infer and export need of a format ---------------------------------
+@dataclass(frozen=True)
+class NativeStep:
+    """A format's library step alone (no canonical conversion), on inputs prepared outside
+    the timed region: ``objects`` are what ``encode`` takes, one per record."""
+
+    objects: Sequence[Any]
+    encode: Callable[[Any], bytes] | None  # None: the format has no native encoder (XML)
+    decode: Callable[[bytes], Any]
+
+    def verify(self, blobs: Sequence[bytes]) -> str | None:
+        """Why this step does not do the codec's work on these bytes, or None if it does."""
+        for i, data in enumerate(blobs, 1):
+            decoded = self.decode(data)
+            if self.encode is None:
+                continue
+            if self.encode(self.objects[i - 1]) != data:
+                return f"record {i}: native encoding differs from the codec's bytes"
+            if self.encode(decoded) != data:
+                return f"record {i}: native decode then encode does not give the same bytes"
+        return None
+
+
+@dataclass(frozen=True)
+class Native:
+    """The native cell of ``bench``: what the library's own step is called, and the step
+    built from a message codec and the records (docs/methodology.md)."""
+
+    label: str | Callable[[], str]
+    step: Callable[[Codec, Sequence[Record]], NativeStep]
+
+    def name(self) -> str:
+        return self.label if isinstance(self.label, str) else self.label()
+
+
+@dataclass(frozen=True)
+class ExplainRules:
+    """How ``explain`` measures one format (docs/explain.md).
+
+    ``payload(field, value, alone)``: the bytes of ``alone`` (a message holding only that
+    field) that spell the value itself; the rest is overhead. ``notes``: per kind of value
+    (bytes, timestamp, float64, float32, int, enum), how this format spells it.
+    ``fields_alone(codec, value)``: the empty message's size and each set field's message
+    holding only it; None encodes them with a copy of the schema where every field is
+    optional (right for formats keyed by name).
+    """
+
+    payload: Callable[[Field, Any, bytes], int]
+    notes: Mapping[str, str]
+    fields_alone: Callable[[Codec, Record], tuple[int, dict[str, bytes]]] | None = None
+
+
+@dataclass(frozen=True)
+class SampleReader:
+    """Reads records without a schema (``schema infer``), as the codec's library sees them.
+
+    ``read(data, exact_ints)``: the records as plain trees; ``exact_ints`` asks for integers
+    beyond 64 bits kept exact. ``text_leaves``: timestamps and float words (NaN, Infinity)
+    arrive as strings, so inference may read them out of text.
+    """
+
+    read: Callable[[bytes, bool], Iterator[Any]]
+    text_leaves: bool = False
+
+
+@dataclass(frozen=True)
+class Export:
+    """A schema artifact other tools read (``schema export --to TARGET``)."""
+
+    target: str  # the name after --to
+    title: str  # what it is, for help and ``fmtbench formats``
+    render: Ref | Callable[[Schema, str | None], str]  # (schema, record type) -> text
+
+
+# -- the entry -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Format:
+    """One wire format: everything fmtbench needs to know about it, declared once."""
+
+    #: The name on the command line (``--from``, ``--to``, ``--formats``).
+    name: str
+    #: What people call it: "JSON Lines", "MessagePack".
+    title: str
+    #: The ``Codec`` subclass (docs/plugins.md says what it must implement).
+    codec: Ref | type[Codec]
+    #: File name endings that select it, the usual one first.
+    extensions: tuple[str, ...]
+    #: Where it sits in lists and reports: lower first; built-ins use 10 to 99.
+    order: int = 1000
+    #: A file may hold one record in a form of its own, apart from a sequence (a JSON
+    #: object vs an array); ``convert`` keeps that form from one such format to another.
+    single_form: bool = False
+    #: A file may hold more than one record (a single protobuf message cannot).
+    many_records: bool = True
+    #: Each record is written as that format's message (jsonl: json), so the two share
+    #: message-level figures: ``explain`` shows only the other one by default.
+    messages_as: str | None = None
+    #: Cuts a file at record boundaries without parsing it, for chunked ``convert``:
+    #: ``split(path, size, count) -> [(start, end), ...]``; None: never split.
+    split: Ref | Callable[[str, int, int], list[tuple[int, int]]] | None = None
+    #: Files of it joined end to end are one file of all their records (chunk outputs).
+    concatenates: bool = False
+    #: Reads records without a schema (``schema infer``); None: a schema is required.
+    sample: Ref | SampleReader | None = None
+    #: The library doing the work, for ``bench`` labels ("fmtbench (msgspec)").
+    library: str | Callable[[], str] = ""
+    #: Distributions whose versions travel with results, and a function for versions no
+    #: distribution carries (libxml2 under lxml).
+    distributions: tuple[str, ...] = ()
+    versions: Callable[[], Mapping[str, str]] | None = None
+    #: Benchmarked by default, and the format a batch file is written in (None: this one;
+    #: protobuf's batch is a delimited stream, since one message holds one record).
+    bench: bool = True
+    batch_format: str | None = None
+    #: The library's own step for ``bench``'s native cell (a ``Native``); None: no cell.
+    native: Ref | Native | None = None
+    #: How ``explain`` measures it (an ``ExplainRules``); None: all its bytes are overhead.
+    explain: Ref | ExplainRules | None = None
+    #: The schema artifact its readers use (``.proto``, XSD, JSON Schema), if any.
+    export: Export | None = None
+    #: Where the entry came from: "fmtbench" for built-ins, else the plugin's distribution.
+    origin: str = field(default="fmtbench", compare=False)
+
+    def codec_class(self) -> type[Codec]:
+        return resolve(self.codec)
+
+    def library_name(self) -> str:
+        return self.library if isinstance(self.library, str) else self.library()
+
+    def native_adapter(self) -> Native | None:
+        return None if self.native is None else resolve(self.native)
+
+    def explain_rules(self) -> ExplainRules | None:
+        return None if self.explain is None else resolve(self.explain)
+
+    def sample_reader(self) -> SampleReader | None:
+        return None if self.sample is None else resolve(self.sample)
+
+    def splitter(self) -> Callable[[str, int, int], list[tuple[int, int]]] | None:
+        return None if self.split is None else resolve(self.split)
+
+    @property
+    def needs_schema(self) -> bool:
+        """Whether reading it needs a schema (anything without a sample reader does)."""
+        return self.sample is None
+
+    def problems(self) -> list[str]:
+        """What is wrong with the entry itself (a plugin's is checked before it is used)."""
+        out = []
+        if not isinstance(self.name, str) or not NAME.match(self.name):
+            out.append(f"name {self.name!r} is not lower case letters, digits, '-', '_', '.'")
+        if not self.extensions or not all(
+            isinstance(e, str) and e.startswith(".") and e == e.lower() and len(e) > 1
+            for e in self.extensions
+        ):
+            out.append(f"extensions {self.extensions!r} must be lower-case endings like '.ext'")
+        if not isinstance(self.title, str) or not self.title:
+            out.append("title is empty")
+        return out
