@@ -2,7 +2,7 @@
 
 ``records(schema)`` walks the schema model, so every schema (shipped, inline, or one a user
 writes) gets a generator with no per-schema code. Values are canonical exactly as the codecs
-return them from ``decode`` (see ``fmtbench/codecs/canonical.py``): plain ``int``/``float``/
+return them from ``decode`` (see ``fmtbench/codecs/values/canonical.py``): plain ``int``/``float``/
 ``str``/``bytes``/``bool``, UTC-aware ``datetime``, enums by name, absent optionals as missing
 keys. Extremes are weighted in, because the interesting bugs live at the edges.
 

@@ -1,4 +1,4 @@
-"""Duplicate keys in JSON input are refused at every level (json_keys.py), whichever path
+"""Duplicate keys in JSON input are refused at every level (keys.py), whichever path
 reads the record, and the cheap count never lets one through nor refuses a valid record."""
 
 from __future__ import annotations

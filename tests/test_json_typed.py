@@ -1,4 +1,4 @@
-"""The typed JSON fast path (json_typed.py) against the reference tree path: it never accepts
+"""The typed JSON fast path (typed.py) against the reference tree path: it never accepts
 what the tree path rejects, and when it accepts it returns exactly the tree path's value.
 
 Generated records are mutated with hostile values, bad map keys, unknown and duplicate keys.

@@ -1,4 +1,4 @@
-"""The typed MessagePack fast path (msgpack_typed.py) against the reference tree path: it
+"""The typed MessagePack fast path (typed.py) against the reference tree path: it
 never accepts what the tree path rejects, and when it accepts it returns exactly the tree
 path's value. Generated records are re-packed with hostile values put in their place."""
 

@@ -1,4 +1,4 @@
-"""The generated Protobuf decode (``protobuf_fast.py``) against the reference walker.
+"""The generated Protobuf decode (``fast_read.py``) against the reference walker.
 
 ``ProtobufCodec.decode`` runs the generated walk and falls back to the reference walker on
 any exception, so its outcome must always be the reference's: the same record, with its keys

@@ -1,4 +1,4 @@
-"""The writer for decoded records (``protobuf_kwargs.py``) against the reference writer.
+"""The writer for decoded records (``protobuf/kwargs.py``) against the reference writer.
 
 ``convert`` writes delimited Protobuf through ``writer_for_decoded``, which skips the
 reference's checks and falls back to it on any refusal. For canonical records its outcome

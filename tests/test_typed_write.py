@@ -1,4 +1,4 @@
-"""The fast writer (typed_write.py) against the reference tree path, in JSON and MessagePack:
+"""The fast writer (structs/write.py) against the reference tree path, in JSON and MessagePack:
 it never writes a record the tree path refuses, and what it writes is byte for byte the
 tree path's output.
 

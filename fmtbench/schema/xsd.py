@@ -1,6 +1,6 @@
 """Compile a schema into an XSD 1.0 document describing fmtbench's XML mapping.
 
-The mapping (implemented by ``fmtbench/codecs/xml.py``): every element is in
+The mapping (implemented by ``fmtbench/codecs/xml/``): every element is in
 ``schema.namespace`` (elementFormDefault qualified), attributes are unqualified. A record is
 an element named after its message type; each field is a child element named after the field,
 in schema order, except ``xml: attribute`` fields, which are attributes of the message element.

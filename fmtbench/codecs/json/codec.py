@@ -134,12 +134,12 @@ class JsonCodec(Codec):
         self._from_json = TreeConverter(
             self.schema, DECODE_RULES, drop_unknown=self.drop_unknown
         ).message(self.message.name)
-        # The fast path (json_typed.py). It only ever accepts; on any refusal the bytes are
+        # The fast path (typed.py). It only ever accepts; on any refusal the bytes are
         # re-read on the tree path, which returns the record or today's error.
         self._typed = compile_typed(self.schema, self.message.name, drop_unknown=self.drop_unknown)
         self._parse, self._convert = self._typed.parse, self._typed.convert
         self._keys = KeyProof(self.schema, self.message.name)
-        # The same for writing (typed_write.py): msgspec checks and writes, or declines.
+        # The same for writing (structs/write.py): msgspec checks and writes, or declines.
         writer = compile_writer(self.schema, self.message.name, "json")
         self._fast_encode = writer.encode if writer is not None else None
 
@@ -184,7 +184,7 @@ class JsonCodec(Codec):
         except REJECTED:
             pass  # outside the handler, so that errors do not chain msgspec's refusal
         else:
-            # json_keys.py: orjson and msgspec keep the last of two equal keys silently. The
+            # keys.py: orjson and msgspec keep the last of two equal keys silently. The
             # quote count is inlined (this runs once a line); the key count only if it fails.
             if (
                 b"\\" in data or data.count(b'"') != 2 * self._keys.strings(record)

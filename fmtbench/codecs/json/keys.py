@@ -4,7 +4,7 @@ orjson and msgspec keep the last of two equal keys and say nothing (RFC 8259 lea
 meaning of duplicates open), which would drop a value silently. A full check (Python's
 ``json`` with ``object_pairs_hook``) costs three times the decode, so it runs only when one
 of two cheap counts cannot vouch for the input. Both rest on one fact about records read by
-the typed path (typed_read.py): every key and every text leaf of the record came from its own
+the typed path (structs/read.py): every key and every text leaf of the record came from its own
 string in the input, and nothing else did, unless a duplicate key dropped one.
 
 - Quotes: in JSON without a backslash, every ``"`` opens or closes a string, so

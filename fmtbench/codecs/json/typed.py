@@ -1,4 +1,4 @@
-"""The fast JSON reading path (see typed_read.py): msgspec decodes into Structs, and only
+"""The fast JSON reading path (see structs/read.py): msgspec decodes into Structs, and only
 the leaves msgspec cannot read exactly as docs/formats.md requires are converted here:
 
 - timestamps: msgspec rounds sub-microsecond fractions and accepts a space for ``T``, so

@@ -99,11 +99,11 @@ class MsgpackCodec(Codec):
             self.schema, DECODE_RULES, drop_unknown=self.drop_unknown
         ).message(self.message.name)
         self._packer = msgpack.Packer(use_bin_type=True, datetime=True)
-        # The fast reading path (msgpack_typed.py): it only ever accepts; on any refusal
+        # The fast reading path (typed.py): it only ever accepts; on any refusal
         # the bytes are read again below, which returns the record or today's error.
         self._typed = TypedMsgpack(self.schema, self.message.name, drop_unknown=self.drop_unknown)
         self._parse, self._convert = self._typed.parse, self._typed.convert
-        # msgspec checks and writes the same bytes in C (typed_write.py), or declines.
+        # msgspec checks and writes the same bytes in C (structs/write.py), or declines.
         writer = compile_writer(self.schema, self.message.name, "msgpack")
         self._fast_encode = writer.encode if writer is not None else None
 

@@ -1,4 +1,4 @@
-"""The fast MessagePack reading path (see typed_read.py): msgspec decodes one object into
+"""The fast MessagePack reading path (see structs/read.py): msgspec decodes one object into
 Structs, and only the leaves msgspec cannot read exactly are converted here:
 
 - timestamps: msgspec rounds nanoseconds to microseconds silently, so the extension is read

@@ -4,7 +4,7 @@ Both compile the schema once (``fmtbench.schema.proto``) into message classes of
 descriptor pool, then convert in two compiled steps: canonical record -> keyword tree ->
 ``cls(**tree)`` on encode (``TreeConverter`` with Protobuf's leaf rules), and parsed message
 -> canonical record on decode (no reflection per record): Python source generated per schema
-(``protobuf_fast.py``) that only accepts, and on any exception of it the reference walker
+(``fast_read.py``) that only accepts, and on any exception of it the reference walker
 (closures built here, one per message type), which returns the same record or raises the
 error with its path. ``to_message``/``from_message`` expose the native step on its own for
 the benchmark.
@@ -171,7 +171,7 @@ class _Walker:
     """message -> canonical dict, compiled once per message type of a schema.
 
     The reference walk: errors come from here, with their paths. Decoding runs the
-    generated walk of ``protobuf_fast.py`` first, which must agree with this one wherever
+    generated walk of ``fast_read.py`` first, which must agree with this one wherever
     it accepts (tests/test_protobuf_fast.py); a change here belongs there too.
     """
 
@@ -317,7 +317,7 @@ class _ProtobufBase(Codec):
         try:
             return self._fast(msg)
         except Exception:
-            # The generated walk only accepts (protobuf_fast.py). Whatever it raised (an
+            # The generated walk only accepts (fast_read.py). Whatever it raised (an
             # unknown field, an enum number without a name, RecursionError too), the
             # reference walks the same message again and returns the same record or
             # raises the error, with its path, that it always raised.
@@ -549,7 +549,7 @@ def _delimit(data: bytes) -> bytes:
 
 
 class _DecodedWriter(FramedWriter):
-    """Delimited messages from records a decoder produced (protobuf_kwargs.py): keywords
+    """Delimited messages from records a decoder produced (kwargs.py): keywords
     built without the reference's checks; anything upb refuses takes the reference path."""
 
     def __init__(self, codec: _ProtobufBase, kwargs: Kwargs, out: BinaryIO) -> None:

@@ -51,7 +51,7 @@ class _Fallback(Exception):
     """Raised by generated code to hand a message to the reference walker."""
 
 
-# The checks of _timestamp_from_message and timestamp_from_parts (protobuf.py, leaves.py):
+# The checks of _timestamp_from_message and timestamp_from_parts (codec.py, values/leaves.py):
 # nanos in 0..999999999 and whole microseconds; OverflowError outside years 1..9999.
 def _timestamp(ts: Any) -> Any:
     nanos = ts.nanos

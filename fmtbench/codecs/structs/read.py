@@ -1,13 +1,13 @@
 """Fast reading paths: msgspec decodes straight into Structs compiled from the schema.
 
 The tree paths read with a library (orjson, msgpack) and then walk the values in Python
-(``tree.py``); that walk, not the parsing, is most of the cost. Here each schema is compiled
+(``values/tree.py``); that walk, not the parsing, is most of the cost. Here each schema is compiled
 once into ``msgspec.Struct`` classes, so parsing, field lookup, unknown-field checks,
 integer ranges and enum names all happen in C. Python then builds the canonical dicts from
 the Structs, with one function per message generated from the schema (a dict display: no
 loop, no per-field dispatch), and converts only the leaves msgspec cannot read exactly.
 
-Each format (``json_typed.py``, ``msgpack_typed.py``) says how its scalars and map keys are
+Each format (``json/typed.py``, ``msgpack/typed.py``) says how its scalars and map keys are
 typed and converted. A fast path never decides that input is bad: whenever it rejects
 anything the caller reads the same bytes on the tree path, the reference, which returns
 the record or raises today's error with its position and field path. So the two paths can
@@ -112,7 +112,7 @@ class TypedReader(ABC):
             # Absent optionals stay UNSET and are left out. ``null`` is not accepted here:
             # it is rare, and the tree path reads it as absent. A missing required field
             # is left to the tree path too, which fills in its zero value: so every key of
-            # a record read here is a key of the input (json_keys.py counts on that).
+            # a record read here is a key of the input (json/keys.py counts on that).
             if f.optional:
                 fields.append((attr, Any, msgspec.UNSET))
             else:

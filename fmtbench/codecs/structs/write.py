@@ -1,7 +1,7 @@
 """A fast writing path for JSON and MessagePack: msgspec checks a canonical record against
 Structs compiled from the schema and writes it.
 
-The tree path (``tree.py``) rebuilds every dict of a record in Python before the library
+The tree path (``values/tree.py``) rebuilds every dict of a record in Python before the library
 writes it; that rebuild, not the writing, was most of the cost (6x ``orjson.dumps`` and
 2.8x ``msgpack.packb`` on ``order``).
 Here the schema is compiled once into ``msgspec.Struct`` classes, and ``msgspec.convert``

@@ -2,12 +2,12 @@
 
 A record is ``<Order xmlns="urn:fmtbench:shop.order">`` with one child element per field;
 a file holds one record element (the single form) or a ``<records>`` wrapper of many.
-Encoding lives in ``xml_write.py`` (string building with exact escaping), decoding in
-``xml_read.py`` (a hardened lxml parse and a compiled walk); this module ties them to the
+Encoding lives in ``write.py`` (string building with exact escaping), decoding in
+``read.py`` (a hardened lxml parse and a compiled walk); this module ties them to the
 ``Codec`` interface and holds the file writer and the streaming reader.
 
-Message mode tries a fast path first each way: generated writers (``xml_fast_write.py``) and a
-generated scanner over the document's text (``xml_fast.py``). Both only ever accept; what they
+Message mode tries a fast path first each way: generated writers (``fast_write.py``) and a
+generated scanner over the document's text (``fast_read.py``). Both only ever accept; what they
 decline (every error among it) goes through the reference path above, so results and errors
 are the reference's.
 

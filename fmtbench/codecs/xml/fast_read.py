@@ -14,7 +14,7 @@ The scanner is a strict subset of XML: it only ever *accepts*. Anything outside 
 (a comment, a CDATA section, a character reference other than the ones the encoder writes,
 fields out of order, an unknown element, a DOCTYPE, a character XML cannot carry, a value
 that does not parse...) makes ``decode`` return ``None`` and the caller runs the reference
-path (the hardened lxml parse and the compiled walk of ``xml_read.py``), which either returns
+path (the hardened lxml parse and the compiled walk of ``read.py``), which either returns
 the same record or raises today's error with today's path and line. So errors are identical
 by construction, and the accepted documents are ones libxml2 accepts too: every character of
 an accepted document is either a literal of the schema's tags or checked text.
@@ -76,13 +76,13 @@ _ENTITY_CHARS = {
     "#13": "\r",
 }
 # The timestamp shape the encoder writes, for which datetime.fromisoformat gives exactly
-# what the reference parser gives (it takes the same shortcut, see leaves.py).
+# what the reference parser gives (it takes the same shortcut, see values/leaves.py).
 _plain_utc = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?Z\Z"
 ).match
 _fromiso = datetime.fromisoformat
 _BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False}
-# xml_read's xs:double pattern, without the whitespace its parser strips first.
+# read.py's xs:double pattern, without the whitespace its parser strips first.
 _number = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z").match
 
 
@@ -238,7 +238,7 @@ class _Source:
             ]
         if kind == "timestamp":
             # The encoder's shape, for which fromisoformat gives what the reference parser
-            # gives (it takes the same shortcut, see leaves.py); an impossible date raises
+            # gives (it takes the same shortcut, see values/leaves.py); an impossible date raises
             # ValueError, which declines the document.
             plain, iso, parse = (self.bind(c) for c in (_plain_utc, _fromiso, PARSE[kind]))
             return [*lines, f"{out} = {iso}({x}) if {plain}({x}) else {parse}({x})"]

@@ -1,11 +1,11 @@
 """A fast path for the XML encoder: one generated function per message type.
 
-The reference writer (``xml_write.py``) loops over a field plan and calls a closure per
+The reference writer (``write.py``) loops over a field plan and calls a closure per
 field. Here each message gets Python source generated once per schema: its element is one
 f-string, leaf checks are inlined (``type(x) is int and lo <= x <= hi``), and text that needs
 no escaping (printable, without ``&<>``, or ``"`` in an attribute) is written as it is.
 
-Like ``tree.py``'s fast converters it only ever *accepts*: any value it does not handle the
+Like ``values/tree.py``'s fast converters it only ever *accepts*: any value it does not handle the
 common way (a tuple for a list, a string that needs escaping, a naive datetime, a missing or
 unknown field...) raises, and the caller runs the reference writer on the whole record,
 which returns the same text or raises today's error with today's path.
