@@ -8,11 +8,14 @@ funnels through ``main``: a FmtbenchError becomes one line on stderr and an exit
 from __future__ import annotations
 
 import sys
+import warnings
+from typing import TextIO
 
 import typer
 
 from fmtbench.cli import bench, convert, explain, generate, report, schema  # noqa: F401 - registers commands
 from fmtbench.cli.app import ExitStatus, app
+from fmtbench.codecs.registry import FormatPluginWarning
 from fmtbench.errors import FmtbenchError, UsageError
 from fmtbench.files import Terminated, reason, sigterm_raises
 
@@ -26,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     Ctrl-C and every output being written loses its temporary file; the status is then 143.
     """
     try:
-        with sigterm_raises():
+        with sigterm_raises(), warnings.catch_warnings():
+            warnings.simplefilter("default", FormatPluginWarning)
+            warnings.showwarning = _show_warning
             app(args=argv, prog_name="fmtbench")
     except SystemExit as exc:
         if _interrupted(exc):  # typer turns Ctrl-C into a silent exit with status 130
@@ -50,6 +55,24 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"fmtbench: error: {where}{reason(exc)}", err=True)
         return ExitStatus.ERROR
     return ExitStatus.OK
+
+
+_default_showwarning = warnings.showwarning
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """A plugin that cannot be used is one line on stderr, like every other message."""
+    if issubclass(category, FormatPluginWarning):
+        typer.echo(f"fmtbench: warning: {message}", err=True)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
 
 
 def _interrupted(exc: BaseException) -> bool:

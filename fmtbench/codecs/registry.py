@@ -123,8 +123,8 @@ class Registry(Mapping[str, Format]):
     def for_path(self, path: str) -> str:
         """The format a file name implies by its ending; an error names the endings known."""
         suffix = PurePath(path).suffix.lower()
-        for table in (self._builtins(), self._everything()):
-            for name, fmt in table.items():
+        for table in (self._builtins, self._everything):  # plugins only when needed
+            for name, fmt in table().items():
                 if suffix in fmt.extensions:
                     return name
         known = ", ".join(f"{ext} ({n})" for n, f in self.items() for ext in f.extensions)
