@@ -19,7 +19,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fmtbench.codecs.base import Codec
+from fmtbench.codecs.json.codec import WRITE_TARGET as JSON_TARGET
 from fmtbench.codecs.json.codec import JsonCodec
+from fmtbench.codecs.msgpack.codec import WRITE_TARGET as MSGPACK_TARGET
 from fmtbench.codecs.msgpack.codec import MsgpackCodec
 from fmtbench.codecs.structs.write import DECLINED, compile_writer
 from fmtbench.codecs.values.tree import TreeConverter
@@ -110,12 +112,15 @@ def check(codec: Codec, fast: Any, rec: Any) -> None:
     assert out == ref, f"bytes differ for {rec!r}:\n{out!r}\n{ref!r}"
 
 
+TARGETS = {"json": JSON_TARGET, "msgpack": MSGPACK_TARGET}
+
+
 @pytest.mark.parametrize("fmt", sorted(CODECS))
 @pytest.mark.parametrize("name", SCHEMAS)
 def test_fast_writer_agrees_with_the_tree_path(name: str, fmt: str) -> None:
     schema = schema_named(name)
     codec = CODECS[fmt](schema)
-    writer = compile_writer(schema, codec.message.name, fmt)
+    writer = compile_writer(schema, codec.message.name, TARGETS[fmt])
     if writer is None:
         pytest.skip(f"{name}: map keys other than strings are left to the tree path")
     fast = writer.encode
@@ -151,7 +156,7 @@ def test_fast_writer_agrees_with_the_tree_path(name: str, fmt: str) -> None:
 def test_values_msgspec_would_change_take_the_tree_path() -> None:
     schema = schema_named("order")
     codec = JsonCodec(schema)
-    writer = compile_writer(schema, "Order", "json")
+    writer = compile_writer(schema, "Order", TARGETS["json"])
     assert writer is not None
     rec = codec.decode(codec.encode(_order()))
     line = rec["lines"][0]

@@ -27,7 +27,7 @@ from fmtbench.codecs.base import (
 )
 from fmtbench.codecs.json.keys import KeyProof, refuse_duplicates
 from fmtbench.codecs.json.typed import REJECTED, compile_typed
-from fmtbench.codecs.structs.write import DECLINED, compile_writer
+from fmtbench.codecs.structs.write import COMMON_GUARDS, DECLINED, WriteTarget, compile_writer
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
 from fmtbench.codecs.values.leaves import (
     Conv,
@@ -125,6 +125,18 @@ DECODE_RULES = TreeRules(
 )
 
 
+#: The shared msgspec writer, as JSON: no NaN or infinity as numbers (written as strings by
+#: the tree path), float32 values exactly representable.
+WRITE_TARGET = WriteTarget(
+    lambda: msgspec.json.Encoder(order="deterministic"),
+    {
+        **COMMON_GUARDS,
+        "float64": "x.__class__ is float and x - x == 0.0",  # inf - inf and NaN are NaN
+        "float32": "x.__class__ is float and x - x == 0.0 and x == _float32(x)",
+    },
+)
+
+
 class JsonCodec(Codec):
     """A ``.json`` file: one record (an object) or an array of records."""
 
@@ -140,7 +152,7 @@ class JsonCodec(Codec):
         self._parse, self._convert = self._typed.parse, self._typed.convert
         self._keys = KeyProof(self.schema, self.message.name)
         # The same for writing (structs/write.py): msgspec checks and writes, or declines.
-        writer = compile_writer(self.schema, self.message.name, "json")
+        writer = compile_writer(self.schema, self.message.name, WRITE_TARGET)
         self._fast_encode = writer.encode if writer is not None else None
 
     def to_tree(self, record: Record) -> Any:

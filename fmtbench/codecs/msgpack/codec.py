@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, BinaryIO
 
 import msgpack
+import msgspec
 
 from fmtbench.codecs.base import (
     EMPTY_STREAM,
@@ -25,7 +26,7 @@ from fmtbench.codecs.base import (
 )
 from fmtbench.codecs.msgpack.typed import TypedMsgpack
 from fmtbench.codecs.structs.read import REJECTED
-from fmtbench.codecs.structs.write import DECLINED, compile_writer
+from fmtbench.codecs.structs.write import COMMON_GUARDS, DECLINED, WriteTarget, compile_writer
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
 from fmtbench.codecs.values.leaves import Conv, mismatch, str_check, timestamp_from_parts
 from fmtbench.codecs.values.tree import TreeConverter, TreeRules
@@ -91,6 +92,18 @@ def _unpacker(max_record_bytes: int) -> msgpack.Unpacker:
     )
 
 
+#: The shared msgspec writer, as MessagePack.
+WRITE_TARGET = WriteTarget(
+    lambda: msgspec.msgpack.Encoder(order="deterministic"),
+    {
+        **COMMON_GUARDS,
+        "float64": "x.__class__ is float",
+        # NaN fails (NaN != NaN): the tree path's float32 rounding may change its payload.
+        "float32": "x.__class__ is float and x == _float32(x)",
+    },
+)
+
+
 class MsgpackCodec(Codec):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -104,7 +117,7 @@ class MsgpackCodec(Codec):
         self._typed = TypedMsgpack(self.schema, self.message.name, drop_unknown=self.drop_unknown)
         self._parse, self._convert = self._typed.parse, self._typed.convert
         # msgspec checks and writes the same bytes in C (structs/write.py), or declines.
-        writer = compile_writer(self.schema, self.message.name, "msgpack")
+        writer = compile_writer(self.schema, self.message.name, WRITE_TARGET)
         self._fast_encode = writer.encode if writer is not None else None
 
     def encode(self, record: Record) -> bytes:

@@ -29,7 +29,8 @@ deterministic order sorts text keys only).
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -70,27 +71,19 @@ def _float32(x: float) -> float:
     return _F32.unpack(_F32.pack(x))[0]  # type: ignore[no-any-return]
 
 
-# Per format, the guard's test of a local ``x`` per leaf kind; a kind not listed needs none.
-_COMMON_GUARDS: dict[str, str] = {
+@dataclass(frozen=True)
+class WriteTarget:
+    """What a format adds to the shared writer: msgspec's encoder for it, and the guard's
+    test of a local ``x`` for each leaf kind that needs one (the others need none)."""
+
+    encoder: Callable[[], Any]
+    guards: Mapping[str, str]
+
+
+#: Guard tests every target needs: msgspec takes a naive datetime and any int up to 2**64.
+COMMON_GUARDS: dict[str, str] = {
     "timestamp": "x.__class__ is _datetime and x.tzinfo is _UTC",
     "uint64": f"x <= {_U64_MAX}",
-}
-_GUARDS: dict[str, dict[str, str]] = {
-    "json": {
-        **_COMMON_GUARDS,
-        "float64": "x.__class__ is float and x - x == 0.0",  # inf - inf and NaN are NaN
-        "float32": "x.__class__ is float and x - x == 0.0 and x == _float32(x)",
-    },
-    "msgpack": {
-        **_COMMON_GUARDS,
-        "float64": "x.__class__ is float",
-        # NaN fails (NaN != NaN): the tree path's float32 rounding may change its payload.
-        "float32": "x.__class__ is float and x == _float32(x)",
-    },
-}
-_ENCODERS: dict[str, Callable[[], Any]] = {
-    "json": lambda: msgspec.json.Encoder(order="deterministic"),
-    "msgpack": lambda: msgspec.msgpack.Encoder(order="deterministic"),
 }
 
 
@@ -110,9 +103,9 @@ def _scalar_type(kind: str) -> Any:
 class TypedWriter:
     """msgspec types and a guard for one schema, record type and format, compiled once."""
 
-    def __init__(self, schema: Schema, root: str, fmt: str) -> None:
+    def __init__(self, schema: Schema, root: str, target: WriteTarget) -> None:
         self.schema = schema
-        self._guards = _GUARDS[fmt]
+        self._guards = target.guards
         self._structs: dict[str, type[msgspec.Struct]] = {}
         for name in schema.messages:
             self._structs[name] = self._declare(name)
@@ -138,7 +131,7 @@ class TypedWriter:
         # bytes and datetimes are taken as they are: never parsed from text (the canonical
         # form holds bytes and datetimes, not their spellings).
         builtin = (bytes, bytearray, memoryview, datetime)
-        write: Callable[[Any], bytes] = _ENCODERS[fmt]().encode
+        write: Callable[[Any], bytes] = target.encoder().encode
 
         def encode(record: Any) -> bytes:
             # msgspec takes any Mapping; the canonical record is a dict, as every other
@@ -240,12 +233,12 @@ class TypedWriter:
         return []
 
 
-def compile_writer(schema: Schema, root: str, fmt: str) -> TypedWriter | None:
-    """The fast path for a schema and format ("json" or "msgpack"), or None where it
-    cannot write as the tree path does."""
+def compile_writer(schema: Schema, root: str, target: WriteTarget) -> TypedWriter | None:
+    """The fast path for a schema and a format's target, or None where it cannot write as
+    the tree path does."""
     if any(_has_other_keys(f.type) for m in schema.messages.values() for f in m.fields):
         return None
-    return TypedWriter(schema, root, fmt)
+    return TypedWriter(schema, root, target)
 
 
 def _has_other_keys(ftype: FieldType) -> bool:
