@@ -7,6 +7,8 @@ import dataclasses
 import re
 from pathlib import Path
 
+import pytest
+
 from fmtbench.codecs import Format
 from fmtbench.codecs.registry import Registry
 
@@ -49,3 +51,23 @@ def test_mapping_table_has_a_column_per_format_family() -> None:
     columns = [c.strip() for c in header.strip("|").split("|")]
     titles = [f.title for f in BUILTIN.values() if f.messages_as is None]
     assert [c.split(" (")[0] for c in columns] == titles
+
+
+def test_plugin_doc_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands docs/plugins.md shows, after its ``pip install`` (the test command
+    installs the plugin): each exits 0, and the records come back."""
+    import shlex
+
+    from fmtbench.cli import main
+
+    pytest.importorskip("fmtbench_lpjson", reason="the example plugin is not installed")
+    text = (DOCS / "plugins.md").read_text()
+    block = text.split("drives it through", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [shlex.split(line) for line in block.splitlines() if line.startswith("fmtbench ")]
+    assert [c[1] for c in commands] == ["formats", "convert", "convert", "bench"]
+    monkeypatch.chdir(tmp_path)
+    assert main(["generate", "order", "--records", "30", "-o", "orders.jsonl"]) == 0
+    for command in commands:
+        assert main(command[1:]) == 0, command
+    assert main(["convert", "orders.json", "again.jsonl", "--schema", "order"]) == 0
+    assert (tmp_path / "again.jsonl").read_bytes() == (tmp_path / "orders.jsonl").read_bytes()
