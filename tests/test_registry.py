@@ -156,3 +156,20 @@ def test_a_broken_plugin_leaves_the_cli_working(plugins: Path, tmp_path: Path) -
 
 def test_builtins_are_named_once() -> None:
     assert len(BUILTIN) == len(set(BUILTIN))
+
+
+def test_formats_command_lists_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from fmtbench.cli import main
+
+    assert main(["formats", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [f["name"] for f in listed] == list(FORMATS)
+    by_name = {f["name"]: f for f in listed}
+    for name, entry in FORMATS.items():
+        assert by_name[name]["extensions"] == list(entry.extensions)
+        assert by_name[name]["infer"] is (not entry.needs_schema)
+    assert main(["formats"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(FORMATS)

@@ -245,7 +245,7 @@ def formats_cmd(
         can = ", ".join(k for k in ("bench", "explain", "infer", "split") if facts[k])
         export = f"export {facts['export']}" if facts["export"] else ""
         origin = "" if f.origin == "fmtbench" else f"from {f.origin}"
-        line = f"{name:<20} {' '.join(f.extensions):<20} {f.title:<20} {can:<30} {export}"
+        line = f"{name:<20} {' '.join(f.extensions):<18} {f.title:<22} {can:<30} {export}"
         typer.echo(f"{line:<100} {origin}".rstrip())
 
 
