@@ -293,6 +293,10 @@ class _JsonWriter(RecordWriter):
             self.out.write(b"[]\n" if self.count == 0 else b"\n]\n")
 
 
+#: Whitespace in JSON (RFC 8259, section 2): what a blank line may hold.
+JSON_WHITESPACE = b" \t\r\n"
+
+
 class JsonLinesCodec(JsonCodec):
     """One record a line, each written as ``JsonCodec`` writes a message."""
 
@@ -324,7 +328,9 @@ class _JsonLinesReader(RecordReader):
                     position=f"line {self.line}",
                     record=self.count + 1,
                 )
-            if not raw.isspace():  # blank lines carry no record (isspace copies nothing)
+            # Blank lines carry no record (isspace copies nothing). Blank means JSON's own
+            # whitespace: a line of \x0b or \x0c, space to Python, is read and refused.
+            if not raw.isspace() or raw.strip(JSON_WHITESPACE):
                 break
         self.count += 1
         try:

@@ -37,7 +37,7 @@ def read_json(data: bytes, exact_ints: bool) -> Iterator[Any]:
 def read_json_lines(data: bytes, exact_ints: bool) -> Iterator[Any]:
     # Split on LF only, as the codec's readline does, so line numbers agree.
     for number, line in enumerate(data.split(b"\n"), 1):
-        if line.strip():  # blank lines carry no record, as in the codec
+        if line.strip(b" \t\r"):  # blank lines (JSON whitespace) carry no record, as in the codec
             yield _loads(line, f"line {number}", exact_ints)
 
 
