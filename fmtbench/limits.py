@@ -17,11 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from fmtbench.errors import LimitError, format_path, key_segment
+from fmtbench.errors import LimitError, UsageError, format_path, key_segment
 from fmtbench.schema.model import FieldType, ListOf, MapOf, MessageRef, Schema
 
 DEFAULT_MAX_DEPTH = 100
 DEFAULT_MAX_RECORD_BYTES = 64 * 2**20
+#: The largest size limit: far beyond any file, and small enough that every reader's
+#: arithmetic on it (a buffer size, a limit plus a few bytes) stays a C ``ssize_t``.
+MAX_SIZE = 1 << 60
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,22 @@ class Limits:
     max_depth: int = DEFAULT_MAX_DEPTH
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     max_input_bytes: int | None = None
+
+    def __post_init__(self) -> None:
+        # Checked here, so that a caller of the API gets one clear error, not an
+        # OverflowError from a C library half way through a file.
+        for name, value, top in (
+            ("max_depth", self.max_depth, MAX_SIZE),
+            ("max_record_bytes", self.max_record_bytes, MAX_SIZE),
+            ("max_input_bytes", self.max_input_bytes, MAX_SIZE),
+        ):
+            if value is None and name == "max_input_bytes":
+                continue
+            if type(value) is not int or not 1 <= value <= top:
+                flag = "--" + name.replace("_", "-")
+                raise UsageError(
+                    f"{name} ({flag}) must be a whole number from 1 to 2**60, not {value!r}"
+                )
 
 
 DEFAULT_LIMITS = Limits()

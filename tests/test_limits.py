@@ -17,9 +17,10 @@ import pytest
 
 from fmtbench.cli import main
 from fmtbench.codecs import FORMATS, codec_for
-from fmtbench.errors import DecodeError, EncodeError, FmtbenchError, LimitError
+from fmtbench.errors import DecodeError, EncodeError, FmtbenchError, LimitError, UsageError
 from fmtbench.limits import DEFAULT_MAX_DEPTH, Limits, depth_check, static_depth
 from fmtbench.schema import parse_schema
+from tests.samples import ORDERS, assert_same, order_schema
 
 DEEP = parse_schema(
     "schema: t.deep\nroot: Node\nmessages:\n  Node:\n    fields:\n"
@@ -186,3 +187,44 @@ def test_msgpack_declared_element_counts_just_under_and_over() -> None:
     over = plain.encode_many([{"xs": [1] * 1001}])
     with pytest.raises(DecodeError, match="exceeds max_array_len"):
         list(codec.reader(io.BytesIO(over)))
+
+
+# -- issue 12, item 11: sizes and limits a user can type ---------------------------------------
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--max-record-bytes", "9999999999999G", "over the largest size accepted"),
+        ("--max-record-bytes", "1048577T", "over the largest size accepted"),
+        ("--max-input-bytes", "²", "wants a positive size"),
+        ("--max-input-bytes", "٣K", "wants a positive size"),
+        ("--max-record-bytes", "0", "wants a positive size"),
+        ("--max-record-bytes", "1.5K", "wants a positive size"),
+        ("--max-depth", "99999999999999999999999", "max_depth (--max-depth) must be"),
+    ],
+)
+def test_absurd_limits_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str, message: str
+) -> None:
+    from fmtbench.cli import main
+
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 1}\n')
+    assert main(["convert", str(src), str(tmp_path / "o.msgpack"), "-s", "order", flag, value]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "o.msgpack").exists()
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_the_largest_limits_work_in_every_format(fmt: str) -> None:
+    huge = Limits(max_depth=2**60, max_record_bytes=2**60, max_input_bytes=2**60)
+    c = codec_for(fmt, order_schema(), limits=huge)
+    recs = ORDERS[:1] if not FORMATS[fmt].many_records else ORDERS
+    assert_same(c.decode_many(c.encode_many(recs)), recs)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2**60 + 1, 1.5, "64M", True])
+def test_limits_are_checked_in_the_api(bad: object) -> None:
+    with pytest.raises(UsageError, match="must be a whole number"):
+        Limits(max_record_bytes=bad)  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ from fmtbench.codecs.format import Format
 from fmtbench.convert import Progress
 from fmtbench.errors import FileError, UsageError
 from fmtbench.files import STDIO
-from fmtbench.limits import DEFAULT_MAX_DEPTH, Limits
+from fmtbench.limits import DEFAULT_MAX_DEPTH, MAX_SIZE, Limits
 from fmtbench.parallel import (
     Options,
     can_split,
@@ -156,9 +156,13 @@ def parse_size(text: str, flag: str) -> int:
     """``65536``, ``64K``, ``64M``, ``1G`` (powers of 1024; a trailing B or iB is allowed)."""
     t = text.strip().upper().removesuffix("B").removesuffix("I")
     number, unit = (t[:-1], t[-1]) if t and t[-1] in _UNITS else (t, "")
-    if not number.isdigit() or int(number) < 1:
+    # ASCII digits only: str.isdigit also says yes to "²" and "٣", which int() refuses.
+    if not (number.isascii() and number.isdigit()) or int(number) < 1:
         raise UsageError(f"{flag} wants a positive size such as 65536, 64K or 1G, not {text!r}")
-    return int(number) * _UNITS[unit]
+    size = int(number) * _UNITS[unit]
+    if size > MAX_SIZE:
+        raise UsageError(f"{flag} {text!r} is over the largest size accepted, 2**60 bytes (1048576T)")
+    return size
 
 
 def _cpus() -> int:
