@@ -91,6 +91,8 @@ def reason(exc: OSError) -> str:
 @contextlib.contextmanager
 def open_input(path: str) -> Iterator[BinaryIO]:
     if path == STDIO:
+        if sys.stdin is None:  # started with standard input closed (<&-)
+            raise FileError("<stdin>: cannot read: standard input is closed")
         yield sys.stdin.buffer
         return
     if os.path.isdir(path):
@@ -152,6 +154,8 @@ def atomic_output(path: str) -> Iterator[BinaryIO]:
     a one-line ``FileError`` naming ``path``.
     """
     if path == STDIO:
+        if sys.stdout is None:  # started with standard output closed (>&-): say so first
+            raise FileError("<stdout>: cannot write: standard output is closed")
         yield from _spooled_stdout()
         return
     target = Path(path)

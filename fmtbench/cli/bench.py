@@ -114,6 +114,8 @@ def bench_cmd(
 
 def check_writable(path: str) -> None:
     if path == STDIO:
+        if sys.stdout is None:  # now, not after a minute of measuring
+            raise FileError("<stdout>: cannot write: standard output is closed")
         return
     folder = Path(path).resolve().parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):

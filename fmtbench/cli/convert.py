@@ -161,7 +161,9 @@ def parse_size(text: str, flag: str) -> int:
         raise UsageError(f"{flag} wants a positive size such as 65536, 64K or 1G, not {text!r}")
     size = int(number) * _UNITS[unit]
     if size > MAX_SIZE:
-        raise UsageError(f"{flag} {text!r} is over the largest size accepted, 2**60 bytes (1048576T)")
+        raise UsageError(
+            f"{flag} {text!r} is over the largest size accepted, 2**60 bytes (1048576T)"
+        )
     return size
 
 
