@@ -178,7 +178,10 @@ def survives(c: Codec, schema: str, data: bytes, what: str) -> None:
     for mode in ("reader", "decode"):
         try:
             got = read(c, data) if mode == "reader" else [c.decode(data)]
-        except FmtbenchError:
+        except FmtbenchError as exc:
+            text = str(exc)  # one line that says something: not "malformed X: " and no more
+            assert "\n" not in text, f"{what}, {mode}: {text!r}"
+            assert not text.rstrip().endswith(":"), f"{what}, {mode}: {text!r}"
             continue
         except Exception as exc:  # what this suite exists to catch
             pytest.fail(f"{what}, {mode}: {type(exc).__name__}: {exc}; input {data[:80]!r}")

@@ -114,3 +114,18 @@ def test_reader_streams_from_a_file(orders: MsgpackCodec) -> None:
     data = orders.encode_many(ORDERS * 50)
     reader = orders.reader(io.BytesIO(data))
     assert sum(1 for _ in reader) == 150
+
+
+def test_nesting_past_msgpacks_own_cap_is_a_limit_error_that_says_so() -> None:
+    # msgpack's C unpacker stops at 1024 containers with a StackError that has no message:
+    # it read as "malformed MessagePack: " with nothing after it (issue 12, item 22).
+    import io
+
+    from fmtbench import LimitError, codec_for, resolve_schema
+
+    c = codec_for("msgpack", resolve_schema("sensor"))
+    for depth in (1025, 5000):
+        data = b"\x81\xa8children" + b"\x91" * depth + b"\xc0"
+        for read in (c.decode, lambda d: list(c.reader(io.BytesIO(b"\x80" + d)))):
+            with pytest.raises(LimitError, match=r"over 1024 containers, past the limit of 100"):
+                read(data)

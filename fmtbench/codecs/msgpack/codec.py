@@ -73,6 +73,18 @@ _UNPACK_OPTIONS: dict[str, Any] = {
 }
 
 
+def unpack_error(exc: Exception, max_depth: int, position: str) -> DecodeError:
+    """msgpack's refusal as one line: its nesting cap (StackError, 1024 containers) is a
+    limit, said as one; an exception without a message is named by its kind."""
+    if isinstance(exc, msgpack.StackError):
+        return LimitError(
+            f"nested too deeply to read: over 1024 containers, past the limit of {max_depth}"
+            " levels (--max-depth)",
+            position=position,
+        )
+    return DecodeError(f"malformed MessagePack: {exc or type(exc).__name__}", position=position)
+
+
 def _unpacker(max_record_bytes: int) -> msgpack.Unpacker:
     """A streaming unpacker that holds at most one record's bytes.
 
@@ -168,7 +180,7 @@ class MsgpackCodec(Codec):
                 f"truncated MessagePack: {len(data)} bytes end inside the record"
             ) from None
         except (ValueError, TypeError, msgpack.UnpackException) as exc:
-            raise DecodeError(f"malformed MessagePack: {exc}", position="byte offset 0") from None
+            raise unpack_error(exc, self.limits.max_depth, "byte offset 0") from None
         if unpacker.tell() != len(data):
             raise DecodeError(
                 f"{len(data) - unpacker.tell()} extra bytes after the record",
@@ -226,11 +238,8 @@ class _MsgpackReader(RecordReader):
                 else:
                     self.eof = True
             except (ValueError, TypeError, msgpack.UnpackException) as exc:
-                raise DecodeError(
-                    f"malformed MessagePack: {exc}",
-                    position=f"byte offset {start}",
-                    record=self.count + 1,
-                ) from None
+                error = unpack_error(exc, self.codec.limits.max_depth, f"byte offset {start}")
+                raise error.located(record=self.count + 1) from None
         self.count += 1
         self.offset = self.unpacker.tell()
         if self.offset - start > self.limit:  # the buffer's cap is a chunk looser

@@ -32,9 +32,14 @@ def read_msgpack(data: bytes, exact_ints: bool) -> Iterator[Any]:
                     position=f"byte offset {start}",
                 ) from None
             return
+        except msgpack.StackError:
+            raise DecodeError(
+                "nested too deeply to read: over 1024 containers", position=f"byte offset {start}"
+            ) from None
         except (ValueError, TypeError, msgpack.UnpackException) as exc:
             raise DecodeError(
-                f"malformed MessagePack: {exc}", position=f"byte offset {start}"
+                f"malformed MessagePack: {exc or type(exc).__name__}",
+                position=f"byte offset {start}",
             ) from None
 
 
