@@ -138,3 +138,38 @@ def test_a_line_of_non_json_whitespace_is_not_blank(fmt: str, junk: bytes) -> No
         list(c.reader(io.BytesIO(line + junk + b"\n" + line)))
     with pytest.raises(DecodeError, match="line 2"):
         infer_schema_text(b'{"a": 1}\n' + junk + b'\n{"a": 2}\n', fmt)
+
+
+# -- floats: a finite literal past the type's range is an error, never infinity -----------
+FLOATS = parse_schema(
+    "schema: t.floats\nroot: R\nmessages:\n  R:\n    fields:\n      f32: float32 = 1\n"
+    "      f64: float64 = 2\n      l: list<float64> = 3\n      m: map<string, float32> = 4\n"
+)
+FLOAT_RECORD = {"f32": 1.5, "f64": 2.5, "l": [3.5], "m": {"k": 4.5}}
+FLOAT_TEXT = [f for f in FORMATS if b"2.5" in codec_for(f, FLOATS).encode(FLOAT_RECORD)]
+TOO_LARGE = ["1e400", "-1e400", "1" + "0" * 400, "-17976931348623159e292"]
+
+
+def test_the_float_text_formats_are_found() -> None:
+    assert {"json", "jsonl", "xml"} <= set(FLOAT_TEXT)
+
+
+@pytest.mark.parametrize("literal", TOO_LARGE)
+@pytest.mark.parametrize("fmt", FLOAT_TEXT)
+def test_a_finite_literal_too_large_is_refused_not_infinity(fmt: str, literal: str) -> None:
+    c = codec_for(fmt, FLOATS)
+    good = c.encode(FLOAT_RECORD)
+    for spelled in (b"1.5", b"2.5", b"3.5", b"4.5"):  # float32, float64, list, map value
+        with pytest.raises(DecodeError):
+            c.decode(good.replace(spelled, literal.encode()))
+
+
+@pytest.mark.parametrize("fmt", FLOAT_TEXT)
+def test_a_literal_past_float32_is_refused_in_a_float32_field(fmt: str) -> None:
+    c = codec_for(fmt, FLOATS)
+    good = c.encode(FLOAT_RECORD)
+    for spelled in (b"1.5", b"4.5"):
+        with pytest.raises(DecodeError, match="too large for float32"):
+            c.decode(good.replace(spelled, b"3.5e38"))
+    # Past float32's largest value, but rounding to it: the nearest float32, as any value.
+    assert c.decode(good.replace(b"1.5", b"3.4028235e38"))["f32"] == 3.4028234663852886e38

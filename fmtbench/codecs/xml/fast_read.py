@@ -247,11 +247,13 @@ class _Source:
             # (the pattern refuses what float() alone would take: 'inf', '1_0', ' 1').
             # Plain decimals (ASCII digits and at most one point, some digit) are such
             # numbers too, and cheaper to recognise than by the pattern.
+            # A finite literal past the range gives infinity: the reference refuses it.
             number, parse = self.bind(_number), self.bind(PARSE[kind])
             return [
                 *lines,
                 f"if {x}.isascii() and {x}.replace('.', '', 1).isdigit(): {out} = float({x})",
                 f"else: {out} = float({x}) if {number}({x}) else {parse}({x})",
+                f"if {out} - {out}: {out} = {parse}({x})",
             ]
         if kind == "bool":
             words, parse = self.bind(_BOOL_WORDS), self.bind(PARSE[kind])

@@ -216,7 +216,12 @@ def _parse_double(text: str) -> float:
         raise ValueMismatch(
             f"expected an xs:double such as 1.5, -2E10, INF or NaN, got {_clip(text)!r}"
         )
-    return float(t)
+    value = float(t)
+    if value - value != 0.0:  # float() rounds a finite literal past the range to infinity
+        raise ValueMismatch(
+            f"{_clip(t)!r} is too large for a double: only INF and -INF are infinite"
+        )
+    return value
 
 
 def _parse_bytes(text: str) -> bytes:
