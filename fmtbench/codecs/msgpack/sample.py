@@ -13,13 +13,21 @@ from typing import Any
 import msgpack
 
 from fmtbench.codecs.format import SampleReader
+from fmtbench.codecs.msgpack.keys import unique_map
 from fmtbench.errors import DecodeError
 
 
 def read_msgpack(data: bytes, exact_ints: bool) -> Iterator[Any]:
     # str must be UTF-8, maps may have integer keys, and timestamps stay Timestamp objects
     # so that sub-microsecond precision is seen, not cut. Integers are always exact.
-    unpacker = msgpack.Unpacker(raw=False, strict_map_key=False, timestamp=0, use_list=True)
+    # Duplicate map keys are refused, as the codec refuses them (keys.py).
+    unpacker = msgpack.Unpacker(
+        raw=False,
+        strict_map_key=False,
+        timestamp=0,
+        use_list=True,
+        object_pairs_hook=unique_map,
+    )
     unpacker.feed(data)
     while True:
         start = unpacker.tell()
