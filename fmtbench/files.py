@@ -168,10 +168,11 @@ def atomic_output(path: str) -> Iterator[BinaryIO]:
     # after creating the file, leaving a window in which it would leak).
     tmp: str | None = None
     f: BinaryIO | None = None
+    stem = _temp_stem(target)
     try:
         fd = -1
         while fd < 0:
-            tmp = str(directory / f".{target.name}.{os.urandom(4).hex()}.tmp")
+            tmp = str(directory / f".{stem}.{os.urandom(4).hex()}.tmp")
             try:
                 # 0o666 minus the umask, as for any new file (mkstemp would make 0600).
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
@@ -236,6 +237,25 @@ def _sync_directory(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+#: What a temporary name adds to the output's: a dot, and ".<8 hex digits>.tmp".
+_TEMP_EXTRA = 15
+
+
+def _temp_stem(target: Path) -> str:
+    """The output's name, shortened (by bytes, whole characters) so that the temporary
+    name fits wherever the output's name fits: a 250-character name must not fail with
+    "File name too long" because of the 15 characters added to it."""
+    try:
+        name_max = os.pathconf(target.parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    encoded = os.fsencode(target.name)
+    room = max(name_max - _TEMP_EXTRA, 1)
+    if len(encoded) <= room:
+        return target.name
+    return os.fsdecode(encoded[:room].decode("utf-8", "ignore").encode("utf-8"))
 
 
 def _remove(tmp: str) -> None:

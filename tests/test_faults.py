@@ -591,3 +591,22 @@ def test_a_read_failure_names_the_input_not_the_output(
     assert status == 1
     assert err == "fmtbench: error: /proc/self/mem: cannot read: Input/output error\n"
     assert list(tmp_path.iterdir()) == []
+
+
+# -- issue 12, item 24: the temporary name fits wherever the output's name fits -------------
+@pytest.mark.parametrize("stem", ["a" * 250, "é" * 125, "🦜" * 62 + "ab"])
+def test_an_output_name_at_the_file_systems_limit_is_written(tmp_path: Path, stem: str) -> None:
+    import os
+
+    from fmtbench.cli import main
+
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 1}\n')
+    name_max = os.pathconf(tmp_path, "PC_NAME_MAX")
+    room = name_max - len(".json")
+    encoded = stem.encode()[:room]
+    stem = encoded.decode("utf-8", "ignore")
+    out = tmp_path / f"{stem}.json"
+    assert main(["convert", str(src), str(out), "-s", "order", "--quiet"]) == 0
+    assert out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([src.name, out.name])
