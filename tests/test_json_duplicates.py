@@ -118,3 +118,23 @@ def test_a_duplicate_is_counted_whatever_its_value(key: bytes, value: bytes) -> 
     bad = line[:-1] + b',"' + key + b'":' + value + b"}"
     with pytest.raises(DecodeError, match=f"duplicate key '{key.decode()}'"):
         codec.decode(bad)
+
+
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        # Issue 12, item 23: a duplicate in an array file named only the key.
+        (b'[{"id": 1}, {"id": 2, "lines": [{}, {"attributes": {"k": "a", "k": "b"}}]}]',
+         "record 2: lines[1].attributes: duplicate key 'k'"),
+        (b'[{"id": 1, "id": 2}]', "record 1: duplicate key 'id'"),
+        (b'{"customer": {"address": {"city": "a", "city": "b"}}}',
+         "customer.address: duplicate key 'city'"),
+        (b'{"lines": [{"attributes": {"a b": "x", "a b": "y"}}]}',
+         "lines[0].attributes: duplicate key 'a b'"),
+    ],
+)  # fmt: skip
+def test_a_duplicate_names_its_record_and_path(data: bytes, where: str) -> None:
+    codec = JsonCodec(resolve_schema("order"))
+    with pytest.raises(DecodeError) as info:
+        list(codec.reader(io.BytesIO(data)))
+    assert str(info.value).startswith(where)

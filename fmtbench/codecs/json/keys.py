@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from fmtbench.errors import DecodeError, LimitError
+from fmtbench.errors import DecodeError, LimitError, format_path
 from fmtbench.schema.model import EnumRef, FieldType, ListOf, MapOf, MessageRef, Scalar, Schema
 
 _SPACED_KEY = re.compile(rb'"[ \t\r\n]+:').search
@@ -124,31 +124,68 @@ def _walk(index: dict[str, int], ftype: FieldType, x: str, depth: int, strings: 
 
 
 def refuse_duplicates(data: bytes, position: str | None = None) -> None:
-    """The full check: raise DecodeError naming the first duplicate key, if there is one."""
+    """The full check: raise DecodeError naming the first duplicate key, the object that
+    holds it (its path) and, in a file holding an array, the record, if there is one."""
     try:
-        json.loads(data, object_pairs_hook=_unique_pairs)
-    except _Duplicate as exc:
-        raise DecodeError(
-            f"duplicate key {exc.args[0]!r} in one object (a JSON reader would keep one of"
-            " the values and drop the other)",
-            position=position,
-        ) from None
+        tree = json.loads(data, object_pairs_hook=_marking_pairs)
     except RecursionError:
         raise LimitError("JSON nested too deeply to check", position=position) from None
     except ValueError:
-        pass  # what orjson accepted but ``json`` does not (no such case known) is not a duplicate
+        return  # what orjson accepted but ``json`` does not (no such case known) is not a duplicate
+    found = _first_marked(tree, ())
+    if found is None:
+        return
+    key, path = found
+    record = None
+    if isinstance(tree, list) and path:  # a file of records: the first step is the record
+        record, path = int(path[0]) + 1, path[1:]
+    raise DecodeError(
+        f"duplicate key {key!r} in one object (a JSON reader would keep one of the values"
+        " and drop the other)",
+        path=format_path(path),
+        position=position,
+        record=record,
+    )
 
 
-class _Duplicate(Exception):
-    pass
+class _Marked(dict[str, Any]):
+    """An object in which ``duplicate`` was seen twice (the last value kept)."""
+
+    duplicate: str
 
 
-def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _marking_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
-    if len(out) != len(pairs):
-        seen: set[str] = set()
-        for k, _ in pairs:
-            if k in seen:
-                raise _Duplicate(k)
-            seen.add(k)
-    return out
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()
+    for k, _ in pairs:
+        if k in seen:
+            marked = _Marked(out)
+            marked.duplicate = k
+            return marked
+        seen.add(k)
+    raise AssertionError("a shorter dict without a repeated key")
+
+
+def _first_marked(
+    tree: Any, path: tuple[str | int, ...]
+) -> tuple[str, tuple[str | int, ...]] | None:
+    """The first marked object in document order, and its path (recursion is bounded: the
+    tree was built by ``json``, which recurses as deep)."""
+    if isinstance(tree, _Marked):
+        return tree.duplicate, path
+    if isinstance(tree, dict):
+        items: Any = tree.items()
+    elif isinstance(tree, list):
+        items = enumerate(tree)
+    else:
+        return None
+    for k, v in items:
+        seg: str | int = k if isinstance(k, int) or _NAME.fullmatch(k) else f"[{json.dumps(k)}]"
+        if (found := _first_marked(v, (*path, seg))) is not None:
+            return found
+    return None
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
