@@ -233,6 +233,10 @@ def convert_chunked(
         # The pool is gone (its workers finished or were stopped) before the part files are
         # removed below, so no worker can write into the directory after its removal.
         done = _run_chunks(src, parts, chunks, options, source, target, workers, progress)
+        if not any(d.records for d in done):
+            # No record at all: one process decides what that gives (an empty file, or the
+            # refusal of a format whose empty file cannot be told from a failed export).
+            return convert_one(src, dst, options)
         with atomic_output(dst) as out:
             for chunk in chunks:
                 with open(_part(parts, chunk), "rb") as part:
@@ -318,7 +322,10 @@ def _convert_chunk(
         try:
             for record in reader:
                 writer.write(record)
-            writer.close()
+            # A chunk of blank lines holds no record: its part stays empty. Only the whole
+            # output may be refused for holding none (see convert_chunked).
+            if reader.count:
+                writer.close()
         except RecordError as exc:
             raise _ChunkFailure(exc) from None
     return _ChunkDone(reader.count, getattr(reader, "line", 0))

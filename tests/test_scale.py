@@ -23,6 +23,8 @@ from fmtbench.cli import main
 from fmtbench.codecs import codec_for
 from fmtbench.convert import convert
 from fmtbench.errors import RecordError
+from fmtbench.generate import load_dataset
+from fmtbench.generate.generator import RecordGenerator
 from fmtbench.parallel import Options, can_split, convert_chunked
 from fmtbench.schema.builtin import resolve_schema
 
@@ -342,3 +344,57 @@ def test_the_progress_bar_runs_no_thread(tmp_path: Path) -> None:
         progress(5, 100)
         assert threading.active_count() == before
         assert parallel._start_method() == "fork"
+
+
+# -- issue 12, items 18 and 20: a chunked result always equals the one-process result ------
+@pytest.mark.parametrize("to", [".pbd", ".msgpack", ".jsonl"])
+def test_chunks_of_blank_lines_give_the_one_process_result(tmp_path: Path, to: str) -> None:
+    # One record, 600,000 blank lines, one record: the chunks in between hold no record, and
+    # used to refuse to write an empty part ("no records to write").
+    one_record = codec_for("jsonl", resolve_schema("log")).encode_many(
+        list(load_dataset("log").generator().records(1))
+    )
+    src = tmp_path / "sparse.jsonl"
+    src.write_bytes(one_record + b"\n" * 600_000 + one_record)
+    one, many = tmp_path / f"one{to}", tmp_path / f"many{to}"
+    single(src, one)
+    convert_chunked(str(src), str(many), Options("log"), workers=2, chunk_bytes=64 << 10)
+    assert one.read_bytes() == many.read_bytes()
+
+
+@pytest.mark.parametrize("to", [".pbd", ".msgpack", ".jsonl"])
+def test_no_records_at_all_chunked_as_in_one_process(tmp_path: Path, to: str) -> None:
+    src = tmp_path / "blank.jsonl"
+    src.write_bytes(b"\n" * 300_000)
+    one, many = tmp_path / f"one{to}", tmp_path / f"many{to}"
+    try:
+        single(src, one)
+        expected: bytes | str = one.read_bytes()
+    except RecordError as exc:
+        expected = str(exc)
+    try:
+        convert_chunked(str(src), str(many), Options("log"), workers=2, chunk_bytes=64 << 10)
+        got: bytes | str = many.read_bytes()
+    except RecordError as exc:
+        got = str(exc)
+    assert got == expected
+    assert not many.exists() or isinstance(got, bytes)
+
+
+def test_a_recursive_schemas_chunked_error_names_the_whole_files_line(tmp_path: Path) -> None:
+    # The depth-checked reader of a recursive schema hid the JSON Lines reader's line count,
+    # so the lines of earlier chunks were lost from the error (issue 12, item 20).
+    codec = codec_for("jsonl", resolve_schema("sensor"))
+    records = list(RecordGenerator(resolve_schema("sensor"), seed=5, max_depth=3).records(400))
+    good = codec.encode_many(records)
+    bad = b'{"id": "not a number"}\n'
+    src = tmp_path / "deep.jsonl"
+    src.write_bytes(good * 6 + b"\n" * 50 + bad + good)
+    with pytest.raises(RecordError) as one:
+        convert(str(src), str(tmp_path / "one.pbd"), resolve_schema("sensor"))
+    with pytest.raises(RecordError) as many:
+        convert_chunked(
+            str(src), str(tmp_path / "many.pbd"), Options("sensor"), workers=2, chunk_bytes=16 << 10
+        )
+    assert str(many.value) == str(one.value)
+    assert f"line {6 * 400 + 51}" in str(one.value)

@@ -195,6 +195,12 @@ class _DepthCheckedReader(RecordReader):
     def single(self) -> bool:  # type: ignore[override]  # some readers know only once they read
         return self.inner.single
 
+    @property
+    def line(self) -> int:
+        """The inner reader's line count, where it keeps one (JSON Lines): chunked convert
+        numbers a later chunk's lines by it."""
+        return getattr(self.inner, "line", 0)  # type: ignore[no-any-return]
+
     def __next__(self) -> Record:
         try:
             record = next(self.inner)
