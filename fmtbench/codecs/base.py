@@ -199,7 +199,8 @@ class _DepthCheckedReader(RecordReader):
     def line(self) -> int:
         """The inner reader's line count, where it keeps one (JSON Lines): chunked convert
         numbers a later chunk's lines by it."""
-        return getattr(self.inner, "line", 0)  # type: ignore[no-any-return]
+        line: int = getattr(self.inner, "line", 0)
+        return line
 
     def __next__(self) -> Record:
         try:
