@@ -12,6 +12,7 @@ import errno
 import io
 import os
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -158,11 +159,20 @@ def atomic_output(path: str) -> Iterator[BinaryIO]:
             raise FileError("<stdout>: cannot write: standard output is closed")
         yield from _spooled_stdout()
         return
-    target = Path(path)
-    directory = target.parent
-    if target.is_dir():
+    existing = _existing(path)
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
         # Checked first: otherwise the whole output would be written, then refused by rename.
         raise FileError(f"{path}: cannot write: it is a directory")
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        # A device or a FIFO (/dev/null, a pipe's name) is written to, never replaced by a
+        # regular file: there is nothing to rename over, so atomicity cannot apply.
+        yield from _direct_output(path)
+        return
+    if existing is not None:
+        _refuse_write_protected(path, existing)
+    # A symbolic link keeps being a link: the file it points to is replaced atomically.
+    target = Path(os.path.realpath(path))
+    directory = target.parent
     # The name is chosen before the file is created, so that a signal arriving between the
     # creation and the next line still finds the name to remove (mkstemp returns it only
     # after creating the file, leaving a window in which it would leak).
@@ -182,6 +192,8 @@ def atomic_output(path: str) -> Iterator[BinaryIO]:
                 tmp = None
                 raise FileError(f"{path}: cannot write in {directory}: {reason(exc)}") from None
         assert tmp is not None  # the loop ends only once the file exists
+        if existing is not None:
+            _keep_mode_and_owner(fd, existing)
         f = os.fdopen(fd, "wb")
         yield f
         # ENOSPC and EFBIG may first appear here rather than at write: a file system may
@@ -199,6 +211,47 @@ def atomic_output(path: str) -> Iterator[BinaryIO]:
         if isinstance(exc, OSError):
             raise FileError(f"{path}: cannot write: {reason(exc)}") from None
         raise
+
+
+def _existing(path: str) -> os.stat_result | None:
+    """What is at ``path`` now (links followed), or None."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise FileError(f"{path}: cannot write: {reason(exc)}") from None
+
+
+def _refuse_write_protected(path: str, st: os.stat_result) -> None:
+    """An existing output the user could not write (or, as root, one with no write bit
+    at all, as ``rm`` asks before removing) is not replaced behind their back."""
+    if not os.access(path, os.W_OK) or not st.st_mode & 0o222:
+        raise FileError(
+            f"{path}: cannot write: the file is write-protected (mode"
+            f" {stat.S_IMODE(st.st_mode):04o}); remove it or make it writable first"
+        )
+
+
+def _keep_mode_and_owner(fd: int, st: os.stat_result) -> None:
+    """The replacement takes the replaced file's mode, and its owner where permitted."""
+    os.fchmod(fd, stat.S_IMODE(st.st_mode))
+    with contextlib.suppress(OSError):
+        if (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+            os.fchown(fd, st.st_uid, st.st_gid)
+
+
+def _direct_output(path: str) -> Iterator[BinaryIO]:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise FileError(f"{path}: cannot write: {reason(exc)}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+    except OSError as exc:
+        raise FileError(f"{path}: cannot write: {reason(exc)}") from None
 
 
 def _spooled_stdout() -> Iterator[BinaryIO]:
