@@ -16,7 +16,7 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any, BinaryIO, cast
@@ -136,14 +136,32 @@ class _ReadErrorsNamed:
 
 def refuse_same_file(src: str, dst: str) -> None:
     """Writing a file onto itself would destroy the input before it is read."""
-    if STDIO in (src, dst):
-        return
-    same = os.path.realpath(src) == os.path.realpath(dst)
-    if not same and os.path.exists(dst):
-        with contextlib.suppress(OSError):
-            same = os.path.samefile(src, dst)
-    if same:
-        raise UsageError(f"output {dst} is the input file; choose another output path")
+    refuse_overwriting_inputs([dst], [src])
+
+
+def refuse_overwriting_inputs(outputs: Iterable[str], inputs: Iterable[str | None]) -> None:
+    """No output of a run may be any input of it: the same path, a path that resolves to
+    it (a symbolic link, ``./``), or a hard link of it. The one check every command that
+    reads files and writes one makes before it starts (a usage error, exit 2)."""
+    given = [p for p in inputs if p and p != STDIO]
+    resolved = {os.path.realpath(p): p for p in given}
+    identity: dict[tuple[int, int], str] = {}
+    for p in given:
+        with contextlib.suppress(OSError, ValueError):
+            st = os.stat(p)
+            identity.setdefault((st.st_dev, st.st_ino), p)
+    for out in outputs:
+        if out == STDIO:
+            continue
+        src = resolved.get(os.path.realpath(out))
+        if src is None:
+            with contextlib.suppress(OSError, ValueError):
+                st = os.stat(out)
+                if stat.S_ISREG(st.st_mode):  # /dev/null read and written is no loss
+                    src = identity.get((st.st_dev, st.st_ino))
+        if src is not None:
+            same = "" if src == out else f" ({src})"
+            raise UsageError(f"output {out} is the input file{same}; choose another output path")
 
 
 @contextlib.contextmanager

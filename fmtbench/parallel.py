@@ -40,7 +40,15 @@ from fmtbench.codecs import Codec, codec_for
 from fmtbench.codecs.registry import REGISTRY
 from fmtbench.convert import ConvertResult, Progress, convert, resolve_format
 from fmtbench.errors import FileError, FmtbenchError, RecordError, UsageError
-from fmtbench.files import STDIO, Terminated, atomic_output, open_input, reason, refuse_same_file
+from fmtbench.files import (
+    STDIO,
+    Terminated,
+    atomic_output,
+    open_input,
+    reason,
+    refuse_overwriting_inputs,
+    refuse_same_file,
+)
 from fmtbench.limits import DEFAULT_LIMITS, Limits
 from fmtbench.schema.builtin import resolve_schema
 from fmtbench.schema.model import Schema
@@ -94,8 +102,8 @@ def convert_many(
     raised (naming the file, the record and the field).
     """
     pairs = list(zip(inputs, outputs, strict=True))
-    for src, dst in pairs:
-        refuse_same_file(src, dst)
+    # Any input, not only its own: a.json -> ./a.jsonl would destroy a later input a.jsonl.
+    refuse_overwriting_inputs(outputs, inputs)
     sizes = [_size(src) for src, _ in pairs]
     if workers <= 1 or len(pairs) == 1:
         schema = resolve_schema(options.schema)

@@ -13,7 +13,7 @@ import typer
 
 from fmtbench.cli.app import TypeOpt, app
 from fmtbench.errors import FileError, UsageError
-from fmtbench.files import STDIO
+from fmtbench.files import STDIO, refuse_overwriting_inputs
 
 if TYPE_CHECKING:
     from fmtbench.bench.results import Results
@@ -82,6 +82,7 @@ def bench_cmd(
         raise UsageError(f"--records must be at least 1, got {records}")
     if json_out is not None:
         check_writable(json_out)  # now, not after a minute of measuring
+        refuse_overwriting_inputs([json_out], [input_file, schema, *(datasets or [])])
     specs = dataset_specs(datasets or [], schema, input_file, type_name, records, seed)
     settings = make_settings(MODE_CHOICES[mode], quick=quick, isolate=isolate)
     fmts = (

@@ -9,7 +9,7 @@ import typer
 
 from fmtbench.cli.app import TypeOpt, app
 from fmtbench.errors import UsageError
-from fmtbench.files import STDIO
+from fmtbench.files import STDIO, refuse_overwriting_inputs
 
 
 @app.command("generate")
@@ -44,6 +44,7 @@ def generate_cmd(
 
     if not output:
         raise UsageError("give the output file with -o FILE (or -o - for stdout)")
+    refuse_overwriting_inputs([output], [dataset, schema])
     job = make_job(dataset, schema, type_name=type_name, records=records, seed=seed)
     if quiet or not sys.stderr.isatty():
         result = write_generated(job, output, to_format=to_format)

@@ -14,7 +14,7 @@ import typer
 
 from fmtbench.cli.app import app
 from fmtbench.errors import UsageError
-from fmtbench.files import STDIO, atomic_output
+from fmtbench.files import STDIO, atomic_output, refuse_overwriting_inputs
 
 ResultsArg = Annotated[
     str, typer.Argument(help="A results file written by 'fmtbench bench --json FILE'.")
@@ -66,6 +66,7 @@ def report_cmd(
     from fmtbench.bench import view
 
     kind = _report_format(markdown, csv, html, output)
+    refuse_overwriting_inputs([output], [results])
     loaded = view.load(results)
     if kind is None:
         from rich.console import Console
@@ -101,6 +102,7 @@ def plot_cmd(
 
     if not output:
         raise UsageError("give the PNG file with -o FILE")
+    refuse_overwriting_inputs([output], [results])
     plot(view.load(results), output)
 
 

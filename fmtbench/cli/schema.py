@@ -9,7 +9,7 @@ import typer
 from fmtbench.cli.app import TypeOpt, schema_app
 from fmtbench.codecs.format import Export, resolve
 from fmtbench.errors import UsageError
-from fmtbench.files import STDIO, atomic_output
+from fmtbench.files import STDIO, atomic_output, refuse_overwriting_inputs
 from fmtbench.schema.builtin import resolve_schema
 
 
@@ -51,6 +51,7 @@ def schema_export(
     targets = export_targets()
     if to not in targets:
         raise UsageError(f"--to must be one of {', '.join(targets)}, not {to!r}")
+    refuse_overwriting_inputs([out], [schema])
     s = resolve_schema(schema)
     text = resolve(targets[to].render)(s, type_name)
     with atomic_output(out) as f:
@@ -87,6 +88,7 @@ def schema_infer(
                 f"reading a sample from '-' needs --format {'|'.join(sample_formats())}"
             )
         fmt = infer_format_for_path(file)
+    refuse_overwriting_inputs([out], [file])
     with open_input(file) as f:
         data = f.read()
     text = infer_schema_text(data, fmt, name=name, source=None if file == STDIO else file)
