@@ -604,3 +604,15 @@ def _no_big_ints(v: Any) -> Any:
     if isinstance(v, dict):
         return {k: _no_big_ints(x) for k, x in v.items()}
     return v
+
+
+@pytest.mark.parametrize("length", [1000, 1024, 1025, 5000])
+def test_a_field_name_of_any_length_gives_valid_yaml(length: int) -> None:
+    # YAML reads plain keys only up to 1024 characters; a longer name once gave
+    # "<inferred schema>:7:5007: not valid YAML" (issue 12, item 25).
+    name = "k" * length
+    sample = json.dumps({name: 1, "short": {name: "x"}}).encode()
+    schema = infer_schema(sample, "json")
+    assert name in [f.name for f in schema.messages[schema.root].fields]
+    codec = codec_for("json", schema)
+    assert codec.decode(sample) == {name: 1, "short": {name: "x"}}

@@ -124,6 +124,10 @@ def assign_names(root: MsgPlan, root_name: str) -> list[MsgPlan]:
 _RESOLVER = yaml.resolver.Resolver()
 
 
+#: The longest implicit (plain "key: value") key YAML reads, with room for quotes.
+_SIMPLE_KEY_MAX = 1000
+
+
 def _key(name: str) -> str:
     """A field name as a YAML key: quoted when YAML would read it as a bool or null."""
     tag = _RESOLVER.resolve(yaml.ScalarNode, name, (True, False))  # type: ignore[no-untyped-call]
@@ -154,6 +158,14 @@ def render(schema_name: str, root: MsgPlan, order: list[MsgPlan], doc: str) -> s
         lines.append("    fields:")
         for f, tag in zip(m.fields, _tags(), strict=False):
             spec = f"{'optional ' if f.optional else ''}{f.type.text()} = {tag}"
-            line = f"      {_key(f.name)}: {spec}"
+            key = _key(f.name)
+            if len(key) > _SIMPLE_KEY_MAX:
+                # YAML reads a plain "key: value" only for keys up to 1024 characters: a
+                # longer one takes the explicit form, "? key" and ": value" on lines of
+                # their own, which every YAML reader takes for the same mapping entry.
+                lines.append(f"      ? {json.dumps(f.name, ensure_ascii=False)}")
+                line = f"      : {spec}"
+            else:
+                line = f"      {key}: {spec}"
             lines.append(f"{line}  # {f.note}" if f.note else line)
     return "\n".join(lines) + "\n"
