@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from fmtbench.errors import SchemaError
@@ -176,3 +178,36 @@ def test_recursion_through_optional_list_and_map_is_allowed() -> None:
 def test_unknown_schema_reference_lists_builtins() -> None:
     with pytest.raises(SchemaError, match=r"built-in: .*order"):
         resolve_schema("no-such-schema")
+
+
+# -- issue 12, item 19: what YAML aliases may expand a schema (or a profile) to -----------
+def _aliased(doc_size: int, uses: int) -> str:
+    lines = ["schema: t.alias", "root: R", "messages:", "  R:", f'    doc: &d "{"x" * doc_size}"']
+    lines.append("    fields:")
+    lines += [f"      f{i}: {{type: int32, tag: {i + 1}, doc: *d}}" for i in range(uses)]
+    return "\n".join(lines) + "\n"
+
+
+def test_aliases_that_multiply_a_schema_are_refused() -> None:
+    with pytest.raises(SchemaError, match=r"<s>:7:7: aliases expand it to over 1,048,576"):
+        parse_schema(_aliased(100_000, 500), "<s>")
+
+
+def test_aliases_within_the_bound_are_read() -> None:
+    schema = parse_schema(_aliased(1000, 50), "<s>")
+    assert {f.doc for f in schema.messages["R"].fields} == {"x" * 1000}
+
+
+def test_an_alias_inside_its_own_anchor_is_refused() -> None:
+    with pytest.raises(SchemaError, match="refers to a node that contains it"):
+        parse_schema("schema: t.a\nmessages: &m {R: {fields: {}}, S: *m}\n", "<s>")
+
+
+def test_a_profile_is_bounded_too() -> None:
+    from fmtbench.generate.dataset import DatasetError, parse_dataset
+
+    rows = ['a0: &a0 ["xxxxxxxx", "xxxxxxxx", "xxxxxxxx", "xxxxxxxx", "xxxxxxxx"]']
+    rows += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 5)}]" for i in range(1, 9)]
+    text = "\n".join(["dataset: laughs", "schema: order", *rows]) + "\n"
+    with pytest.raises(DatasetError, match="aliases expand it"):
+        parse_dataset(text, "<profile>", base=Path("."))

@@ -32,7 +32,7 @@ import yaml
 from fmtbench.errors import SchemaError, UsageError
 from fmtbench.generate.generator import RecordGenerator
 from fmtbench.schema.builtin import builtin_names
-from fmtbench.schema.loader import load_schema, parse_schema
+from fmtbench.schema.loader import YAML_LOADER, load_schema, over_expanded, parse_schema
 from fmtbench.schema.model import Schema
 
 PROFILE_KEYS = (
@@ -112,6 +112,9 @@ def parse_dataset(text: str, source: str, *, base: Path | Traversable) -> Datase
         return DatasetError(f"{source}: {problem}")
 
     try:
+        node = yaml.compose(text, Loader=YAML_LOADER)
+        if node is not None and (found := over_expanded(node, len(text))) is not None:
+            raise fail(found[1])
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise fail(f"not valid YAML: {exc}") from None

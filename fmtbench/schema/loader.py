@@ -60,9 +60,66 @@ def parse_schema(text: str, source: str = "<schema>") -> Schema:
     return _Loader(source).load(text)
 
 
+#: What YAML aliases may expand a schema to: this many times its own text, and never less
+#: than ``EXPANSION_FLOOR`` characters (a small schema may reuse a description freely).
+EXPANSION_FACTOR = 8
+EXPANSION_FLOOR = 1 << 20
+
+
+def over_expanded(root: yaml.Node, size: int) -> tuple[yaml.Node, str] | None:
+    """The first node whose expansion passes the bound, and why; None if none does.
+
+    An alias repeats its anchor's whole subtree wherever it stands: 500 aliases of a
+    100 KB ``doc`` make a 50 MB schema, and 50 MB of every exported artifact. A document
+    may say as much as it likes in its own text; what aliases add is bounded (a YAML file
+    is input too). Each node's expanded size is computed once, so the walk is linear.
+    """
+    limit = max(EXPANSION_FACTOR * size, EXPANSION_FLOOR)
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    found: list[tuple[yaml.Node, str]] = []
+
+    def expanded(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            found.append((node, "an alias refers to a node that contains it"))
+            raise _Stop
+        open_nodes.add(key)
+        if isinstance(node, yaml.ScalarNode):
+            total = len(node.value) + 1
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(expanded(item) for item in node.value)
+        else:
+            total = 1 + sum(expanded(k) + expanded(v) for k, v in node.value)
+        open_nodes.discard(key)
+        if total > limit:
+            found.append(
+                (
+                    node,
+                    f"aliases expand it to over {limit:,} characters (the larger of"
+                    f" {EXPANSION_FACTOR} times its own {size:,} and 1 MiB)",
+                )
+            )
+            raise _Stop
+        sizes[key] = total
+        return total
+
+    try:
+        expanded(root)
+    except _Stop:
+        return found[0]
+    return None
+
+
+class _Stop(Exception):
+    pass
+
+
 # libyaml's composer when PyYAML was built with it: 15 ms less for a built-in schema, a
 # tenth of a short convert; the nodes and marks are the same.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader:
@@ -113,10 +170,15 @@ class _Loader:
             )
         return name
 
+    def bound_expansion(self, root: yaml.Node, size: int) -> None:
+        if (found := over_expanded(root, size)) is not None:
+            node, problem = found
+            self.fail(node, problem, "write the repeated text out where it is needed")
+
     # -- the document --------------------------------------------------------------
     def load(self, text: str) -> Schema:
         try:
-            root = yaml.compose(text, Loader=_YAML_LOADER)
+            root = yaml.compose(text, Loader=YAML_LOADER)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
             where = f"{self.source}:{mark.line + 1}:{mark.column + 1}" if mark else self.source
@@ -125,6 +187,7 @@ class _Loader:
             raise SchemaError(f"{self.source}: not valid YAML: {exc}") from None
         if root is None:
             self.fail(None, "the schema is empty", "start with 'schema: NAME' and 'messages:'")
+        self.bound_expansion(root, len(text))
         top = dict(self.mapping(root, "the schema"))
         by_name = {k.value: (k, v) for k, v in top.items()}
         for key in top:
