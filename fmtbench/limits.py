@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from fmtbench.errors import LimitError, UsageError, format_path, key_segment
+from fmtbench.errors import LimitError, SchemaError, UsageError, format_path, key_segment
 from fmtbench.schema.model import FieldType, ListOf, MapOf, MessageRef, Schema
 
 DEFAULT_MAX_DEPTH = 100
@@ -68,38 +68,84 @@ def _children(ftype: FieldType) -> tuple[str, int, str] | None:
     return None
 
 
-def static_depth(schema: Schema, root: str) -> int | None:
-    """The deepest nesting any record of ``root`` can reach, or None if unbounded."""
-    memo: dict[str, int | None] = {}
-    visiting: set[str] = set()
+Edges = Callable[[str], list[tuple[int, str | None]]]
 
-    def depth(name: str) -> int | None:
-        if name in memo:
-            return memo[name]
-        if name in visiting:
-            return None
-        visiting.add(name)
-        best = 0
-        for f in schema.messages[name].fields:
-            child = _children(f.type)
+
+def longest_path(root: str, edges: Edges) -> int | None:
+    """The most levels along ``edges`` from ``root`` (an edge without a message adds its
+    levels and ends there), or None when a cycle is reachable. Iterative: a schema may
+    chain thousands of messages, past Python's stack."""
+    state: dict[str, int] = {root: 1}
+    order: list[str] = []  # every reachable message, children before parents
+    stack = [(root, iter(edges(root)))]
+    while stack:
+        name, todo = stack[-1]
+        for _, child in todo:
             if child is None:
                 continue
-            _, levels, inner = child
-            below = depth(inner) if inner else 0
-            if below is None:
-                visiting.discard(name)
-                memo[name] = None
+            seen = state.get(child)
+            if seen == 1:
                 return None
-            best = max(best, levels + below)
-        visiting.discard(name)
-        memo[name] = best
-        return best
+            if seen is None:
+                state[child] = 1
+                stack.append((child, iter(edges(child))))
+                break
+        else:
+            state[name] = 2
+            order.append(name)
+            stack.pop()
+    best: dict[str, int] = {}
+    for name in order:
+        best[name] = max(
+            (levels + (best[child] if child else 0) for levels, child in edges(name)), default=0
+        )
+    return best[root]
 
-    return depth(root)
+
+def static_depth(schema: Schema, root: str) -> int | None:
+    """The deepest nesting any record of ``root`` can reach, or None if unbounded."""
+
+    def edges(name: str) -> list[tuple[int, str | None]]:
+        out: list[tuple[int, str | None]] = []
+        for f in schema.messages[name].fields:
+            if (child := _children(f.type)) is not None:
+                _, levels, inner = child
+                out.append((levels, inner or None))
+        return out
+
+    return longest_path(root, edges)
+
+
+def forced_depth(schema: Schema, root: str) -> int:
+    """The nesting every record of ``root`` has, whatever its values: a non-optional
+    message field always holds a message (lists and maps may be empty). Required cycles
+    are refused by the loader, so this is finite."""
+
+    def edges(name: str) -> list[tuple[int, str | None]]:
+        return [
+            (1, f.type.name)
+            for f in schema.messages[name].fields
+            if isinstance(f.type, MessageRef) and not f.optional
+        ]
+
+    depth = longest_path(root, edges)
+    assert depth is not None, "a required cycle passed the loader"
+    return depth
 
 
 def depth_check(schema: Schema, root: str, max_depth: int) -> DepthCheck | None:
-    """A check of one canonical record's nesting, or None when no record can exceed it."""
+    """A check of one canonical record's nesting, or None when no record can exceed it.
+
+    A record type whose every record nests past ``max_depth`` is a schema error here,
+    before any record is read: no record of it could ever be written or read.
+    """
+    least = forced_depth(schema, root)
+    if least > max_depth:
+        raise SchemaError(
+            f"every record of {root} nests at least {least} levels (its required message"
+            f" fields), over the limit of {max_depth} (--max-depth): no record of it could"
+            " be written or read; make a field on that chain optional"
+        )
     deepest = static_depth(schema, root)
     if deepest is not None and deepest <= max_depth:
         return None

@@ -8,7 +8,7 @@ import typer
 
 from fmtbench.cli.app import TypeOpt, schema_app
 from fmtbench.codecs.format import Export, resolve
-from fmtbench.errors import UsageError
+from fmtbench.errors import SchemaError, UsageError
 from fmtbench.files import STDIO, atomic_output, refuse_overwriting_inputs
 from fmtbench.schema.builtin import resolve_schema
 
@@ -30,6 +30,22 @@ def schema_check(
     # names): compiling for every one proves the schema works everywhere.
     for export in export_targets().values():
         resolve(export.render)(s, None)
+    # And every format's codec of the root, as convert would build it: what a codec's
+    # compiler refuses (a name clashing in Protobuf's pool, XML's mapping) shows here.
+    from fmtbench.codecs import FORMATS, codec_for
+
+    for fmt in FORMATS:
+        codec_for(fmt, s)
+    # A record type whose every record nests past the depth limit could never be used.
+    from fmtbench.limits import DEFAULT_MAX_DEPTH, forced_depth
+
+    for name in s.messages:
+        if (least := forced_depth(s, name)) > DEFAULT_MAX_DEPTH:
+            raise SchemaError(
+                f"{schema}: every record of {name} nests at least {least} levels (its required"
+                f" message fields), over the limit of {DEFAULT_MAX_DEPTH} (--max-depth): make"
+                " a field on that chain optional"
+            )
     typer.echo(
         f"{s.name}: ok: {len(s.messages)} message types, {len(s.enums)} enums, root {s.root}"
     )

@@ -12,9 +12,12 @@ msgspec Structs) hold what several formats share.
 
 from __future__ import annotations
 
+import sys
+
 from fmtbench.codecs.base import Codec, Record, RecordReader, RecordWriter
 from fmtbench.codecs.format import Format
 from fmtbench.codecs.registry import REGISTRY, FormatPluginWarning
+from fmtbench.errors import SchemaError
 from fmtbench.limits import DEFAULT_LIMITS, Limits
 from fmtbench.schema.model import Schema
 
@@ -36,7 +39,26 @@ def codec_for(
 ) -> Codec:
     """A codec of format ``fmt`` for one record type of ``schema``, compiled once."""
     cls = REGISTRY.get_format(fmt).codec_class()
-    return cls(schema, type_name, drop_unknown=drop_unknown, limits=limits)
+    # Compiling walks the schema's message types recursively, about ten frames a level in
+    # msgspec's type handling: a schema nested 100 levels (the depth limit) needs more than
+    # Python's default 1000 frames once a caller's own frames are counted.
+    stack = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(stack, _COMPILE_FRAMES))
+    try:
+        return cls(schema, type_name, drop_unknown=drop_unknown, limits=limits)
+    except RecursionError:
+        # Compiling walks the schema; a chain of thousands of nested message types goes
+        # past Python's stack in the libraries that compile it (msgspec, upb).
+        raise SchemaError(
+            f"schema {schema.name}: its messages nest too deeply to compile for {fmt}"
+        ) from None
+    finally:
+        sys.setrecursionlimit(stack)
+
+
+#: Frames allowed while a codec compiles: room for about 300 nested message types, well
+#: short of what would overflow the C stack.
+_COMPILE_FRAMES = 4000
 
 
 __all__ = [

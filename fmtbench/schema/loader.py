@@ -201,6 +201,14 @@ class _Loader:
         name = self.text(name_node, "schema")
         if not DOTTED.match(name):
             self.fail(name_node, f"schema name {name!r} must be a dotted name like 'shop.order'")
+        if name == "google.protobuf" or name.startswith("google.protobuf."):
+            # Protobuf's own package: its Timestamp (which fmtbench imports) and the other
+            # well-known types would clash with the schema's messages.
+            self.fail(
+                name_node,
+                f"schema name {name!r} is Protobuf's own package (its well-known types)",
+                "choose a name of your own, such as 'acme.time'",
+            )
         doc = self.text(by_name["doc"][1], "doc") if "doc" in by_name else None
 
         enum_nodes = list(self.mapping(by_name["enums"][1], "enums")) if "enums" in by_name else []
@@ -468,30 +476,40 @@ class _Loader:
     def check_required_cycles(
         self, messages: dict[str, Message], nodes: dict[Any, yaml.Node]
     ) -> None:
-        """A non-optional message field always holds a value, so a cycle of them never ends."""
+        """A non-optional message field always holds a value, so a cycle of them never ends.
+        Iterative: a schema may chain thousands of messages, past Python's stack."""
         node_of = {k.value: v for k, v in nodes.items()}
         state: dict[str, int] = {}
 
-        def visit(name: str, trail: list[str]) -> None:
-            state[name] = 1
-            for f in messages[name].fields:
-                if isinstance(f.type, MessageRef) and not f.optional:
-                    nxt = f.type.name
+        def required(name: str) -> list[tuple[str, str]]:
+            return [
+                (f.name, f.type.name)
+                for f in messages[name].fields
+                if isinstance(f.type, MessageRef) and not f.optional
+            ]
+
+        for start in messages:
+            if start in state:
+                continue
+            state[start] = 1
+            trail = [start]
+            stack = [iter(required(start))]
+            while stack:
+                name = trail[-1]
+                for field, nxt in stack[-1]:
                     if state.get(nxt) == 1:
-                        cycle = (
-                            " -> ".join([*trail[trail.index(nxt) :], nxt])
-                            if nxt in trail
-                            else f"{name} -> {nxt}"
-                        )
+                        cycle = " -> ".join([*trail[trail.index(nxt) :], nxt])
                         self.fail(
                             node_of[name],
                             f"required cycle {cycle}: a value of it could never end",
-                            f"make {name}.{f.name} optional (or a list)",
+                            f"make {name}.{field} optional (or a list)",
                         )
                     if nxt not in state:
-                        visit(nxt, [*trail, nxt])
-            state[name] = 2
-
-        for name in messages:
-            if name not in state:
-                visit(name, [name])
+                        state[nxt] = 1
+                        trail.append(nxt)
+                        stack.append(iter(required(nxt)))
+                        break
+                else:
+                    state[name] = 2
+                    trail.pop()
+                    stack.pop()

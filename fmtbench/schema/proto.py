@@ -397,7 +397,10 @@ def compile_classes(schema: Schema) -> CompiledProto:
     # default pool would refuse the second.
     pool = descriptor_pool.DescriptorPool()
     pool.Add(descriptor_pb2.FileDescriptorProto.FromString(timestamp_pb2.DESCRIPTOR.serialized_pb))
-    pool.Add(file_descriptor(schema))
+    try:
+        pool.Add(file_descriptor(schema))
+    except (TypeError, ValueError) as exc:  # upb's refusal: a name clashing with an import
+        raise SchemaError(f"schema {schema.name}: protoc-level refusal: {exc}") from None
     pkg = schema.proto_package
     classes = {
         name: message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{pkg}.{name}"))
