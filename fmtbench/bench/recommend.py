@@ -92,8 +92,10 @@ def recommend(
     link = parse_bandwidth(bandwidth) if isinstance(bandwidth, str) else bandwidth
     if (link is None) != (rate is None):
         raise UsageError("give both a bandwidth and a message rate, or neither")
-    if rate is not None and rate <= 0:
-        raise UsageError(f"message rate must be positive, not {rate:g}")
+    if rate is not None and not (math.isfinite(rate) and rate > 0):
+        raise UsageError(f"message rate must be a positive finite number, not {rate:g}")
+    if link is not None and not (math.isfinite(link) and link > 0):
+        raise UsageError(f"bandwidth must be a positive finite speed, not {link:g} bytes/s")
     if link is not None and link <= 0:
         raise UsageError("bandwidth must be positive")
     names = [d.name for d in view.datasets(results)]
@@ -235,7 +237,10 @@ def parse_bandwidth(text: str) -> float:
         else _PREFIX[prefix.lower()]
     )
     bits = m["unit"][0] == "b"
-    return float(m["n"]) * scale / (8 if bits else 1)
+    speed = float(m["n"]) * scale / (8 if bits else 1)
+    if not (math.isfinite(speed) and speed > 0):
+        raise UsageError(f"bad bandwidth {text!r}: a link speed is positive and finite")
+    return speed
 
 
 def recommend_lines(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 
 from fmtbench.bench import view
@@ -144,7 +145,29 @@ def _csv(value: object) -> object:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return csv_text(value)
     return value  # floats keep repr precision: a reader gets back exactly what we computed
+
+
+#: A cell a spreadsheet would run as a formula begins with one of these (OWASP, "CSV
+#: Injection"): text from a results file is data, so such a cell gets a leading quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """A text cell safe to open in a spreadsheet, and without control characters."""
+    text = plain_text(text)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain_text(text: str) -> str:
+    """Text from a file made safe to print: control characters (terminal escapes among
+    them) shown as ``\\xNN`` rather than sent to the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 def aligned(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:

@@ -8,10 +8,13 @@ Views read the file through ``fmtbench.bench.view``; this module is the writer's
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import orjson
 
 from fmtbench.errors import FileError, FmtbenchError
@@ -216,22 +219,76 @@ def from_dict(raw: Any, source: str = "results") -> Results:
             f"{source}: results layout version {version!r} is not one this fmtbench "
             f"reads ({VERSION}); use the fmtbench that wrote it, or re-run the benchmark"
         )
+    fields = {k: v for k, v in raw.items() if k not in ("kind", "version")}
     try:
-        env = raw["environment"]
-        settings = raw["settings"]
-        return Results(
-            created=raw["created"],
-            command=tuple(raw["command"]),
-            environment=Environment(
-                **{**_pick(Environment, env), "libraries": dict(env["libraries"])}
-            ),
-            settings=Settings(**{**_pick(Settings, settings), "modes": tuple(settings["modes"])}),
-            datasets=tuple(DatasetInfo(**_pick(DatasetInfo, d)) for d in raw["datasets"]),
-            cells=tuple(cell_from(c) for c in raw["cells"]),
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise ResultsError(f"{source}: malformed results file: {what}") from None
+        # Types checked field by field in C against the dataclasses themselves; unknown
+        # fields (a later minor addition) are ignored, as before.
+        results = msgspec.convert(fields, type=Results, strict=True)
+    except msgspec.ValidationError as exc:
+        raise ResultsError(f"{source}: malformed results file: {_where(exc)}") from None
+    _check_values(results, source)
+    return results
+
+
+def _where(exc: msgspec.ValidationError) -> str:
+    """msgspec's "Expected `float`, got `str` - at `$.cells[3]...`" as fmtbench says it."""
+    text = str(exc)
+    problem, _, path = text.partition(" - at `$")
+    path = path.rstrip("`").lstrip(".") or "the top level"
+    return f"{path}: {problem.replace('`', '')}"
+
+
+#: Characters no name or text in a results file has: a terminal would run them as escapes
+#: (an error message may hold a tab or a line break, which every report escapes).
+_CONTROL = re.compile("[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]")
+
+
+def _check_values(results: Results, source: str) -> None:
+    """What types cannot say: timings positive and finite, counts not negative, text
+    without control characters (a report prints it to a terminal)."""
+
+    def bad(where: str, problem: str) -> ResultsError:
+        return ResultsError(f"{source}: malformed results file: {where}: {problem}")
+
+    def text(where: str, value: str | None) -> None:
+        if value is not None and _CONTROL.search(value):
+            raise bad(where, "control characters in text")
+
+    for i, d in enumerate(results.datasets):
+        for name in ("name", "schema", "type", "source"):
+            text(f"datasets[{i}].{name}", getattr(d, name))
+        if d.records < 0:
+            raise bad(f"datasets[{i}].records", "negative")
+    for i, c in enumerate(results.cells):
+        for name in ("dataset", "format", "implementation", "step", "status", "error"):
+            text(f"cells[{i}].{name}", getattr(c, name))
+        for name, t in c.timings.items():
+            text(f"cells[{i}].timings", name)
+            for figure in ("median", "iqr", "mad"):
+                value = getattr(t, figure)
+                if not math.isfinite(value) or value < 0 or (figure == "median" and value == 0):
+                    raise bad(f"cells[{i}].timings.{name}.{figure}", f"{value!r} is not a time")
+            if not all(math.isfinite(x) and x > 0 for x in t.seconds) or t.loops < 1:
+                raise bad(f"cells[{i}].timings.{name}", "samples are not positive times")
+        if c.size is not None:
+            if c.size.bytes < 0 or c.size.records < 1:
+                raise bad(f"cells[{i}].size", "a size has bytes >= 0 and records >= 1")
+            for name, z in c.size.compressed.items():
+                text(f"cells[{i}].size.compressed", name)
+                if z.bytes < 0 or not all(
+                    math.isfinite(v) and v > 0
+                    for v in (z.ratio, z.compress_mb_s, z.decompress_mb_s)
+                ):
+                    raise bad(f"cells[{i}].size.compressed.{name}", "not a measured size")
+    env = results.environment
+    for name in ("fmtbench", "python", "implementation", "os", "cpu", "protobuf_backend"):
+        text(f"environment.{name}", getattr(env, name))
+    for k, v in env.libraries.items():
+        text("environment.libraries", k)
+        text(f"environment.libraries.{k}", v)
+    for i, arg in enumerate(results.command):
+        text(f"command[{i}]", arg)
+    text("created", results.created)
 
 
 def from_json(data: bytes | str, source: str = "results") -> Results:
