@@ -610,3 +610,32 @@ def test_an_output_name_at_the_file_systems_limit_is_written(tmp_path: Path, ste
     assert main(["convert", str(src), str(out), "-s", "order", "--quiet"]) == 0
     assert out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([src.name, out.name])
+
+
+def test_out_of_memory_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    # Issue 12, item 16: under `ulimit -v` a large record raised a MemoryError traceback.
+    import subprocess
+    import sys
+
+    src = tmp_path / "big.jsonl"
+    src.write_text('{"id": 1, "customer": {"name": "' + "x" * (100 << 20) + '"}}\n')
+    out = tmp_path / "out.msgpack"
+    # The limit is set once fmtbench is imported: what it has mapped, and 150 MB more.
+    code = (
+        "import resource, sys\n"
+        "from fmtbench.cli import main\n"
+        "size = next(int(line.split()[1]) for line in open('/proc/self/status')"
+        " if line.startswith('VmSize:')) * 1024\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (size + (150 << 20),) * 2)\n"
+        f"sys.exit(main(['convert', {str(src)!r}, {str(out)!r}, '-s', 'order',"
+        " '--max-record-bytes', '1G']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    if done.returncode == 0:
+        pytest.skip("the conversion fitted in the memory allowed here")
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "out of memory" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl"]

@@ -49,6 +49,15 @@ def main(argv: list[str] | None = None) -> int:
         return ExitStatus.TERMINATED
     except BrokenPipeError:
         return ExitStatus.ERROR
+    except MemoryError:
+        # Outputs being written are gone already: atomic_output removes its temporary file
+        # on any exception. What is left to say fits in the memory just given back.
+        typer.echo(
+            "fmtbench: error: out of memory; lower --max-record-bytes or give the process"
+            " more memory",
+            err=True,
+        )
+        return ExitStatus.ERROR
     except OSError as exc:
         # A file fault that no layer below named: still one line, never a traceback.
         where = f"{exc.filename}: " if exc.filename else ""
