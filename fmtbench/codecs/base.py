@@ -142,7 +142,12 @@ EMPTY_STREAM = (
 
 
 def _too_deep(max_depth: int) -> str:
-    return f"nested too deeply to walk, over the limit of {max_depth} levels (--max-depth)"
+    # The walk ran out of stack before it could count the levels: the record may be past
+    # --max-depth, or within it yet deeper than this process can follow. Say both.
+    return (
+        f"nested too deeply to walk: deeper than this process can follow (--max-depth"
+        f" allows {max_depth} levels)"
+    )
 
 
 def _checked_encode(
@@ -203,10 +208,16 @@ class _DepthCheckedReader(RecordReader):
         return line
 
     def __next__(self) -> Record:
+        before = self.inner.count  # some readers count a record before they decode it
         try:
             record = next(self.inner)
         except RecursionError:
-            raise LimitError(_too_deep(self.max_depth), record=self.inner.count + 1) from None
+            line = getattr(self.inner, "line", 0)
+            raise LimitError(
+                _too_deep(self.max_depth),
+                record=before + 1,
+                position=f"line {line}" if line else None,
+            ) from None
         self.count = self.inner.count
         try:
             self.check(record)

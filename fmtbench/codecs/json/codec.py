@@ -224,6 +224,10 @@ def _loads(data: bytes, position: str | None = None) -> Any:
         if position:  # JSON Lines: the line is the file's, the column the record's
             where = f"{position} column {exc.colno}"
         problem = exc.msg.split(": line ")[0]
+        if problem.startswith("depth limit exceeded"):
+            # orjson stops at 1024 levels before it knows whether the rest is well formed.
+            problem = "nested over 1024 levels, where the JSON reader stops reading"
+            raise DecodeError(f"malformed JSON or too deep: {problem}", position=where) from None
         raise DecodeError(f"malformed JSON: {problem}", position=where) from None
 
 
