@@ -132,16 +132,6 @@ class Registry(Mapping[str, Format]):
             f"cannot tell the format of {path!r} from its name; pass --from/--to (known: {known})"
         )
 
-    def check_names(self, names: Iterable[str], what: str = "format") -> tuple[str, ...]:
-        """``names`` in the order given, once each; an unknown one is a usage error."""
-        names = tuple(dict.fromkeys(names))
-        unknown = [n for n in names if n not in self]
-        if unknown:
-            raise UsageError(
-                f"unknown {what} {', '.join(map(repr, unknown))}; choose from {', '.join(self)}"
-            )
-        return names
-
 
 def _entries(obj: object, origin: str) -> list[Format]:
     """The entries an entry point (or a built-in package's ``FORMATS``) names."""

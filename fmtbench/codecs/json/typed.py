@@ -28,6 +28,8 @@ from fmtbench.codecs.structs.read import (
     uint64,
 )
 from fmtbench.codecs.values.leaves import (
+    ZERO_LOW_2,
+    ZERO_LOW_4,
     float32_round,
     float64_check,
     int_from_text,
@@ -143,9 +145,9 @@ class TypedJson(TypedReader):
         return convert(out)
 
 
-# The last base64 character before "==" (or "=") whose unused 4 (or 2) bits are zero.
-_ZERO_LOW_4 = frozenset(b"AQgw")
-_ZERO_LOW_2 = frozenset(b"AEIMQUYcgkosw048")
+# The tree path's own sets (values/leaves.py), as the byte values this scan meets.
+_ZERO_LOW_4 = frozenset(map(ord, ZERO_LOW_4))
+_ZERO_LOW_2 = frozenset(map(ord, ZERO_LOW_2))
 
 
 def odd_padding(data: bytes) -> bool:

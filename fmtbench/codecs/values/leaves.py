@@ -166,8 +166,8 @@ def b64_encode(v: Any) -> str:
 # 2 before "=". RFC 4648 section 3.5 lets decoders ignore them, so "AB==" and "AA==" are
 # both one zero byte; written back, the value is "AA==". Only the canonical spelling (the
 # unused bits zero) is read, so that every accepted text is the text fmtbench writes.
-_ZERO_LOW_4 = frozenset("AQgw")
-_ZERO_LOW_2 = frozenset("AEIMQUYcgkosw048")
+ZERO_LOW_4 = frozenset("AQgw")
+ZERO_LOW_2 = frozenset("AEIMQUYcgkosw048")
 
 
 def b64_decode(v: Any) -> bytes:
@@ -180,7 +180,7 @@ def b64_decode(v: Any) -> bytes:
     except (binascii.Error, ValueError):
         raise ValueMismatch(f"not valid base64: {_clip(v)!r}") from None
     if v.endswith("=") and (
-        v[-3] not in _ZERO_LOW_4 if v.endswith("==") else v[-2] not in _ZERO_LOW_2
+        v[-3] not in ZERO_LOW_4 if v.endswith("==") else v[-2] not in ZERO_LOW_2
     ):
         raise ValueMismatch(
             f"not canonical base64: {_clip(v)!r} sets bits past the data in its last"
