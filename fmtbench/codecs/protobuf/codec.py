@@ -35,6 +35,8 @@ from fmtbench.codecs.base import (
 )
 from fmtbench.codecs.protobuf.fast_read import FastDecoders
 from fmtbench.codecs.protobuf.kwargs import Kwargs, compile_kwargs
+from fmtbench.codecs.protobuf.overflow import OVERFLOW_PATTERN, VARINT_CLASSES, WHOLE, OverflowScan
+from fmtbench.codecs.protobuf.wide import wide_classes
 from fmtbench.codecs.structs.read import has_cycle
 from fmtbench.codecs.values.canonical import explain
 from fmtbench.codecs.values.leaves import (
@@ -122,6 +124,27 @@ def _enum_to_name(enum: Enum) -> Conv:
     return conv
 
 
+def _bool_from_varint(v: int) -> bool:
+    if v == 1:
+        return True
+    if v == 0:
+        return False
+    raise ValueMismatch(f"varint {v} in a bool field: a bool is 0 or 1 on the wire")
+
+
+# What the reading classes (wide.py) hand back 64 bits wide, checked against the real type.
+_WIRE_CHECKS: dict[str, Conv] = {
+    "int32": int_check("int32"),
+    "uint32": int_check("uint32"),
+    "bool": _bool_from_varint,
+}
+
+
+def _is_bare(t: FieldType) -> bool:
+    """A scalar read straight from its attribute (the first fields of a record)."""
+    return isinstance(t, Scalar) and t.kind != "timestamp"
+
+
 def _unknown(m: Any) -> ValueMismatch | None:
     """The first field of ``m`` itself that the schema cannot hold, if any.
 
@@ -167,6 +190,10 @@ def _copy_map(v: Any) -> dict[Any, Any]:
     return {k: v[k] for k in v}
 
 
+def _same(v: Any) -> Any:
+    return v
+
+
 class _Walker:
     """message -> canonical dict, compiled once per message type of a schema.
 
@@ -194,7 +221,7 @@ class _Walker:
         if isinstance(t, Scalar):
             # upb hands back float32 fields as the float32 value widened, which is canonical.
             if t.kind != "timestamp":
-                return None
+                return _WIRE_CHECKS.get(t.kind)
             return _timestamp_strict if self.strict else _timestamp_from_message
         if isinstance(t, EnumRef):
             return self.enums[t.name]
@@ -221,16 +248,20 @@ class _Walker:
 
             return conv_list
         if isinstance(t, MapOf):
-            value = self._leaf(t.value)
-            if value is None:
+            key, value = self._leaf(t.key), self._leaf(t.value)
+            if key is None and value is None:
                 return _copy_map
 
-            def conv_map(v: Any, value: Conv = value) -> dict[Any, Any]:
+            def conv_map(
+                v: Any, key: Conv = key or _same, value: Conv = value or _same
+            ) -> dict[Any, Any]:
                 out = {}
-                k = None
+                k = None  # the key as the path names it: the wire's until it is converted
                 try:
-                    for k in v:
-                        out[k] = value(v[k])
+                    for wire_key in v:
+                        k = wire_key
+                        k = key(wire_key)
+                        out[k] = value(v[wire_key])
                 except ValueMismatch as exc:
                     raise exc.at(key_segment(k)) from None
                 return out
@@ -240,11 +271,17 @@ class _Walker:
 
     def _compile(self, name: str) -> Callable[[Any], Record]:
         msg = self.schema.messages[name]
-        plain = tuple(f.name for f in msg.fields if not f.optional and self._field(f.type) is None)
+        # Scalars first, in one loop, then the checks of some of them (the key order stays).
+        plain = tuple(f.name for f in msg.fields if not f.optional and _is_bare(f.type))
+        checked = tuple(
+            (f.name, conv)
+            for f in msg.fields
+            if not f.optional and _is_bare(f.type) and (conv := self._field(f.type)) is not None
+        )
         converted = tuple(
             (f.name, conv)
             for f in msg.fields
-            if not f.optional and (conv := self._field(f.type)) is not None
+            if not f.optional and not _is_bare(f.type) and (conv := self._field(f.type)) is not None
         )
         optional = tuple((f.name, self._field(f.type)) for f in msg.fields if f.optional)
         strict = self.strict
@@ -260,6 +297,8 @@ class _Walker:
             try:
                 for field in plain:
                     out[field] = getattr(m, field)
+                for field, conv in checked:
+                    out[field] = conv(out[field])
                 for field, conv in converted:
                     out[field] = conv(getattr(m, field))
                 for field, oconv in optional:
@@ -293,12 +332,18 @@ class _ProtobufBase(Codec):
         )
         compiled = compile_classes(schema)  # refuses a backend other than upb
         self.message_class: type[ProtoMessage] = compiled.classes[self.message.name]
+        # Decoding parses with the reading classes (wide.py): each varint 64 bits wide, so
+        # that the walks can refuse what does not fit instead of taking upb's truncation.
+        reading = wide_classes(schema)
+        self.reading_class: type[ProtoMessage] = reading[self.message.name]
         # From the class: a field may be named like a method (ParseFromString), and upb
         # answers an attribute of a message with the field first.
-        self._from_string = self.message_class.FromString
+        self._from_string = self.reading_class.FromString
+        self._overflow = OverflowScan(schema, self.message.name)
+        self._varints = self._overflow.needed
         self._to_tree = TreeConverter(schema, PROTO_RULES).message(self.message.name)
-        self._reference = _Walker(self, compiled.classes).walks[self.message.name]
-        fast = FastDecoders(schema, compiled.classes, strict=not drop_unknown).compile()
+        self._reference = _Walker(self, reading).walks[self.message.name]
+        fast = FastDecoders(schema, reading, strict=not drop_unknown).compile()
         self._fast = fast[self.message.name]
         self._kwargs: Kwargs | None = None  # compiled on first use (writer_for_decoded)
 
@@ -314,6 +359,10 @@ class _ProtobufBase(Codec):
             raise explain(self.schema, self.message.name, record, exc, "protobuf") from None
 
     def from_message(self, msg: ProtoMessage) -> Record:
+        if type(msg) is not self.reading_class:
+            # A message of the writing class (to_message's) has only values that fit: its
+            # bytes read back into the reading class unchanged.
+            msg = self.parse(msg.SerializeToString())
         try:
             return self._fast(msg)
         except Exception:
@@ -333,9 +382,18 @@ class _ProtobufBase(Codec):
         """Bytes to a message (upb keeps unknown fields aside for ``from_message``)."""
         # Unknown fields are found by from_message, as it walks the message (see _Walker).
         try:
-            return self._from_string(data)
+            msg = self._from_string(data)
         except Exception as exc:  # upb raises DecodeError, but garbage may surface otherwise
             raise self._parse_error(exc) from None
+        if self._varints:
+            self._check_overflow(data)
+        return msg
+
+    def _check_overflow(self, data: bytes) -> None:
+        try:
+            self._overflow.check(data)
+        except ValueMismatch as exc:
+            raise decode_error(exc) from None
 
     def _parse_error(self, exc: Exception) -> DecodeError:
         return DecodeError(f"not a valid {self.message.name} message: {exc}")
@@ -354,6 +412,11 @@ class _ProtobufBase(Codec):
             msg = self._from_string(data)
         except Exception as exc:
             raise self._parse_error(exc) from None
+        # overflow.py: a small message is searched here (one C call), a large one walked.
+        if self._varints and (
+            len(data) > WHOLE or data.translate(VARINT_CLASSES).find(OVERFLOW_PATTERN) >= 0
+        ):
+            self._check_overflow(data)
         try:
             return self._fast(msg)
         except Exception:
