@@ -39,7 +39,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--passes", type=int, default=5)
     args = parser.parse_args()
-    print(f"{'dataset':10} {'check on':>10} {'check off':>10} {'ratio':>6}   protobuf decode, µs a record")
+    print(
+        f"{'dataset':10} {'check on':>10} {'check off':>10} {'ratio':>6}   protobuf decode, µs a record"
+    )
     for name in builtin_datasets():
         ds = load_dataset(name)
         on = ProtobufCodec(ds.schema, ds.type_name)
@@ -47,7 +49,9 @@ def main() -> None:
         off._varints = False  # the search for varints over 64 bits, off
         data = [on.encode(r) for r in ds.generator().records(args.records)]
         t_on, t_off = best(
-            lambda: [on.decode(d) for d in data], args.passes, lambda: [off.decode(d) for d in data]
+            lambda on=on, data=data: [on.decode(d) for d in data],
+            args.passes,
+            lambda off=off, data=data: [off.decode(d) for d in data],
         )
         n = len(data)
         print(f"{name:10} {t_on / n * 1e6:10.2f} {t_off / n * 1e6:10.2f} {t_on / t_off:6.2f}")
