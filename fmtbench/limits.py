@@ -9,6 +9,11 @@
   prefix believed before any allocation.
 - ``max_input_bytes``: the most bytes read from one input, counted while reading (a pipe
   has no size to ``stat``); none by default, since streams of any size are the point.
+- ``max_record_values``: the most values one record may hold in its canonical form (every
+  field of every message, zero-filled ones included, every list element and map entry);
+  by default ``max_record_bytes // 16``. Input bytes bound what a record spells out, but
+  not what it expands to: one byte of MessagePack (``{}``) becomes a message with every
+  field at its zero value, so a 1 MB record could otherwise become gigabytes.
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ DEFAULT_MAX_RECORD_BYTES = 64 * 2**20
 #: The largest size limit: far beyond any file, and small enough that every reader's
 #: arithmetic on it (a buffer size, a limit plus a few bytes) stays a C ``ssize_t``.
 MAX_SIZE = 1 << 60
+#: The default values limit is one value per this many bytes of ``max_record_bytes``: a
+#: decoded value costs 50-75 bytes of memory (measured on 200,000 empty ``sensor`` children,
+#: 3.8 million values: 186-270 MB by format), so a record at the limit takes about 3 to 5
+#: times ``max_record_bytes`` once decoded (docs/limits.md).
+VALUES_PER_BYTE = 16
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,15 @@ class Limits:
     max_depth: int = DEFAULT_MAX_DEPTH
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     max_input_bytes: int | None = None
+    #: None: ``max_record_bytes // 16`` (``record_values``).
+    max_record_values: int | None = None
+
+    @property
+    def record_values(self) -> int:
+        """The values one record may hold (``max_record_values`` or its default)."""
+        if self.max_record_values is not None:
+            return self.max_record_values
+        return max(self.max_record_bytes // VALUES_PER_BYTE, 1)
 
     def __post_init__(self) -> None:
         # Checked here, so that a caller of the API gets one clear error, not an
@@ -40,8 +59,9 @@ class Limits:
             ("max_depth", self.max_depth, MAX_SIZE),
             ("max_record_bytes", self.max_record_bytes, MAX_SIZE),
             ("max_input_bytes", self.max_input_bytes, MAX_SIZE),
+            ("max_record_values", self.max_record_values, MAX_SIZE),
         ):
-            if value is None and name == "max_input_bytes":
+            if value is None and name in ("max_input_bytes", "max_record_values"):
                 continue
             if type(value) is not int or not 1 <= value <= top:
                 flag = "--" + name.replace("_", "-")

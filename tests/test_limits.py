@@ -179,7 +179,9 @@ LISTS = parse_schema(
 def test_msgpack_declared_element_counts_just_under_and_over() -> None:
     # A stream reader lets an array declare at most max_record_bytes / 16 elements (msgpack
     # allocates them before the items arrive); one more is refused before any allocation.
-    limits = Limits(max_record_bytes=16 * 1000)
+    # (The values limit, by default also max_record_bytes / 16, counts the record's other
+    # fields too: raised here, so that the array's own cap is what is tested.)
+    limits = Limits(max_record_bytes=16 * 1000, max_record_values=10**6)
     codec = codec_for("msgpack", LISTS, limits=limits)
     plain = codec_for("msgpack", LISTS)
     at = plain.encode_many([{"xs": [1] * 1000}])

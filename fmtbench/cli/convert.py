@@ -93,6 +93,15 @@ def convert_cmd(
             help="Stop once an input is larger than this, counted while reading (default: none).",
         ),
     ] = None,
+    max_record_values: Annotated[
+        int | None,
+        typer.Option(
+            "--max-record-values",
+            min=1,
+            help="Most values one record may expand to, zero-filled fields included"
+            " (default: --max-record-bytes / 16).",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
 ) -> None:
     """Convert records between formats, validated against the schema: lossless or an error."""
@@ -107,6 +116,7 @@ def convert_cmd(
         max_input_bytes=(
             None if max_input_bytes is None else parse_size(max_input_bytes, "--max-input-bytes")
         ),
+        max_record_values=max_record_values,
     )
     options = Options(schema, type_name, from_format, to_format, drop_unknown, limits)
     many = len(inputs) > 1 or output.endswith(("/", os.sep)) or os.path.isdir(output)

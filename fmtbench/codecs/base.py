@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
+from fmtbench.codecs.values.count import ValueCount
 from fmtbench.errors import DecodeError, EncodeError, LimitError, RecordError, ValueMismatch
 from fmtbench.limits import DEFAULT_LIMITS, DepthCheck, Limits, depth_check
 from fmtbench.schema.model import Message, Schema
@@ -34,6 +35,8 @@ class Codec(ABC):
         self.message: Message = schema.message(type_name)
         self.drop_unknown = drop_unknown
         self.limits = limits
+        #: How many values a record may expand to, and the cheap test of when to count.
+        self.values = ValueCount(schema, self.message.name, limits.record_values)
         check = depth_check(schema, self.message.name, limits.max_depth)
         if check is not None:
             # Only schemas whose records can nest past the limit (recursive ones) pay for

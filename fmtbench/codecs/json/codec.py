@@ -191,6 +191,8 @@ class JsonCodec(Codec):
 
     def _decode_line(self, data: bytes, line: int) -> Record:
         """One record; ``line`` (from 1) is where a JSON Lines file holds it, or 0."""
+        if not self.values.safe(len(data)):  # one multiplication; a large record only
+            self._count_values(data, line)
         try:
             record = self._convert(self._parse(data))
         except REJECTED:
@@ -209,11 +211,29 @@ class JsonCodec(Codec):
         refuse_duplicates(data, position)  # zero-filled fields make the count useless here
         return record
 
+    def _count_values(self, data: bytes, line: int) -> None:
+        """Refuse a record that would expand past the values limit (values/count.py):
+        counted in C where the bytes answer, else on orjson's tree, before any conversion."""
+        if json_bound(data, self.values.per_byte) <= self.values.limit:
+            return
+        position = f"line {line}" if line else None
+        try:
+            self.values.tree(_loads(data, position))
+        except LimitError as exc:
+            exc.position = position
+            raise
+
     def reader(self, src: BinaryIO) -> RecordReader:
         return _JsonReader(self, src.read())
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
         return _JsonWriter(self, out, single)
+
+
+def json_bound(data: bytes, per_byte: int) -> int:
+    """The most values ``data`` can hold as records, counted in C: a value after the first in
+    each array or object follows a comma; an object may gain ``per_byte`` zero-filled ones."""
+    return data.count(b",") + data.count(b"[") + data.count(b"{") * (per_byte + 1) + 1
 
 
 def _loads(data: bytes, position: str | None = None) -> Any:
@@ -235,6 +255,17 @@ class _JsonReader(RecordReader):
     def __init__(self, codec: JsonCodec, data: bytes) -> None:
         self.codec = codec
         tree: Any = None
+        values = codec.values
+        if not values.safe(len(data)) and json_bound(data, values.per_byte) > values.limit:
+            # One of the records may expand past the values limit: count each on orjson's
+            # tree before the typed path builds them all.
+            raw = _loads(data)
+            for i, record in enumerate(raw if isinstance(raw, list) else [raw], 1):
+                try:
+                    values.tree(record)
+                except LimitError as exc:
+                    raise exc.located(record=i) from None
+            del raw
         with suppress(*REJECTED):
             # Already canonical records, which ``__next__`` then passes on as they are.
             tree = codec._typed.decode_file(data)

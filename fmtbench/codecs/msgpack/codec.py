@@ -165,6 +165,8 @@ class MsgpackCodec(Codec):
         # runs once a record, at about a microsecond and a half.
         if len(data) > self.limits.max_record_bytes:
             refuse_oversized(data, self.limits.max_record_bytes)
+        if not self.values.safe(len(data)):  # a large record only (values/count.py)
+            self._count_values(data)
         try:
             struct = self._parse(data)
             record = self._convert(struct)
@@ -185,6 +187,19 @@ class MsgpackCodec(Codec):
         except Exception:
             return self._decode_explained(data)
         return self.from_tree(tree)
+
+    def _count_values(self, data: bytes) -> None:
+        """Refuse a record that would expand past the values limit: counted on msgpack's
+        plain tree, before msgspec builds the record with its zero-filled fields."""
+        try:
+            tree = msgpack.unpackb(data, **_UNPACK_OPTIONS)
+        except Exception:
+            return  # malformed: the paths below name the problem
+        try:
+            self.values.tree(tree)
+        except LimitError as exc:
+            exc.position = "byte offset 0"
+            raise
 
     def _refuse_duplicates(self, data: bytes) -> None:
         """The full check of keys.py: the input parsed again with ``unique_map``."""
@@ -275,6 +290,10 @@ class _MsgpackReader(RecordReader):
                 record=self.count,
             )
         try:
+            if not self.codec.values.safe(self.offset - start):
+                self.codec.values.tree(tree)  # before from_tree zero-fills it
             return self.codec.from_tree(tree, position=f"byte offset {start}")
         except DecodeError as exc:
+            if exc.position is None:
+                exc.position = f"byte offset {start}"
             raise exc.located(record=self.count) from None

@@ -33,6 +33,7 @@ from fmtbench.codecs.base import (
     encode_error,
     refuse_oversized,
 )
+from fmtbench.codecs.protobuf.count import bound, count_message
 from fmtbench.codecs.protobuf.fast_read import FastDecoders
 from fmtbench.codecs.protobuf.kwargs import Kwargs, compile_kwargs
 from fmtbench.codecs.protobuf.overflow import OVERFLOW_PATTERN, VARINT_CLASSES, WHOLE, OverflowScan
@@ -334,7 +335,7 @@ class _ProtobufBase(Codec):
         self.message_class: type[ProtoMessage] = compiled.classes[self.message.name]
         # Decoding parses with the reading classes (wide.py): each varint 64 bits wide, so
         # that the walks can refuse what does not fit instead of taking upb's truncation.
-        reading = wide_classes(schema)
+        reading = self._reading = wide_classes(schema)
         self.reading_class: type[ProtoMessage] = reading[self.message.name]
         # From the class: a field may be named like a method (ParseFromString), and upb
         # answers an attribute of a message with the field first.
@@ -387,7 +388,13 @@ class _ProtobufBase(Codec):
             raise self._parse_error(exc) from None
         if self._varints:
             self._check_overflow(data)
+        if not self.values.safe(len(data)):
+            self._count_values(msg, len(data))
         return msg
+
+    def _count_values(self, msg: ProtoMessage, size: int) -> None:
+        if bound(size, self.values.per_byte) > self.values.limit:
+            count_message(self.values, msg, self._reading)
 
     def _check_overflow(self, data: bytes) -> None:
         try:
@@ -417,6 +424,8 @@ class _ProtobufBase(Codec):
             len(data) > WHOLE or data.translate(VARINT_CLASSES).find(OVERFLOW_PATTERN) >= 0
         ):
             self._check_overflow(data)
+        if not self.values.safe(len(data)):  # a large message only (values/count.py)
+            self._count_values(msg, len(data))
         try:
             return self._fast(msg)
         except Exception:

@@ -24,6 +24,8 @@ from typing import Any, BinaryIO
 from lxml import etree
 
 from fmtbench.codecs.base import Codec, Record, RecordReader, RecordWriter, encode_error
+from fmtbench.codecs.values.count import ValueCount
+from fmtbench.codecs.xml.count import count_element
 from fmtbench.codecs.xml.fast_read import XmlFastDecoder
 from fmtbench.codecs.xml.fast_write import XmlFastSource
 from fmtbench.codecs.xml.read import (
@@ -38,7 +40,7 @@ from fmtbench.codecs.xml.read import (
     syntax_error,
 )
 from fmtbench.codecs.xml.write import DECLARATION, XmlEncoder, attr_string
-from fmtbench.errors import DecodeError, EncodeError, ValueMismatch
+from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
 from fmtbench.limits import DEFAULT_LIMITS, Limits
 from fmtbench.schema.model import Schema
 from fmtbench.schema.xsd import check_xml_mapping
@@ -105,6 +107,8 @@ class XmlCodec(Codec):
             raise encode_error(exc) from None
 
     def decode(self, data: bytes) -> Record:
+        if not self.values.safe(len(data)):  # a large record only (values/count.py)
+            self._count_values(data)
         record = self._fast(data)
         if record is not None:
             return record
@@ -124,9 +128,16 @@ class XmlCodec(Codec):
         except XmlMismatch as exc:
             raise exc.decode_error() from None
 
+    def _count_values(self, data: bytes) -> None:
+        try:
+            root = etree.fromstring(bytes(data), self._parser)
+        except etree.XMLSyntaxError:
+            return  # decode names the problem
+        count_element(self.values, root)
+
     # -- stream mode -----------------------------------------------------------------------
     def reader(self, src: BinaryIO) -> RecordReader:
-        return XmlReader(self._decoder, self.message.name, src)
+        return XmlReader(self._decoder, self.message.name, src, self.values)
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
         return XmlWriter(self, out, single=single)
@@ -181,10 +192,14 @@ class XmlReader(RecordReader):
     dropped from the tree, so memory stays flat however many records the file holds.
     """
 
-    def __init__(self, decoder: XmlDecoder, type_name: str, src: BinaryIO) -> None:
+    def __init__(
+        self, decoder: XmlDecoder, type_name: str, src: BinaryIO, values: ValueCount
+    ) -> None:
         self._decoder = decoder
         self._type_name = type_name
         self._events = iterparse_events(src)
+        self._values = values
+        self._fed = 0  # bytes read when the previous record ended
         self._records = self._walk()
         self.count = 0
         self.single = False
@@ -220,12 +235,14 @@ class XmlReader(RecordReader):
                 depth -= 1
                 if depth == 1 and not self.single:
                     assert root is not None
+                    self._count_values(elem)
                     record = self._wrapped(root, elem, record_tag)
                     if record is not None:
                         self.count += 1
                         yield record
                 elif depth == 0:
                     if self.single:
+                        self._count_values(elem)
                         record = dec.record(self._type_name, elem)
                         self.count = 1
                         yield record
@@ -238,6 +255,19 @@ class XmlReader(RecordReader):
             raise self._locate(exc.decode_error(), root) from None
         except DecodeError as exc:
             raise self._locate(exc, root) from None
+
+    def _count_values(self, elem: Element) -> None:
+        """Count a record that could expand past the values limit (values/count.py),
+        before the decoder zero-fills it; most records are small enough not to."""
+        source = self._events.source
+        size = source.fed - self._fed + source.largest  # at most: see _Replay
+        self._fed = source.fed
+        if not self._values.safe(size):
+            try:
+                count_element(self._values, elem)
+            except LimitError as exc:
+                exc.position = f"line {line_of(elem)}"
+                raise
 
     def _locate(self, exc: DecodeError, root: Element | None) -> DecodeError:
         if root is None:  # nothing read yet: the problem is the document, not a record

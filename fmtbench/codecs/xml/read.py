@@ -83,7 +83,17 @@ def hardened_parser() -> etree.XMLParser:
     return etree.XMLParser(**HARDENING, **_PARSER_ONLY)
 
 
-def iterparse_events(src: BinaryIO) -> Iterator[tuple[str, Element]]:
+class Events:
+    """iterparse's events, and how many bytes it has read (``_Replay``)."""
+
+    def __init__(self, source: _Replay, events: Iterator[tuple[str, Element]]) -> None:
+        self.source, self.events = source, events
+
+    def __iter__(self) -> Iterator[tuple[str, Element]]:
+        return self.events
+
+
+def iterparse_events(src: BinaryIO) -> Events:
     if not hasattr(src, "read"):  # a str would be opened as a path (or fetched as a URL)
         raise TypeError(f"expected a binary file object, got {type(src).__name__}")
     # The DOCTYPE is refused before libxml2 parses it: iterparse would otherwise read a
@@ -93,7 +103,8 @@ def iterparse_events(src: BinaryIO) -> Iterator[tuple[str, Element]]:
     if _declares_doctype(head):
         raise DecodeError(DOCTYPE_REFUSED)
     etree.clear_error_log()  # so that syntax_error() finds this parse's errors, not older ones
-    return _iterparse(_Replay(head, src), events=("start", "end"), **HARDENING)
+    source = _Replay(head, src)
+    return Events(source, _iterparse(source, events=("start", "end"), **HARDENING))
 
 
 _HEAD = 1 << 16
@@ -116,8 +127,17 @@ class _Replay:
 
     def __init__(self, head: bytes, rest: BinaryIO) -> None:
         self.head, self.rest = head, rest
+        # Bytes handed to the parser so far, and the largest read: a record that ends
+        # between two reads began at most one read before the previous record ended.
+        self.fed = self.largest = 0
 
     def read(self, size: int = -1) -> bytes:
+        out = self._read(size)
+        self.fed += len(out)
+        self.largest = max(self.largest, len(out))
+        return out
+
+    def _read(self, size: int) -> bytes:
         if self.head:
             if size < 0:
                 out, self.head = self.head + self.rest.read(), b""
