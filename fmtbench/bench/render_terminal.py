@@ -4,6 +4,9 @@ Builds renderables only; the CLI prints them. Per dataset, rows are grouped by f
 step first, then the library's native step, dimmed: it never competes for "best"). The best
 value of each column is bold green, an unstable timing is prefixed with ``~`` and explained
 below the table, and a failed cell says so with its error.
+
+Every text from the results file enters a table through ``_text``, escaped before rich
+measures it, so the columns still line up.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from rich.text import Text
 
 from fmtbench.bench import view
 from fmtbench.bench.view import METRICS, Metric, Results, Row
+from fmtbench.text import plain_text
 
 BEST = "bold green"
+TITLE = "table.title"  # rich's style for a title given as a string
 UNSTABLE = "~"
 
 
@@ -34,13 +39,20 @@ def render_terminal(results: Results) -> list[RenderableType]:
     return out
 
 
+def _text(value: str, style: str = "") -> Text:
+    """Text from the results file as a table shows it: its control characters escaped, and
+    a ``Text``, never a string rich would read as markup ("[native]" would vanish, and
+    "[link=URL]" would print a link)."""
+    return Text(plain_text(value), style=style)
+
+
 def environment_table(results: Results) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
     for label, value in view.environment(results):
         style = "yellow" if label == "protobuf backend" and "python" in value else ""
-        grid.add_row(label, Text(value, style=style))
+        grid.add_row(label, _text(value, style))
     return grid
 
 
@@ -48,7 +60,7 @@ def _base(title: str) -> Table:
     # Light borders and wrapping names: the table fits about 85 columns before rich has to
     # shorten numbers, and numbers never wrap.
     table = Table(
-        title=title,
+        title=_text(title, TITLE),
         title_justify="left",
         caption_justify="left",
         box=box.SIMPLE_HEAD,
@@ -70,10 +82,10 @@ def figures_table(rows: Sequence[Row], title: str, spread: float) -> Table:
     unstable_seen = False
     for i, r in enumerate(rows):
         last_of_format = i + 1 == len(rows) or rows[i + 1].format != r.format
-        # Text, not str: a plain string would be read as rich markup ("[native]" would vanish).
-        impl = Text(r.implementation if r.step == "full" else f"{r.implementation} [{r.step}]")
+        impl = r.implementation if r.step == "full" else f"{r.implementation} [{r.step}]"
         if not r.ok:
-            notes.append(Text(f"{r.format} {impl} failed: {r.error or 'no error recorded'}", "red"))
+            why = r.error or "no error recorded"
+            notes.append(_text(f"{r.format} {impl} failed: {why}", "red"))
             cells = [Text("failed", style="red") for _ in METRICS]
         else:
             cells = []
@@ -82,8 +94,8 @@ def figures_table(rows: Sequence[Row], title: str, spread: float) -> Table:
                 unstable_seen |= unstable
                 cells.append(cell)
         table.add_row(
-            Text(r.format),
-            impl,
+            _text(r.format),
+            _text(impl),
             *cells,
             style="" if r.step == "full" else "dim",
             end_section=last_of_format,
@@ -130,5 +142,5 @@ def relative_table(rows: Sequence[Row], title: str) -> Table:
             text = mark + view.fmt_relative(view.relative(value, b, m))
             cells.append(Text(text, style=BEST if view.is_best(value, b) else ""))
         last = i + 1 == len(ranked) or ranked[i + 1].format != r.format
-        table.add_row(Text(r.format), Text(r.implementation), *cells, end_section=last)
+        table.add_row(_text(r.format), _text(r.implementation), *cells, end_section=last)
     return table

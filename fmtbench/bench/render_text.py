@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Sequence
 
 from fmtbench.bench import view
 from fmtbench.bench.view import METRICS, Results, Row
+from fmtbench.text import plain_text
 
 BEST_MD = "**{}**"
 UNSTABLE = "~"
@@ -156,18 +156,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_text(text: str) -> str:
-    """A text cell safe to open in a spreadsheet, and without control characters."""
-    text = plain_text(text)
+    """A text cell safe to open in a spreadsheet, and without control characters (a tab or
+    a line break is kept: CSV quotes the cell that holds one)."""
+    text = plain_text(text, keep="\t\n")
     return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def plain_text(text: str) -> str:
-    """Text from a file made safe to print: control characters (terminal escapes among
-    them) shown as ``\\xNN`` rather than sent to the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 def aligned(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:

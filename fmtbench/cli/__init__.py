@@ -2,7 +2,8 @@
 
 One module per command group registers its commands on the shared ``app``. Every failure
 funnels through ``main``: a FmtbenchError becomes one line on stderr and an exit status from
-``ExitStatus``; no traceback reaches the user.
+``ExitStatus``; no traceback reaches the user. Every line printed for a person goes through
+``say``, which escapes the control characters a file name or a file's text may hold.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ import sys
 import warnings
 from typing import TextIO
 
-import typer
-
 from fmtbench.cli import bench, convert, explain, generate, report, schema  # noqa: F401 - registers commands
-from fmtbench.cli.app import ExitStatus, app
+from fmtbench.cli.app import ExitStatus, app, say
 from fmtbench.codecs.registry import FormatPluginWarning
 from fmtbench.errors import FmtbenchError, UsageError
 from fmtbench.files import Terminated, reason, sigterm_raises
@@ -35,24 +34,26 @@ def main(argv: list[str] | None = None) -> int:
             app(args=argv, prog_name="fmtbench")
     except SystemExit as exc:
         if _interrupted(exc):  # typer turns Ctrl-C into a silent exit with status 130
-            typer.echo("fmtbench: interrupted", err=True)
+            say("fmtbench: interrupted", err=True)
             return ExitStatus.INTERRUPTED
         return exc.code if isinstance(exc.code, int) else ExitStatus.ERROR
     except FmtbenchError as exc:
-        typer.echo(f"fmtbench: error: {exc}", err=True)
+        # The one place every error is printed: file names, keys and values in it are
+        # escaped here, whichever message holds them (``say``).
+        say(f"fmtbench: error: {exc}", err=True)
         return ExitStatus.USAGE if isinstance(exc, UsageError) else ExitStatus.ERROR
     except KeyboardInterrupt:
-        typer.echo("fmtbench: interrupted", err=True)
+        say("fmtbench: interrupted", err=True)
         return ExitStatus.INTERRUPTED
     except Terminated:
-        typer.echo("fmtbench: terminated", err=True)
+        say("fmtbench: terminated", err=True)
         return ExitStatus.TERMINATED
     except BrokenPipeError:
         return ExitStatus.ERROR
     except MemoryError:
         # Outputs being written are gone already: atomic_output removes its temporary file
         # on any exception. What is left to say fits in the memory just given back.
-        typer.echo(
+        say(
             "fmtbench: error: out of memory; lower --max-record-bytes or give the process"
             " more memory",
             err=True,
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         # A file fault that no layer below named: still one line, never a traceback.
         where = f"{exc.filename}: " if exc.filename else ""
-        typer.echo(f"fmtbench: error: {where}{reason(exc)}", err=True)
+        say(f"fmtbench: error: {where}{reason(exc)}", err=True)
         return ExitStatus.ERROR
     return ExitStatus.OK
 
@@ -77,9 +78,10 @@ def _show_warning(
     file: TextIO | None = None,
     line: str | None = None,
 ) -> None:
-    """A plugin that cannot be used is one line on stderr, like every other message."""
+    """A plugin that cannot be used is one line on stderr, like every other message (its
+    names and its exception's text are the plugin's: escaped like a file's)."""
     if issubclass(category, FormatPluginWarning):
-        typer.echo(f"fmtbench: warning: {message}", err=True)
+        say(f"fmtbench: warning: {message}", err=True)
     else:
         _default_showwarning(message, category, filename, lineno, file, line)
 

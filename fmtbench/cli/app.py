@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from fmtbench import __version__
+from fmtbench.text import plain_text
 
 
 class ExitStatus(enum.IntEnum):
@@ -34,6 +35,13 @@ SchemaArg = Annotated[
 TypeOpt = Annotated[
     str | None, typer.Option("--type", "-t", help="Record type (default: the schema's root).")
 ]
+
+
+def say(line: str, *, err: bool = False) -> None:
+    """Print one line for a person. Names, keys and messages in it may come from a file,
+    so its control characters are escaped (``fmtbench.text``): it stays one line, and
+    nothing in it reaches the terminal as an escape sequence."""
+    typer.echo(plain_text(line), err=err)
 
 
 def _version(value: bool) -> None:

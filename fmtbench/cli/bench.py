@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fmtbench.cli.app import TypeOpt, app
+from fmtbench.cli.app import TypeOpt, app, say
 from fmtbench.errors import FileError, UsageError
 from fmtbench.files import STDIO, refuse_overwriting_inputs
+from fmtbench.text import plain_text
 
 if TYPE_CHECKING:
     from fmtbench.bench.results import Results
@@ -108,9 +109,9 @@ def bench_cmd(
         print_summary(results)
     for c in results.cells:
         if c.status != "ok":
-            typer.echo(f"fmtbench: {c.dataset} {c.format} ({c.step}) failed: {c.error}", err=True)
+            say(f"fmtbench: {c.dataset} {c.format} ({c.step}) failed: {c.error}", err=True)
     if json_out not in (None, STDIO):
-        typer.echo(f"results written to {json_out}", err=True)
+        say(f"results written to {json_out}", err=True)
 
 
 def check_writable(path: str) -> None:
@@ -155,6 +156,7 @@ def progress_bar() -> Iterator[Progress | None]:
         yield None
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -168,7 +170,10 @@ def progress_bar() -> Iterator[Progress | None]:
         task = bar.add_task("benchmarking", total=None)
 
         def update(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, total=total, description=f"bench {label}")
+            # The label holds a dataset's name, perhaps from a profile file: escaped, and
+            # read as text, not as rich markup (a "[link=...]" would print a link).
+            shown = escape(plain_text(f"bench {label}"))
+            bar.update(task, completed=done, total=total, description=shown)
 
         yield update
 

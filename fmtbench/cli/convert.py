@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from fmtbench.cli.app import SchemaArg, TypeOpt, app
+from fmtbench.cli.app import SchemaArg, TypeOpt, app, say
 from fmtbench.codecs import codec_for
 from fmtbench.codecs.format import Format
 from fmtbench.convert import Progress
@@ -127,7 +127,7 @@ def convert_cmd(
             lines = [_convert_one(inputs[0], output, options, jobs, progress)]
     if not quiet:
         for line in lines:
-            typer.echo(line, err=True)
+            say(line, err=True)
 
 
 def _convert_one(src: str, dst: str, options: Options, jobs: int, progress: Progress | None) -> str:
@@ -262,7 +262,7 @@ def formats_cmd(
         export = f"export {facts['export']}" if facts["export"] else ""
         origin = "" if f.origin == "fmtbench" else f"from {f.origin}"
         line = f"{name:<20} {' '.join(f.extensions):<18} {f.title:<22} {can:<30} {export}"
-        typer.echo(f"{line:<100} {origin}".rstrip())
+        say(f"{line:<100} {origin}".rstrip())  # a plugin's names are the plugin's text
 
 
 def _format_facts(f: Format) -> dict[str, object]:

@@ -9,6 +9,7 @@ import typer
 
 from fmtbench.cli.app import TypeOpt, app
 from fmtbench.errors import EncodeError, UsageError
+from fmtbench.text import plain_text
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -93,7 +94,7 @@ def explain_cmd(
         console = Console(width=max(console.width, _PIPE_WIDTH))
     console.print(explain_table(result))
     for line in note_lines(result):
-        console.print(line, highlight=False, markup=False)
+        console.print(plain_text(line), highlight=False, markup=False)
 
 
 def explain_table(e: Explanation) -> Table:
@@ -101,8 +102,9 @@ def explain_table(e: Explanation) -> Table:
     from rich.table import Table
     from rich.text import Text
 
+    # The title names the input file, perhaps a hostile one: escaped, and not markup.
     table = Table(
-        title=f"{e.schema}.{e.type_name}: {e.source}",
+        title=Text(plain_text(f"{e.schema}.{e.type_name}: {e.source}"), style="table.title"),
         caption="bytes, % of the record, (of them overhead: names, tags, lengths, quotes, "
         "separators). A message, list or map row includes its fields.",
         caption_justify="left",
@@ -123,7 +125,7 @@ def explain_table(e: Explanation) -> Table:
     for row in e.rows():
         head = _label(row)
         if not row.present:
-            table.add_row(head, Text(_type(row), style="dim"), *["-" for _ in e.formats])
+            table.add_row(head, _type(row, "dim"), *["-" for _ in e.formats])
             continue
         own = {fmt: (c.total, c.overhead) for fmt, c in row.costs.items()}
         table.add_row(head, _type(row), *cells(own))
@@ -148,17 +150,20 @@ def explain_table(e: Explanation) -> Table:
 def _label(row: FieldCost) -> Text:
     from rich.text import Text
 
-    cut = max(row.path.rfind("."), -1) + 1
-    return Text("  " * row.depth) + Text(row.path[:cut], style="dim") + Text(row.path[cut:])
+    path = plain_text(row.path)  # names from the schema file
+    cut = max(path.rfind("."), -1) + 1
+    return Text("  " * row.depth) + Text(path[:cut], style="dim") + Text(path[cut:])
 
 
-def _type(row: FieldCost) -> str:
-    text = str(row.field)
+def _type(row: FieldCost, style: str = "") -> Text:
+    from rich.text import Text
+
+    text = str(row.field)  # type names from the schema file: escaped, and not markup
     if not row.present:
-        return f"{text}, absent"
-    if row.occurrences > 1 and row.present < row.occurrences:
+        text += ", absent"
+    elif row.occurrences > 1 and row.present < row.occurrences:
         text += f", set in {row.present} of {row.occurrences}"
-    return text
+    return Text(plain_text(text), style=style)
 
 
 def note_lines(e: Explanation) -> list[str]:

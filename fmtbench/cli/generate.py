@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fmtbench.cli.app import TypeOpt, app
+from fmtbench.cli.app import TypeOpt, app, say
 from fmtbench.errors import UsageError
 from fmtbench.files import STDIO, refuse_overwriting_inputs
 
@@ -50,17 +50,22 @@ def generate_cmd(
         result = write_generated(job, output, to_format=to_format)
     else:
         from rich.console import Console
+        from rich.markup import escape
         from rich.progress import Progress
 
+        from fmtbench.text import plain_text
+
         with Progress(console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task(f"generating {job.label}", total=job.records)
+            # A profile's name is the file's text: escaped, and not read as rich markup.
+            label = escape(plain_text(f"generating {job.label}"))
+            task = bar.add_task(label, total=job.records)
             result = write_generated(
                 job, output, to_format=to_format, progress=lambda n: bar.update(task, completed=n)
             )
     if not quiet:
         size = human_bytes(result.bytes or 0)
         where = "stdout" if output == STDIO else f"{output} ({size})"
-        typer.echo(
+        say(
             f"{result.records} {job.label} records (seed {job.generator.seed}) "
             f"-> {result.format}: {where}",
             err=True,
@@ -73,4 +78,4 @@ def datasets_cmd() -> None:
     from fmtbench.generate import builtin_summaries, summary_lines
 
     for line in summary_lines(builtin_summaries()):
-        typer.echo(line)
+        say(line)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from fmtbench.cli.app import app
+from fmtbench.cli.app import app, say
 from fmtbench.errors import UsageError
 from fmtbench.files import STDIO, atomic_output, refuse_overwriting_inputs
 
@@ -119,7 +119,7 @@ def compare_cmd(
     from fmtbench.bench.compare import compare, compare_lines
 
     for line in compare_lines(compare(view.load(old), view.load(new)), show_all=show_all):
-        typer.echo(line)
+        say(line)
 
 
 @app.command("recommend")
@@ -160,4 +160,4 @@ def recommend_cmd(
         dataset=dataset,
     )
     for line in recommend_lines(recs, link, rate):
-        typer.echo(line)
+        say(line)

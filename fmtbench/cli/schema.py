@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from fmtbench.cli.app import TypeOpt, schema_app
+from fmtbench.cli.app import TypeOpt, say, schema_app
 from fmtbench.codecs.format import Export, resolve
 from fmtbench.errors import SchemaError, UsageError
 from fmtbench.files import STDIO, atomic_output, refuse_overwriting_inputs
@@ -46,9 +46,7 @@ def schema_check(
                 f" message fields), over the limit of {DEFAULT_MAX_DEPTH} (--max-depth): make"
                 " a field on that chain optional"
             )
-    typer.echo(
-        f"{s.name}: ok: {len(s.messages)} message types, {len(s.enums)} enums, root {s.root}"
-    )
+    say(f"{s.name}: ok: {len(s.messages)} message types, {len(s.enums)} enums, root {s.root}")
 
 
 @schema_app.command("export")
