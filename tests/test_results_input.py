@@ -106,3 +106,19 @@ def test_csv_cells_a_spreadsheet_would_run_are_quoted(start: str) -> None:
     d["cells"][0][field] = f'{start}HYPERLINK("http://example.com")'
     rows = list(csv.DictReader(io.StringIO(to_csv(from_dict(d)))))
     assert rows[0][field] == f'\'{start}HYPERLINK("http://example.com")'
+
+
+def test_bench_writes_results_that_report_reads(tmp_path: Path) -> None:
+    # A file name may hold any character; the results file spells control characters out,
+    # since the loader refuses them (issue 12, item 9: what a writer writes, its reader reads).
+    from fmtbench.cli import main
+
+    src = tmp_path / "x\x1b[2J\x9b.jsonl"
+    assert main(["generate", "log", "--records", "5", "-o", str(src)]) == 0
+    out = tmp_path / "r.json"
+    assert main(["bench", "--schema", "log", "--input", str(src), "--formats", "json",
+                 "--quick", "--json", str(out)]) == 0  # fmt: skip
+    text = out.read_text()
+    assert "\x1b" not in text
+    assert "\\x1b[2J\\x9b" in json.loads(text)["datasets"][0]["name"]
+    assert main(["report", str(out)]) == 0

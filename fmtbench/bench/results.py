@@ -19,6 +19,7 @@ import orjson
 
 from fmtbench.errors import FileError, FmtbenchError
 from fmtbench.files import atomic_output, open_input
+from fmtbench.text import plain_text
 
 KIND = "fmtbench-results"
 # The layout's history. Change the number when a field changes meaning or disappears,
@@ -178,7 +179,20 @@ def to_dict(r: Results) -> dict[str, Any]:
 
 def to_json(r: Results) -> bytes:
     # orjson writes floats in their shortest exact form: a saved file loads back equal.
-    return orjson.dumps(to_dict(r), option=orjson.OPT_INDENT_2) + b"\n"
+    return orjson.dumps(_loadable(to_dict(r)), option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def _loadable(value: Any) -> Any:
+    """``value`` with control characters in its text spelled out (``\\x1b``), as the loader
+    requires (``_check_values``): a file name or a library's error may hold any character,
+    and a results file that ``report`` then refuses would be written in vain."""
+    if isinstance(value, str):
+        return plain_text(value, keep="\t\n") if _CONTROL.search(value) else value
+    if isinstance(value, dict):
+        return {_loadable(k): _loadable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_loadable(v) for v in value]
+    return value
 
 
 # -- from JSON -----------------------------------------------------------------------------
