@@ -37,6 +37,7 @@ class Codec(ABC):
         self.limits = limits
         #: How many values a record may expand to, and the cheap test of when to count.
         self.values = ValueCount(schema, self.message.name, limits.record_values)
+        self._safe_size = self.values.safe_size  # read once a record by the decoders
         check = depth_check(schema, self.message.name, limits.max_depth)
         if check is not None:
             # Only schemas whose records can nest past the limit (recursive ones) pay for

@@ -191,7 +191,7 @@ class JsonCodec(Codec):
 
     def _decode_line(self, data: bytes, line: int) -> Record:
         """One record; ``line`` (from 1) is where a JSON Lines file holds it, or 0."""
-        if not self.values.safe(len(data)):  # one multiplication; a large record only
+        if len(data) > self._safe_size:  # values/count.py: a large record only
             self._count_values(data, line)
         try:
             record = self._convert(self._parse(data))

@@ -165,7 +165,7 @@ class MsgpackCodec(Codec):
         # runs once a record, at about a microsecond and a half.
         if len(data) > self.limits.max_record_bytes:
             refuse_oversized(data, self.limits.max_record_bytes)
-        if not self.values.safe(len(data)):  # a large record only (values/count.py)
+        if len(data) > self._safe_size:  # a large record only (values/count.py)
             self._count_values(data)
         try:
             struct = self._parse(data)

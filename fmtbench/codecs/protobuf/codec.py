@@ -388,7 +388,7 @@ class _ProtobufBase(Codec):
             raise self._parse_error(exc) from None
         if self._varints:
             self._check_overflow(data)
-        if not self.values.safe(len(data)):
+        if len(data) > self._safe_size:
             self._count_values(msg, len(data))
         return msg
 
@@ -424,7 +424,7 @@ class _ProtobufBase(Codec):
             len(data) > WHOLE or data.translate(VARINT_CLASSES).find(OVERFLOW_PATTERN) >= 0
         ):
             self._check_overflow(data)
-        if not self.values.safe(len(data)):  # a large message only (values/count.py)
+        if len(data) > self._safe_size:  # a large message only (values/count.py)
             self._count_values(msg, len(data))
         try:
             return self._fast(msg)

@@ -99,6 +99,9 @@ class ValueCount:
         self.plans = value_plans(schema)
         zero = zero_values(schema)
         self.per_byte = 1 + max(zero.values(), default=0)
+        #: The largest record, in bytes, that cannot hold more values than the limit: hot
+        #: paths compare ``len(data)`` with it inline (``safe`` is the same test, spelled out).
+        self.safe_size = limit // self.per_byte - 1
 
     def safe(self, size: int) -> bool:
         """True when no record of ``size`` input bytes can hold more values than the limit."""

@@ -107,7 +107,7 @@ class XmlCodec(Codec):
             raise encode_error(exc) from None
 
     def decode(self, data: bytes) -> Record:
-        if not self.values.safe(len(data)):  # a large record only (values/count.py)
+        if len(data) > self.values.safe_size:  # a large record only (values/count.py)
             self._count_values(data)
         record = self._fast(data)
         if record is not None:
