@@ -31,13 +31,13 @@ from fmtbench.codecs.base import (
     RecordWriter,
     decode_error,
     encode_error,
+    oversized,
     refuse_oversized,
 )
 from fmtbench.codecs.protobuf.fast_read import FastDecoders
 from fmtbench.codecs.protobuf.kwargs import Kwargs, compile_kwargs
 from fmtbench.codecs.protobuf.overflow import OVERFLOW_PATTERN, VARINT_CLASSES, WHOLE, OverflowScan
 from fmtbench.codecs.protobuf.wide import wide_classes
-from fmtbench.codecs.structs.read import has_cycle
 from fmtbench.codecs.values.canonical import explain
 from fmtbench.codecs.values.leaves import (
     Conv,
@@ -53,7 +53,7 @@ from fmtbench.codecs.values.leaves import (
 )
 from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch, key_segment
-from fmtbench.limits import DEFAULT_LIMITS, Limits
+from fmtbench.limits import DEFAULT_LIMITS, UPB, Limits
 from fmtbench.schema.model import (
     Enum,
     EnumRef,
@@ -316,6 +316,8 @@ class _Walker:
 class _ProtobufBase(Codec):
     """What both Protobuf codecs share: the compiled classes and the two conversions."""
 
+    nesting = UPB
+
     def __init__(
         self,
         schema: Schema,
@@ -401,9 +403,12 @@ class _ProtobufBase(Codec):
     def encode(self, record: Record) -> bytes:
         msg = self.to_message(record)
         try:
-            return msg.SerializeToString(deterministic=True)
+            data: bytes = msg.SerializeToString(deterministic=True)
         except (ValueError, TypeError) as exc:
             raise explain(self.schema, self.message.name, record, exc, "protobuf") from None
+        if len(data) > self.max_message_bytes:  # what decode() and both readers refuse
+            raise oversized(len(data), self.max_message_bytes, "Protobuf")
+        return data
 
     def decode(self, data: bytes) -> Record:
         refuse_oversized(data, self.max_message_bytes, "message")
@@ -444,8 +449,10 @@ class ProtobufDelimitedCodec(_ProtobufBase):
         return FramedWriter(self.encode, out, _delimit, name="protobuf-delimited")
 
     def writer_for_decoded(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
-        if has_cycle(self.schema, self.message.name):
-            return self.writer(out, single=single)  # the depth check is on the reference path
+        if self.write_check() is not None:
+            # Records that may nest too deep (a recursive schema, a raised --max-depth):
+            # the depth checks are on the reference path.
+            return self.writer(out, single=single)
         if self._kwargs is None:
             self._kwargs = compile_kwargs(self.schema, self.message.name)
         return _DecodedWriter(self, self._kwargs, out)
@@ -618,13 +625,14 @@ class _DecodedWriter(FramedWriter):
     def __init__(self, codec: _ProtobufBase, kwargs: Kwargs, out: BinaryIO) -> None:
         super().__init__(codec.encode, out, _delimit, name="protobuf-delimited")
         self._kwargs, self._cls, self._write = kwargs, codec.message_class, out.write
+        self._max_bytes = codec.max_message_bytes
 
     def write(self, record: Record) -> None:
         try:
             data = self._cls(**self._kwargs(record)).SerializeToString(deterministic=True)
         except Exception:
             data = None
-        if data is None:
+        if data is None or len(data) > self._max_bytes:  # too large: the reference says so
             # Outside the handler, so that the reference's error does not chain upb's refusal:
             # the same bytes, or the error naming the field and the record.
             super().write(record)
