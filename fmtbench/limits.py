@@ -1,9 +1,11 @@
 """The limits every reader and writer keeps, in one place (documented in docs/limits.md).
 
 - ``max_depth``: how deep messages may nest, counted as Protobuf counts it (every message
-  below the record, and every map entry, is one level). upb refuses more than 100 levels,
-  so a record any format accepts past that could not be written as Protobuf; one cap for
-  every format, input and output alike, keeps every record convertible to every format.
+  below the record, every map entry and every timestamp is one level). upb refuses more
+  than 100 levels, so a record any format accepts past that could not be written as
+  Protobuf; one cap for every format, input and output alike, keeps every record
+  convertible to every format. Each format's writers also refuse what its own reader's
+  library would not read (``Nesting``), wherever ``max_depth`` is raised past it.
 - ``max_record_bytes``: the largest single record (a JSON line, a delimited Protobuf
   frame, a MessagePack object, a single Protobuf message), and so the largest length
   prefix believed before any allocation.
@@ -18,14 +20,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from fmtbench.errors import LimitError, SchemaError, UsageError, format_path, key_segment
-from fmtbench.schema.model import FieldType, ListOf, MapOf, MessageRef, Schema
+from fmtbench.schema.model import Field, ListOf, MapOf, MessageRef, Scalar, Schema
 
-DEFAULT_MAX_DEPTH = 100
+#: upb refuses to parse a message nested past 100 levels (measured: 100 parse, 101 do not;
+#: not configurable from Python). The default depth limit is its, for every format.
+UPB_MAX_DEPTH = 100
+DEFAULT_MAX_DEPTH = UPB_MAX_DEPTH
 DEFAULT_MAX_RECORD_BYTES = 64 * 2**20
 #: The largest size limit: far beyond any file, and small enough that every reader's
 #: arithmetic on it (a buffer size, a limit plus a few bytes) stays a C ``ssize_t``.
@@ -74,18 +80,105 @@ DEFAULT_LIMITS = Limits()
 
 DepthCheck = Callable[[Any], None]
 
+#: What one kind of field adds below the message holding it, as (wrap, item): ``wrap`` when
+#: the field is there at all (JSON's array or object around a list or map, even an empty
+#: one), ``item`` for each value in it (a message, a map entry, an element of its own).
+Counts = Mapping[str, tuple[int, int]]
 
-def _children(ftype: FieldType) -> tuple[str, int, str] | None:
-    """(how, levels, message) for a field holding messages: one level, two for map entries."""
-    if isinstance(ftype, MessageRef):
-        return "one", 1, ftype.name
-    if isinstance(ftype, ListOf) and isinstance(ftype.item, MessageRef):
-        return "list", 1, ftype.item.name
-    if isinstance(ftype, MapOf) and isinstance(ftype.value, MessageRef):
-        return "map", 2, ftype.value.name
-    if isinstance(ftype, MapOf):
-        return "entries", 1, ""  # map entries of scalars: a level of their own in Protobuf
-    return None
+
+@dataclass(frozen=True)
+class Nesting:
+    """How one format's reader counts nesting, and the deepest its library reads.
+
+    The kinds of field in ``counts``: ``message``, ``messages`` (a list of them),
+    ``message_map``, ``leaf``, ``leaves``, ``leaf_map``, and ``timestamp``, ``timestamps``,
+    ``timestamp_map`` (a timestamp is a message in Protobuf). ``attribute``, when given,
+    counts any field the schema puts in an XML attribute instead.
+    """
+
+    unit: str  # what is counted: "levels", "elements", "arrays and objects"
+    root: int  # what the record itself takes: its object or element
+    counts: Counts
+    attribute: tuple[int, int] | None = None
+    reader: str = ""  # who stops past ``cap``: "Protobuf readers (upb)"
+    cap: int = 0
+
+    def too_deep(self, depth: int) -> str:
+        return f"nested {depth:,} {self.unit} deep: {self.reader} stop at {self.cap:,}"
+
+
+#: Depth as Protobuf counts it, which ``--max-depth`` bounds in every format: every message
+#: below the record is one level, and so is every map entry (a map is a repeated entry
+#: message) and every timestamp (a ``google.protobuf.Timestamp`` message).
+PROTOBUF = Nesting(
+    unit="levels",
+    root=0,
+    counts={
+        "message": (0, 1),
+        "messages": (0, 1),
+        "message_map": (0, 2),
+        "leaf": (0, 0),
+        "leaves": (0, 0),
+        "leaf_map": (0, 1),
+        "timestamp": (0, 1),
+        "timestamps": (0, 1),
+        "timestamp_map": (0, 2),
+    },
+)
+#: A dict per message, a list per list, a dict per map (JSON, MessagePack): a list or map
+#: is a container of its own even when empty, and a message in it one more.
+TREE_COUNTS: Counts = {
+    "message": (0, 1),
+    "messages": (1, 1),
+    "message_map": (1, 1),
+    "leaf": (0, 0),
+    "leaves": (1, 0),
+    "leaf_map": (1, 0),
+    "timestamp": (0, 0),
+    "timestamps": (1, 0),
+    "timestamp_map": (1, 0),
+}
+#: What Protobuf's readers parse, whatever ``--max-depth`` allows.
+UPB = dataclasses.replace(PROTOBUF, reader="Protobuf readers (upb)", cap=UPB_MAX_DEPTH)
+#: Levels each kind of field takes as Protobuf counts them (see ``bound``).
+_LEVELS = {kind: item for kind, (_, item) in PROTOBUF.counts.items()}
+_MESSAGES = ("message", "messages", "message_map")
+_PLURAL = {"message": "messages", "leaf": "leaves", "timestamp": "timestamps"}
+
+
+def _kind(f: Field) -> tuple[str, str, str]:
+    """A field's kind in ``Nesting.counts``, how the walk reaches its values (one, list,
+    map) and the message they are, or ""."""
+    t = f.type
+    inner = t.item if isinstance(t, ListOf) else t.value if isinstance(t, MapOf) else t
+    name = inner.name if isinstance(inner, MessageRef) else ""
+    base = "message" if name else "leaf"
+    if isinstance(inner, Scalar) and inner.kind == "timestamp":
+        base = "timestamp"
+    if isinstance(t, ListOf):
+        return _PLURAL[base], "list", name
+    if isinstance(t, MapOf):
+        return base + "_map", "map", name
+    return base, "one", name
+
+
+#: One field of a message's plan: its name, how its values are reached, wrap, item, message.
+_Step = tuple[str, str, int, int, str]
+
+
+def _plans(schema: Schema, nesting: Nesting) -> dict[str, list[_Step]]:
+    """Per message, the fields that add to the nesting as ``nesting`` counts it."""
+    plans: dict[str, list[_Step]] = {}
+    for name, msg in schema.messages.items():
+        steps: list[_Step] = []
+        for f in msg.fields:
+            kind, how, inner = _kind(f)
+            own = nesting.attribute if f.xml_attribute else None
+            wrap, item = nesting.counts[kind] if own is None else own
+            if wrap or item:
+                steps.append((f.name, how, wrap, item, inner))
+        plans[name] = steps
+    return plans
 
 
 Edges = Callable[[str], list[tuple[int, str | None]]]
@@ -122,39 +215,140 @@ def longest_path(root: str, edges: Edges) -> int | None:
     return best[root]
 
 
-def static_depth(schema: Schema, root: str) -> int | None:
-    """The deepest nesting any record of ``root`` can reach, or None if unbounded."""
+def static_depth(schema: Schema, root: str, nesting: Nesting = PROTOBUF) -> int | None:
+    """The deepest any record of ``root`` can nest as ``nesting`` counts it (the record's
+    own ``root`` included), or None if unbounded."""
+    plans = _plans(schema, nesting)
 
     def edges(name: str) -> list[tuple[int, str | None]]:
-        out: list[tuple[int, str | None]] = []
-        for f in schema.messages[name].fields:
-            if (child := _children(f.type)) is not None:
-                _, levels, inner = child
-                out.append((levels, inner or None))
-        return out
+        return [(wrap + item, inner or None) for _, _, wrap, item, inner in plans[name]]
 
-    return longest_path(root, edges)
+    deepest = longest_path(root, edges)
+    return None if deepest is None else nesting.root + deepest
 
 
 def forced_depth(schema: Schema, root: str) -> int:
     """The nesting every record of ``root`` has, whatever its values: a non-optional
-    message field always holds a message (lists and maps may be empty). Required cycles
-    are refused by the loader, so this is finite."""
+    message field always holds a message, and a non-optional timestamp a Timestamp (lists
+    and maps may be empty). Required cycles are refused by the loader, so this is finite."""
 
     def edges(name: str) -> list[tuple[int, str | None]]:
-        return [
-            (1, f.type.name)
-            for f in schema.messages[name].fields
-            if isinstance(f.type, MessageRef) and not f.optional
-        ]
+        out: list[tuple[int, str | None]] = []
+        for f in schema.messages[name].fields:
+            if not f.optional and isinstance(f.type, MessageRef):
+                out.append((1, f.type.name))
+            elif not f.optional and isinstance(f.type, Scalar) and f.type.kind == "timestamp":
+                out.append((1, None))
+        return out
 
     depth = longest_path(root, edges)
     assert depth is not None, "a required cycle passed the loader"
     return depth
 
 
+def bound(nesting: Nesting, levels: int) -> int:
+    """The deepest a record within ``levels`` as Protobuf counts them can nest as
+    ``nesting`` counts it: the most one Protobuf level adds, on every level, then the most
+    a last field adds with the levels left to it."""
+    per_level = max(-(-sum(nesting.counts[k]) // _LEVELS[k]) for k in _MESSAGES)
+    last = [per_level * levels]
+    for kind, counts in nesting.counts.items():
+        if kind not in _MESSAGES and _LEVELS[kind] <= levels:
+            last.append(per_level * (levels - _LEVELS[kind]) + sum(counts))
+    if nesting.attribute is not None:
+        last.append(per_level * levels + sum(nesting.attribute))
+    return nesting.root + max(last)
+
+
+def nesting_check(
+    schema: Schema,
+    root: str,
+    nesting: Nesting,
+    *,
+    cap: int,
+    too_deep: Callable[[int], str],
+    within: int | None = None,
+    extra: int = 0,
+) -> DepthCheck | None:
+    """A check that one canonical record nests at most ``cap`` deep as ``nesting`` counts
+    it, raising LimitError(``too_deep(depth)``) with the path; None when no record can nest
+    deeper: by the schema, or for records already within ``within`` Protobuf levels.
+    ``extra``: what a file form puts around each record (a JSON array, an XML wrapper)."""
+    deepest = static_depth(schema, root, nesting)
+    if within is not None:
+        most = bound(nesting, within)
+        deepest = most if deepest is None else min(deepest, most)
+    if deepest is not None and deepest + extra <= cap:
+        return None
+    top = nesting.root + extra
+    plans = _plans(schema, nesting)
+    # Fields ending in leaves can only pass the cap from a message this close to it: the
+    # others are not looked at (most records are far from the cap).
+    reach = {
+        name: max((w + i for _, _, w, i, m in steps if not m), default=0)
+        for name, steps in plans.items()
+    }
+    messages = {name: [s for s in steps if s[4]] for name, steps in plans.items()}
+    leaves = {name: [s for s in steps if not s[4]] for name, steps in plans.items()}
+
+    def check(record: Any) -> None:
+        # Iterative, so that a record too deep for Python's stack is still measured. Each
+        # entry: (value, message, depth, parent entry, path segments to it from the parent);
+        # what lies past the last message (a leaf, an empty list) has no message.
+        stack: list[tuple[Any, str, int, Any, tuple[str | int, ...]]] = [
+            (record, root, top, None, ())
+        ]
+        while stack:
+            entry = stack.pop()
+            value, name, depth, _, _ = entry
+            if depth > cap:
+                raise LimitError(too_deep(depth), path=_path(entry))
+            if type(value) is not dict or not name:
+                continue  # not a message: the codec names that problem
+            for field, how, wrap, item, inner in messages[name]:
+                x = value.get(field)
+                if how == "one":
+                    if type(x) is dict:
+                        stack.append((x, inner, depth + item, entry, (field,)))
+                elif not x:
+                    if depth + wrap > cap and type(x) in (list, dict):  # JSON's empty [] or {}
+                        stack.append((None, "", depth + wrap, entry, (field,)))
+                elif type(x) is list:
+                    for i, v in enumerate(x):
+                        stack.append((v, inner, depth + wrap + item, entry, (field, i)))
+                elif type(x) is dict:
+                    for k, v in x.items():
+                        seg = key_segment(k)
+                        stack.append((v, inner, depth + wrap + item, entry, (field, seg)))
+            if depth + reach[name] > cap:
+                for step in leaves[name]:
+                    past = _past_leaves(value, step, depth)
+                    if past is not None and past[0] > cap:
+                        stack.append((None, "", past[0], entry, past[1]))
+
+    return check
+
+
+def _past_leaves(
+    message: dict[str, Any], step: _Step, depth: int
+) -> tuple[int, tuple[str | int, ...]] | None:
+    """How deep a field of leaves stands in ``message`` (at ``depth``), and its path."""
+    field, how, wrap, item, _ = step
+    x = message.get(field)
+    if x is None:
+        return None  # absent (None is not canonical: the codec says so)
+    if how == "one":
+        return depth + item, (field,)
+    if type(x) is list and x:
+        return depth + wrap + item, (field, 0)  # its leaves all stand as deep: the first
+    if type(x) is dict and x:
+        return depth + wrap + item, (field, key_segment(next(iter(x))))
+    return (depth + wrap, (field,)) if type(x) in (list, dict) else None
+
+
 def depth_check(schema: Schema, root: str, max_depth: int) -> DepthCheck | None:
-    """A check of one canonical record's nesting, or None when no record can exceed it.
+    """A check of one canonical record's nesting against ``--max-depth``, or None when no
+    record can exceed it.
 
     A record type whose every record nests past ``max_depth`` is a schema error here,
     before any record is read: no record of it could ever be written or read.
@@ -163,48 +357,14 @@ def depth_check(schema: Schema, root: str, max_depth: int) -> DepthCheck | None:
     if least > max_depth:
         raise SchemaError(
             f"every record of {root} nests at least {least} levels (its required message"
-            f" fields), over the limit of {max_depth} (--max-depth): no record of it could"
-            " be written or read; make a field on that chain optional"
+            f" and timestamp fields), over the limit of {max_depth} (--max-depth): no record"
+            " of it could be written or read; make a field on that chain optional"
         )
-    deepest = static_depth(schema, root)
-    if deepest is not None and deepest <= max_depth:
-        return None
-    plans = {
-        name: [(f.name, c) for f in msg.fields if (c := _children(f.type))]
-        for name, msg in schema.messages.items()
-    }
 
-    def check(record: Any) -> None:
-        # Iterative, so that a record too deep for Python's stack is still measured. Each
-        # entry: (value, message, depth, parent entry, path segments to it from the parent).
-        stack: list[tuple[Any, str, int, Any, tuple[str | int, ...]]] = [
-            (record, root, 0, None, ())
-        ]
-        while stack:
-            entry = stack.pop()
-            value, name, depth, _, _ = entry
-            if depth > max_depth:
-                raise LimitError(
-                    f"nested {depth} levels deep, over the limit of {max_depth} (--max-depth)",
-                    path=_path(entry),
-                )
-            if type(value) is not dict or not name:
-                continue  # not a message: the codec names that problem
-            for field, (how, levels, inner) in plans[name]:
-                x = value.get(field)
-                if how == "one" and type(x) is dict:
-                    stack.append((x, inner, depth + levels, entry, (field,)))
-                elif how == "list" and type(x) is list:
-                    for i, item in enumerate(x):
-                        stack.append((item, inner, depth + levels, entry, (field, i)))
-                elif how == "map" and type(x) is dict:
-                    for k, item in x.items():
-                        stack.append((item, inner, depth + levels, entry, (field, key_segment(k))))
-                elif how == "entries" and x and depth + 1 > max_depth:
-                    k = next(iter(x))  # an entry is a level of its own in Protobuf
-                    stack.append((None, "", depth + 1, entry, (field, key_segment(k))))
+    def too_deep(depth: int) -> str:
+        return f"nested {depth} levels deep, over the limit of {max_depth} (--max-depth)"
 
-    return check
+    return nesting_check(schema, root, PROTOBUF, cap=max_depth, too_deep=too_deep)
 
 
 def _path(entry: Any) -> str:

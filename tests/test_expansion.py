@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from fmtbench.cli import main
 from fmtbench.codecs import FORMATS, codec_for
-from fmtbench.errors import LimitError, UsageError
+from fmtbench.errors import EncodeError, LimitError, UsageError
 from fmtbench.limits import Limits
 from fmtbench.schema.model import ListOf, MapOf, MessageRef, Schema
 from tests.samples import assert_same, sensor_schema
@@ -176,3 +176,26 @@ def test_the_default_follows_the_byte_limit() -> None:
     assert Limits().record_values == 64 * 2**20 // 16
     assert Limits(max_record_bytes=1600).record_values == 100
     assert Limits(max_record_bytes=1600, max_record_values=7).record_values == 7
+
+
+@pytest.mark.parametrize("fmt", FORMAT_NAMES)
+def test_every_writer_refuses_what_its_reader_would(fmt: str) -> None:
+    # Issue 12, item 9 for this limit: a record over it is refused on writing too, in
+    # message mode and in a file, and one at it is written and read back.
+    schema = sensor_schema()
+    plain = codec_for(fmt, schema)
+    record = plain.decode(plain.encode({**plain.decode(plain.encode(_zero(plain))),
+                                        "children": [_zero(plain)] * 300}))  # fmt: skip
+    exact = canonical_values(schema, "Reading", record)
+    at, under = _limited(fmt, schema, exact), _limited(fmt, schema, exact - 1)
+    assert_same(at.decode(at.encode(record)), record)
+    with pytest.raises(EncodeError, match="--max-record-values"):
+        under.encode(record)
+    with pytest.raises(EncodeError, match="--max-record-values"):
+        under.encode_many([record])
+
+
+def _zero(codec: Any) -> dict[str, Any]:
+    from fmtbench.schema.values import zero_message
+
+    return zero_message(codec.schema, codec.message.name)

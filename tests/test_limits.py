@@ -17,6 +17,7 @@ import pytest
 
 from fmtbench.cli import main
 from fmtbench.codecs import FORMATS, codec_for
+from fmtbench.codecs.protobuf.codec import _ProtobufBase, varint
 from fmtbench.errors import DecodeError, EncodeError, FmtbenchError, LimitError, UsageError
 from fmtbench.limits import DEFAULT_MAX_DEPTH, Limits, depth_check, static_depth
 from fmtbench.schema import parse_schema
@@ -60,15 +61,22 @@ def test_depth_at_the_limit_round_trips_and_one_more_is_refused(fmt: str, via: s
         codec.encode(over)
     # Input that nests one level too deep (written with a raised limit) is refused too.
     lax = codec_for(fmt, DEEP, limits=Limits(max_depth=10_000))
-    data = lax.encode(over)
-    # upb itself stops at 100 levels (the limit is its), so there it is its DecodeError.
-    refused = DecodeError if fmt.startswith("protobuf") else LimitError
-    if refused is LimitError:
+    if fmt.startswith("protobuf"):
+        # upb itself stops at 100 levels (the limit is its), so there it is its DecodeError;
+        # and so the writers refuse it whatever --max-depth says: upb's own bytes serve.
+        with pytest.raises(EncodeError, match=r"Protobuf readers \(upb\) stop at 100"):
+            lax.encode(over)
+        assert isinstance(lax, _ProtobufBase)
+        data = lax.to_message(over).SerializeToString()
+        many = data if fmt == "protobuf" else varint(len(data)) + data
+        refused: type[Exception] = DecodeError
+    else:
+        data, many, refused = lax.encode(over), lax.encode_many([over]), LimitError
         assert lax.decode(data) == over
     with pytest.raises(refused):
         codec.decode(data)
     with pytest.raises(refused):
-        list(codec.reader(io.BytesIO(lax.encode_many([over]))))
+        list(codec.reader(io.BytesIO(many)))
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "msgpack", "xml"])
@@ -187,7 +195,7 @@ def test_msgpack_declared_element_counts_just_under_and_over() -> None:
     at = plain.encode_many([{"xs": [1] * 1000}])
     assert list(codec.reader(io.BytesIO(at))) == [{"xs": [1] * 1000}]
     over = plain.encode_many([{"xs": [1] * 1001}])
-    with pytest.raises(DecodeError, match="exceeds max_array_len"):
+    with pytest.raises(LimitError, match="a list of 1,001 elements, over the 1,000 that"):
         list(codec.reader(io.BytesIO(over)))
 
 

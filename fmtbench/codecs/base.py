@@ -10,18 +10,24 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, ClassVar, TypeVar
 
 from fmtbench.codecs.values.count import ValueCount
 from fmtbench.errors import DecodeError, EncodeError, LimitError, RecordError, ValueMismatch
-from fmtbench.limits import DEFAULT_LIMITS, DepthCheck, Limits, depth_check
+from fmtbench.limits import DEFAULT_LIMITS, DepthCheck, Limits, Nesting, depth_check, nesting_check
 from fmtbench.schema.model import Message, Schema
 
 Record = dict[str, Any]
+T = TypeVar("T")
 
 
 class Codec(ABC):
     """One wire format for one record type of one schema."""
+
+    #: How this format's reader counts nesting and the deepest its library reads: every
+    #: write path refuses a record deeper than that, whatever ``--max-depth`` allows
+    #: (``write_check``). None: the format's reader keeps no depth of its own.
+    nesting: ClassVar[Nesting | None] = None
 
     def __init__(
         self,
@@ -38,14 +44,57 @@ class Codec(ABC):
         #: How many values a record may expand to, and the cheap test of when to count.
         self.values = ValueCount(schema, self.message.name, limits.record_values)
         self._safe_size = self.values.safe_size  # read once a record by the decoders
+        # Encoders compare once a record: past this, the size and the values are checked.
+        self._write_bound = min(self._safe_size, limits.max_record_bytes)
         check = depth_check(schema, self.message.name, limits.max_depth)
+        self._depth_check = check
+        self._write_checks: dict[int, DepthCheck | None] = {}
         if check is not None:
             # Only schemas whose records can nest past the limit (recursive ones) pay for
-            # the check: the methods are wrapped on the instance, so every path (writers
-            # bind ``self.encode``) goes through it.
-            self.encode = _checked_encode(self.encode, check, limits.max_depth)  # type: ignore[method-assign,assignment]
+            # the check: the methods are wrapped on the instance, so every path goes
+            # through it.
             self.decode = _checked_decode(self.decode, check, limits.max_depth)  # type: ignore[method-assign,assignment]
             self.reader = _checked_reader(self.reader, check, limits.max_depth)  # type: ignore[method-assign,assignment]
+        # Writers bind ``self.encode``, or wrap what they call with ``checked_writes``.
+        self.encode = self.checked_writes(self.encode)  # type: ignore[method-assign,assignment]
+
+    def write_check(self, extra: int = 0) -> DepthCheck | None:
+        """The check every record passes before it is written, or None where no record can
+        fail it: its nesting within ``--max-depth``, then within what this format's reader
+        reads (``nesting``). ``extra``: levels a file form puts around each record (the
+        array of a ``.json`` file, the ``<records>`` wrapper of XML). Raises LimitError."""
+        if extra not in self._write_checks:
+            own = None
+            if self.nesting is not None:
+                own = nesting_check(
+                    self.schema,
+                    self.message.name,
+                    self.nesting,
+                    cap=self.nesting.cap,
+                    too_deep=self.nesting.too_deep,
+                    within=self.limits.max_depth,  # the --max-depth check runs first
+                    extra=extra,
+                )
+            self._write_checks[extra] = _both(self._depth_check, own)
+        return self._write_checks[extra]
+
+    def checked_writes(
+        self, encode: Callable[[Record], T], extra: int = 0
+    ) -> Callable[[Record], T]:
+        """``encode`` behind ``write_check(extra)``: what a writer of another form than
+        ``encode``'s (a file's records, an XML element) calls, so that every write path
+        refuses what the reader would."""
+        check = self.write_check(extra)
+        return encode if check is None else _checked_encode(encode, check, self.limits.max_depth)
+
+    def refuse_too_many_values(self, record: Record) -> None:
+        """For a record written in more than ``values.safe_size`` bytes: refuse it if it
+        holds more values than its reader will read (values/count.py). A canonical record
+        has every field it will be read with, so its count is exact."""
+        try:
+            self.values.tree(record)
+        except LimitError as exc:
+            raise EncodeError(exc.problem) from None
 
     @abstractmethod
     def encode(self, record: Record) -> bytes:
@@ -107,7 +156,12 @@ class RecordWriter(ABC):
 
 class FramedWriter(RecordWriter):
     """A stream of records each encoded on its own, framed, and written as it comes
-    (JSON Lines, MessagePack, delimited protobuf): nothing to finish at the end."""
+    (JSON Lines, MessagePack, delimited protobuf): nothing to finish at the end.
+
+    ``encode`` refuses a record over ``--max-record-bytes``, as the format's message mode
+    must too. ``bulky``: (size, check) for what the stream reader alone refuses: a record
+    encoded to more than ``size`` bytes is passed to ``check`` (raising EncodeError) before
+    it is written; smaller ones cost one comparison."""
 
     def __init__(
         self,
@@ -116,16 +170,20 @@ class FramedWriter(RecordWriter):
         frame: Callable[[bytes], bytes] | None = None,
         *,
         name: str | None = None,
+        bulky: tuple[int, Callable[[Record], None]] | None = None,
     ) -> None:
         self.encode, self.out, self.frame = encode, out, frame
         # Formats whose empty file reads as an error (EMPTY_STREAM) refuse to write one.
         self.name = name
         self.count = 0
+        self.bulky_at, self.bulky = bulky if bulky is not None else (MAX_BYTES, _nothing)
 
     def write(self, record: Record) -> None:
         self.count += 1
         try:
             data = self.encode(record)
+            if len(data) > self.bulky_at:
+                self.bulky(record)
         except EncodeError as exc:
             raise exc.located(record=self.count) from None
         self.out.write(self.frame(data) if self.frame else data)
@@ -154,10 +212,29 @@ def _too_deep(max_depth: int) -> str:
     )
 
 
+def _nothing(record: Record) -> None:
+    return None
+
+
+#: Larger than any record: ``FramedWriter`` without a ``bulky`` check never calls it.
+MAX_BYTES = 1 << 62
+
+
+def _both(first: DepthCheck | None, then: DepthCheck | None) -> DepthCheck | None:
+    if first is None or then is None:
+        return first or then
+
+    def check(record: Any) -> None:
+        first(record)  # --max-depth first: the reader's own cap assumes records within it
+        then(record)
+
+    return check
+
+
 def _checked_encode(
-    encode: Callable[[Record], bytes], check: DepthCheck, max_depth: int
-) -> Callable[[Record], bytes]:
-    def checked(record: Record) -> bytes:
+    encode: Callable[[Record], T], check: DepthCheck, max_depth: int
+) -> Callable[[Record], T]:
+    def checked(record: Record) -> T:
         try:
             check(record)  # before encoding: a record too deep never reaches a recursive walk
         except LimitError as exc:
@@ -228,6 +305,14 @@ class _DepthCheckedReader(RecordReader):
         except LimitError as exc:
             raise exc.located(record=self.inner.count) from None
         return record
+
+
+def oversized(size: int, limit: int, title: str) -> EncodeError:
+    """A record too large for the reader of its format, as the writer refuses it."""
+    return EncodeError(
+        f"the record is {size:,} bytes as {title}, over the limit of {limit:,} bytes"
+        " (--max-record-bytes) that its readers keep"
+    )
 
 
 def refuse_oversized(data: bytes, limit: int, what: str = "record") -> None:

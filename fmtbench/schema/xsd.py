@@ -50,12 +50,28 @@ _TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+\-]\d{2}:
 MAP_KEY_ATTRIBUTE = "key"
 
 
+#: libxml2 reads element and attribute names of at most 50,000 characters
+#: (XML_MAX_NAME_LENGTH; measured: 50,001 refused), so a longer name could be written and
+#: never read.
+XML_MAX_NAME = 50_000
+
+
+def _long_name(name: str) -> str:
+    return f"{name[:40]}… ({len(name):,} characters)"
+
+
 def check_xml_mapping(schema: Schema) -> None:
     """Refuse the few schemas the XML mapping cannot express, naming the field.
 
     The loader accepts them because they are fine for every other format.
     """
     for msg in schema.messages.values():
+        for name in (msg.name, *(f.name for f in msg.fields)):
+            if len(name) > XML_MAX_NAME:
+                raise SchemaError(
+                    f"the name {_long_name(name)} is too long for XML: its readers (libxml2)"
+                    f" read names of at most {XML_MAX_NAME:,} characters"
+                )
         for f in msg.fields:
             where = f"{msg.name}.{f.name}"
             if f.xml_attribute and f.name == "xmlns":

@@ -23,6 +23,7 @@ from fmtbench.codecs.base import (
     RecordWriter,
     decode_error,
     encode_error,
+    oversized,
     refuse_oversized,
 )
 from fmtbench.codecs.json.keys import KeyProof, refuse_duplicates
@@ -46,6 +47,7 @@ from fmtbench.codecs.values.leaves import (
 )
 from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
+from fmtbench.limits import TREE_COUNTS, Nesting
 from fmtbench.schema.model import INT_RANGES, INTEGER_KINDS
 
 _dumps = msgspec.json.Encoder().encode  # the tree is in order already (sort_maps)
@@ -137,8 +139,20 @@ WRITE_TARGET = WriteTarget(
 )
 
 
+#: orjson refuses a document nested past 1,024 arrays and objects (measured: 1,024 read).
+ORJSON = Nesting(
+    unit="arrays and objects",
+    root=1,
+    counts=TREE_COUNTS,
+    reader="JSON readers (orjson)",
+    cap=1024,
+)
+
+
 class JsonCodec(Codec):
     """A ``.json`` file: one record (an object) or an array of records."""
+
+    nesting = ORJSON
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -154,6 +168,7 @@ class JsonCodec(Codec):
         # The same for writing (structs/write.py): msgspec checks and writes, or declines.
         writer = compile_writer(self.schema, self.message.name, WRITE_TARGET)
         self._fast_encode = writer.encode if writer is not None else None
+        self._max_bytes = self.limits.max_record_bytes
 
     def to_tree(self, record: Record) -> Any:
         """The record as JSON-ready values (validated on the way)."""
@@ -171,12 +186,35 @@ class JsonCodec(Codec):
             raise explain(self.schema, self.message.name, record, exc, "JSON") from None
 
     def encode(self, record: Record) -> bytes:
+        data = None
         if self._fast_encode is not None:
             try:
-                return self._fast_encode(record)
+                data = self._fast_encode(record)
             except DECLINED:
-                pass  # outside the handler, so that errors do not chain msgspec's refusal
-        return self.dumps(self.to_tree(record), record)
+                data = None  # the tree path, outside the handler: no chain to msgspec's refusal
+        if data is None:
+            data = self.dumps(self.to_tree(record), record)
+        # What decode() and the JSON Lines reader (a line, its newline aside) refuse.
+        if len(data) > self._write_bound:  # a large record only: more checks then
+            if len(data) > self._max_bytes:
+                raise oversized(len(data), self._max_bytes, "JSON")
+            self.refuse_too_many_values(record)
+        return data
+
+    def encode_any_size(self, record: Record) -> bytes:
+        """``encode`` without the size limit: a ``.json`` file is read whole, so the
+        size of one record in it is bounded by ``--max-input-bytes`` alone."""
+        data = None
+        if self._fast_encode is not None:
+            try:
+                data = self._fast_encode(record)
+            except DECLINED:
+                data = None  # the tree path, outside the handler: no chain to msgspec's refusal
+        if data is None:
+            data = self.dumps(self.to_tree(record), record)
+        if len(data) > self._safe_size:  # the reader counts a record's values all the same
+            self.refuse_too_many_values(record)
+        return data
 
     def from_tree(self, tree: Any, position: str | None = None) -> Record:
         try:
@@ -302,11 +340,13 @@ class _JsonWriter(RecordWriter):
     def __init__(self, codec: JsonCodec, out: BinaryIO, single: bool) -> None:
         self.codec, self.out, self.single = codec, out, single
         self.count = 0
+        # The array of a file of many is one more level for the reader.
+        self.encode = codec.checked_writes(codec.encode_any_size, extra=0 if single else 1)
 
     def write(self, record: Record) -> None:
         self.count += 1
         try:
-            data = self.codec.encode(record)
+            data = self.encode(record)
         except EncodeError as exc:
             raise exc.located(record=self.count) from None
         if self.single:

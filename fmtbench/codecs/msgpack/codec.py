@@ -8,6 +8,8 @@ objects, one per record.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import msgpack
@@ -22,6 +24,7 @@ from fmtbench.codecs.base import (
     RecordWriter,
     decode_error,
     encode_error,
+    oversized,
     refuse_oversized,
 )
 from fmtbench.codecs.msgpack.keys import DuplicateKey, unique_map
@@ -31,7 +34,16 @@ from fmtbench.codecs.structs.write import COMMON_GUARDS, DECLINED, WriteTarget, 
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
 from fmtbench.codecs.values.leaves import Conv, mismatch, str_check, timestamp_from_parts
 from fmtbench.codecs.values.tree import TreeConverter, TreeRules
-from fmtbench.errors import DecodeError, LimitError, ValueMismatch
+from fmtbench.errors import (
+    DecodeError,
+    EncodeError,
+    LimitError,
+    ValueMismatch,
+    format_path,
+    key_segment,
+)
+from fmtbench.limits import TREE_COUNTS, Nesting
+from fmtbench.schema.model import FieldType, ListOf, MapOf, MessageRef, Schema
 
 _CHUNK = 1 << 16
 
@@ -75,6 +87,17 @@ _UNPACK_OPTIONS: dict[str, Any] = {
 }
 
 
+#: msgpack's words for a declared length past ``max_*_len``: "65 exceeds max_array_len(64)".
+_OVER_LENGTH = re.compile(r"([0-9]+) exceeds max_(array|map|str|bin|ext)_len\(([0-9]+)\)")
+_WHAT = {
+    "array": "a list",
+    "map": "a map",
+    "str": "a string",
+    "bin": "bytes",
+    "ext": "an extension",
+}
+
+
 def unpack_error(exc: Exception, max_depth: int, position: str) -> DecodeError:
     """msgpack's refusal as one line: its nesting cap (StackError, 1024 containers) is a
     limit, said as one; an exception without a message is named by its kind."""
@@ -86,17 +109,34 @@ def unpack_error(exc: Exception, max_depth: int, position: str) -> DecodeError:
             " levels (--max-depth)",
             position=position,
         )
+    if m := _OVER_LENGTH.fullmatch(str(exc)):  # a declared length past the unpacker's caps
+        count, kind, most = int(m[1]), m[2], int(m[3])
+        if kind in ("array", "map"):
+            return LimitError(
+                f"{_WHAT[kind]} of {count:,} elements, over the {most:,} that MessagePack"
+                " stream readers allow one array or map (--max-record-bytes / 16)",
+                position=position,
+            )
+        return LimitError(
+            f"{_WHAT[kind]} of {count:,} bytes, over the limit of {most:,} (--max-record-bytes)",
+            position=position,
+        )
     return DecodeError(f"malformed MessagePack: {exc or type(exc).__name__}", position=position)
 
 
-def _unpacker(max_record_bytes: int) -> msgpack.Unpacker:
-    """A streaming unpacker that holds at most one record's bytes.
+def max_items(max_record_bytes: int) -> int:
+    """The most elements the stream reader lets one array or map declare.
 
     msgpack allocates a list or dict for a declared length before its items arrive, so
     those lengths are capped below the byte limit: an element takes at least one byte, and
     a pointer eight, so a 5-byte header cannot claim gigabytes.
     """
-    items = max(max_record_bytes // 16, 1)
+    return max(max_record_bytes // 16, 1)
+
+
+def _unpacker(max_record_bytes: int) -> msgpack.Unpacker:
+    """A streaming unpacker that holds at most one record's bytes (and ``max_items``)."""
+    items = max_items(max_record_bytes)
     return msgpack.Unpacker(
         **_UNPACK_OPTIONS,
         max_buffer_size=max_record_bytes + _CHUNK,  # a record and the chunk after it
@@ -123,7 +163,20 @@ WRITE_TARGET = WriteTarget(
 )
 
 
+#: msgpack's unpacker refuses more than 1,024 nested arrays and maps (StackError; measured:
+#: 1,024 read).
+MSGPACK = Nesting(
+    unit="arrays and maps",
+    root=1,
+    counts=TREE_COUNTS,
+    reader="MessagePack readers (msgpack)",
+    cap=1024,
+)
+
+
 class MsgpackCodec(Codec):
+    nesting = MSGPACK
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._check = TreeConverter(self.schema, ENCODE_RULES).message(self.message.name)
@@ -138,13 +191,25 @@ class MsgpackCodec(Codec):
         # msgspec checks and writes the same bytes in C (structs/write.py), or declines.
         writer = compile_writer(self.schema, self.message.name, WRITE_TARGET)
         self._fast_encode = writer.encode if writer is not None else None
+        self._max_bytes = self.limits.max_record_bytes
+        self._crowded = _element_counts(self.schema, self.message.name)
 
     def encode(self, record: Record) -> bytes:
+        data = None
         if self._fast_encode is not None:
             try:
-                return self._fast_encode(record)
+                data = self._fast_encode(record)
             except DECLINED:
-                pass  # outside the handler, so that errors do not chain msgspec's refusal
+                data = None  # the tree path, outside the handler: no chain to msgspec's refusal
+        if data is None:
+            data = self._encode_tree(record)
+        if len(data) > self._write_bound:  # a large record only: more checks then
+            if len(data) > self._max_bytes:  # what decode() and the stream reader refuse
+                raise oversized(len(data), self._max_bytes, "MessagePack")
+            self.refuse_too_many_values(record)
+        return data
+
+    def _encode_tree(self, record: Record) -> bytes:
         try:
             tree = self._check(record)
         except ValueMismatch as exc:
@@ -232,7 +297,21 @@ class MsgpackCodec(Codec):
         return _MsgpackReader(self, src)
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
-        return FramedWriter(self.encode, out, name="msgpack")
+        # The stream reader also caps each array's and map's declared length: a record of
+        # more bytes than that cap is the only kind that may hold one too long.
+        most = max_items(self._max_bytes)
+        return FramedWriter(self.encode, out, name="msgpack", bulky=(most, self._refuse_crowded))
+
+    def _refuse_crowded(self, record: Record) -> None:
+        most = max_items(self._max_bytes)
+        found = self._crowded(record, most)
+        if found is not None:
+            what, count, path = found
+            raise EncodeError(
+                f"{what} of {count:,} elements, over the {most:,} that MessagePack stream"
+                " readers allow one array or map (--max-record-bytes / 16)",
+                path=format_path(path),
+            )
 
 
 class _MsgpackReader(RecordReader):
@@ -297,3 +376,50 @@ class _MsgpackReader(RecordReader):
             if exc.position is None:
                 exc.position = f"byte offset {start}"
             raise exc.located(record=self.count) from None
+
+
+#: Where a record holds too many elements: what holds them, how many, and its path.
+Crowd = tuple[str, int, tuple[str | int, ...]]
+
+
+def _held(t: FieldType) -> str:
+    """The message a field's values are, or ""."""
+    inner = t.item if isinstance(t, ListOf) else t.value if isinstance(t, MapOf) else t
+    return inner.name if isinstance(inner, MessageRef) else ""
+
+
+def _element_counts(schema: Schema, root: str) -> Callable[[Record, int], Crowd | None]:
+    """The first array or map of a canonical record (a message is a map of the fields it
+    has) with more elements than a count, found by the schema. Run only on records large
+    enough to hold one, once ``encode`` accepted them."""
+    plans = {
+        name: [
+            (f.name, f.type, _held(f.type))
+            for f in msg.fields
+            if isinstance(f.type, ListOf | MapOf | MessageRef)
+        ]
+        for name, msg in schema.messages.items()
+    }
+
+    def crowded(record: Record, most: int) -> Crowd | None:
+        todo: list[tuple[Any, str, tuple[str | int, ...]]] = [(record, root, ())]
+        while todo:
+            message, name, path = todo.pop()
+            if len(message) > most:
+                return "a message (a map of its fields)", len(message), path
+            for field, ftype, inner in plans[name]:
+                x = message.get(field)
+                if x is None:
+                    continue
+                here = (*path, field)
+                if isinstance(ftype, MessageRef):
+                    todo.append((x, inner, here))
+                elif len(x) > most:
+                    return ("a list" if isinstance(ftype, ListOf) else "a map"), len(x), here
+                elif inner and isinstance(ftype, ListOf):
+                    todo.extend((v, inner, (*here, i)) for i, v in enumerate(x))
+                elif inner:
+                    todo.extend((v, inner, (*here, key_segment(k))) for k, v in x.items())
+        return None
+
+    return crowded

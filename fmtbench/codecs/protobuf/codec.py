@@ -31,6 +31,7 @@ from fmtbench.codecs.base import (
     RecordWriter,
     decode_error,
     encode_error,
+    oversized,
     refuse_oversized,
 )
 from fmtbench.codecs.protobuf.count import bound, count_message
@@ -38,7 +39,6 @@ from fmtbench.codecs.protobuf.fast_read import FastDecoders
 from fmtbench.codecs.protobuf.kwargs import Kwargs, compile_kwargs
 from fmtbench.codecs.protobuf.overflow import OVERFLOW_PATTERN, VARINT_CLASSES, WHOLE, OverflowScan
 from fmtbench.codecs.protobuf.wide import wide_classes
-from fmtbench.codecs.structs.read import has_cycle
 from fmtbench.codecs.values.canonical import explain
 from fmtbench.codecs.values.leaves import (
     Conv,
@@ -54,7 +54,7 @@ from fmtbench.codecs.values.leaves import (
 )
 from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch, key_segment
-from fmtbench.limits import DEFAULT_LIMITS, Limits
+from fmtbench.limits import DEFAULT_LIMITS, UPB, Limits
 from fmtbench.schema.model import (
     Enum,
     EnumRef,
@@ -317,6 +317,8 @@ class _Walker:
 class _ProtobufBase(Codec):
     """What both Protobuf codecs share: the compiled classes and the two conversions."""
 
+    nesting = UPB
+
     def __init__(
         self,
         schema: Schema,
@@ -331,6 +333,7 @@ class _ProtobufBase(Codec):
         self.max_message_bytes = (
             limits.max_record_bytes if max_message_bytes is None else max_message_bytes
         )
+        self._write_bound = min(self._safe_size, self.max_message_bytes)
         compiled = compile_classes(schema)  # refuses a backend other than upb
         self.message_class: type[ProtoMessage] = compiled.classes[self.message.name]
         # Decoding parses with the reading classes (wide.py): each varint 64 bits wide, so
@@ -408,9 +411,14 @@ class _ProtobufBase(Codec):
     def encode(self, record: Record) -> bytes:
         msg = self.to_message(record)
         try:
-            return msg.SerializeToString(deterministic=True)
+            data: bytes = msg.SerializeToString(deterministic=True)
         except (ValueError, TypeError) as exc:
             raise explain(self.schema, self.message.name, record, exc, "protobuf") from None
+        if len(data) > self._write_bound:  # a large record only: more checks then
+            if len(data) > self.max_message_bytes:  # what decode() and both readers refuse
+                raise oversized(len(data), self.max_message_bytes, "Protobuf")
+            self.refuse_too_many_values(record)
+        return data
 
     def decode(self, data: bytes) -> Record:
         refuse_oversized(data, self.max_message_bytes, "message")
@@ -453,8 +461,10 @@ class ProtobufDelimitedCodec(_ProtobufBase):
         return FramedWriter(self.encode, out, _delimit, name="protobuf-delimited")
 
     def writer_for_decoded(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
-        if has_cycle(self.schema, self.message.name):
-            return self.writer(out, single=single)  # the depth check is on the reference path
+        if self.write_check() is not None:
+            # Records that may nest too deep (a recursive schema, a raised --max-depth):
+            # the depth checks are on the reference path.
+            return self.writer(out, single=single)
         if self._kwargs is None:
             self._kwargs = compile_kwargs(self.schema, self.message.name)
         return _DecodedWriter(self, self._kwargs, out)
@@ -627,13 +637,14 @@ class _DecodedWriter(FramedWriter):
     def __init__(self, codec: _ProtobufBase, kwargs: Kwargs, out: BinaryIO) -> None:
         super().__init__(codec.encode, out, _delimit, name="protobuf-delimited")
         self._kwargs, self._cls, self._write = kwargs, codec.message_class, out.write
+        self._max_bytes = codec.max_message_bytes
 
     def write(self, record: Record) -> None:
         try:
             data = self._cls(**self._kwargs(record)).SerializeToString(deterministic=True)
         except Exception:
             data = None
-        if data is None:
+        if data is None or len(data) > self._max_bytes:  # too large: the reference says so
             # Outside the handler, so that the reference's error does not chain upb's refusal:
             # the same bytes, or the error naming the field and the record.
             super().write(record)

@@ -18,6 +18,7 @@ bytes mean a record to ``decode()`` and a one-record file to ``reader()``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -39,14 +40,33 @@ from fmtbench.codecs.xml.read import (
     reject_doctype,
     syntax_error,
 )
-from fmtbench.codecs.xml.write import DECLARATION, XmlEncoder, attr_string
-from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
-from fmtbench.limits import DEFAULT_LIMITS, Limits
+from fmtbench.codecs.xml.write import (
+    DECLARATION,
+    UNCHECKED_CHARS,
+    NodeSizes,
+    XmlEncoder,
+    attr_string,
+)
+from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch, format_path
+from fmtbench.limits import DEFAULT_LIMITS, PROTOBUF, Limits, Nesting
 from fmtbench.schema.model import Schema
 from fmtbench.schema.xsd import check_xml_mapping
 
+#: libxml2, without XML_PARSE_HUGE, refuses elements nested past 256 (measured: 256 read):
+#: every message, list item, map entry and leaf is an element; attributes are not.
+LIBXML2 = Nesting(
+    unit="elements",
+    root=1,
+    counts=dict.fromkeys(PROTOBUF.counts, (0, 1)),
+    attribute=(0, 0),
+    reader="XML readers (libxml2)",
+    cap=256,
+)
+
 
 class XmlCodec(Codec):
+    nesting = LIBXML2
+
     def __init__(
         self,
         schema: Schema,
@@ -58,6 +78,7 @@ class XmlCodec(Codec):
         super().__init__(schema, type_name, drop_unknown=drop_unknown, limits=limits)
         check_xml_mapping(schema)
         self._encoder = XmlEncoder(schema, drop_unknown=drop_unknown)
+        self._sizes = NodeSizes(schema)
         # Writes the common record and declines (raises) on anything else, which the
         # reference encoder then writes the same way or reports with today's error.
         self._fast_element = XmlFastSource(schema, drop_unknown=drop_unknown).compile()[
@@ -89,16 +110,33 @@ class XmlCodec(Codec):
             text = None
         if text is None:
             text = DECLARATION + self._reference_element(record, self._single_start) + "\n"
+        if len(text) > UNCHECKED_CHARS:  # long enough to hold a node libxml2 refuses
+            self._refuse_long_nodes(record, self._single_start)
+        if len(text) > self._safe_size:  # characters: fewer than bytes, so never too late
+            self.refuse_too_many_values(record)
         return text.encode("utf-8")
 
     def element(self, record: Any, *, single: bool) -> str:
         """One record element as text: with its namespace declaration when it stands alone."""
         start = self._single_start if single else self._wrapped_start
+        text: str | None
         try:
-            return self._fast_element(record, start, self._end)
+            text = self._fast_element(record, start, self._end)
         except Exception:  # any reason at all: the reference writer decides
-            pass
-        return self._reference_element(record, start)
+            text = None
+        if text is None:  # outside the handler: its errors do not chain the decline
+            text = self._reference_element(record, start)
+        if len(text) > UNCHECKED_CHARS:
+            self._refuse_long_nodes(record, start)
+        if len(text) > self._safe_size:
+            self.refuse_too_many_values(record)
+        return text
+
+    def _refuse_long_nodes(self, record: Any, start: str) -> None:
+        found = self._sizes.find(record, self.message.name, start)
+        if found is not None:
+            problem, path = found
+            raise EncodeError(problem, path=format_path(path))
 
     def _reference_element(self, record: Any, start: str) -> str:
         try:
@@ -148,6 +186,10 @@ class XmlWriter(RecordWriter):
 
     def __init__(self, codec: XmlCodec, out: BinaryIO, *, single: bool) -> None:
         self._codec = codec
+        # Behind the depth checks; the <records> wrapper is one more element for the reader.
+        self._element = codec.checked_writes(
+            functools.partial(codec.element, single=single), extra=0 if single else 1
+        )
         self._out = out
         self._single = single
         self._count = 0
@@ -163,7 +205,7 @@ class XmlWriter(RecordWriter):
                 "file for more"
             ).located(record=index)
         try:
-            text = self._codec.element(record, single=self._single)
+            text = self._element(record)
         except EncodeError as exc:
             raise exc.located(record=index) from None
         if self._single:

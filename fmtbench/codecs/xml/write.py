@@ -284,3 +284,183 @@ def _list_emit(item: Emit) -> Emit:
                 raise exc.at(i) from None
 
     return emit
+
+
+# -- what libxml2 reads ---------------------------------------------------------------------
+#: Without XML_PARSE_HUGE, libxml2 reads a text node of at most 10,000,000 bytes: UTF-8,
+#: references resolved (measured with libxml2 2.14: 10,000,000 read, 10,000,001 refused).
+MAX_TEXT_BYTES = 10_000_000
+#: It also refuses a start tag (name and attributes, as written) that does not fit its
+#: input buffer of 10,000,000 bytes together with up to about 4 KB read before it: where
+#: the tag falls in lxml's reads decides (measured: tags of 9,995,906 bytes read anywhere,
+#: 9,999,922 at best). Writers keep 10 KB of room, so what they write is always read.
+MAX_TAG_BYTES = 9_990_000
+#: A record written in fewer characters holds neither (a character is at most 4 bytes).
+UNCHECKED_CHARS = MAX_TAG_BYTES // 4
+
+Path = tuple[str | int, ...]
+#: Where a record holds too much for one node: the problem and the path.
+TooLong = tuple[str, Path]
+#: A message element to look at: the message, its type, its path, the bytes of its start
+#: tag but for its attribute fields, and its map key's kind and key (a map entry's).
+_Element = tuple[Any, str, Path, int, str | None, Any]
+
+
+def _kind(t: FieldType) -> str:
+    """A leaf's scalar kind, or "" (an enum: its name, as short as the schema's)."""
+    return t.kind if isinstance(t, Scalar) else ""
+
+
+def _text_bytes(kind: str, v: Any) -> int:
+    """The bytes a leaf's text takes once read, for the kinds whose text can be long."""
+    if kind == "string":
+        return len(v) if v.isascii() else len(v.encode("utf-8", "surrogatepass"))
+    if kind == "bytes":
+        return 4 * ((len(v) + 2) // 3)  # base64
+    return 0
+
+
+def _attr_bytes(kind: str, v: Any) -> int:
+    """The bytes of an attribute's value as written, references and all."""
+    if kind == "string":
+        return len(attr_string(v).encode("utf-8", "surrogatepass"))
+    if kind in ("bytes", ""):
+        return _text_bytes(kind, v) or len(v)
+    return len(ATTR_LEX[kind](v))
+
+
+def _most_attr_bytes(kind: str, v: Any) -> int:
+    """A cheap bound of ``_attr_bytes``: a character takes at most 6 bytes (``&quot;``)."""
+    return 6 * len(v) if kind == "string" else _attr_bytes(kind, v)
+
+
+def _longest(kind: str, values: Any) -> int:
+    """The most characters (or bytes) one of ``values`` holds, for kinds that can be long."""
+    return max(map(len, values), default=0) if kind in ("string", "bytes") else 0
+
+
+class NodeSizes:
+    """Finds a text node or start tag of a record longer than libxml2 reads. Run only on
+    records written in more than ``UNCHECKED_CHARS`` characters, after they were written
+    (so their values are valid)."""
+
+    def __init__(self, schema: Schema) -> None:
+        self._plans = {
+            name: (
+                [(f.name, _kind(f.type)) for f in msg.fields if f.xml_attribute],
+                [(f.name, f.type) for f in msg.fields if not f.xml_attribute],
+            )
+            for name, msg in schema.messages.items()
+        }
+
+    def find(self, record: Any, root: str, start: str) -> TooLong | None:
+        """The first node too long, or None. ``start``: the record's start tag up to its
+        attribute fields (``<Order xmlns="..."`` where it stands alone)."""
+        todo: list[_Element] = [(record, root, (), len(start.encode()) + 1, None, None)]
+        while todo:
+            value, name, path, tag, key_kind, key = todo.pop()
+            attrs, elems = self._plans[name]
+            found = self._tag(value, attrs, path, tag, key_kind, key)
+            if found is None:
+                found = self._fields(value, elems, path, todo)
+            if found is not None:
+                return found
+        return None
+
+    def _fields(
+        self,
+        value: dict[str, Any],
+        elems: list[tuple[str, FieldType]],
+        path: Path,
+        todo: list[_Element],
+    ) -> TooLong | None:
+        """The message's element fields: leaves checked here, messages left to ``todo``."""
+        for fname, t in elems:
+            x = value.get(fname)
+            if x is None:
+                continue
+            here, base = (*path, fname), len(fname) + 2  # <fname>
+            found = None
+            if isinstance(t, MessageRef):
+                todo.append((x, t.name, here, base, None, None))
+            elif isinstance(t, ListOf) and isinstance(t.item, MessageRef):
+                todo += [(v, t.item.name, (*here, i), base, None, None) for i, v in enumerate(x)]
+            elif isinstance(t, ListOf):
+                if _longest(_kind(t.item), x) * 4 > MAX_TEXT_BYTES:
+                    found = _first([_text(_kind(t.item), v, (*here, i)) for i, v in enumerate(x)])
+            elif isinstance(t, MapOf) and isinstance(t.value, MessageRef):
+                kk = t.key.kind
+                todo += [
+                    (v, t.value.name, (*here, key_segment(k)), base, kk, k) for k, v in x.items()
+                ]
+            elif isinstance(t, MapOf):
+                found = self._entries(t, x, here, base)
+            else:
+                found = _text(_kind(t), x, here)
+            if found is not None:
+                return found
+        return None
+
+    def _entries(self, t: MapOf, x: dict[Any, Any], here: Path, base: int) -> TooLong | None:
+        """Entries of a map of leaves: ``<fname key="k">text</fname>``."""
+        kk, kind = t.key.kind, _kind(t.value)
+        keys = base + 7 + 6 * _longest(kk, x) > MAX_TAG_BYTES  # ' key=""'
+        texts = _longest(kind, x.values()) * 4 > MAX_TEXT_BYTES
+        if keys or texts:
+            for k, v in x.items():
+                entry = (*here, key_segment(k))
+                if keys and (size := base + 7 + _attr_bytes(kk, k)) > MAX_TAG_BYTES:
+                    return _tag_problem(size), entry
+                if texts and (found := _text(kind, v, entry)) is not None:
+                    return found
+        return None
+
+    @staticmethod
+    def _tag(
+        value: dict[str, Any],
+        attrs: list[tuple[str, str]],
+        path: Path,
+        tag: int,
+        key_kind: str | None,
+        key: Any,
+    ) -> TooLong | None:
+        """The message's start tag, if too long: named by its longest attribute, or by the
+        element itself (its map key) when that is longer."""
+        if not attrs and key_kind is None:
+            return None
+        present = [(f, k, value[f]) for f, k in attrs if f in value]
+        most = tag + sum(len(f) + 4 + _most_attr_bytes(k, v) for f, k, v in present)
+        if key_kind is not None:
+            most += 7 + _most_attr_bytes(key_kind, key)  # ' key=""'
+        if most <= MAX_TAG_BYTES:
+            return None
+        if key_kind is not None:
+            tag += 7 + _attr_bytes(key_kind, key)
+        sizes = [(len(f) + 4 + _attr_bytes(k, v), f) for f, k, v in present]
+        total = tag + sum(size for size, _ in sizes)
+        if total <= MAX_TAG_BYTES:
+            return None
+        longest, field = max(sizes, default=(0, ""))
+        return _tag_problem(total), (*path, field) if longest >= tag else path
+
+
+def _first(found: list[TooLong | None]) -> TooLong | None:
+    return next((f for f in found if f is not None), None)
+
+
+def _text(kind: str, v: Any, path: Path) -> TooLong | None:
+    size = _text_bytes(kind, v)
+    if size <= MAX_TEXT_BYTES:
+        return None
+    return (
+        f"the text is {size:,} bytes, over the {MAX_TEXT_BYTES:,} that XML readers (libxml2)"
+        " read in one text node",
+        path,
+    )
+
+
+def _tag_problem(size: int) -> str:
+    return (
+        f"the element's start tag (its attributes) is {size:,} bytes, over the"
+        f" {MAX_TAG_BYTES:,} that XML readers (libxml2) are sure to read in one tag"
+    )
