@@ -62,3 +62,5 @@ def test_a_record_too_deep_to_walk_is_named_truly(fmt: str, levels: int, max_dep
         assert "line 2" in text
     if levels <= max_depth:
         assert "over the limit" not in text
+    else:
+        assert f"over the limit of {max_depth} (--max-depth)" in text

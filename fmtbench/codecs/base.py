@@ -14,7 +14,15 @@ from typing import Any, BinaryIO, ClassVar, TypeVar
 
 from fmtbench.codecs.values.count import ValueCount
 from fmtbench.errors import DecodeError, EncodeError, LimitError, RecordError, ValueMismatch
-from fmtbench.limits import DEFAULT_LIMITS, DepthCheck, Limits, Nesting, depth_check, nesting_check
+from fmtbench.limits import (
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_DEPTH,
+    DepthCheck,
+    Limits,
+    Nesting,
+    depth_check,
+    nesting_check,
+)
 from fmtbench.schema.model import Message, Schema
 
 Record = dict[str, Any]
@@ -204,8 +212,15 @@ EMPTY_STREAM = (
 
 
 def _too_deep(max_depth: int) -> str:
-    # The walk ran out of stack before it could count the levels: the record may be past
-    # --max-depth, or within it yet deeper than this process can follow. Say both.
+    # The walk ran out of stack before it could count the levels. Every format reads and
+    # writes records DEFAULT_MAX_DEPTH deep (tests/test_limits.py), so under such a limit
+    # the record is past it; above, it may be within it yet deeper than this process can
+    # follow: say both.
+    if max_depth <= DEFAULT_MAX_DEPTH:
+        return (
+            f"nested more than {max_depth} levels deep (too deep to count), over the limit"
+            f" of {max_depth} (--max-depth)"
+        )
     return (
         f"nested too deeply to walk: deeper than this process can follow (--max-depth"
         f" allows {max_depth} levels)"
