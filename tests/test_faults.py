@@ -639,3 +639,18 @@ def test_out_of_memory_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
     assert done.stderr.count("\n") == 1, done.stderr
     assert "out of memory" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl"]
+
+
+def test_orjsons_out_of_memory_is_not_called_malformed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Under `ulimit -v 600000` a 100 MB line made orjson say "Not enough memory to allocate
+    # buffer for parsing", which was reported as malformed JSON: it is out of memory.
+    import orjson
+
+    from fmtbench.codecs.json import codec as json_codec
+
+    def refuse(data: bytes) -> None:
+        raise orjson.JSONDecodeError("Not enough memory to allocate buffer for parsing", "", 0)
+
+    monkeypatch.setattr(json_codec.orjson, "loads", refuse)
+    with pytest.raises(MemoryError):
+        json_codec._loads(b"{}")

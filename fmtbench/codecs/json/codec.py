@@ -282,6 +282,10 @@ def _loads(data: bytes, position: str | None = None) -> Any:
         if position:  # JSON Lines: the line is the file's, the column the record's
             where = f"{position} column {exc.colno}"
         problem = exc.msg.split(": line ")[0]
+        if problem.startswith("Not enough memory"):
+            # orjson's buffer allocation failed: out of memory, not bad input (the CLI says
+            # so in one line, as for any MemoryError).
+            raise MemoryError(problem) from None
         if problem.startswith("depth limit exceeded"):
             # orjson stops at 1024 levels before it knows whether the rest is well formed.
             problem = "nested over 1024 levels, where the JSON reader stops reading"
