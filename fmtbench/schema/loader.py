@@ -17,6 +17,7 @@ import yaml
 
 from fmtbench.errors import SchemaError
 from fmtbench.schema.model import (
+    ENCODED_INTEGERS,
     INT_RANGES,
     MAP_KEY_KINDS,
     SCALAR_KINDS,
@@ -41,9 +42,9 @@ MAX_TAG = 2**29 - 1
 RESERVED_TAGS = range(19000, 20000)
 # Words a type name may not take: they already mean something in the type syntax, and
 # "records" is the XML wrapper element for many records.
-RESERVED_NAMES = frozenset({*SCALAR_KINDS, "list", "map", "optional", "records"})
+RESERVED_NAMES = frozenset({*SCALAR_KINDS, *ENCODED_INTEGERS, "list", "map", "optional", "records"})
 TOP_KEYS = frozenset({"schema", "root", "doc", "enums", "messages"})
-FIELD_KEYS = frozenset({"type", "tag", "optional", "xml", "doc", "gen"})
+FIELD_KEYS = frozenset({"type", "tag", "optional", "xml", "doc", "gen", "packed"})
 
 
 def load_schema(path: str | Path) -> Schema:
@@ -120,6 +121,14 @@ class _Stop(Exception):
 # libyaml's composer when PyYAML was built with it: 15 ms less for a built-in schema, a
 # tenth of a short convert; the nodes and marks are the same.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _packable(t: FieldType) -> bool:
+    """What Protobuf packs: repeated numbers, bools and enums (never strings, bytes or
+    messages; a timestamp is a message)."""
+    return isinstance(t, EnumRef) or (
+        isinstance(t, Scalar) and t.kind not in ("string", "bytes", "timestamp")
+    )
 
 
 class _Loader:
@@ -245,7 +254,7 @@ class _Loader:
         return Schema(name, root_name, enums, messages, doc, source=self.source)
 
     def hint(self, name: str) -> str | None:
-        known = sorted({*self.enum_names, *self.message_names, *SCALAR_KINDS})
+        known = sorted({*self.enum_names, *self.message_names, *SCALAR_KINDS, *ENCODED_INTEGERS})
         close = difflib.get_close_matches(name, known, n=1)
         return f"did you mean {close[0]!r}?" if close else None
 
@@ -340,6 +349,7 @@ class _Loader:
         where = f"{message}.{name}"
         optional = False
         xml_attribute = False
+        packed: bool | None = None
         doc: str | None = None
         gen: dict[str, Any] | None = None
         tag_node: yaml.Node = spec
@@ -373,6 +383,11 @@ class _Loader:
                 if not isinstance(opt, yaml.ScalarNode) or opt.tag != "tag:yaml.org,2002:bool":
                     self.fail(opt, f"{where}: optional must be true or false")
                 optional = opt.value.lower() == "true"
+            if "packed" in parts:
+                node = parts["packed"][1]
+                if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
+                    self.fail(node, f"{where}: packed must be true or false")
+                packed = node.value.lower() == "true"
             if "xml" in parts:
                 xml = self.text(parts["xml"][1], f"{where} xml")
                 if xml not in ("attribute", "element"):
@@ -407,7 +422,12 @@ class _Loader:
             self.fail(
                 type_node, f"{where}: xml: attribute needs a scalar or enum field, not {ftype}"
             )
-        return Field(name, ftype, tag, optional, xml_attribute, doc, gen)
+        if packed is not None and not (isinstance(ftype, ListOf) and _packable(ftype.item)):
+            self.fail(
+                parts["packed"][1],
+                f"{where}: packed applies to a list of numbers, bools or enums, not {ftype}",
+            )
+        return Field(name, ftype, tag, optional, xml_attribute, doc, gen, packed is not False)
 
     def type_expr(self, text: str, node: yaml.Node, where: str) -> FieldType:
         tokens: list[str] = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|[<>,]|\S", text)
@@ -458,6 +478,9 @@ class _Loader:
             for kind in SCALAR_KINDS:
                 if tok == kind:
                     return Scalar(kind)
+            if tok in ENCODED_INTEGERS:
+                kind, encoding = ENCODED_INTEGERS[tok]
+                return Scalar(kind, encoding)
             if tok in self.enum_names:
                 return EnumRef(tok)
             if tok in self.message_names:

@@ -44,11 +44,29 @@ INT_RANGES: dict[str, tuple[int, int]] = {
 }
 
 
+#: Integer encodings other than the plain varint, by the type name that spells them (the
+#: Protobuf scalar type names): the canonical value is the same integer, only the wire form
+#: changes (zigzag varints, or fixed 4 or 8 bytes, little-endian).
+ENCODED_INTEGERS: dict[str, tuple[ScalarKind, str]] = {
+    "sint32": ("int32", "zigzag"),
+    "sint64": ("int64", "zigzag"),
+    "sfixed32": ("int32", "fixed"),
+    "sfixed64": ("int64", "fixed"),
+    "fixed32": ("uint32", "fixed"),
+    "fixed64": ("uint64", "fixed"),
+}
+_ENCODED_NAMES = {pair: name for name, pair in ENCODED_INTEGERS.items()}
+
+
 @dataclass(frozen=True)
 class Scalar:
     kind: ScalarKind
+    #: "" (the kind's own wire form), "zigzag" or "fixed": integers only (ENCODED_INTEGERS).
+    encoding: str = ""
 
     def __str__(self) -> str:
+        if self.encoding:
+            return _ENCODED_NAMES[(self.kind, self.encoding)]
         return self.kind
 
 
@@ -104,6 +122,8 @@ class Field:
     # Generation hints (``gen:`` in the long form), kept opaque here: the dataset
     # generator interprets them.
     gen: dict[str, Any] | None = None
+    #: Repeated numbers, bools and enums are packed in Protobuf unless this is False.
+    packed: bool = True
 
     def __str__(self) -> str:
         return f"{'optional ' if self.optional else ''}{self.type}"

@@ -49,6 +49,13 @@ _SCALAR_TYPES: dict[str, FDP.Type.ValueType] = {
     "float64": FDP.TYPE_DOUBLE,
     "string": FDP.TYPE_STRING,
     "bytes": FDP.TYPE_BYTES,
+    # The integer encodings (model.ENCODED_INTEGERS), keyed by the name that spells them.
+    "sint32": FDP.TYPE_SINT32,
+    "sint64": FDP.TYPE_SINT64,
+    "sfixed32": FDP.TYPE_SFIXED32,
+    "sfixed64": FDP.TYPE_SFIXED64,
+    "fixed32": FDP.TYPE_FIXED32,
+    "fixed64": FDP.TYPE_FIXED64,
 }
 _SCALAR_TEXT = {"float32": "float", "float64": "double"}
 
@@ -273,7 +280,7 @@ def _set_type(schema: Schema, fd: FDP, t: FieldType) -> None:
         if t.kind == "timestamp":
             fd.type, fd.type_name = FDP.TYPE_MESSAGE, "." + TIMESTAMP_TYPE
         else:
-            fd.type = _SCALAR_TYPES[t.kind]
+            fd.type = _SCALAR_TYPES[str(t)]  # "sint64" for Scalar("int64", "zigzag")
     elif isinstance(t, EnumRef):
         fd.type, fd.type_name = FDP.TYPE_ENUM, f".{schema.proto_package}.{t.name}"
     elif isinstance(t, MessageRef):
@@ -291,6 +298,8 @@ def _message_descriptor(schema: Schema, msg: Message) -> descriptor_pb2.Descript
         if isinstance(f.type, ListOf):
             fd.label = FDP.LABEL_REPEATED
             _set_type(schema, fd, f.type.item)
+            if not f.packed:
+                fd.options.packed = False
         elif isinstance(f.type, MapOf):
             # protoc's map_entry shape: a nested message with key = 1 and value = 2.
             entry = dp.nested_type.add(name=map_entry_name(f.name))
@@ -343,7 +352,7 @@ def proto_text(schema: Schema) -> str:
             if isinstance(t, Scalar):
                 if t.kind == "timestamp":
                     return timestamp
-                return _SCALAR_TEXT.get(t.kind, t.kind)
+                return _SCALAR_TEXT.get(str(t), str(t))
             assert isinstance(t, EnumRef | MessageRef)
             # A nested map entry of the same name, or a keyword, would capture a bare name.
             if t.name in nested or t.name in _PROTO_WORDS:
@@ -360,7 +369,8 @@ def proto_text(schema: Schema) -> str:
                 decl = f"map<{ref(f.type.key)}, {ref(f.type.value)}>"
             else:
                 decl = ("optional " if f.optional else "") + ref(f.type)
-            lines.append(f"  {decl} {f.name} = {f.tag};")
+            options = "" if f.packed or not isinstance(f.type, ListOf) else " [packed = false]"
+            lines.append(f"  {decl} {f.name} = {f.tag}{options};")
         lines += ["}", ""]
     return "\n".join(lines)
 

@@ -82,7 +82,9 @@ class OverflowScan:
         self.needed = self.root.bearing
 
     def _leaf(self, spec: _Spec, number: int, t: FieldType) -> None:
-        if (isinstance(t, Scalar) and t.kind in _VARINT_KINDS) or isinstance(t, EnumRef):
+        if (
+            isinstance(t, Scalar) and t.kind in _VARINT_KINDS and t.encoding != "fixed"
+        ) or isinstance(t, EnumRef):
             spec.varints.add(number)
         elif isinstance(t, Scalar) and t.kind == "timestamp":
             spec.messages[number] = self.timestamp

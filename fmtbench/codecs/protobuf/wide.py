@@ -30,6 +30,9 @@ _WIDENED = {
     FDP.TYPE_UINT32: FDP.TYPE_UINT64,
     FDP.TYPE_BOOL: FDP.TYPE_UINT64,
     FDP.TYPE_ENUM: FDP.TYPE_INT64,
+    # Zigzag decodes alike at both widths for what fits 32 bits; fixed32 and sfixed32 hold
+    # exactly their type's range (four bytes), fixed64 and sfixed64 theirs.
+    FDP.TYPE_SINT32: FDP.TYPE_SINT64,
 }
 
 _cache: dict[int, tuple[Schema, dict[str, type[ProtoMessage]]]] = {}
