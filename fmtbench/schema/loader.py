@@ -312,11 +312,16 @@ class _Loader:
     def message(self, name: str, node: yaml.Node) -> Message:
         parts = {k.value: (k, v) for k, v in self.mapping(node, f"message {name}")}
         for key, _ in parts.values():
-            if key.value not in {"fields", "doc"}:
+            if key.value not in {"fields", "doc", "reserved"}:
                 self.fail(
-                    key, f"message {name}: unknown key {key.value!r}", "use 'fields' and 'doc'"
+                    key,
+                    f"message {name}: unknown key {key.value!r}",
+                    "use 'fields', 'reserved' and 'doc'",
                 )
         doc = self.text(parts["doc"][1], "doc") if "doc" in parts else None
+        numbers, names = (
+            self.reserved(parts["reserved"][1], name) if "reserved" in parts else ((), ())
+        )
         fields: list[Field] = []
         tags: dict[int, str] = {}
         json_names: dict[str, str] = {}
@@ -333,6 +338,20 @@ class _Loader:
                         f"{name}.{fname}: tag {f.tag} is already used by {tags[f.tag]}",
                         "pick an unused tag",
                     )
+                for lo, hi in numbers:
+                    if lo <= f.tag <= hi:
+                        self.fail(
+                            spec,
+                            f"{name}.{fname}: tag {f.tag} is reserved"
+                            + (f" ({lo} to {hi})" if lo != hi else ""),
+                            "an earlier version used it: pick another tag",
+                        )
+                if fname in names:
+                    self.fail(
+                        key,
+                        f"{name}.{fname}: the name is reserved",
+                        "an earlier version used it: pick another name",
+                    )
                 tags[f.tag] = fname
                 camel = json_name(fname)
                 if camel in json_names:
@@ -343,7 +362,34 @@ class _Loader:
                     )
                 json_names[camel] = fname
                 fields.append(f)
-        return Message(name, tuple(fields), doc)
+        return Message(name, tuple(fields), doc, numbers, names)
+
+    def reserved(
+        self, node: yaml.Node, message: str
+    ) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
+        """``reserved: [2, 15, "9 to 11", "20 to max", old_name]``: numbers, ranges (as
+        Protobuf spells them) and field names no field may take."""
+        where = f"message {message} reserved"
+        if not isinstance(node, yaml.SequenceNode):
+            self.fail(node, f"{where}: a list of numbers, 'N to M' ranges and field names")
+        numbers: list[tuple[int, int]] = []
+        names: list[str] = []
+        for item in node.value:
+            text = item.value if isinstance(item, yaml.ScalarNode) else None
+            if text is None:
+                self.fail(item, f"{where}: a list of numbers, 'N to M' ranges and field names")
+            span = re.fullmatch(r"([0-9]+)(?:\s+to\s+([0-9]+|max))?", text.strip())
+            if span and (item.tag != "tag:yaml.org,2002:str" or span[2]):  # 5, "5 to 9"
+                lo = int(span[1])
+                hi = MAX_TAG if span[2] == "max" else int(span[2] or lo)
+                if not 1 <= lo <= hi <= MAX_TAG:
+                    self.fail(item, f"{where}: {text!r} is not a range within 1..{MAX_TAG}")
+                numbers.append((lo, hi))
+            elif IDENTIFIER.match(text):
+                names.append(text)
+            else:
+                self.fail(item, f"{where}: {text!r} is neither a number, a range nor a name")
+        return tuple(numbers), tuple(names)
 
     def field(self, message: str, name: str, spec: yaml.Node) -> Field:
         where = f"{message}.{name}"

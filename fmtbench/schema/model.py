@@ -150,6 +150,10 @@ class Message:
     name: str
     fields: tuple[Field, ...]
     doc: str | None = None
+    #: Field numbers no field may take (inclusive ranges), as Protobuf's ``reserved``: kept
+    #: for numbers and names that earlier versions used, so that old data is never misread.
+    reserved_numbers: tuple[tuple[int, int], ...] = ()
+    reserved_names: tuple[str, ...] = ()
 
     def field(self, name: str) -> Field:
         for f in self.fields:

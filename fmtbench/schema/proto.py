@@ -316,6 +316,9 @@ def _message_descriptor(schema: Schema, msg: Message) -> descriptor_pb2.Descript
             _set_type(schema, fd, f.type)
         if f.optional:
             fd.proto3_optional = True
+    for lo, hi in msg.reserved_numbers:
+        dp.reserved_range.add(start=lo, end=hi + 1)  # protoc's ranges end exclusive
+    dp.reserved_name.extend(msg.reserved_names)
     # Synthetic oneofs come after every real oneof (we have none), in field order.
     for fd, f in zip(dp.field, msg.fields, strict=True):
         if f.optional:
@@ -361,6 +364,14 @@ def proto_text(schema: Schema) -> str:
 
         lines += _comment(msg.doc, "")
         lines.append(f"message {msg.name} {{")
+        if msg.reserved_numbers:
+            spans = [
+                str(lo) if lo == hi else f"{lo} to {'max' if hi == MAX_FIELD_NUMBER else hi}"
+                for lo, hi in msg.reserved_numbers
+            ]
+            lines.append(f"  reserved {', '.join(spans)};")
+        if msg.reserved_names:
+            lines.append(f"  reserved {', '.join(repr_proto(n) for n in msg.reserved_names)};")
         for f in msg.fields:
             lines += _comment(f.doc, "  ")
             if isinstance(f.type, ListOf):
@@ -373,6 +384,15 @@ def proto_text(schema: Schema) -> str:
             lines.append(f"  {decl} {f.name} = {f.tag}{options};")
         lines += ["}", ""]
     return "\n".join(lines)
+
+
+#: The largest field number (2^29 - 1): ``max`` in a reserved range.
+MAX_FIELD_NUMBER = 536_870_911
+
+
+def repr_proto(name: str) -> str:
+    """A reserved name as proto3 writes it: a string literal (names are identifiers)."""
+    return f'"{name}"'
 
 
 def _comment(doc: str | None, indent: str) -> list[str]:
