@@ -67,3 +67,40 @@ def test_malformed_reservations_are_schema_errors(reserved: str, message: str) -
     text = f"schema: t.r\nroot: R\nmessages:\n  R:\n    reserved: {reserved}\n    fields:\n      a: int32 = 1\n"
     with pytest.raises(SchemaError, match=message):
         parse_schema(text)
+
+
+ENUMS = """
+schema: t.enumres
+root: R
+enums:
+  Color:
+    values: {UNKNOWN: 0, RED: 1, BLUE: 4}
+    reserved: [2, "5 to 9", "-3 to -1", "100 to max", GREEN]
+messages:
+  R:
+    fields:
+      c: Color = 1
+"""
+
+
+def test_enum_reservations_are_kept_and_exported(tmp_path: Path) -> None:
+    schema = parse_schema(ENUMS)
+    color = schema.enums["Color"]
+    assert color.reserved_numbers == ((2, 2), (5, 9), (-3, -1), (100, 2**31 - 1))
+    assert color.reserved_names == ("GREEN",)
+    text = proto_text(schema)
+    assert '  reserved 2, 5 to 9, -3 to -1, 100 to max;\n  reserved "COLOR_GREEN";' in text
+    assert_protoc_agrees(schema, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("BLUE: 4", "BLUE: 7", "BLUE takes reserved number 7"),
+        ("BLUE: 4", "GREEN: 4", "the value name GREEN is reserved"),
+        ('"-3 to -1"', '"-3 to -5"', "is not a range"),
+    ],
+)
+def test_an_enum_value_may_not_take_what_is_reserved(old: str, new: str, message: str) -> None:
+    with pytest.raises(SchemaError, match=message):
+        parse_schema(ENUMS.replace(old, new))

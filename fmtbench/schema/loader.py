@@ -262,17 +262,24 @@ class _Loader:
     def enum(self, name: str, node: yaml.Node) -> Enum:
         doc = None
         values_node = node
+        numbers: tuple[tuple[int, int], ...] = ()
+        names: tuple[str, ...] = ()
         if isinstance(node, yaml.MappingNode):
             parts = {k.value: (k, v) for k, v in self.mapping(node, f"enum {name}")}
             for key, _ in parts.values():
-                if key.value not in {"values", "doc"}:
+                if key.value not in {"values", "doc", "reserved"}:
                     self.fail(
-                        key, f"enum {name}: unknown key {key.value!r}", "use 'values' and 'doc'"
+                        key,
+                        f"enum {name}: unknown key {key.value!r}",
+                        "use 'values', 'reserved' and 'doc'",
                     )
             if "values" not in parts:
                 self.fail(node, f"enum {name}: missing 'values'")
             values_node = parts["values"][1]
             doc = self.text(parts["doc"][1], "doc") if "doc" in parts else None
+            if "reserved" in parts:
+                lo32, hi32 = INT_RANGES["int32"]
+                numbers, names = self.reserved(parts["reserved"][1], f"enum {name}", lo32, hi32)
         pairs: list[tuple[yaml.Node, str, int]] = []
         if isinstance(values_node, yaml.SequenceNode):
             for number, item in enumerate(values_node.value):
@@ -298,6 +305,11 @@ class _Loader:
                 )
             if not lo <= number <= hi:
                 self.fail(item, f"enum {name}: number {number} is outside int32")
+            for first, last in numbers:
+                if first <= number <= last:
+                    self.fail(item, f"enum {name}: {vname} takes reserved number {number}")
+            if vname in names:
+                self.fail(item, f"enum {name}: the value name {vname} is reserved")
             seen_names.add(vname)
             seen_numbers[number] = vname
         if 0 not in seen_numbers:
@@ -306,7 +318,7 @@ class _Loader:
                 f"enum {name} has no value numbered 0",
                 "add a default such as UNKNOWN: 0",
             )
-        return Enum(name, tuple((v, n) for _, v, n in pairs), doc)
+        return Enum(name, tuple((v, n) for _, v, n in pairs), doc, numbers, names)
 
     # -- messages -------------------------------------------------------------------
     def message(self, name: str, node: yaml.Node) -> Message:
@@ -320,7 +332,9 @@ class _Loader:
                 )
         doc = self.text(parts["doc"][1], "doc") if "doc" in parts else None
         numbers, names = (
-            self.reserved(parts["reserved"][1], name) if "reserved" in parts else ((), ())
+            self.reserved(parts["reserved"][1], f"message {name}")
+            if "reserved" in parts
+            else ((), ())
         )
         fields: list[Field] = []
         tags: dict[int, str] = {}
@@ -365,11 +379,11 @@ class _Loader:
         return Message(name, tuple(fields), doc, numbers, names)
 
     def reserved(
-        self, node: yaml.Node, message: str
+        self, node: yaml.Node, owner: str, lowest: int = 1, highest: int = MAX_TAG
     ) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
         """``reserved: [2, 15, "9 to 11", "20 to max", old_name]``: numbers, ranges (as
-        Protobuf spells them) and field names no field may take."""
-        where = f"message {message} reserved"
+        Protobuf spells them) and names that no field (or enum value) may take."""
+        where = f"{owner} reserved"
         if not isinstance(node, yaml.SequenceNode):
             self.fail(node, f"{where}: a list of numbers, 'N to M' ranges and field names")
         numbers: list[tuple[int, int]] = []
@@ -378,12 +392,12 @@ class _Loader:
             text = item.value if isinstance(item, yaml.ScalarNode) else None
             if text is None:
                 self.fail(item, f"{where}: a list of numbers, 'N to M' ranges and field names")
-            span = re.fullmatch(r"([0-9]+)(?:\s+to\s+([0-9]+|max))?", text.strip())
+            span = re.fullmatch(r"(-?[0-9]+)(?:\s+to\s+(-?[0-9]+|max))?", text.strip())
             if span and (item.tag != "tag:yaml.org,2002:str" or span[2]):  # 5, "5 to 9"
                 lo = int(span[1])
-                hi = MAX_TAG if span[2] == "max" else int(span[2] or lo)
-                if not 1 <= lo <= hi <= MAX_TAG:
-                    self.fail(item, f"{where}: {text!r} is not a range within 1..{MAX_TAG}")
+                hi = highest if span[2] == "max" else int(span[2] or lo)
+                if not lowest <= lo <= hi <= highest:
+                    self.fail(item, f"{where}: {text!r} is not a range within {lowest}..{highest}")
                 numbers.append((lo, hi))
             elif IDENTIFIER.match(text):
                 names.append(text)

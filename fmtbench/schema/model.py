@@ -134,6 +134,9 @@ class Enum:
     name: str
     values: tuple[tuple[str, int], ...]
     doc: str | None = None
+    #: Numbers (inclusive ranges) and names no value may take, as Protobuf's ``reserved``.
+    reserved_numbers: tuple[tuple[int, int], ...] = ()
+    reserved_names: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:

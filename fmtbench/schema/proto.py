@@ -272,6 +272,9 @@ def file_descriptor(schema: Schema) -> descriptor_pb2.FileDescriptorProto:
         e = fdp.enum_type.add(name=enum.name)
         for value, number in enum.values:
             e.value.add(name=proto_enum_value_name(enum, value), number=number)
+        for lo, hi in enum.reserved_numbers:
+            e.reserved_range.add(start=lo, end=hi)  # an enum's ranges end inclusive
+        e.reserved_name.extend(proto_enum_value_name(enum, n) for n in enum.reserved_names)
     return fdp
 
 
@@ -345,6 +348,11 @@ def proto_text(schema: Schema) -> str:
     for enum in schema.enums.values():
         lines += _comment(enum.doc, "")
         lines.append(f"enum {enum.name} {{")
+        lines += _reserved_lines(
+            enum.reserved_numbers,
+            [proto_enum_value_name(enum, n) for n in enum.reserved_names],
+            2**31 - 1,
+        )
         for value, number in enum.values:
             lines.append(f"  {proto_enum_value_name(enum, value)} = {number};")
         lines += ["}", ""]
@@ -364,14 +372,7 @@ def proto_text(schema: Schema) -> str:
 
         lines += _comment(msg.doc, "")
         lines.append(f"message {msg.name} {{")
-        if msg.reserved_numbers:
-            spans = [
-                str(lo) if lo == hi else f"{lo} to {'max' if hi == MAX_FIELD_NUMBER else hi}"
-                for lo, hi in msg.reserved_numbers
-            ]
-            lines.append(f"  reserved {', '.join(spans)};")
-        if msg.reserved_names:
-            lines.append(f"  reserved {', '.join(repr_proto(n) for n in msg.reserved_names)};")
+        lines += _reserved_lines(msg.reserved_numbers, msg.reserved_names, MAX_FIELD_NUMBER)
         for f in msg.fields:
             lines += _comment(f.doc, "  ")
             if isinstance(f.type, ListOf):
@@ -390,9 +391,21 @@ def proto_text(schema: Schema) -> str:
 MAX_FIELD_NUMBER = 536_870_911
 
 
-def repr_proto(name: str) -> str:
-    """A reserved name as proto3 writes it: a string literal (names are identifiers)."""
-    return f'"{name}"'
+def _reserved_lines(
+    numbers: tuple[tuple[int, int], ...], names: list[str] | tuple[str, ...], most: int
+) -> list[str]:
+    """``reserved`` statements that protoc reads back into the same descriptor: numbers and
+    ranges in one, names (in proto3 string literals; they are identifiers) in another."""
+    out = []
+    if numbers:
+        spans = [
+            str(lo) if lo == hi else f"{lo} to {'max' if hi == most else hi}" for lo, hi in numbers
+        ]
+        out.append(f"  reserved {', '.join(spans)};")
+    if names:
+        quoted = ", ".join(f'"{n}"' for n in names)
+        out.append(f"  reserved {quoted};")
+    return out
 
 
 def _comment(doc: str | None, indent: str) -> list[str]:
