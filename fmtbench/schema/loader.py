@@ -16,11 +16,13 @@ from typing import Any, NoReturn
 import yaml
 
 from fmtbench.errors import SchemaError
+from fmtbench.schema.defaults import DefaultError, parse_default
 from fmtbench.schema.model import (
     ENCODED_INTEGERS,
     INT_RANGES,
     MAP_KEY_KINDS,
     SCALAR_KINDS,
+    WRAPPER_TYPES,
     ElementType,
     Enum,
     EnumRef,
@@ -44,7 +46,9 @@ RESERVED_TAGS = range(19000, 20000)
 # "records" is the XML wrapper element for many records.
 RESERVED_NAMES = frozenset({*SCALAR_KINDS, *ENCODED_INTEGERS, "list", "map", "optional", "records"})
 TOP_KEYS = frozenset({"schema", "root", "doc", "enums", "messages"})
-FIELD_KEYS = frozenset({"type", "tag", "optional", "xml", "doc", "gen", "packed"})
+FIELD_KEYS = frozenset(
+    {"type", "tag", "optional", "required", "default", "wrapper", "xml", "doc", "gen", "packed"}
+)
 
 
 def load_schema(path: str | Path) -> Schema:
@@ -169,6 +173,11 @@ class _Loader:
             self.fail(node, f"{what} must be an integer")
         return int(yaml.safe_load(yaml.serialize(node)))
 
+    def boolean(self, node: yaml.Node, what: str) -> bool:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
+            self.fail(node, f"{what} must be true or false")
+        return str(node.value).lower() in ("true", "yes", "on")
+
     def identifier(self, node: yaml.Node, what: str) -> str:
         name = self.text(node, what) if node.tag.endswith(":str") else str(node.value)
         if not IDENTIFIER.match(name):
@@ -235,6 +244,7 @@ class _Loader:
             type_names[tname] = key
 
         enums = {key.value: self.enum(key.value, node) for key, node in enum_nodes}
+        self.enums = enums
         self.enum_names = set(enums)
         self.message_names = {key.value for key, _ in message_nodes}
         messages = {key.value: self.message(key.value, node) for key, node in message_nodes}
@@ -264,15 +274,20 @@ class _Loader:
         values_node = node
         numbers: tuple[tuple[int, int], ...] = ()
         names: tuple[str, ...] = ()
+        allow_alias = False
+        alias_node: yaml.Node | None = None
         if isinstance(node, yaml.MappingNode):
             parts = {k.value: (k, v) for k, v in self.mapping(node, f"enum {name}")}
             for key, _ in parts.values():
-                if key.value not in {"values", "doc", "reserved"}:
+                if key.value not in {"values", "doc", "reserved", "allow_alias"}:
                     self.fail(
                         key,
                         f"enum {name}: unknown key {key.value!r}",
-                        "use 'values', 'reserved' and 'doc'",
+                        "use 'values', 'reserved', 'allow_alias' and 'doc'",
                     )
+            if "allow_alias" in parts:
+                alias_node = parts["allow_alias"][1]
+                allow_alias = self.boolean(alias_node, f"enum {name}: allow_alias")
             if "values" not in parts:
                 self.fail(node, f"enum {name}: missing 'values'")
             values_node = parts["values"][1]
@@ -299,9 +314,11 @@ class _Loader:
         for item, vname, number in pairs:
             if vname in seen_names:
                 self.fail(item, f"enum {name}: duplicate value {vname!r}")
-            if number in seen_numbers:
+            if number in seen_numbers and not allow_alias:
                 self.fail(
-                    item, f"enum {name}: {vname} reuses number {number} of {seen_numbers[number]}"
+                    item,
+                    f"enum {name}: {vname} reuses number {number} of {seen_numbers[number]}",
+                    "give it another number, or set 'allow_alias: true' to make it an alias",
                 )
             if not lo <= number <= hi:
                 self.fail(item, f"enum {name}: number {number} is outside int32")
@@ -311,14 +328,21 @@ class _Loader:
             if vname in names:
                 self.fail(item, f"enum {name}: the value name {vname} is reserved")
             seen_names.add(vname)
-            seen_numbers[number] = vname
+            seen_numbers.setdefault(number, vname)
         if 0 not in seen_numbers:
             self.fail(
                 values_node,
                 f"enum {name} has no value numbered 0",
                 "add a default such as UNKNOWN: 0",
             )
-        return Enum(name, tuple((v, n) for _, v, n in pairs), doc, numbers, names)
+        if allow_alias and len(seen_numbers) == len(pairs):
+            # protoc refuses the option where no two values share a number.
+            self.fail(
+                alias_node,
+                f"enum {name}: allow_alias is set but no two values share a number",
+                "remove 'allow_alias', or give an alias the number of its value",
+            )
+        return Enum(name, tuple((v, n) for _, v, n in pairs), doc, numbers, names, allow_alias)
 
     # -- messages -------------------------------------------------------------------
     def message(self, name: str, node: yaml.Node) -> Message:
@@ -408,6 +432,10 @@ class _Loader:
     def field(self, message: str, name: str, spec: yaml.Node) -> Field:
         where = f"{message}.{name}"
         optional = False
+        required = False
+        wrapper = False
+        default_node: yaml.Node | None = None
+        wrapper_node: yaml.Node | None = None
         xml_attribute = False
         packed: bool | None = None
         doc: str | None = None
@@ -443,6 +471,13 @@ class _Loader:
                 if not isinstance(opt, yaml.ScalarNode) or opt.tag != "tag:yaml.org,2002:bool":
                     self.fail(opt, f"{where}: optional must be true or false")
                 optional = opt.value.lower() == "true"
+            if "required" in parts:
+                required = self.boolean(parts["required"][1], f"{where}: required")
+            if "wrapper" in parts:
+                wrapper_node = parts["wrapper"][1]
+                wrapper = self.boolean(wrapper_node, f"{where}: wrapper")
+            if "default" in parts:
+                default_node = parts["default"][1]
             if "packed" in parts:
                 node = parts["packed"][1]
                 if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
@@ -465,7 +500,34 @@ class _Loader:
         if type_text.startswith("optional "):
             optional = True
             type_text = type_text[len("optional ") :].strip()
+        elif type_text.startswith("required "):
+            required = True
+            type_text = type_text[len("required ") :].strip()
         ftype = self.type_expr(type_text, type_node, where)
+        if required and optional:
+            self.fail(type_node, f"{where}: a field cannot be both optional and required")
+        if required and isinstance(ftype, ListOf | MapOf):
+            self.fail(
+                type_node,
+                f"{where}: a list or map cannot be required",
+                "an empty one is a value; only singular fields may be required",
+            )
+        if wrapper and not (
+            optional
+            and isinstance(ftype, Scalar)
+            and ftype.kind in WRAPPER_TYPES
+            and not ftype.encoding
+        ):
+            self.fail(
+                wrapper_node,
+                f"{where}: wrapper needs an 'optional' field of one of"
+                f" {', '.join(WRAPPER_TYPES)}, not {'optional ' if optional else ''}{ftype}",
+                "lists of wrappers are not supported: a wrapper element without a value"
+                " would read as 0",
+            )
+        default: Any = None
+        if default_node is not None:
+            default = self.default(where, ftype, default_node, optional, required, wrapper)
         if not 1 <= tag <= MAX_TAG:
             self.fail(tag_node, f"{where}: tag {tag} is out of range", f"use 1..{MAX_TAG}")
         if tag in RESERVED_TAGS:
@@ -487,7 +549,47 @@ class _Loader:
                 parts["packed"][1],
                 f"{where}: packed applies to a list of numbers, bools or enums, not {ftype}",
             )
-        return Field(name, ftype, tag, optional, xml_attribute, doc, gen, packed is not False)
+        return Field(
+            name,
+            ftype,
+            tag,
+            optional,
+            xml_attribute,
+            doc,
+            gen,
+            packed is not False,
+            required,
+            default,
+            wrapper,
+        )
+
+    def default(
+        self,
+        where: str,
+        ftype: FieldType,
+        node: yaml.Node,
+        optional: bool,
+        required: bool,
+        wrapper: bool,
+    ) -> Any:
+        """``default: X``: what an absent optional (or required) scalar or enum field means
+        to Protobuf readers, checked against the type."""
+        if not (optional or required) or wrapper:
+            self.fail(
+                node,
+                f"{where}: a default needs an 'optional' or 'required' field (not a wrapper)",
+                "a plain field's default is its zero value",
+            )
+        if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
+            self.fail(node, f"{where}: a default is one value of the field's type")
+        enum = self.enums.get(ftype.name) if isinstance(ftype, EnumRef) else None
+        if not (isinstance(ftype, Scalar) and ftype.kind != "timestamp") and enum is None:
+            self.fail(node, f"{where}: a default applies to a scalar or enum field, not {ftype}")
+        value = yaml.safe_load(yaml.serialize(node))
+        try:
+            return parse_default(ftype, enum, value)
+        except DefaultError as exc:
+            self.fail(node, f"{where}: default {exc}")
 
     def type_expr(self, text: str, node: yaml.Node, where: str) -> FieldType:
         tokens: list[str] = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|[<>,]|\S", text)

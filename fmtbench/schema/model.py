@@ -110,6 +110,20 @@ class MapOf:
 
 FieldType = Scalar | EnumRef | MessageRef | ListOf | MapOf
 
+#: The scalar kinds a well-known wrapper message holds, and the wrapper's name
+#: (``google.protobuf.<name>`` in ``google/protobuf/wrappers.proto``).
+WRAPPER_TYPES: dict[str, str] = {
+    "bool": "BoolValue",
+    "int32": "Int32Value",
+    "int64": "Int64Value",
+    "uint32": "UInt32Value",
+    "uint64": "UInt64Value",
+    "float32": "FloatValue",
+    "float64": "DoubleValue",
+    "string": "StringValue",
+    "bytes": "BytesValue",
+}
+
 
 @dataclass(frozen=True)
 class Field:
@@ -124,9 +138,20 @@ class Field:
     gen: dict[str, Any] | None = None
     #: Repeated numbers, bools and enums are packed in Protobuf unless this is False.
     packed: bool = True
+    #: proto2 ``required``: absent is an error in every format (not the zero value), and
+    #: Protobuf writes the field even at its zero value.
+    required: bool = False
+    #: proto2 ``[default = X]`` of an optional (or required) scalar or enum field: what an
+    #: absent field means to Protobuf readers. Metadata only: the canonical record keeps
+    #: the absence. A value of the field's canonical type (an enum's value name).
+    default: Any | None = None
+    #: ``optional T`` whose Protobuf wire form is the well-known wrapper message
+    #: (``google.protobuf.Int64Value`` etc.); every other format sees ``optional T``.
+    wrapper: bool = False
 
     def __str__(self) -> str:
-        return f"{'optional ' if self.optional else ''}{self.type}"
+        lead = "optional " if self.optional else "required " if self.required else ""
+        return f"{lead}{self.type}"
 
 
 @dataclass(frozen=True)
@@ -137,10 +162,43 @@ class Enum:
     #: Numbers (inclusive ranges) and names no value may take, as Protobuf's ``reserved``.
     reserved_numbers: tuple[tuple[int, int], ...] = ()
     reserved_names: tuple[str, ...] = ()
+    #: Protobuf's ``option allow_alias = true``: several names may share a number. The
+    #: canonical value is the first name with that number; readers accept any alias.
+    allow_alias: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
+        """Every value name, aliases included: what readers and writers accept."""
         return tuple(name for name, _ in self.values)
+
+    @property
+    def canonical_names(self) -> tuple[str, ...]:
+        """The first name of each number: the canonical values (``names`` without aliases)."""
+        seen: set[int] = set()
+        out = []
+        for name, number in self.values:
+            if number not in seen:
+                seen.add(number)
+                out.append(name)
+        return tuple(out)
+
+    @property
+    def has_aliases(self) -> bool:
+        return len(self.canonical_names) != len(self.values)
+
+    def canonical(self) -> dict[str, str]:
+        """Each name (aliases included) -> the canonical name of its number."""
+        first: dict[int, str] = {}
+        for name, number in self.values:
+            first.setdefault(number, name)
+        return {name: first[number] for name, number in self.values}
+
+    def by_number(self) -> dict[int, str]:
+        """Each number -> its canonical (first) name."""
+        first: dict[int, str] = {}
+        for name, number in self.values:
+            first.setdefault(number, name)
+        return first
 
     @property
     def zero(self) -> str:

@@ -17,14 +17,23 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, timestamp_pb2
+from google.protobuf import (
+    descriptor_pb2,
+    descriptor_pool,
+    message_factory,
+    timestamp_pb2,
+    wrappers_pb2,
+)
 from google.protobuf.internal import api_implementation
 from google.protobuf.message import Message as ProtoMessage
 
 from fmtbench.errors import FmtbenchError, SchemaError
+from fmtbench.schema.defaults import descriptor_default, proto_literal
 from fmtbench.schema.model import (
+    WRAPPER_TYPES,
     Enum,
     EnumRef,
+    Field,
     FieldType,
     ListOf,
     MapOf,
@@ -38,6 +47,8 @@ from fmtbench.schema.names import json_name, map_entry_name
 FDP = descriptor_pb2.FieldDescriptorProto
 TIMESTAMP_FILE = "google/protobuf/timestamp.proto"
 TIMESTAMP_TYPE = "google.protobuf.Timestamp"
+WRAPPERS_FILE = "google/protobuf/wrappers.proto"
+FeatureSet = descriptor_pb2.FeatureSet
 
 _SCALAR_TYPES: dict[str, FDP.Type.ValueType] = {
     "bool": FDP.TYPE_BOOL,
@@ -159,7 +170,7 @@ def _synthetic_oneofs(msg: Message) -> dict[str, str]:
     taken = {f.name for f in msg.fields}
     names: dict[str, str] = {}
     for f in msg.fields:
-        if f.optional:
+        if f.optional and not f.wrapper:
             name = f.name if f.name.startswith("_") else "_" + f.name
             while name in taken:
                 name = "X" + name
@@ -256,20 +267,64 @@ def _uses_timestamp(schema: Schema) -> bool:
     )
 
 
+def uses_editions(schema: Schema) -> bool:
+    """Whether the schema needs an editions file: proto3 has neither ``required`` nor
+    defaults, and proto2 has no implicit presence (the plain fields'). Edition 2023 has all
+    three, per field (``features.field_presence``); other schemas stay proto3, unchanged."""
+    return any(
+        f.required or f.default is not None for m in schema.messages.values() for f in m.fields
+    )
+
+
+def uses_wrappers(schema: Schema) -> bool:
+    return any(f.wrapper for m in schema.messages.values() for f in m.fields)
+
+
+def wrapper_type(f: Field) -> str:
+    """``google.protobuf.Int64Value`` for a wrapper field of kind int64."""
+    assert isinstance(f.type, Scalar)
+    return f"google.protobuf.{WRAPPER_TYPES[f.type.kind]}"
+
+
+def _has_presence_feature(f: Field) -> bool:
+    """A singular scalar or enum field: in an editions file its presence is a feature."""
+    return isinstance(f.type, EnumRef) or (
+        isinstance(f.type, Scalar) and f.type.kind != "timestamp" and not f.wrapper
+    )
+
+
+def _default_text(schema: Schema, f: Field, proto: bool) -> str:
+    enum_value = None
+    if isinstance(f.type, EnumRef):
+        enum = schema.enums[f.type.name]
+        enum_value = proto_enum_value_name(enum, str(f.default))
+    return (proto_literal if proto else descriptor_default)(f.type, f.default, enum_value)
+
+
 # -- the descriptor ------------------------------------------------------------------------
 def file_descriptor(schema: Schema) -> descriptor_pb2.FileDescriptorProto:
-    """The proto3 file protoc would produce from ``proto_text(schema)``."""
+    """The file protoc would produce from ``proto_text(schema)``: proto3, or edition 2023
+    where a field is required or has a default (``uses_editions``)."""
     check_proto_names(schema)
     pkg = schema.proto_package
     fdp = descriptor_pb2.FileDescriptorProto(
         name=proto_file_name(schema), package=pkg, syntax="proto3"
     )
+    editions = uses_editions(schema)
+    if editions:
+        fdp.syntax = "editions"
+        fdp.edition = descriptor_pb2.EDITION_2023
+        fdp.options.features.field_presence = FeatureSet.IMPLICIT
     if _uses_timestamp(schema):
         fdp.dependency.append(TIMESTAMP_FILE)
+    if uses_wrappers(schema):
+        fdp.dependency.append(WRAPPERS_FILE)
     for msg in schema.messages.values():
-        fdp.message_type.append(_message_descriptor(schema, msg))
+        fdp.message_type.append(_message_descriptor(schema, msg, editions))
     for enum in schema.enums.values():
         e = fdp.enum_type.add(name=enum.name)
+        if enum.allow_alias:
+            e.options.allow_alias = True
         for value, number in enum.values:
             e.value.add(name=proto_enum_value_name(enum, value), number=number)
         for lo, hi in enum.reserved_numbers:
@@ -292,7 +347,9 @@ def _set_type(schema: Schema, fd: FDP, t: FieldType) -> None:
         raise AssertionError(t)
 
 
-def _message_descriptor(schema: Schema, msg: Message) -> descriptor_pb2.DescriptorProto:
+def _message_descriptor(
+    schema: Schema, msg: Message, editions: bool = False
+) -> descriptor_pb2.DescriptorProto:
     dp = descriptor_pb2.DescriptorProto(name=msg.name)
     oneofs = _synthetic_oneofs(msg)
     for f in msg.fields:
@@ -302,7 +359,10 @@ def _message_descriptor(schema: Schema, msg: Message) -> descriptor_pb2.Descript
             fd.label = FDP.LABEL_REPEATED
             _set_type(schema, fd, f.type.item)
             if not f.packed:
-                fd.options.packed = False
+                if editions:
+                    fd.options.features.repeated_field_encoding = FeatureSet.EXPANDED
+                else:
+                    fd.options.packed = False
         elif isinstance(f.type, MapOf):
             # protoc's map_entry shape: a nested message with key = 1 and value = 2.
             entry = dp.nested_type.add(name=map_entry_name(f.name))
@@ -315,16 +375,25 @@ def _message_descriptor(schema: Schema, msg: Message) -> descriptor_pb2.Descript
             _set_type(schema, value, f.type.value)
             fd.label, fd.type = FDP.LABEL_REPEATED, FDP.TYPE_MESSAGE
             fd.type_name = f".{schema.proto_package}.{msg.name}.{entry.name}"
+        elif f.wrapper:
+            fd.type, fd.type_name = FDP.TYPE_MESSAGE, "." + wrapper_type(f)
         else:
             _set_type(schema, fd, f.type)
-        if f.optional:
+        if f.default is not None:
+            fd.default_value = _default_text(schema, f, proto=False)
+        if editions:
+            if f.required:
+                fd.options.features.field_presence = FeatureSet.LEGACY_REQUIRED
+            elif f.optional and _has_presence_feature(f):
+                fd.options.features.field_presence = FeatureSet.EXPLICIT
+        elif f.optional and not f.wrapper:
             fd.proto3_optional = True
     for lo, hi in msg.reserved_numbers:
         dp.reserved_range.add(start=lo, end=hi + 1)  # protoc's ranges end exclusive
     dp.reserved_name.extend(msg.reserved_names)
     # Synthetic oneofs come after every real oneof (we have none), in field order.
     for fd, f in zip(dp.field, msg.fields, strict=True):
-        if f.optional:
+        if f.optional and not f.wrapper and not editions:
             fd.oneof_index = len(dp.oneof_decl)
             dp.oneof_decl.add(name=oneofs[f.name])
     return dp
@@ -339,15 +408,24 @@ def proto_text(schema: Schema) -> str:
     # deeper package component named "google" would capture it.
     capture = "google" in schema.messages or "google" in pkg.split(".")[1:]
     timestamp = ("." if capture else "") + TIMESTAMP_TYPE
+    editions = uses_editions(schema)
 
     lines = [f"// Generated by fmtbench from schema {schema.name}; edit the schema instead."]
     lines += _comment(schema.doc, "")
-    lines += ['syntax = "proto3";', "", f"package {pkg};", ""]
-    if _uses_timestamp(schema):
-        lines += [f'import "{TIMESTAMP_FILE}";', ""]
+    header = 'edition = "2023";' if editions else 'syntax = "proto3";'
+    lines += [header, "", f"package {pkg};", ""]
+    imports = [TIMESTAMP_FILE] if _uses_timestamp(schema) else []
+    imports += [WRAPPERS_FILE] if uses_wrappers(schema) else []
+    if imports:
+        lines += [*(f'import "{name}";' for name in imports), ""]
+    if editions:
+        # proto3's implicit presence for plain fields; the others say theirs.
+        lines += ["option features.field_presence = IMPLICIT;", ""]
     for enum in schema.enums.values():
         lines += _comment(enum.doc, "")
         lines.append(f"enum {enum.name} {{")
+        if enum.allow_alias:
+            lines.append("  option allow_alias = true;")
         lines += _reserved_lines(
             enum.reserved_numbers,
             [proto_enum_value_name(enum, n) for n in enum.reserved_names],
@@ -379,9 +457,22 @@ def proto_text(schema: Schema) -> str:
                 decl = f"repeated {ref(f.type.item)}"
             elif isinstance(f.type, MapOf):
                 decl = f"map<{ref(f.type.key)}, {ref(f.type.value)}>"
+            elif f.wrapper:
+                decl = ("." if capture else "") + wrapper_type(f)
             else:
-                decl = ("optional " if f.optional else "") + ref(f.type)
-            options = "" if f.packed or not isinstance(f.type, ListOf) else " [packed = false]"
+                optional = f.optional and not editions
+                decl = ("optional " if optional else "") + ref(f.type)
+            opts = []
+            if not f.packed and isinstance(f.type, ListOf):
+                unpacked = "features.repeated_field_encoding = EXPANDED"
+                opts.append(unpacked if editions else "packed = false")
+            if editions and f.required:
+                opts.append("features.field_presence = LEGACY_REQUIRED")
+            elif editions and f.optional and _has_presence_feature(f):
+                opts.append("features.field_presence = EXPLICIT")
+            if f.default is not None:
+                opts.append(f"default = {_default_text(schema, f, proto=True)}")
+            options = f" [{', '.join(opts)}]" if opts else ""
             lines.append(f"  {decl} {f.name} = {f.tag}{options};")
         lines += ["}", ""]
     return "\n".join(lines)
@@ -440,6 +531,7 @@ def compile_classes(schema: Schema) -> CompiledProto:
     # default pool would refuse the second.
     pool = descriptor_pool.DescriptorPool()
     pool.Add(descriptor_pb2.FileDescriptorProto.FromString(timestamp_pb2.DESCRIPTOR.serialized_pb))
+    pool.Add(descriptor_pb2.FileDescriptorProto.FromString(wrappers_pb2.DESCRIPTOR.serialized_pb))
     try:
         pool.Add(file_descriptor(schema))
     except (TypeError, ValueError) as exc:  # upb's refusal: a name clashing with an import

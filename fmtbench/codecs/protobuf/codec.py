@@ -107,14 +107,25 @@ PROTO_SCALARS: dict[str, Conv] = {
     "bytes": bytes_check,
     "timestamp": _timestamp_to_fields,
 }
+
+
+def _wrap(v: Any) -> dict[str, Any]:
+    """A wrapper field's value as the keywords of its wrapper message (Int64Value...)."""
+    return {"value": v}
+
+
 PROTO_RULES = TreeRules(
-    scalar=PROTO_SCALARS, enum=_enum_to_number, map_key=PROTO_SCALARS, fill_missing=False
+    scalar=PROTO_SCALARS,
+    enum=_enum_to_number,
+    map_key=PROTO_SCALARS,
+    fill_missing=False,
+    wrapper=_wrap,
 )
 
 
 # -- decode: message -> canonical ---------------------------------------------------------
 def _enum_to_name(enum: Enum) -> Conv:
-    names = {number: name for name, number in enum.values}
+    names = enum.by_number()  # an alias reads as the first name of its number
 
     def conv(v: int) -> str:
         try:
@@ -270,6 +281,18 @@ class _Walker:
             return conv_map
         return self._leaf(t)
 
+    def _wrapped(self, t: FieldType) -> Conv:
+        """A wrapper message (Int64Value...) -> its value, checked as the bare kind is."""
+        leaf = self._leaf(t) or _same
+        strict = self.strict
+
+        def conv(w: Any) -> Any:
+            if strict and (exc := _unknown(w)) is not None:
+                raise exc
+            return leaf(w.value)
+
+        return conv
+
     def _compile(self, name: str) -> Callable[[Any], Record]:
         msg = self.schema.messages[name]
         # Scalars first, in one loop, then the checks of some of them (the key order stays).
@@ -284,7 +307,13 @@ class _Walker:
             for f in msg.fields
             if not f.optional and not _is_bare(f.type) and (conv := self._field(f.type)) is not None
         )
-        optional = tuple((f.name, self._field(f.type)) for f in msg.fields if f.optional)
+        optional = tuple(
+            (f.name, self._wrapped(f.type) if f.wrapper else self._field(f.type))
+            for f in msg.fields
+            if f.optional
+        )
+        # proto2 required fields: absent is an error, never the zero value.
+        required = tuple(f.name for f in msg.fields if f.required)
         strict = self.strict
         # Taken from the class, not looked up on each message: upb lets a field shadow a
         # method of the same name (a field called HasField), and the unbound call is faster.
@@ -296,6 +325,9 @@ class _Walker:
             out = {}
             field = ""
             try:
+                for field in required:
+                    if not has_field(m, field):
+                        raise ValueMismatch("required field is missing")
                 for field in plain:
                     out[field] = getattr(m, field)
                 for field, conv in checked:

@@ -139,8 +139,8 @@ class FastDecoders:
         }
         self.enum_index = {name: i for i, name in enumerate(schema.enums)}
         for name, i in self.enum_index.items():
-            values = schema.enums[name].values
-            self.ns[f"_e{i}"] = {number: n for n, number in values}
+            # An alias reads as the first name of its number, as the reference's.
+            self.ns[f"_e{i}"] = schema.enums[name].by_number()
         for name, i in self.index.items():
             # From the class, not looked up on each message: upb lets a field shadow a
             # method of the same name (a field called HasField).
@@ -217,8 +217,20 @@ class FastDecoders:
         shown: list[str] = []
         later: list[str] = []
         d = self.local("d") if m != "m" else "d"
+        for f in self.schema.messages[name].fields:
+            if f.required:  # proto2: the reference names a missing one
+                lines += [f"{pad}if not _h{i}({m}, {f.name!r}):", f"{pad}    raise _Fallback"]
         for f in _fields_in_record_order(self.schema.messages[name].fields):
             key = repr(f.name)
+            if f.wrapper:
+                # The wrapper message (Int64Value...): its one field, checked as the kind's.
+                w = self.local("w")
+                later.append(f"{pad}if _h{i}({m}, {key}):")
+                later.append(f"{pad}    {w} = {_attr(m, f.name)}")
+                if self.strict:
+                    later += [f"{pad}    if _U({w}):", f"{pad}        raise _Fallback"]
+                later.append(f"{pad}    {d}[{key}] = {self.leaf(f.type, f'{w}.value')}")
+                continue
             if f.optional:
                 later.append(f"{pad}if _h{i}({m}, {key}):")
                 value = self.field(f.type, _attr(m, f.name), later, pad, budget)

@@ -80,7 +80,10 @@ class _Generator:
         for f in fields:
             if f.optional:  # absent when the key is; a None value is the reference's error
                 key = repr(f.name)
-                lines.append(f"    if {key} in d: k[{key}] = {self.value(f.type, f'd[{key}]')}")
+                value = self.value(f.type, f"d[{key}]")
+                if f.wrapper:  # the well-known wrapper message: its one field
+                    value = f"{{'value': {value}}} if d[{key}] is not None else None"
+                lines.append(f"    if {key} in d: k[{key}] = {value}")
         if fields:  # upb reads a None keyword as "not set": the reference calls it an error
             lines.append("    if None in k.values(): raise ValueError")
         lines.append("    return k")

@@ -76,6 +76,8 @@ class OverflowScan:
         self.schema = schema
         self.specs: dict[str, _Spec] = {}
         self.timestamp = _Spec("Timestamp", varints={1, 2}, names={1: "seconds", 2: "nanos"})
+        # A wrapper message (Int64Value...) holds its value as field 1.
+        self.wrapper = _Spec("wrapper", varints={1}, names={1: "value"})
         self.root = self._spec(type_name)
         self._mark_bearing()
         #: False where no varint can occur in a message of this type: nothing to check.
@@ -108,13 +110,16 @@ class OverflowScan:
                 self.specs[entry.name] = entry
                 spec.messages[f.tag] = entry
                 spec.maps.add(f.tag)
+            elif f.wrapper:
+                if isinstance(t, Scalar) and t.kind in _VARINT_KINDS:
+                    spec.messages[f.tag] = self.wrapper
             else:
                 self._leaf(spec, f.tag, t)
         return spec
 
     def _mark_bearing(self) -> None:
         """Which message types hold a varint at some depth (a fixpoint: types may recurse)."""
-        specs = [*self.specs.values(), self.timestamp]
+        specs = [*self.specs.values(), self.timestamp, self.wrapper]
         for spec in specs:
             spec.bearing = bool(spec.varints)
         changed = True

@@ -17,7 +17,7 @@ without a word; ``overflow.py`` finds those.
 
 from __future__ import annotations
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, wrappers_pb2
 from google.protobuf.message import Message as ProtoMessage
 
 from fmtbench.errors import SchemaError
@@ -51,6 +51,17 @@ def wide_timestamp() -> descriptor_pb2.FileDescriptorProto:
     return fdp
 
 
+def wide_wrappers() -> descriptor_pb2.FileDescriptorProto:
+    """``google/protobuf/wrappers.proto`` with ``Int32Value``, ``UInt32Value`` and
+    ``BoolValue`` 64 bits wide (the same file and names, as ``wide_timestamp``)."""
+    fdp = descriptor_pb2.FileDescriptorProto.FromString(wrappers_pb2.DESCRIPTOR.serialized_pb)
+    for msg in fdp.message_type:
+        for fd in msg.field:
+            if fd.type in _WIDENED:
+                fd.type = _WIDENED[fd.type]
+    return fdp
+
+
 def wide_descriptor(schema: Schema) -> descriptor_pb2.FileDescriptorProto:
     """``file_descriptor(schema)`` with every varint field 64 bits wide."""
     fdp = file_descriptor(schema)
@@ -62,6 +73,9 @@ def wide_descriptor(schema: Schema) -> descriptor_pb2.FileDescriptorProto:
             if fd.type in _WIDENED:
                 fd.type = _WIDENED[fd.type]
                 fd.ClearField("type_name")
+                # A default (an enum name, "true") would not fit the wide type; the walks
+                # read presence, never a default.
+                fd.ClearField("default_value")
     return fdp
 
 
@@ -72,6 +86,7 @@ def wide_classes(schema: Schema) -> dict[str, type[ProtoMessage]]:
         return cached[1]
     pool = descriptor_pool.DescriptorPool()
     pool.Add(wide_timestamp())
+    pool.Add(wide_wrappers())
     try:
         pool.Add(wide_descriptor(schema))
     except (TypeError, ValueError) as exc:  # as compile_classes: refused names

@@ -156,7 +156,9 @@ class TypedReader(ABC):
         if isinstance(ftype, Scalar):
             return _rule(self.scalars[ftype.kind])
         if isinstance(ftype, EnumRef):
-            return Literal[self.schema.enums[ftype.name].names], _same
+            # Canonical names only: an alias (allow_alias) goes to the tree path, which maps
+            # it to its first name.
+            return Literal[self.schema.enums[ftype.name].canonical_names], _same
         if isinstance(ftype, MessageRef):
             func = self._funcs[ftype.name]
             return self._structs[ftype.name], lambda x: f"{func}({x})"

@@ -172,7 +172,8 @@ class TypedWriter:
         if isinstance(ftype, Scalar):
             return _scalar_type(ftype.kind)
         if isinstance(ftype, EnumRef):
-            return Literal[self.schema.enums[ftype.name].names]
+            # An alias goes to the tree path, which writes its first name.
+            return Literal[self.schema.enums[ftype.name].canonical_names]
         if isinstance(ftype, MessageRef):
             return self._structs[ftype.name]
         if isinstance(ftype, ListOf):

@@ -26,6 +26,17 @@ from fmtbench.schema.model import Enum, Schema
 
 def enum_by_name(enum: Enum) -> Conv:
     names = frozenset(enum.names)
+    if enum.has_aliases:
+        canonical = enum.canonical()
+
+        def alias(v: Any) -> str:
+            # Any name of a number reads and writes as its first name (protoc's).
+            if type(v) is not str or v not in canonical:
+                allowed = ", ".join(enum.names)
+                raise ValueMismatch(f"expected one of {enum.name} ({allowed}), got {v!r}")
+            return canonical[v]
+
+        return alias
 
     def check(v: Any) -> str:
         if type(v) is not str or v not in names:

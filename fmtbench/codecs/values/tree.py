@@ -63,6 +63,9 @@ class TreeRules:
     null_is_absent: bool = False
     # Encoders write map entries in key order: equal records give equal bytes.
     sort_maps: bool = False
+    # How a wrapper field's converted value is spelled (Protobuf: the wrapper message's
+    # keywords); None where a wrapper field is its plain optional value.
+    wrapper: Callable[[Any], Any] | None = None
 
 
 class TreeConverter:
@@ -143,8 +146,17 @@ class TreeConverter:
         return conv
 
     def _field_plan(self, f: Field) -> tuple[str, Conv, bool, Callable[[], Any] | None]:
-        zero = zero_factory(self.schema, f.type) if self.rules.fill_missing else None
-        return f.name, self._compile_type(f.type), f.optional, zero
+        # A required field (proto2) is never filled in: its absence is the error.
+        fill = self.rules.fill_missing and not f.required
+        zero = zero_factory(self.schema, f.type) if fill else None
+        return f.name, self.field_conv(f), f.optional, zero
+
+    def field_conv(self, f: Field) -> Conv:
+        conv = self._compile_type(f.type)
+        wrap = self.rules.wrapper
+        if f.wrapper and wrap is not None:
+            return lambda v: wrap(conv(v))
+        return conv
 
 
 def _list_conv(item: Conv) -> Conv:
@@ -266,6 +278,14 @@ class _FastSource:
         required = 0
         for f in self.tree.schema.messages[name].fields:
             key = repr(f.name)
+            if f.wrapper and self.rules.wrapper is not None:
+                # Rare: the reference's converter, called (it raises to the fallback).
+                later.append(f"x = v.get({key}, _MISSING)")
+                later.append("if x is not _MISSING:")
+                if check_unknown:
+                    later.append("    n += 1")
+                later.append(f"    d[{key}] = {self.bind(self.tree.field_conv(f))}(x)")
+                continue
             if f.optional:
                 later.append(f"x = v.get({key}, _MISSING)")
                 later.append("if x is not _MISSING:")
@@ -357,6 +377,7 @@ class _FastSource:
     def enum(self, name: str, x: str, first: str) -> str:
         conv = self.tree._enum(name)
         if self.rules.enum is self.enum_by_name:  # returns v when it is one of the names
-            names = self.bind(frozenset(self.tree.schema.enums[name].names))
+            # Only canonical names pass as they are: an alias is mapped by ``conv``.
+            names = self.bind(frozenset(self.tree.schema.enums[name].canonical_names))
             return f"{x} if type({first}) is str and {x} in {names} else {self.bind(conv)}({x})"
         return f"{self.bind(conv)}({first})"

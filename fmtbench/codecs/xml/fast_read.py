@@ -213,7 +213,8 @@ class _Source:
         without ``<``: the checks here are what makes it acceptable)."""
         if isinstance(t, EnumRef):
             # Enum names match exactly; a name never holds ``&`` or unprintable characters.
-            names = self.bind(frozenset(self.schema.enums[t.name].names))
+            # An alias (allow_alias) declines: the reference reads it as its first name.
+            names = self.bind(frozenset(self.schema.enums[t.name].canonical_names))
             return [f"if {x} not in {names}: raise _F", f"{out} = {x}"]
         assert isinstance(t, Scalar)
         kind = t.kind
@@ -625,7 +626,7 @@ _MISSING = object()
 
 
 def _enum_parse(schema: Schema, t: EnumRef) -> Parse:
-    names = frozenset(schema.enums[t.name].names)
+    names = frozenset(schema.enums[t.name].canonical_names)  # an alias: the reference
 
     def parse(text: str) -> str:
         if text not in names:

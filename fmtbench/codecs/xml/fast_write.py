@@ -164,7 +164,8 @@ class XmlFastSource:
     def leaf(self, t: FieldType, x: str, *, attr: bool) -> str:
         """An expression: the (escaped) lexical form of ``x``."""
         if isinstance(t, EnumRef):
-            names = self.bind(frozenset(self.schema.enums[t.name].names))
+            # Canonical names as they are; an alias through enum_text, which maps it.
+            names = self.bind(frozenset(self.schema.enums[t.name].canonical_names))
             conv = self.bind(enum_text(self.schema.enums[t.name]))
             return f"{x} if type({x}) is str and {x} in {names} else {conv}({x})"
         assert isinstance(t, Scalar)

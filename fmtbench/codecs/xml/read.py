@@ -272,11 +272,11 @@ PARSE: dict[str, Parse] = {
 
 def _parse_enum(enum: Enum) -> Parse:
     # xs:string enumerations keep whitespace, so names match exactly, as the XSD says.
-    names = frozenset(enum.names)
+    names = enum.canonical()  # any name -> the first of its number (allow_alias)
 
     def parse(text: str) -> str:
         if text in names:
-            return text
+            return names[text]
         allowed = ", ".join(enum.names)
         raise ValueMismatch(f"expected one of {enum.name} ({allowed}), got {_clip(text)!r}")
 
@@ -362,8 +362,11 @@ class XmlDecoder:
         children = {
             self.tag(f.name): (f.name, self._handler(f)) for f in msg.fields if not f.xml_attribute
         }
+        # A required field (proto2) has no zero to fill in: its absence is the error.
         zeros = tuple(
-            (f.name, zero_factory(self.schema, f.type)) for f in msg.fields if not f.optional
+            (f.name, None if f.required else zero_factory(self.schema, f.type))
+            for f in msg.fields
+            if not f.optional
         )
         n_fields = len(msg.fields)
         drop = self.drop_unknown
@@ -406,6 +409,9 @@ class XmlDecoder:
             if len(out) != n_fields:  # proto3: an absent non-optional field is its zero value
                 for fname, zero in zeros:
                     if fname not in out:
+                        if zero is None:
+                            missing = ValueMismatch("required field is missing")
+                            raise located(missing, elem).at(fname)
                         out[fname] = zero()
             return out
 

@@ -133,13 +133,13 @@ ATTR_LEX: dict[str, Conv] = {**TEXT_LEX, "string": attr_string}
 
 
 def enum_text(enum: Enum) -> Conv:
-    names = frozenset(enum.names)
+    names = enum.canonical()  # any name -> the first of its number (allow_alias)
 
     def lex(v: Any) -> str:
         if type(v) is not str or v not in names:
             allowed = ", ".join(enum.names)
             raise ValueMismatch(f"expected one of {enum.name} ({allowed}), got {v!r}")
-        return v
+        return names[v]
 
     return lex
 
