@@ -316,7 +316,8 @@ def _relaxed(schema: Schema) -> Schema:
     """The schema with every field optional: a tree format can then leave any of them out."""
     messages = {
         name: dataclasses.replace(
-            m, fields=tuple(dataclasses.replace(f, optional=True) for f in m.fields)
+            m,
+            fields=tuple(dataclasses.replace(f, optional=True, required=False) for f in m.fields),
         )
         for name, m in schema.messages.items()
     }

@@ -159,6 +159,10 @@ def _type(row: FieldCost, style: str = "") -> Text:
     from rich.text import Text
 
     text = str(row.field)  # type names from the schema file: escaped, and not markup
+    if row.field.wrapper:
+        text += " (wrapper)"
+    if row.field.default is not None:
+        text += f" (default {row.field.default!r})"
     if not row.present:
         text += ", absent"
     elif row.occurrences > 1 and row.present < row.occurrences:

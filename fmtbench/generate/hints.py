@@ -358,7 +358,8 @@ _MICROSECOND = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - EPOCH
 
 
 def enum_spec(h: Hints, schema: Schema, enum_name: str) -> EnumSpec:
-    names = schema.enums[enum_name].names
+    # Canonical names only: an alias (allow_alias) reads back as its first name.
+    names = schema.enums[enum_name].canonical_names
     if "weights" not in h:
         # Skewed towards early values, as real status fields are.
         return EnumSpec(names, tuple(1.0 / (i + 1) for i in range(len(names))))

@@ -7,11 +7,14 @@ means an absent optional), as docs/formats.md says.
 
 from __future__ import annotations
 
+import base64
+import math
 from typing import Any
 
 from fmtbench.schema.model import (
     INT_RANGES,
     EnumRef,
+    Field,
     FieldType,
     ListOf,
     MapOf,
@@ -53,7 +56,7 @@ def _described(text: str | None) -> dict[str, str]:
 
 
 def _message(msg: Message) -> dict[str, Any]:
-    properties = {f.name: {**_type(f.type), **_described(f.doc)} for f in msg.fields}
+    properties = {f.name: {**_type(f.type), **_described(f.doc), **_default(f)} for f in msg.fields}
     return {
         "type": "object",
         **_described(msg.doc),
@@ -61,6 +64,19 @@ def _message(msg: Message) -> dict[str, Any]:
         "required": [f.name for f in msg.fields if not f.optional],
         "additionalProperties": False,
     }
+
+
+def _default(f: Field) -> dict[str, Any]:
+    """proto2's ``[default = X]``, as fmtbench's JSON spells the value (annotation only:
+    fmtbench reads an absent field as absent, as json_format does)."""
+    v = f.default
+    if v is None:
+        return {}
+    if isinstance(v, float) and not math.isfinite(v):
+        v = "NaN" if math.isnan(v) else "Infinity" if v > 0 else "-Infinity"
+    elif isinstance(v, bytes):
+        v = base64.b64encode(v).decode("ascii")
+    return {"default": v}
 
 
 def _type(t: FieldType) -> dict[str, Any]:

@@ -13,6 +13,7 @@ The text is built by hand (no lxml) so this module depends on nothing but the sc
 from __future__ import annotations
 
 from fmtbench.errors import SchemaError
+from fmtbench.schema.defaults import text_default
 from fmtbench.schema.model import (
     EnumRef,
     Field,
@@ -185,9 +186,17 @@ class _XsdWriter:
         for f in msg.fields:
             if f.xml_attribute:
                 use = "optional" if f.optional else "required"
+                # proto2's default: XSD's means the same for an absent optional attribute
+                # (an element's would mean an empty element, so elements have none).
+                default = (
+                    f' default="{escape(text_default(f.type, f.default))}"'
+                    if f.default is not None and f.optional
+                    else ""
+                )
                 self.open_or_empty(
                     depth,
-                    f'<xs:attribute name="{f.name}" type="{self.type_name(f.type)}" use="{use}"',
+                    f'<xs:attribute name="{f.name}" type="{self.type_name(f.type)}"'
+                    f' use="{use}"{default}',
                     "xs:attribute",
                     f.doc,
                 )

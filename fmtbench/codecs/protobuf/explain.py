@@ -25,8 +25,9 @@ def fields_alone(codec: Codec, value: Record) -> tuple[int, dict[str, bytes]]:
         for other in names:
             if other != name:
                 only.ClearField(other)
-        out[name] = only.SerializeToString(deterministic=True)
-    return len(type(full)().SerializeToString()), out
+        # Partial: a required field (proto2) of the others is cleared too.
+        out[name] = only.SerializePartialToString(deterministic=True)
+    return len(type(full)().SerializePartialToString()), out
 
 
 def payload(f: Field, value: Any, alone: bytes) -> int:
