@@ -30,6 +30,7 @@ _SIMPLE_ESCAPES = {
     '"': 0x22,
     "?": 0x3F,
 }
+_FLOAT_TEXT = re.compile(r"[-+]?(inf|nan|([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?)", re.I)
 _ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|[xX]([0-9A-Fa-f]{1,2})|(.))", re.S)
 
 
@@ -105,8 +106,9 @@ def parse_default(ftype: FieldType, enum: Enum | None, value: Any) -> Any:
             raise DefaultError(f"{value} is outside {ftype} ({lo}..{hi})")
         return value
     if kind in ("float32", "float64"):
-        if type(value) is str and value.strip().lower() in ("inf", "-inf", "nan", "+inf"):
-            value = float(value.strip())  # as protoc spells them: inf, -inf, nan
+        if type(value) is str and _FLOAT_TEXT.fullmatch(value.strip()):
+            # protoc's spellings (inf, -inf, nan), and numbers YAML 1.1 reads as text (1e39)
+            value = float(value.strip())
         if type(value) not in (int, float):
             raise DefaultError(f"{value!r} is not a number (or inf, -inf, nan)")
         number = float(value)
