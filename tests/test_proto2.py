@@ -24,6 +24,7 @@ import xmlschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fmtbench.cli import main
 from fmtbench.codecs import FORMATS, codec_for
 from fmtbench.codecs.values.leaves import timestamp_parts
 from fmtbench.errors import DecodeError, EncodeError, SchemaError
@@ -33,7 +34,7 @@ from fmtbench.schema.jsonschema import json_schema
 from fmtbench.schema.proto import file_descriptor, proto_text
 from fmtbench.schema.xsd import xsd_text
 from tests.samples import assert_same
-from tests.strategies import records, schema_named
+from tests.strategies import PROTO2_YAML, records, schema_named
 from tests.test_proto_compiler import assert_protoc_agrees, protoc, write_proto
 from tests.test_protobuf_fast import check_agrees, mutate
 
@@ -292,7 +293,7 @@ def test_aliases_read_as_the_first_name(wrap_class: Any) -> None:
         (b"\x1a\x02\x10\x01", r"^i64: unknown field number 2"),
         (
             b"\x2a\x0b\x08" + b"\xff" * 9 + b"\x7f",
-            r"^u64.value: a varint over 64 bits",
+            r"^u64: a varint over 64 bits",
         ),
     ],
 )
@@ -452,3 +453,19 @@ def test_shorthand_and_long_form_agree() -> None:
     assert a.required
     assert not a.optional
     assert str(a) == "required int32"
+
+
+def test_explain_shows_defaults_and_wrappers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    schema_file = tmp_path / "p2.yaml"
+    schema_file.write_text(PROTO2_YAML, encoding="utf-8")
+    data = tmp_path / "r.json"
+    data.write_bytes(codec_for("json", P2).encode({**_minimal(), "wrapped": {"w_i64": 5}}))
+    status = main(["explain", "--schema", str(schema_file), "--input", str(data)])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert "required uint64" in out
+    assert "optional State (default 'RUNNING')" in out
+    assert "optional int64 (wrapper)" in out

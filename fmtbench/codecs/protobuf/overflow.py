@@ -26,6 +26,10 @@ from fmtbench.schema.model import EnumRef, FieldType, ListOf, MapOf, MessageRef,
 
 VARINT_CLASSES = bytes(0x61 if b < 2 else 0x62 if b < 0x80 else 0x48 for b in range(256))
 OVERFLOW_PATTERN = b"HHHHHHHHHb"
+_OVER_64 = (
+    "a varint over 64 bits (its tenth byte is above 0x01): the value is 2^64 or more"
+    " and fits no integer field"
+)
 _VARINT_KINDS = frozenset({"int32", "int64", "uint32", "uint64", "bool"})
 
 
@@ -231,12 +235,11 @@ class OverflowScan:
     def _overflow(
         self, spec: _Spec, number: int, index: int, *, element: bool = False
     ) -> ValueMismatch:
+        if spec is self.wrapper:  # the path names the wrapper field, as the walks do
+            return ValueMismatch(_OVER_64)
         segment = (
             self._segment(spec, number, index)
             if element or number in spec.repeated
             else spec.names[number]
         )
-        return ValueMismatch(
-            "a varint over 64 bits (its tenth byte is above 0x01): the value is 2^64 or more"
-            " and fits no integer field"
-        ).at(segment)
+        return ValueMismatch(_OVER_64).at(segment)
