@@ -29,7 +29,7 @@ from fmtbench.codecs import FORMATS, codec_for
 from fmtbench.codecs.values.leaves import timestamp_parts
 from fmtbench.errors import DecodeError, EncodeError, SchemaError
 from fmtbench.schema import parse_schema
-from fmtbench.schema.defaults import c_escape, c_unescape
+from fmtbench.schema.defaults import c_escape, c_unescape, from_descriptor
 from fmtbench.schema.jsonschema import json_schema
 from fmtbench.schema.proto import file_descriptor, proto_text
 from fmtbench.schema.xsd import xsd_text
@@ -469,3 +469,18 @@ def test_explain_shows_defaults_and_wrappers(
     assert "required uint64" in out
     assert "optional State (default 'RUNNING')" in out
     assert "optional int64 (wrapper)" in out
+
+
+def test_descriptor_defaults_read_back() -> None:
+    # What an importer reads from protoc's descriptor gives the schema's default again.
+    described = {m.name: m for m in file_descriptor(P2).message_type}
+    for msg in P2.messages.values():
+        fields = {fd.name: fd for fd in described[msg.name].field}
+        for f in msg.fields:
+            if f.default is None:
+                continue
+            text = fields[f.name].default_value
+            enum = P2.enums.get(getattr(f.type, "name", ""))
+            if enum is not None:
+                text = text.removeprefix("STATE_")
+            assert_same(from_descriptor(f.type, enum, text), f.default)

@@ -130,6 +130,25 @@ def parse_default(ftype: FieldType, enum: Enum | None, value: Any) -> Any:
     raise DefaultError(f"cannot apply to {ftype}")
 
 
+def from_descriptor(ftype: FieldType, enum: Enum | None, text: str) -> Any:
+    """A descriptor's ``default_value`` (protoc's text) as the schema's default: the inverse
+    of ``descriptor_default``, for an importer. An enum default must already be the schema's
+    value name (the importer strips Protobuf's prefix). Raises DefaultError."""
+    if isinstance(ftype, Scalar):
+        if ftype.kind == "bool":
+            if text not in ("true", "false"):
+                raise DefaultError(f"{text!r} is not true or false")
+            return text == "true"
+        if ftype.kind in INT_RANGES:
+            try:
+                return parse_default(ftype, enum, int(text, 0))
+            except ValueError:
+                raise DefaultError(f"{text!r} is not an integer") from None
+        if ftype.kind == "string":
+            return text
+    return parse_default(ftype, enum, text)  # floats, bytes (C-escaped) and enums
+
+
 def _dtoa(v: float) -> str:
     """protoc's SimpleDtoa: the shortest of %.15g and %.17g that reads back exactly."""
     if math.isnan(v):
