@@ -484,3 +484,17 @@ def test_descriptor_defaults_read_back() -> None:
             if enum is not None:
                 text = text.removeprefix("STATE_")
             assert_same(from_descriptor(f.type, enum, text), f.default)
+
+
+def test_generated_records_hold_every_required_field() -> None:
+    from fmtbench.generate import RecordGenerator
+
+    rows = list(RecordGenerator(P2, seed=7).records(40))
+    assert all({"id", "name", "flag", "step"} <= r.keys() for r in rows)
+    assert any("w_i64" in r["wrapped"] for r in rows)
+    assert any("w_i64" not in r["wrapped"] for r in rows)
+    states = {s for r in rows for s in r["states"]}
+    assert states <= set(P2.enums["State"].canonical_names)
+    for fmt in FORMATS:
+        codec = codec_for(fmt, P2)
+        assert_same([codec.decode(codec.encode(r)) for r in rows], rows)
