@@ -467,7 +467,8 @@ def test_explain_shows_defaults_and_wrappers(
     out, err = capsys.readouterr()
     assert status == 0, err
     assert "required uint64" in out
-    assert "optional State (default 'RUNNING')" in out
+    assert "optional State (default RUNNING)" in out
+    assert 'required string (default "n\u00e9e")' in out
     assert "optional int64 (wrapper)" in out
 
 

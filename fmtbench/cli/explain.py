@@ -9,6 +9,7 @@ import typer
 
 from fmtbench.cli.app import TypeOpt, app
 from fmtbench.errors import EncodeError, UsageError
+from fmtbench.schema.defaults import shown_default
 from fmtbench.text import plain_text
 
 if TYPE_CHECKING:
@@ -162,7 +163,7 @@ def _type(row: FieldCost, style: str = "") -> Text:
     if row.field.wrapper:
         text += " (wrapper)"
     if row.field.default is not None:
-        text += f" (default {row.field.default!r})"
+        text += f" (default {shown_default(row.field.type, row.field.default)})"
     if not row.present:
         text += ", absent"
     elif row.occurrences > 1 and row.present < row.occurrences:

@@ -184,6 +184,15 @@ def descriptor_default(ftype: FieldType, value: Any, enum_value_name: str | None
     return str(value)
 
 
+def shown_default(ftype: FieldType, value: Any) -> str:
+    """The default as a person reads it (``explain``): protoc's spelling, text quoted."""
+    if isinstance(ftype, EnumRef):
+        return str(value)
+    if isinstance(ftype, Scalar) and ftype.kind in ("string", "bytes"):
+        return proto_literal(ftype, value)
+    return descriptor_default(ftype, value)
+
+
 def proto_literal(ftype: FieldType, value: Any, enum_value_name: str | None = None) -> str:
     """The default as ``.proto`` source, which protoc reads back into ``descriptor_default``."""
     if isinstance(ftype, Scalar) and ftype.kind == "string":
