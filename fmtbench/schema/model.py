@@ -124,9 +124,19 @@ class Field:
     gen: dict[str, Any] | None = None
     #: Repeated numbers, bools and enums are packed in Protobuf unless this is False.
     packed: bool = True
+    #: The ``Oneof`` group this field is a member of, by name, or None.
+    oneof: str | None = None
+
+    def __post_init__(self) -> None:
+        # A oneof member has presence, as an optional field has: every walk that handles
+        # optional fields (absent key, null, has_field) handles members alike, and only the
+        # places that know groups (the two-set check, .proto, XSD, JSON Schema) look further.
+        if self.oneof is not None and not self.optional:
+            object.__setattr__(self, "optional", True)
 
     def __str__(self) -> str:
-        return f"{'optional ' if self.optional else ''}{self.type}"
+        optional = self.optional and self.oneof is None
+        return f"{'optional ' if optional else ''}{self.type}"
 
 
 @dataclass(frozen=True)
@@ -149,6 +159,18 @@ class Enum:
 
 
 @dataclass(frozen=True)
+class Oneof:
+    """A union: member fields (by name, in ``Message.fields``) of which at most one is set.
+
+    Protobuf's oneof; no member set means the group is unset. Members are fields like any
+    other (own name and tag), with presence (``Field.optional`` is True for them)."""
+
+    name: str
+    members: tuple[str, ...]
+    doc: str | None = None
+
+
+@dataclass(frozen=True)
 class Message:
     name: str
     fields: tuple[Field, ...]
@@ -157,6 +179,8 @@ class Message:
     #: for numbers and names that earlier versions used, so that old data is never misread.
     reserved_numbers: tuple[tuple[int, int], ...] = ()
     reserved_names: tuple[str, ...] = ()
+    #: Unions of member fields, in declaration order (each member's ``Field.oneof`` names it).
+    oneofs: tuple[Oneof, ...] = ()
 
     def field(self, name: str) -> Field:
         for f in self.fields:

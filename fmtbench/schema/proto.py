@@ -154,12 +154,13 @@ def proto_enum_value_name(enum: Enum, value_name: str) -> str:
     return f"{upper_snake(enum.name)}_{value_name}"
 
 
-def _synthetic_oneofs(msg: Message) -> dict[str, str]:
-    """protoc's synthetic oneof name for each optional field (GenerateSyntheticOneofs)."""
-    taken = {f.name for f in msg.fields}
+def _synthetic_oneofs(msg: Message, real: bool = True) -> dict[str, str]:
+    """protoc's synthetic oneof name for each optional field (GenerateSyntheticOneofs),
+    the members of real oneofs aside unless ``real`` is False (then each is optional)."""
+    taken = {f.name for f in msg.fields} | ({g.name for g in msg.oneofs} if real else set())
     names: dict[str, str] = {}
     for f in msg.fields:
-        if f.optional:
+        if f.optional and not (real and f.oneof is not None):
             name = f.name if f.name.startswith("_") else "_" + f.name
             while name in taken:
                 name = "X" + name
@@ -227,6 +228,7 @@ def check_proto_names(schema: Schema) -> None:
             similar[key] = value
     for msg in schema.messages.values():
         scope = {f.name: f"field {msg.name}.{f.name}" for f in msg.fields}
+        scope |= {g.name: f"oneof {msg.name}.{g.name}" for g in msg.oneofs}
         for f in msg.fields:
             if isinstance(f.type, MapOf):
                 entry = map_entry_name(f.name)
@@ -257,8 +259,14 @@ def _uses_timestamp(schema: Schema) -> bool:
 
 
 # -- the descriptor ------------------------------------------------------------------------
-def file_descriptor(schema: Schema) -> descriptor_pb2.FileDescriptorProto:
-    """The proto3 file protoc would produce from ``proto_text(schema)``."""
+def file_descriptor(
+    schema: Schema, *, real_oneofs: bool = True
+) -> descriptor_pb2.FileDescriptorProto:
+    """The proto3 file protoc would produce from ``proto_text(schema)``.
+
+    With ``real_oneofs`` False, each oneof member is a proto3 ``optional`` field of its own
+    instead (the same wire form): a reader of those classes sees every member the bytes
+    set, where a real oneof keeps the last one silently (the reading classes, wide.py)."""
     check_proto_names(schema)
     pkg = schema.proto_package
     fdp = descriptor_pb2.FileDescriptorProto(
@@ -267,7 +275,7 @@ def file_descriptor(schema: Schema) -> descriptor_pb2.FileDescriptorProto:
     if _uses_timestamp(schema):
         fdp.dependency.append(TIMESTAMP_FILE)
     for msg in schema.messages.values():
-        fdp.message_type.append(_message_descriptor(schema, msg))
+        fdp.message_type.append(_message_descriptor(schema, msg, real_oneofs))
     for enum in schema.enums.values():
         e = fdp.enum_type.add(name=enum.name)
         for value, number in enum.values:
@@ -292,9 +300,12 @@ def _set_type(schema: Schema, fd: FDP, t: FieldType) -> None:
         raise AssertionError(t)
 
 
-def _message_descriptor(schema: Schema, msg: Message) -> descriptor_pb2.DescriptorProto:
+def _message_descriptor(
+    schema: Schema, msg: Message, real_oneofs: bool = True
+) -> descriptor_pb2.DescriptorProto:
     dp = descriptor_pb2.DescriptorProto(name=msg.name)
-    oneofs = _synthetic_oneofs(msg)
+    oneofs = _synthetic_oneofs(msg, real_oneofs)
+    real = {g.name: i for i, g in enumerate(msg.oneofs)} if real_oneofs else {}
     for f in msg.fields:
         fd = dp.field.add(name=f.name, number=f.tag, json_name=json_name(f.name))
         fd.label = FDP.LABEL_OPTIONAL
@@ -317,14 +328,18 @@ def _message_descriptor(schema: Schema, msg: Message) -> descriptor_pb2.Descript
             fd.type_name = f".{schema.proto_package}.{msg.name}.{entry.name}"
         else:
             _set_type(schema, fd, f.type)
-        if f.optional:
+        if f.oneof in real:
+            fd.oneof_index = real[f.oneof]
+        elif f.optional:
             fd.proto3_optional = True
     for lo, hi in msg.reserved_numbers:
         dp.reserved_range.add(start=lo, end=hi + 1)  # protoc's ranges end exclusive
     dp.reserved_name.extend(msg.reserved_names)
-    # Synthetic oneofs come after every real oneof (we have none), in field order.
+    # Synthetic oneofs come after every real oneof, in field order.
+    for group in real:
+        dp.oneof_decl.add(name=group)
     for fd, f in zip(dp.field, msg.fields, strict=True):
-        if f.optional:
+        if f.name in oneofs:
             fd.oneof_index = len(dp.oneof_decl)
             dp.oneof_decl.add(name=oneofs[f.name])
     return dp
@@ -373,16 +388,27 @@ def proto_text(schema: Schema) -> str:
         lines += _comment(msg.doc, "")
         lines.append(f"message {msg.name} {{")
         lines += _reserved_lines(msg.reserved_numbers, msg.reserved_names, MAX_FIELD_NUMBER)
-        for f in msg.fields:
-            lines += _comment(f.doc, "  ")
+        groups = {g.name: g for g in msg.oneofs}
+        for i, f in enumerate(msg.fields):
+            # A oneof's members are consecutive fields (the loader keeps them together):
+            # its block opens at the first and closes after the last.
+            pad = "    " if f.oneof is not None else "  "
+            if f.oneof is not None and (i == 0 or msg.fields[i - 1].oneof != f.oneof):
+                lines += _comment(groups[f.oneof].doc, "  ")
+                lines.append(f"  oneof {f.oneof} {{")
+            lines += _comment(f.doc, pad)
             if isinstance(f.type, ListOf):
                 decl = f"repeated {ref(f.type.item)}"
             elif isinstance(f.type, MapOf):
                 decl = f"map<{ref(f.type.key)}, {ref(f.type.value)}>"
             else:
-                decl = ("optional " if f.optional else "") + ref(f.type)
+                decl = ("optional " if f.optional and f.oneof is None else "") + ref(f.type)
             options = "" if f.packed or not isinstance(f.type, ListOf) else " [packed = false]"
-            lines.append(f"  {decl} {f.name} = {f.tag}{options};")
+            lines.append(f"{pad}{decl} {f.name} = {f.tag}{options};")
+            if f.oneof is not None and (
+                i == len(msg.fields) - 1 or msg.fields[i + 1].oneof != f.oneof
+            ):
+                lines.append("  }")
         lines += ["}", ""]
     return "\n".join(lines)
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.leaves import timestamp_parts
 from fmtbench.schema.model import (
     EnumRef,
@@ -83,6 +84,11 @@ class _Generator:
                 lines.append(f"    if {key} in d: k[{key}] = {self.value(f.type, f'd[{key}]')}")
         if fields:  # upb reads a None keyword as "not set": the reference calls it an error
             lines.append("    if None in k.values(): raise ValueError")
+        for _, members, _ in oneof.groups(self.schema.messages[name]):
+            # upb keeps the last of two oneof members: the reference refuses the record.
+            group = f"_g{len(self.namespace)}"
+            self.namespace[group] = members
+            lines.append(f"    if len(k.keys() & {group}) > 1: raise ValueError")
         lines.append("    return k")
         return "\n".join(lines)
 

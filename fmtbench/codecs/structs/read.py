@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Literal
 
 import msgspec
 
+from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.leaves import float64_check
 from fmtbench.errors import ValueMismatch
 from fmtbench.schema.model import (
@@ -87,8 +88,13 @@ class TypedReader(ABC):
         self._funcs = {name: f"_message_{i}" for i, name in enumerate(schema.messages)}
         for name in schema.messages:
             self._structs[name] = self._declare(name, drop_unknown)
-        self._namespace: dict[str, Any] = {"UNSET": msgspec.UNSET, **self.helpers}
+        self._namespace_extra: dict[str, Any] = {}  # oneof groups, bound by _define
         source = [self._define(name) for name in schema.messages]
+        self._namespace: dict[str, Any] = {
+            "UNSET": msgspec.UNSET,
+            **self.helpers,
+            **self._namespace_extra,
+        }
         # Generated from the schema model only (field names appear as string literals via
         # repr, functions are numbered), so the text is as trustworthy as this module.
         exec("\n".join(source), self._namespace)
@@ -142,6 +148,11 @@ class TypedReader(ABC):
             else:
                 shown.append(f"{key}: {conv(f's.f{i}')}")
         self._structs[name].__annotations__ = annotations
+        for group, members, _ in oneof.groups(self.schema.messages[name]):
+            # Two members of one oneof set: declined, and the tree path names them.
+            self._namespace_extra[f"_g{len(self._namespace_extra)}"] = members
+            later.append(f"    if len(d.keys() & _g{len(self._namespace_extra) - 1}) > 1:")
+            later.append(f"        raise ValueError({group!r})")
         return "\n".join(
             [
                 f"def {self._funcs[name]}(s):",
