@@ -158,7 +158,7 @@ class Explanation:
             "fields": [
                 {
                     "path": r.path,
-                    "type": str(r.field),
+                    "type": type_text(r.field),
                     "depth": r.depth,
                     "occurrences": r.occurrences,
                     "present": r.present,
@@ -321,6 +321,11 @@ def _relaxed(schema: Schema) -> Schema:
         for name, m in schema.messages.items()
     }
     return dataclasses.replace(schema, messages=messages)
+
+
+def type_text(f: Field) -> str:
+    """A field's type as rows show it: ``int64 (oneof value)`` for a union's member."""
+    return str(f) if f.oneof is None else f"{f} (oneof {f.oneof})"
 
 
 # -- walking the record --------------------------------------------------------------------

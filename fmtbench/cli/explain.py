@@ -158,7 +158,9 @@ def _label(row: FieldCost) -> Text:
 def _type(row: FieldCost, style: str = "") -> Text:
     from rich.text import Text
 
-    text = str(row.field)  # type names from the schema file: escaped, and not markup
+    from fmtbench.explain import type_text
+
+    text = type_text(row.field)  # names from the schema file: escaped, and not markup
     if not row.present:
         text += ", absent"
     elif row.occurrences > 1 and row.present < row.occurrences:
