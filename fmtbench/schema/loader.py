@@ -395,12 +395,9 @@ class _Loader:
                         self.fail(key, f"{name}.{fname}: the name is {used}", "rename the oneof")
                     members = [(k, s, self.member(name, fname, k, s)) for k, s in group[1]]
                     for mkey, mspec, f in members:
+                        if f.name == fname:
+                            self.fail(mkey, f"{name}.{fname}: a member has the oneof's name")
                         add(mkey, mspec, f)
-                    # After its members: a member may not take the group's own name.
-                    if fname in taken:
-                        self.fail(
-                            key, f"{name}.{fname}: a member has the oneof's name", "rename it"
-                        )
                     taken.add(fname)
                     oneofs.append(Oneof(fname, tuple(f.name for _, _, f in members), group[0]))
                     continue
