@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from lxml import etree
 
 from fmtbench.codecs import FORMATS, codec_for
-from fmtbench.codecs.protobuf.codec import ProtobufDelimitedCodec
+from fmtbench.codecs.protobuf.codec import ProtobufDelimitedCodec, varint
 from fmtbench.errors import DecodeError, EncodeError, SchemaError, key_segment
 from fmtbench.explain import explain
 from fmtbench.generate.generator import RecordGenerator
@@ -559,3 +559,16 @@ def test_fast_paths_never_take_two_members(fmt: str, record: dict[str, Any]) -> 
             continue
         assert not where, f"the {name} fast path took two members set at {where}"
         assert_same(got, record)
+
+
+def test_protobuf_members_are_range_checked() -> None:
+    # The reading classes widen members as they widen fields: nothing is cast silently.
+    codec = codec_for("protobuf", ANY)
+    with pytest.raises(DecodeError, match=r"^bool_value: varint 2 in a bool field"):
+        codec.decode(b"\x10\x02")
+    overflow = b"\x18" + b"\xff" * 9 + b"\x02"  # a varint past 64 bits in int_value
+    with pytest.raises(DecodeError, match="int_value"):
+        codec.decode(overflow)
+    small = b"\x28" + varint(2**32)  # zigzag 2**31: past sint32
+    with pytest.raises(DecodeError, match=r"^small: 2147483648 is out of range for int32"):
+        codec_for("protobuf", ANY, "KeyValue").decode(small)
