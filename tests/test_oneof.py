@@ -572,3 +572,51 @@ def test_protobuf_members_are_range_checked() -> None:
     small = b"\x28" + varint(2**32)  # zigzag 2**31: past sint32
     with pytest.raises(DecodeError, match=r"^small: 2147483648 is out of range for int32"):
         codec_for("protobuf", ANY, "KeyValue").decode(small)
+
+
+EDGE = """
+schema: t.edge
+root: M
+messages:
+  M:
+    fields:
+      foo: optional int32 = 1
+      _foo: {oneof: {a: int32 = 2, message: message = 3}}
+      X_bar: {oneof: {b: string = 4}}
+      bar: optional string = 5
+      last: {oneof: {z: bool = 6}}
+  message:
+    fields:
+      inner: {oneof: {m: M = 1}}
+"""
+
+
+def test_names_protoc_would_pick_for_synthetic_oneofs(tmp_path: Path) -> None:
+    # protoc names the synthetic oneof of `foo` `_foo`, and prefixes X while that name is
+    # taken by a field or a real oneof; a type named like a keyword is written qualified.
+    schema = parse_schema(EDGE)
+    assert_protoc_agrees(schema, tmp_path)
+    names = [o.name for o in file_descriptor(schema).message_type[0].oneof_decl]
+    assert names == ["_foo", "X_bar", "last", "X_foo", "_bar"]
+
+
+def test_the_cli_checks_exports_and_generates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fmtbench.cli import main
+
+    path = tmp_path / "any.yaml"
+    path.write_text(EDGE, encoding="utf-8")
+    assert main(["schema", "check", str(path)]) == 0
+    shows = {"proto": "  oneof _foo {", "xsd": "<xs:choice", "jsonschema": "at most one of a"}
+    for target, text in shows.items():
+        out = tmp_path / f"out.{target}"
+        assert main(["schema", "export", str(path), "--to", target, "-o", str(out)]) == 0
+        assert text in out.read_text(encoding="utf-8")
+    data = tmp_path / "m.jsonl"
+    assert main(["generate", "--schema", str(path), "-n", "20", "-o", str(data), "-q"]) == 0
+    back = tmp_path / "m.pbd"
+    assert main(["convert", str(data), str(back), "--schema", str(path)]) == 0
+    records = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines()]
+    assert any("a" in r or "message" in r for r in records)
+    assert all(sum(k in r for k in ("a", "message")) <= 1 for r in records)
