@@ -16,6 +16,7 @@ import dataclasses
 import importlib
 import io
 import json
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,8 +146,9 @@ def test_members_are_fields_with_presence() -> None:
     assert str(kv.field("id")) == "fixed64"
     assert kv.field("note").oneof is None
     # Built by hand (an importer): a member has presence without saying so.
-    assert Field("x", Scalar("int32"), 1, oneof="g").optional
-    assert Message("M", (), oneofs=(Oneof("g", ("x",)),)).oneofs[0].doc is None
+    member = Field("x", Scalar("int32"), 1, oneof="g")
+    assert member.optional
+    assert Message("M", (member,), oneofs=(Oneof("g", ("x",)),)).oneofs[0].doc is None
 
 
 def schema_with(fields: str) -> str:
@@ -620,3 +622,24 @@ def test_the_cli_checks_exports_and_generates(
     records = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines()]
     assert any("a" in r or "message" in r for r in records)
     assert all(sum(k in r for k in ("a", "message")) <= 1 for r in records)
+
+
+@pytest.mark.parametrize(
+    ("fields", "oneofs", "problem"),
+    [
+        (("a", "n", "b"), (Oneof("g", ("a", "b")),), "must be consecutive fields"),
+        (("a", "b"), (Oneof("g", ("b", "a")),), "lists ['b', 'a'], but its member fields"),
+        (("a", "b"), (Oneof("g", ()),), "lists [], but"),
+        (("a", "b"), (Oneof("h", ("a", "b")),), "lists ['a', 'b'], but its member fields"),
+    ],
+)
+def test_a_built_message_keeps_groups_consistent(
+    fields: tuple[str, ...], oneofs: tuple[Oneof, ...], problem: str
+) -> None:
+    # An importer builds the model directly: a group must be written where its members stand.
+    built = tuple(
+        Field(name, Scalar("int32"), i, oneof=None if name == "n" else "g")
+        for i, name in enumerate(fields, 1)
+    )
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        Message("M", built, oneofs=oneofs)

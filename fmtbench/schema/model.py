@@ -182,11 +182,39 @@ class Message:
     #: Unions of member fields, in declaration order (each member's ``Field.oneof`` names it).
     oneofs: tuple[Oneof, ...] = ()
 
+    def __post_init__(self) -> None:
+        if self.oneofs:
+            _check_oneofs(self)
+
     def field(self, name: str) -> Field:
         for f in self.fields:
             if f.name == name:
                 return f
         raise KeyError(name)
+
+
+def _check_oneofs(msg: Message) -> None:
+    """A group's members are consecutive fields that name it (as in Protobuf, where they
+    stand in one ``oneof`` block): every compiler writes a group where its members stand."""
+    names = [f.name for f in msg.fields]
+    for group in msg.oneofs:
+        found = [i for i, f in enumerate(msg.fields) if f.oneof == group.name]
+        if not group.members or [names[i] for i in found] != list(group.members):
+            raise ValueError(
+                f"message {msg.name}: oneof {group.name} lists {list(group.members)}, but its"
+                f" member fields (Field.oneof) are {[names[i] for i in found]}"
+            )
+        if found != list(range(found[0], found[0] + len(found))):
+            raise ValueError(
+                f"message {msg.name}: the members of oneof {group.name} must be consecutive fields"
+            )
+        for i in found:
+            if isinstance(msg.fields[i].type, ListOf | MapOf):
+                raise ValueError(f"message {msg.name}: oneof member {names[i]} is a list or map")
+    grouped = {g.name for g in msg.oneofs}
+    for f in msg.fields:
+        if f.oneof is not None and f.oneof not in grouped:
+            raise ValueError(f"message {msg.name}: field {f.name} names no oneof {f.oneof!r}")
 
 
 @dataclass(frozen=True)
