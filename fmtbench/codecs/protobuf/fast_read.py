@@ -234,8 +234,9 @@ class FastDecoders:
         lines.append(f"{pad}{d} = {display}")
         lines += later
         # Two members of one oneof set (the reading classes keep both): the reference says so.
-        for _, members, _ in oneof.groups(self.schema.messages[name]):
-            lines.append(f"{pad}if len({d}.keys() & {self.bind(members)}) > 1:")
+        two_set = oneof.two_set_test(self.schema.messages[name], d, self.bind)
+        if two_set is not None:
+            lines.append(f"{pad}if {two_set}:")
             lines.append(f"{pad}    raise _Fallback")
         return d
 

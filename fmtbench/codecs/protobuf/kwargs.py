@@ -56,6 +56,11 @@ class _Generator:
         for name, enum in schema.enums.items():
             self.namespace[self.enums[name]] = dict(enum.values)
 
+    def bind(self, obj: object) -> str:
+        name = f"_g{len(self.namespace)}"
+        self.namespace[name] = obj
+        return name
+
     def value(self, ftype: FieldType, x: str) -> str:
         """An expression turning ``x`` (canonical) into what upb's constructor takes."""
         if isinstance(ftype, Scalar):
@@ -84,11 +89,9 @@ class _Generator:
                 lines.append(f"    if {key} in d: k[{key}] = {self.value(f.type, f'd[{key}]')}")
         if fields:  # upb reads a None keyword as "not set": the reference calls it an error
             lines.append("    if None in k.values(): raise ValueError")
-        for _, members, _ in oneof.groups(self.schema.messages[name]):
-            # upb keeps the last of two oneof members: the reference refuses the record.
-            group = f"_g{len(self.namespace)}"
-            self.namespace[group] = members
-            lines.append(f"    if len(k.keys() & {group}) > 1: raise ValueError")
+        two_set = oneof.two_set_test(self.schema.messages[name], "k", self.bind)
+        if two_set is not None:  # upb keeps the last of two members: the reference refuses
+            lines.append(f"    if {two_set}: raise ValueError")
         lines.append("    return k")
         return "\n".join(lines)
 

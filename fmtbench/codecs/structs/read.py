@@ -101,6 +101,11 @@ class TypedReader(ABC):
         self.root_type = self._structs[root]
         self.convert: Callable[[Any], dict[str, Any]] = self._namespace[self._funcs[root]]
 
+    def _bind(self, obj: object) -> str:
+        name = f"_g{len(self._namespace_extra)}"
+        self._namespace_extra[name] = obj
+        return name
+
     # -- per format ------------------------------------------------------------------
     @abstractmethod
     def map_key(self, kind: str) -> ScalarRule:
@@ -148,11 +153,10 @@ class TypedReader(ABC):
             else:
                 shown.append(f"{key}: {conv(f's.f{i}')}")
         self._structs[name].__annotations__ = annotations
-        for group, members, _ in oneof.groups(self.schema.messages[name]):
-            # Two members of one oneof set: declined, and the tree path names them.
-            self._namespace_extra[f"_g{len(self._namespace_extra)}"] = members
-            later.append(f"    if len(d.keys() & _g{len(self._namespace_extra) - 1}) > 1:")
-            later.append(f"        raise ValueError({group!r})")
+        two_set = oneof.two_set_test(self.schema.messages[name], "d", self._bind)
+        if two_set is not None:  # two members of one oneof set: the tree path names them
+            later.append(f"    if {two_set}:")
+            later.append("        raise ValueError")
         return "\n".join(
             [
                 f"def {self._funcs[name]}(s):",

@@ -45,3 +45,19 @@ def checker(msg: Message) -> Callable[[Mapping[str, Any]], None] | None:
                 raise two_set(group, [m for m in order if m in record])
 
     return check
+
+
+def two_set_test(msg: Message, d: str, bind: Callable[[frozenset[str]], str]) -> str | None:
+    """Source of a test that is true when dict ``d`` (a record of ``msg`` a fast path built,
+    or was given, holding every non-optional field) sets two members of one group; None when
+    ``msg`` has no group to check. ``bind`` names a members set in the generated namespace.
+
+    Cheap first: with at most one key beyond the non-optional fields, at most one member can
+    be set, and the sets are not even looked at (a message of unions alone, like
+    OpenTelemetry's AnyValue, never looks)."""
+    found = groups(msg)
+    if not found:
+        return None
+    bound = sum(1 for f in msg.fields if not f.optional) + 1
+    tests = " or ".join(f"len({d}.keys() & {bind(members)}) > 1" for _, members, _ in found)
+    return f"len({d}) > {bound} and ({tests})"

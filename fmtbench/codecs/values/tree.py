@@ -297,9 +297,9 @@ class _FastSource:
             # other key (a missing optional does not hide it) makes the lengths differ.
             body.append(f"if len(v) != {'n' if later else required}:")
             body.append("    raise _Fallback")
-        for _, members, _ in oneof.groups(self.tree.schema.messages[name]):
-            # Two members of a oneof set: the reference names them.
-            body.append(f"if len(d.keys() & {self.bind(members)}) > 1:")
+        two_set = oneof.two_set_test(self.tree.schema.messages[name], "d", self.bind)
+        if two_set is not None:  # two members of a oneof set: the reference names them
+            body.append(f"if {two_set}:")
             body.append("    raise _Fallback")
         return "\n".join(
             [

@@ -117,9 +117,9 @@ class XmlFastSource:
             (attrs if f.xml_attribute else elems).append("{" + out + "}")
         if self.check_unknown:
             body.append(f"if len(v) != {'n' if counted else required}: raise _F")
-        for _, members, _ in oneof.groups(self.schema.messages[name]):
-            # Two members of one oneof set: the reference names them.
-            body.append(f"if len(v.keys() & {self.bind(members)}) > 1: raise _F")
+        two_set = oneof.two_set_test(self.schema.messages[name], "v", self.bind)
+        if two_set is not None:  # two members of one oneof set: the reference names them
+            body.append(f"if {two_set}: raise _F")
         text = "".join(attrs) + ">" + "".join(elems)
         # Names are identifiers (no braces, quotes or backslashes): the template is plain.
         body.append(f"return f{('{start}' + text + '{end}')!r}")
