@@ -158,7 +158,7 @@ class Explanation:
             "fields": [
                 {
                     "path": r.path,
-                    "type": str(r.field),
+                    "type": type_text(r.field),
                     "depth": r.depth,
                     "occurrences": r.occurrences,
                     "present": r.present,
@@ -322,6 +322,19 @@ def _relaxed(schema: Schema) -> Schema:
         for name, m in schema.messages.items()
     }
     return dataclasses.replace(schema, messages=messages)
+
+
+def type_text(f: Field) -> str:
+    """A field's type as rows show it: ``int64 (oneof value)`` for a union's member,
+    ``(wrapper)`` for a Protobuf wrapper, ``(default X)`` as protoc spells a default."""
+    from fmtbench.schema.defaults import shown_default
+
+    text = str(f) if f.oneof is None else f"{f} (oneof {f.oneof})"
+    if f.wrapper:
+        text += " (wrapper)"
+    if f.default is not None:
+        text += f" (default {shown_default(f.type, f.default)})"
+    return text
 
 
 # -- walking the record --------------------------------------------------------------------

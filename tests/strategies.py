@@ -243,14 +243,23 @@ class _Builder:
         if key not in self._memo:
             required: dict[str, SearchStrategy[Any]] = {}
             optional: dict[str, SearchStrategy[Any]] = {}
+            members: dict[str, list[SearchStrategy[tuple[str, Any]]]] = {}
             for f in self.schema.messages[name].fields:
                 if f.optional:
                     if isinstance(f.type, MessageRef) and depth >= self.max_depth:
                         continue  # absent: the recursion stops here
+                    if f.oneof is not None:  # one member of a union, or none
+                        pair = st.tuples(st.just(f.name), self.value(f.type, depth))
+                        members.setdefault(f.oneof, []).append(pair)
+                        continue
                     optional[f.name] = self.value(f.type, depth)
                 else:
                     required[f.name] = self.value(f.type, depth)
-            self._memo[key] = st.fixed_dictionaries(required, optional=optional)
+            strategy = st.fixed_dictionaries(required, optional=optional)
+            if members:
+                groups = [st.none() | st.one_of(*pairs) for pairs in members.values()]
+                strategy = st.tuples(strategy, *groups).map(_with_members)
+            self._memo[key] = strategy
         return self._memo[key]
 
     def value(self, ftype: FieldType, depth: int) -> SearchStrategy[Any]:
@@ -281,6 +290,14 @@ class _Builder:
                 return 0
             return MAX_MESSAGE_ITEMS if depth == 0 else MAX_NESTED_MESSAGE_ITEMS
         return MAX_ITEMS if depth == 0 else MAX_NESTED_ITEMS
+
+
+def _with_members(parts: tuple[Any, ...]) -> dict[str, Any]:
+    record: dict[str, Any] = parts[0]
+    for pair in parts[1:]:
+        if pair is not None:
+            record[pair[0]] = pair[1]
+    return record
 
 
 def records(
@@ -380,6 +397,42 @@ messages:
     fields:
 """
 
+UNION_YAML = """
+schema: test.union
+root: Holder
+enums:
+  Kind: [NONE, SOME, MANY]
+messages:
+  Holder:
+    fields:
+      id: {type: uint32, tag: 1, xml: attribute}
+      value: {oneof: {text: string = 2, number: sint64 = 3, blob: bytes = 4, real: float32 = 5,
+        when: timestamp = 6, kind: Kind = 7, yes: bool = 8, any: Any = 9, empty: Empty = 10}}
+      note: optional string = 11
+      items: list<Any> = 12
+      only: {oneof: {single: fixed64 = 13}, doc: A group of one.}
+      pick:
+        doc: Another group, after the others.
+        oneof:
+          left: float64 = 14
+          right: {type: uint64, tag: 15, doc: The right one.}
+  Any:
+    fields:
+      value:
+        oneof:
+          s: string = 1
+          i: int64 = 2
+          list: Many = 3
+          map: Map = 4
+  Many:
+    fields:
+      values: list<Any> = 1
+  Map:
+    fields:
+      entries: map<string, Any> = 1
+  Empty: {}
+"""
+
 LIMITS_YAML = """
 schema: test.limits
 messages:
@@ -445,6 +498,7 @@ def schema_named(name: str) -> Schema:
         "optionals": OPTIONALS_YAML,
         "tree": TREE_YAML,
         "empty": EMPTY_YAML,
+        "union": UNION_YAML,
         "limits": LIMITS_YAML,
         "proto2": PROTO2_YAML,
     }[name]
@@ -452,4 +506,4 @@ def schema_named(name: str) -> Schema:
 
 
 #: The schemas every property runs on; ``limits`` is for the XML character test only.
-SCHEMAS = ["order", "sensor", "optionals", "tree", "empty", "proto2"]
+SCHEMAS = ["order", "sensor", "optionals", "tree", "empty", "proto2", "union"]

@@ -9,7 +9,6 @@ import typer
 
 from fmtbench.cli.app import TypeOpt, app
 from fmtbench.errors import EncodeError, UsageError
-from fmtbench.schema.defaults import shown_default
 from fmtbench.text import plain_text
 
 if TYPE_CHECKING:
@@ -159,11 +158,9 @@ def _label(row: FieldCost) -> Text:
 def _type(row: FieldCost, style: str = "") -> Text:
     from rich.text import Text
 
-    text = str(row.field)  # type names from the schema file: escaped, and not markup
-    if row.field.wrapper:
-        text += " (wrapper)"
-    if row.field.default is not None:
-        text += f" (default {shown_default(row.field.type, row.field.default)})"
+    from fmtbench.explain import type_text
+
+    text = type_text(row.field)  # names from the schema file: escaped, and not markup
     if not row.present:
         text += ", absent"
     elif row.occurrences > 1 and row.present < row.occurrences:

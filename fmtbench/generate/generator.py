@@ -20,7 +20,7 @@ from fmtbench.generate.hints import HintError, Pair
 from fmtbench.generate.plan import FieldSpec, ListSpec, MapSpec, MessageSpec, plan_schema
 from fmtbench.generate.values import Binder, leaf_binder
 from fmtbench.generate.vocab import below
-from fmtbench.schema.model import Schema
+from fmtbench.schema.model import Oneof, Schema
 
 _ABSENT: Any = object()
 FieldMake = Callable[[int], Any]  # depth of the enclosing message -> value or _ABSENT
@@ -96,6 +96,7 @@ class _Run:
 
     def __init__(self, gen: RecordGenerator) -> None:
         self.fields = gen._fields
+        self.schema = gen.schema
         self.seed = gen.seed
         self.max_depth = gen.max_depth
         self.messages: dict[str, Callable[[int], Record]] = {}
@@ -116,10 +117,70 @@ class _Run:
                     out[field_name] = value
             return out
 
+        oneofs = self.schema.messages[name].oneofs
+        if oneofs:
+            return self._with_oneofs(name, oneofs)
         # Registered before its fields are bound, so that a recursive type finds itself.
         self.messages[name] = make
         makers.extend((c.spec.name, self.field(c)) for c in self.fields[name])
         return make
+
+    def _with_oneofs(self, name: str, oneofs: tuple[Oneof, ...]) -> Callable[[int], Record]:
+        """A message with unions: each group sets one member or none (``_oneof``), where
+        its first member stands; the other fields as ``message`` makes them."""
+        makers: list[tuple[str | None, Callable[[int], Any]]] = []
+
+        def make(depth: int) -> Record:
+            out: Record = {}
+            for field_name, field_make in makers:
+                value = field_make(depth)
+                if value is _ABSENT:
+                    continue
+                if field_name is None:  # a group: (member, value)
+                    out[value[0]] = value[1]
+                else:
+                    out[field_name] = value
+            return out
+
+        self.messages[name] = make
+        group_of = {m: g for g in oneofs for m in g.members}
+        compiled = {c.spec.name: c for c in self.fields[name]}
+        for c in self.fields[name]:
+            group = group_of.get(c.spec.name)
+            if group is None:
+                makers.append((c.spec.name, self.field(c)))
+            elif c.spec.name == group.members[0]:
+                members = [compiled[m] for m in group.members]
+                makers.append((None, self._oneof(f"{name}.{group.name}", members)))
+        return make
+
+    def _oneof(self, path: str, members: list[_Compiled]) -> Callable[[int], Any]:
+        """One member or none: the group is set with its members' highest presence, and
+        the member drawn in proportion to each one's presence (``presence`` hints weigh)."""
+        weights = [c.spec.presence or 0.0 for c in members]
+        p, total = max(weights), sum(weights)
+        coin = self.rng(path, "#oneof").random
+        limit = self.max_depth
+        # Members that can be drawn (presence above 0), the last one taking any rounding.
+        entries = [
+            (c.spec.name, self.element(c, self.rng(c.spec.path)), c.message is not None, w)
+            for c, w in zip(members, weights, strict=True)
+            if w > 0.0
+        ]
+
+        def choose(depth: int) -> Any:
+            if not entries or coin() >= p:
+                return _ABSENT
+            r = coin() * total
+            for member, item, nested, w in entries:
+                r -= w
+                if r < 0 or member == entries[-1][0]:
+                    if nested and depth + 1 > limit:
+                        return _ABSENT
+                    return member, item(depth)
+            return _ABSENT
+
+        return choose
 
     def element(self, c: _Compiled, rng: random.Random) -> FieldMake:
         """The maker of one value, list item or map value (given the enclosing depth)."""

@@ -10,6 +10,7 @@ from fmtbench.schema.model import (
     MapOf,
     Message,
     MessageRef,
+    Oneof,
     Scalar,
     Schema,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "MapOf",
     "Message",
     "MessageRef",
+    "Oneof",
     "Scalar",
     "Schema",
     "load_schema",

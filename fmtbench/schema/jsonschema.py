@@ -57,13 +57,31 @@ def _described(text: str | None) -> dict[str, str]:
 
 def _message(msg: Message) -> dict[str, Any]:
     properties = {f.name: {**_type(f.type), **_described(f.doc), **_default(f)} for f in msg.fields}
-    return {
+    out = {
         "type": "object",
         **_described(msg.doc),
         "properties": properties,
         "required": [f.name for f in msg.fields if not f.optional],
         "additionalProperties": False,
     }
+    # A oneof: its members are properties like optional fields, and no two may be present.
+    rules = [
+        {
+            "description": f"oneof {g.name}: at most one of {', '.join(g.members)}",
+            "not": {
+                "anyOf": [
+                    {"required": [a, b]}
+                    for i, a in enumerate(g.members)
+                    for b in g.members[i + 1 :]
+                ]
+            },
+        }
+        for g in msg.oneofs
+        if len(g.members) > 1
+    ]
+    if rules:
+        out["allOf"] = rules
+    return out
 
 
 def _default(f: Field) -> dict[str, Any]:

@@ -7,6 +7,7 @@ the last of two duplicate keys.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from fmtbench.schema.model import (
     MapOf,
     Message,
     MessageRef,
+    Oneof,
     Scalar,
     Schema,
 )
@@ -361,46 +363,119 @@ class _Loader:
             else ((), ())
         )
         fields: list[Field] = []
+        oneofs: list[Oneof] = []
         tags: dict[int, str] = {}
         json_names: dict[str, str] = {}
+        taken: set[str] = set()  # field and group names: one namespace, as in Protobuf
+
+        def add(key: yaml.ScalarNode, spec: yaml.Node, f: Field) -> None:
+            fname = f.name
+            if fname in taken:
+                self.fail(key, f"{name}.{fname}: the name is already used in {name}", "rename it")
+            taken.add(fname)
+            if f.tag in tags:
+                self.fail(
+                    spec,
+                    f"{name}.{fname}: tag {f.tag} is already used by {tags[f.tag]}",
+                    "pick an unused tag",
+                )
+            for lo, hi in numbers:
+                if lo <= f.tag <= hi:
+                    self.fail(
+                        spec,
+                        f"{name}.{fname}: tag {f.tag} is reserved"
+                        + (f" ({lo} to {hi})" if lo != hi else ""),
+                        "an earlier version used it: pick another tag",
+                    )
+            if fname in names:
+                self.fail(
+                    key,
+                    f"{name}.{fname}: the name is reserved",
+                    "an earlier version used it: pick another name",
+                )
+            tags[f.tag] = fname
+            camel = json_name(fname)
+            if camel in json_names:
+                self.fail(
+                    key,
+                    f"{name}.{fname} clashes with {json_names[camel]} once spelled in camelCase",
+                    "rename one of them",
+                )
+            json_names[camel] = fname
+            fields.append(f)
+
         if "fields" in parts and not (
             isinstance(parts["fields"][1], yaml.ScalarNode)
             and parts["fields"][1].value in ("", "~", "null")
         ):
             for key, spec in self.mapping(parts["fields"][1], f"message {name} fields"):
                 fname = self.identifier(key, f"{name} field name")
-                f = self.field(name, fname, spec)
-                if f.tag in tags:
-                    self.fail(
-                        spec,
-                        f"{name}.{fname}: tag {f.tag} is already used by {tags[f.tag]}",
-                        "pick an unused tag",
-                    )
-                for lo, hi in numbers:
-                    if lo <= f.tag <= hi:
-                        self.fail(
-                            spec,
-                            f"{name}.{fname}: tag {f.tag} is reserved"
-                            + (f" ({lo} to {hi})" if lo != hi else ""),
-                            "an earlier version used it: pick another tag",
-                        )
-                if fname in names:
-                    self.fail(
-                        key,
-                        f"{name}.{fname}: the name is reserved",
-                        "an earlier version used it: pick another name",
-                    )
-                tags[f.tag] = fname
-                camel = json_name(fname)
-                if camel in json_names:
-                    self.fail(
-                        key,
-                        f"{name}.{fname} clashes with {json_names[camel]} once spelled in camelCase",
-                        "rename one of them",
-                    )
-                json_names[camel] = fname
-                fields.append(f)
-        return Message(name, tuple(fields), doc, numbers, names)
+                if isinstance(spec, yaml.MappingNode) and any(
+                    k.value == "oneof" for k, _ in spec.value if isinstance(k, yaml.ScalarNode)
+                ):
+                    group = self.oneof(name, fname, spec)
+                    if fname in taken or fname in names:
+                        used = "reserved" if fname in names else "already used"
+                        self.fail(key, f"{name}.{fname}: the name is {used}", "rename the oneof")
+                    members = [(k, s, self.member(name, fname, k, s)) for k, s in group[1]]
+                    for mkey, mspec, f in members:
+                        if f.name == fname:
+                            self.fail(mkey, f"{name}.{fname}: a member has the oneof's name")
+                        add(mkey, mspec, f)
+                    taken.add(fname)
+                    oneofs.append(Oneof(fname, tuple(f.name for _, _, f in members), group[0]))
+                    continue
+                add(key, spec, self.field(name, fname, spec))
+        return Message(name, tuple(fields), doc, numbers, names, tuple(oneofs))
+
+    def oneof(
+        self, message: str, group: str, spec: yaml.Node
+    ) -> tuple[str | None, list[tuple[yaml.ScalarNode, yaml.Node]]]:
+        """A ``NAME: {oneof: {member: TYPE = TAG, ...}, doc: ...}`` entry: its doc and members."""
+        where = f"{message}.{group}"
+        parts = {k.value: (k, v) for k, v in self.mapping(spec, where)}
+        for key, _ in parts.values():
+            if key.value not in ("oneof", "doc"):
+                self.fail(
+                    key,
+                    f"{where}: unknown key {key.value!r} in a oneof",
+                    "a oneof has 'oneof' (its members) and 'doc'",
+                )
+        doc = self.text(parts["doc"][1], "doc") if "doc" in parts else None
+        body = parts["oneof"][1]
+        if not isinstance(body, yaml.MappingNode) or not body.value:
+            self.fail(
+                body,
+                f"{where}: a oneof needs its members, a mapping of at least one field",
+                "write 'oneof: {name: TYPE = TAG, ...}'",
+            )
+        return doc, list(self.mapping(body, f"{where} oneof"))
+
+    def member(self, message: str, group: str, key: yaml.ScalarNode, spec: yaml.Node) -> Field:
+        """A field of a oneof: any scalar, enum or message, never a list or map, never
+        marked optional (a member has presence already), never an XML attribute."""
+        fname = self.identifier(key, f"{message}.{group} member name")
+        f = self.field(message, fname, spec)
+        where = f"{message}.{fname}"
+        if isinstance(f.type, ListOf | MapOf):
+            self.fail(
+                spec,
+                f"{where}: a oneof member cannot be a {'list' if isinstance(f.type, ListOf) else 'map'}",
+                "wrap it in a message",
+            )
+        if f.optional:
+            self.fail(
+                spec,
+                f"{where}: a oneof member cannot be optional",
+                "drop 'optional': a member is present or not already",
+            )
+        if f.xml_attribute:
+            self.fail(
+                spec,
+                f"{where}: a oneof member cannot be an XML attribute",
+                "drop 'xml: attribute': members are elements (an xs:choice)",
+            )
+        return dataclasses.replace(f, oneof=group)
 
     def reserved(
         self, node: yaml.Node, owner: str, lowest: int = 1, highest: int = MAX_TAG

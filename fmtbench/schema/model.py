@@ -149,8 +149,19 @@ class Field:
     #: (``google.protobuf.Int64Value`` etc.); every other format sees ``optional T``.
     wrapper: bool = False
 
+    #: The ``Oneof`` group this field is a member of, by name, or None.
+    oneof: str | None = None
+
+    def __post_init__(self) -> None:
+        # A oneof member has presence, as an optional field has: every walk that handles
+        # optional fields (absent key, null, has_field) handles members alike, and only the
+        # places that know groups (the two-set check, .proto, XSD, JSON Schema) look further.
+        if self.oneof is not None and not self.optional:
+            object.__setattr__(self, "optional", True)
+
     def __str__(self) -> str:
-        lead = "optional " if self.optional else "required " if self.required else ""
+        optional = self.optional and self.oneof is None
+        lead = "optional " if optional else "required " if self.required else ""
         return f"{lead}{self.type}"
 
 
@@ -207,6 +218,18 @@ class Enum:
 
 
 @dataclass(frozen=True)
+class Oneof:
+    """A union: member fields (by name, in ``Message.fields``) of which at most one is set.
+
+    Protobuf's oneof; no member set means the group is unset. Members are fields like any
+    other (own name and tag), with presence (``Field.optional`` is True for them)."""
+
+    name: str
+    members: tuple[str, ...]
+    doc: str | None = None
+
+
+@dataclass(frozen=True)
 class Message:
     name: str
     fields: tuple[Field, ...]
@@ -215,12 +238,42 @@ class Message:
     #: for numbers and names that earlier versions used, so that old data is never misread.
     reserved_numbers: tuple[tuple[int, int], ...] = ()
     reserved_names: tuple[str, ...] = ()
+    #: Unions of member fields, in declaration order (each member's ``Field.oneof`` names it).
+    oneofs: tuple[Oneof, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.oneofs:
+            _check_oneofs(self)
 
     def field(self, name: str) -> Field:
         for f in self.fields:
             if f.name == name:
                 return f
         raise KeyError(name)
+
+
+def _check_oneofs(msg: Message) -> None:
+    """A group's members are consecutive fields that name it (as in Protobuf, where they
+    stand in one ``oneof`` block): every compiler writes a group where its members stand."""
+    names = [f.name for f in msg.fields]
+    for group in msg.oneofs:
+        found = [i for i, f in enumerate(msg.fields) if f.oneof == group.name]
+        if not group.members or [names[i] for i in found] != list(group.members):
+            raise ValueError(
+                f"message {msg.name}: oneof {group.name} lists {list(group.members)}, but its"
+                f" member fields (Field.oneof) are {[names[i] for i in found]}"
+            )
+        if found != list(range(found[0], found[0] + len(found))):
+            raise ValueError(
+                f"message {msg.name}: the members of oneof {group.name} must be consecutive fields"
+            )
+        for i in found:
+            if isinstance(msg.fields[i].type, ListOf | MapOf):
+                raise ValueError(f"message {msg.name}: oneof member {names[i]} is a list or map")
+    grouped = {g.name for g in msg.oneofs}
+    for f in msg.fields:
+        if f.oneof is not None and f.oneof not in grouped:
+            raise ValueError(f"message {msg.name}: field {f.name} names no oneof {f.oneof!r}")
 
 
 @dataclass(frozen=True)

@@ -165,12 +165,13 @@ def proto_enum_value_name(enum: Enum, value_name: str) -> str:
     return f"{upper_snake(enum.name)}_{value_name}"
 
 
-def _synthetic_oneofs(msg: Message) -> dict[str, str]:
-    """protoc's synthetic oneof name for each optional field (GenerateSyntheticOneofs)."""
-    taken = {f.name for f in msg.fields}
+def _synthetic_oneofs(msg: Message, real: bool = True) -> dict[str, str]:
+    """protoc's synthetic oneof name for each optional field (GenerateSyntheticOneofs),
+    the members of real oneofs aside unless ``real`` is False (then each is optional)."""
+    taken = {f.name for f in msg.fields} | ({g.name for g in msg.oneofs} if real else set())
     names: dict[str, str] = {}
     for f in msg.fields:
-        if f.optional and not f.wrapper:
+        if f.optional and not f.wrapper and not (real and f.oneof is not None):
             name = f.name if f.name.startswith("_") else "_" + f.name
             while name in taken:
                 name = "X" + name
@@ -238,6 +239,7 @@ def check_proto_names(schema: Schema) -> None:
             similar[key] = value
     for msg in schema.messages.values():
         scope = {f.name: f"field {msg.name}.{f.name}" for f in msg.fields}
+        scope |= {g.name: f"oneof {msg.name}.{g.name}" for g in msg.oneofs}
         for f in msg.fields:
             if isinstance(f.type, MapOf):
                 entry = map_entry_name(f.name)
@@ -302,9 +304,15 @@ def _default_text(schema: Schema, f: Field, proto: bool) -> str:
 
 
 # -- the descriptor ------------------------------------------------------------------------
-def file_descriptor(schema: Schema) -> descriptor_pb2.FileDescriptorProto:
+def file_descriptor(
+    schema: Schema, *, real_oneofs: bool = True
+) -> descriptor_pb2.FileDescriptorProto:
     """The file protoc would produce from ``proto_text(schema)``: proto3, or edition 2023
-    where a field is required or has a default (``uses_editions``)."""
+    where a field is required or has a default (``uses_editions``).
+
+    With ``real_oneofs`` False, each oneof member is a field with presence of its own
+    instead (the same wire form): a reader of those classes sees every member the bytes
+    set, where a real oneof keeps the last one silently (the reading classes, wide.py)."""
     check_proto_names(schema)
     pkg = schema.proto_package
     fdp = descriptor_pb2.FileDescriptorProto(
@@ -320,7 +328,7 @@ def file_descriptor(schema: Schema) -> descriptor_pb2.FileDescriptorProto:
     if uses_wrappers(schema):
         fdp.dependency.append(WRAPPERS_FILE)
     for msg in schema.messages.values():
-        fdp.message_type.append(_message_descriptor(schema, msg, editions))
+        fdp.message_type.append(_message_descriptor(schema, msg, editions, real_oneofs))
     for enum in schema.enums.values():
         e = fdp.enum_type.add(name=enum.name)
         if enum.allow_alias:
@@ -348,10 +356,11 @@ def _set_type(schema: Schema, fd: FDP, t: FieldType) -> None:
 
 
 def _message_descriptor(
-    schema: Schema, msg: Message, editions: bool = False
+    schema: Schema, msg: Message, editions: bool = False, real_oneofs: bool = True
 ) -> descriptor_pb2.DescriptorProto:
     dp = descriptor_pb2.DescriptorProto(name=msg.name)
-    oneofs = _synthetic_oneofs(msg)
+    oneofs = _synthetic_oneofs(msg, real_oneofs)
+    real = {g.name: i for i, g in enumerate(msg.oneofs)} if real_oneofs else {}
     for f in msg.fields:
         fd = dp.field.add(name=f.name, number=f.tag, json_name=json_name(f.name))
         fd.label = FDP.LABEL_OPTIONAL
@@ -381,7 +390,9 @@ def _message_descriptor(
             _set_type(schema, fd, f.type)
         if f.default is not None:
             fd.default_value = _default_text(schema, f, proto=False)
-        if editions:
+        if f.oneof in real:
+            fd.oneof_index = real[f.oneof]
+        elif editions:
             if f.required:
                 fd.options.features.field_presence = FeatureSet.LEGACY_REQUIRED
             elif f.optional and _has_presence_feature(f):
@@ -391,9 +402,11 @@ def _message_descriptor(
     for lo, hi in msg.reserved_numbers:
         dp.reserved_range.add(start=lo, end=hi + 1)  # protoc's ranges end exclusive
     dp.reserved_name.extend(msg.reserved_names)
-    # Synthetic oneofs come after every real oneof (we have none), in field order.
+    # Synthetic oneofs come after every real oneof, in field order.
+    for group in real:
+        dp.oneof_decl.add(name=group)
     for fd, f in zip(dp.field, msg.fields, strict=True):
-        if f.optional and not f.wrapper and not editions:
+        if f.name in oneofs and not editions:
             fd.oneof_index = len(dp.oneof_decl)
             dp.oneof_decl.add(name=oneofs[f.name])
     return dp
@@ -451,8 +464,15 @@ def proto_text(schema: Schema) -> str:
         lines += _comment(msg.doc, "")
         lines.append(f"message {msg.name} {{")
         lines += _reserved_lines(msg.reserved_numbers, msg.reserved_names, MAX_FIELD_NUMBER)
-        for f in msg.fields:
-            lines += _comment(f.doc, "  ")
+        groups = {g.name: g for g in msg.oneofs}
+        for i, f in enumerate(msg.fields):
+            # A oneof's members are consecutive fields (the loader keeps them together):
+            # its block opens at the first and closes after the last.
+            pad = "    " if f.oneof is not None else "  "
+            if f.oneof is not None and (i == 0 or msg.fields[i - 1].oneof != f.oneof):
+                lines += _comment(groups[f.oneof].doc, "  ")
+                lines.append(f"  oneof {f.oneof} {{")
+            lines += _comment(f.doc, pad)
             if isinstance(f.type, ListOf):
                 decl = f"repeated {ref(f.type.item)}"
             elif isinstance(f.type, MapOf):
@@ -460,7 +480,7 @@ def proto_text(schema: Schema) -> str:
             elif f.wrapper:
                 decl = ("." if capture else "") + wrapper_type(f)
             else:
-                optional = f.optional and not editions
+                optional = f.optional and f.oneof is None and not editions
                 decl = ("optional " if optional else "") + ref(f.type)
             opts = []
             if not f.packed and isinstance(f.type, ListOf):
@@ -468,12 +488,16 @@ def proto_text(schema: Schema) -> str:
                 opts.append(unpacked if editions else "packed = false")
             if editions and f.required:
                 opts.append("features.field_presence = LEGACY_REQUIRED")
-            elif editions and f.optional and _has_presence_feature(f):
+            elif editions and f.optional and f.oneof is None and _has_presence_feature(f):
                 opts.append("features.field_presence = EXPLICIT")
             if f.default is not None:
                 opts.append(f"default = {_default_text(schema, f, proto=True)}")
             options = f" [{', '.join(opts)}]" if opts else ""
-            lines.append(f"  {decl} {f.name} = {f.tag}{options};")
+            lines.append(f"{pad}{decl} {f.name} = {f.tag}{options};")
+            if f.oneof is not None and (
+                i == len(msg.fields) - 1 or msg.fields[i + 1].oneof != f.oneof
+            ):
+                lines.append("  }")
         lines += ["}", ""]
     return "\n".join(lines)
 

@@ -75,6 +75,11 @@ def check_xml_mapping(schema: Schema) -> None:
                 )
         for f in msg.fields:
             where = f"{msg.name}.{f.name}"
+            if f.xml_attribute and f.oneof is not None:
+                raise SchemaError(
+                    f"{where}: a member of oneof {f.oneof} cannot be an XML attribute (a"
+                    " oneof is a choice of elements); make it an element"
+                )
             if f.xml_attribute and f.name == "xmlns":
                 raise SchemaError(
                     f"{where}: an XML attribute cannot be named 'xmlns' (it declares a "
@@ -179,9 +184,21 @@ class _XsdWriter:
     def message_body(self, msg: Message, depth: int) -> None:
         """The particle and attributes of a message's complexType (or of an extension)."""
         self.line(depth, "<xs:sequence>")
-        for f in msg.fields:
-            if not f.xml_attribute:
+        groups = {g.name: g for g in msg.oneofs}
+        elements = [f for f in msg.fields if not f.xml_attribute]
+        for i, f in enumerate(elements):
+            if f.oneof is None:
                 self.element(f, depth + 1)
+                continue
+            # A oneof is an optional choice of its members' elements, in its place in the
+            # sequence (the loader keeps members together; they are never attributes).
+            if i == 0 or elements[i - 1].oneof != f.oneof:
+                self.line(depth + 1, '<xs:choice minOccurs="0">')
+                self.annotation(depth + 2, groups[f.oneof].doc)
+            start = f'<xs:element name="{f.name}" type="{self.type_name(f.type)}"'
+            self.open_or_empty(depth + 2, start, "xs:element", f.doc)
+            if i == len(elements) - 1 or elements[i + 1].oneof != f.oneof:
+                self.line(depth + 1, "</xs:choice>")
         self.line(depth, "</xs:sequence>")
         for f in msg.fields:
             if f.xml_attribute:

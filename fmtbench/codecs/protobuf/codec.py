@@ -39,6 +39,7 @@ from fmtbench.codecs.protobuf.fast_read import FastDecoders
 from fmtbench.codecs.protobuf.kwargs import Kwargs, compile_kwargs
 from fmtbench.codecs.protobuf.overflow import OVERFLOW_PATTERN, VARINT_CLASSES, WHOLE, OverflowScan
 from fmtbench.codecs.protobuf.wide import wide_classes
+from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.canonical import explain
 from fmtbench.codecs.values.leaves import (
     Conv,
@@ -314,6 +315,8 @@ class _Walker:
         )
         # proto2 required fields: absent is an error, never the zero value.
         required = tuple(f.name for f in msg.fields if f.required)
+        # The reading classes keep every oneof member the bytes set (wide.py): two is an error.
+        check = oneof.checker(msg)
         strict = self.strict
         # Taken from the class, not looked up on each message: upb lets a field shadow a
         # method of the same name (a field called HasField), and the unbound call is faster.
@@ -340,6 +343,8 @@ class _Walker:
                         out[field] = v if oconv is None else oconv(v)
             except ValueMismatch as exc:
                 raise exc.at(field) from None
+            if check is not None:
+                check(out)
             return out
 
         return walk

@@ -27,6 +27,7 @@ from typing import Any
 
 from google.protobuf.unknown_fields import UnknownFieldSet
 
+from fmtbench.codecs.values import oneof
 from fmtbench.schema.model import (
     EnumRef,
     Field,
@@ -244,7 +245,18 @@ class FastDecoders:
             return display
         lines.append(f"{pad}{d} = {display}")
         lines += later
+        # Two members of one oneof set (the reading classes keep both): the reference says so.
+        two_set = oneof.two_set_test(self.schema.messages[name], d, self.bind)
+        if two_set is not None:
+            lines.append(f"{pad}if {two_set}:")
+            lines.append(f"{pad}    raise _Fallback")
         return d
+
+    def bind(self, obj: Any) -> str:
+        """A name for ``obj`` in the generated code's namespace."""
+        name = f"_o{len(self.ns)}"
+        self.ns[name] = obj
+        return name
 
     def field(
         self, ftype: FieldType, v: str, lines: list[str], indent: str, budget: list[int]

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.leaves import timestamp_parts
 from fmtbench.schema.model import (
     EnumRef,
@@ -54,6 +55,11 @@ class _Generator:
         self.namespace: dict[str, Any] = {"_ts": _timestamp}
         for name, enum in schema.enums.items():
             self.namespace[self.enums[name]] = dict(enum.values)
+
+    def bind(self, obj: object) -> str:
+        name = f"_g{len(self.namespace)}"
+        self.namespace[name] = obj
+        return name
 
     def value(self, ftype: FieldType, x: str) -> str:
         """An expression turning ``x`` (canonical) into what upb's constructor takes."""
@@ -86,6 +92,9 @@ class _Generator:
                 lines.append(f"    if {key} in d: k[{key}] = {value}")
         if fields:  # upb reads a None keyword as "not set": the reference calls it an error
             lines.append("    if None in k.values(): raise ValueError")
+        two_set = oneof.two_set_test(self.schema.messages[name], "k", self.bind)
+        if two_set is not None:  # upb keeps the last of two members: the reference refuses
+            lines.append(f"    if {two_set}: raise ValueError")
         lines.append("    return k")
         return "\n".join(lines)
 

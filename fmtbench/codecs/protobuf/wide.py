@@ -63,8 +63,11 @@ def wide_wrappers() -> descriptor_pb2.FileDescriptorProto:
 
 
 def wide_descriptor(schema: Schema) -> descriptor_pb2.FileDescriptorProto:
-    """``file_descriptor(schema)`` with every varint field 64 bits wide."""
-    fdp = file_descriptor(schema)
+    """``file_descriptor(schema)`` with every varint field 64 bits wide, and each oneof
+    member a proto3 ``optional`` of its own: the wire form is the same, but where a oneof
+    keeps the last member the bytes set, these keep every one, so the walks see two set
+    and refuse them (lossless or an error)."""
+    fdp = file_descriptor(schema, real_oneofs=False)
     todo = list(fdp.message_type)
     while todo:
         msg = todo.pop()

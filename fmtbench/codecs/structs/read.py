@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Literal
 
 import msgspec
 
+from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.leaves import float64_check
 from fmtbench.errors import ValueMismatch
 from fmtbench.schema.model import (
@@ -87,13 +88,23 @@ class TypedReader(ABC):
         self._funcs = {name: f"_message_{i}" for i, name in enumerate(schema.messages)}
         for name in schema.messages:
             self._structs[name] = self._declare(name, drop_unknown)
-        self._namespace: dict[str, Any] = {"UNSET": msgspec.UNSET, **self.helpers}
+        self._namespace_extra: dict[str, Any] = {}  # oneof groups, bound by _define
         source = [self._define(name) for name in schema.messages]
+        self._namespace: dict[str, Any] = {
+            "UNSET": msgspec.UNSET,
+            **self.helpers,
+            **self._namespace_extra,
+        }
         # Generated from the schema model only (field names appear as string literals via
         # repr, functions are numbered), so the text is as trustworthy as this module.
         exec("\n".join(source), self._namespace)
         self.root_type = self._structs[root]
         self.convert: Callable[[Any], dict[str, Any]] = self._namespace[self._funcs[root]]
+
+    def _bind(self, obj: object) -> str:
+        name = f"_g{len(self._namespace_extra)}"
+        self._namespace_extra[name] = obj
+        return name
 
     # -- per format ------------------------------------------------------------------
     @abstractmethod
@@ -142,6 +153,10 @@ class TypedReader(ABC):
             else:
                 shown.append(f"{key}: {conv(f's.f{i}')}")
         self._structs[name].__annotations__ = annotations
+        two_set = oneof.two_set_test(self.schema.messages[name], "d", self._bind)
+        if two_set is not None:  # two members of one oneof set: the tree path names them
+            later.append(f"    if {two_set}:")
+            later.append("        raise ValueError")
         return "\n".join(
             [
                 f"def {self._funcs[name]}(s):",

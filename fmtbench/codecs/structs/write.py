@@ -36,6 +36,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from fmtbench.codecs.values import oneof
 from fmtbench.schema.model import (
     INT_RANGES,
     EnumRef,
@@ -186,7 +187,10 @@ class TypedWriter:
         if name in seen:
             return False  # a cycle adds no leaf of its own
         seen.add(name)
-        return any(self._type_needs_guard(f.type, seen) for f in self.schema.messages[name].fields)
+        msg = self.schema.messages[name]
+        if oneof.groups(msg):  # two members set is for the tree path to name
+            return True
+        return any(self._type_needs_guard(f.type, seen) for f in msg.fields)
 
     def _type_needs_guard(self, ftype: FieldType, seen: set[str]) -> bool:
         if isinstance(ftype, Scalar):
@@ -201,6 +205,12 @@ class TypedWriter:
 
     def _guard_source(self, name: str) -> str:
         lines = [f"def {self._funcs[name]}(s):"]
+        msg = self.schema.messages[name]
+        attrs = {f.name: f"s.f{i}" for i, f in enumerate(msg.fields)}
+        for _, _, members in oneof.groups(msg):
+            # Two members of one oneof set: the tree path names them.
+            count = " + ".join(f"({attrs[m]} is not UNSET)" for m in members)
+            lines += [f"    if {count} > 1:", "        raise _Unsafe"]
         for i, f in enumerate(self.schema.messages[name].fields):
             body = self._check(f.type, f"s.f{i}", 1)
             if not body:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.leaves import (
     Conv,
     bool_check,
@@ -118,6 +119,7 @@ class TreeConverter:
         check_unknown = not self.drop_unknown
         null_is_absent = self.rules.null_is_absent
         expected = f"{msg.name} (an object)"
+        check = oneof.checker(msg)
 
         def conv(value: Any) -> dict[str, Any]:
             if type(value) is not dict:
@@ -141,6 +143,8 @@ class TreeConverter:
                 raise ValueMismatch(
                     f"unknown field {extra!r} in {msg.name} (use --drop-unknown to discard it)"
                 )
+            if check is not None:
+                check(out)
             return out
 
         return conv
@@ -312,6 +316,10 @@ class _FastSource:
             # Every required key was found and every present optional counted, so any
             # other key (a missing optional does not hide it) makes the lengths differ.
             body.append(f"if len(v) != {'n' if later else required}:")
+            body.append("    raise _Fallback")
+        two_set = oneof.two_set_test(self.tree.schema.messages[name], "d", self.bind)
+        if two_set is not None:  # two members of a oneof set: the reference names them
+            body.append(f"if {two_set}:")
             body.append("    raise _Fallback")
         return "\n".join(
             [

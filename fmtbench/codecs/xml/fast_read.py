@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from fmtbench.codecs.base import Record
+from fmtbench.codecs.values import oneof
 from fmtbench.codecs.xml.read import PARSE, Parse
 from fmtbench.schema.model import (
     INT_RANGES,
@@ -311,6 +312,10 @@ class _Source:
             else:
                 body += slow
         body += self.record(msg.fields, values)
+        for _, _, members in oneof.groups(msg):
+            # Two members of one oneof set: the reference names them.
+            count = " + ".join(f"({values[m]} is not _MISSING)" for m in members)
+            body.append(f"if {count} > 1: raise _F")
         result = "mk, d, p" if key is not None else "d, p"
         body.append(f"return {result}")
         return "\n".join([f"def {name}(s, p, depth, amp):", *(f"    {line}" for line in body)])

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from fmtbench.codecs.values import oneof
 from fmtbench.codecs.xml.fast_read import plain_names
 from fmtbench.codecs.xml.write import ATTR_LEX, TEXT_LEX, enum_text
 from fmtbench.schema.model import (
@@ -116,6 +117,9 @@ class XmlFastSource:
             (attrs if f.xml_attribute else elems).append("{" + out + "}")
         if self.check_unknown:
             body.append(f"if len(v) != {'n' if counted else required}: raise _F")
+        two_set = oneof.two_set_test(self.schema.messages[name], "v", self.bind)
+        if two_set is not None:  # two members of one oneof set: the reference names them
+            body.append(f"if {two_set}: raise _F")
         text = "".join(attrs) + ">" + "".join(elems)
         # Names are identifiers (no braces, quotes or backslashes): the template is plain.
         body.append(f"return f{('{start}' + text + '{end}')!r}")

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO, NoReturn, cast
 from lxml import etree
 
 from fmtbench.codecs.base import Record
+from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.leaves import (
     b64_decode,
     float32_round,
@@ -371,6 +372,7 @@ class XmlDecoder:
         n_fields = len(msg.fields)
         drop = self.drop_unknown
         check_text = self.check_text
+        check_oneofs = oneof.checker(msg)
 
         def decode(elem: Element, key_ok: bool) -> Record:
             out: Record = {}
@@ -413,6 +415,11 @@ class XmlDecoder:
                             missing = ValueMismatch("required field is missing")
                             raise located(missing, elem).at(fname)
                         out[fname] = zero()
+            if check_oneofs is not None:
+                try:
+                    check_oneofs(out)
+                except ValueMismatch as exc:
+                    raise located(exc, elem) from None
             return out
 
         return decode

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.leaves import (
     Conv,
     bytes_check,
@@ -189,6 +190,7 @@ class XmlEncoder:
         known = frozenset(f.name for f in msg.fields)
         check_unknown = not self.drop_unknown
         expected = f"{name} (an object)"
+        check_oneofs = oneof.checker(msg)
 
         def emit(value: Any, out: list[str], start: str, end: str) -> None:
             if type(value) is not dict:
@@ -198,6 +200,8 @@ class XmlEncoder:
                 raise ValueMismatch(
                     f"unknown field {extra!r} in {name} (use --drop-unknown to discard it)"
                 )
+            if check_oneofs is not None:
+                check_oneofs(value)
             out.append(start)
             for fname, lex, optional, prefix in attrs:
                 v = value.get(fname, _MISSING)
