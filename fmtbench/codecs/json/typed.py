@@ -30,6 +30,7 @@ from fmtbench.codecs.structs.read import (
 from fmtbench.codecs.values.leaves import (
     ZERO_LOW_2,
     ZERO_LOW_4,
+    duration_from_json,
     float32_round,
     float64_check,
     int_from_text,
@@ -92,9 +93,11 @@ class TypedJson(TypedReader):
         # (``odd_padding``), whose rule refuses them.
         "bytes": (bytes, None),
         "timestamp": (str, "_timestamp"),
+        "duration": (str, "_duration"),
     }
     helpers: ClassVar[dict[str, Callable[..., Any]]] = {
         "_timestamp": _timestamp,
+        "_duration": duration_from_json,
         "_uint64": uint64,
         "_float32": _FLOAT32,
         "_float64": _float64,

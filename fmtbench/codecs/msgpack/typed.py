@@ -18,7 +18,11 @@ import msgpack
 import msgspec
 
 from fmtbench.codecs.structs.read import ScalarRule, TypedReader, compose, float64, uint64
-from fmtbench.codecs.values.leaves import float32_round, timestamp_from_parts
+from fmtbench.codecs.values.leaves import (
+    duration_from_msgpack,
+    float32_round,
+    timestamp_from_parts,
+)
 from fmtbench.schema.model import INT_RANGES, Schema
 
 _TIMESTAMP_EXT = -1
@@ -59,9 +63,12 @@ class TypedMsgpack(TypedReader):
         "string": (str, None),
         "bytes": (bytes, None),
         "timestamp": (msgspec.msgpack.Ext, "_timestamp"),
+        # [seconds, nanos]: any value, checked by the tree path's own rule.
+        "duration": (Any, "_duration"),
     }
     helpers: ClassVar[dict[str, Callable[..., Any]]] = {
         "_timestamp": _timestamp,
+        "_duration": duration_from_msgpack,
         "_uint64": uint64,
         "_float32": float32_round,
         "_float64": float64,

@@ -76,6 +76,7 @@ class OverflowScan:
         self.schema = schema
         self.specs: dict[str, _Spec] = {}
         self.timestamp = _Spec("Timestamp", varints={1, 2}, names={1: "seconds", 2: "nanos"})
+        self.duration = _Spec("Duration", varints={1, 2}, names={1: "seconds", 2: "nanos"})
         self.root = self._spec(type_name)
         self._mark_bearing()
         #: False where no varint can occur in a message of this type: nothing to check.
@@ -88,6 +89,8 @@ class OverflowScan:
             spec.varints.add(number)
         elif isinstance(t, Scalar) and t.kind == "timestamp":
             spec.messages[number] = self.timestamp
+        elif isinstance(t, Scalar) and t.kind == "duration":
+            spec.messages[number] = self.duration
         elif isinstance(t, MessageRef):
             spec.messages[number] = self._spec(t.name)
 
@@ -114,7 +117,7 @@ class OverflowScan:
 
     def _mark_bearing(self) -> None:
         """Which message types hold a varint at some depth (a fixpoint: types may recurse)."""
-        specs = [*self.specs.values(), self.timestamp]
+        specs = [*self.specs.values(), self.timestamp, self.duration]
         for spec in specs:
             spec.bearing = bool(spec.varints)
         changed = True
