@@ -393,6 +393,25 @@ messages:
       again: optional Sparse = 536870911
 """
 
+#: Time at its edges: nanosecond timestamps and durations in every position a scalar takes.
+TIME_YAML = """
+schema: test.time
+root: Span
+messages:
+  Span:
+    fields:
+      at: timestamp = 1
+      took: duration = 2
+      grace: optional duration = 3
+      laps: list<duration> = 4
+      budget: map<string, duration> = 5
+      marks: list<timestamp> = 6
+      ended: {type: optional timestamp, tag: 7, xml: attribute}
+      wait: {type: duration, tag: 8, xml: attribute}
+      by_step: map<int32, timestamp> = 9
+      child: optional Span = 10
+"""
+
 TREE_YAML = """
 schema: test.tree
 root: Forest
@@ -456,9 +475,10 @@ def schema_named(name: str) -> Schema:
         "tree": TREE_YAML,
         "empty": EMPTY_YAML,
         "limits": LIMITS_YAML,
+        "time": TIME_YAML,
     }[name]
     return parse_schema(text, f"<{name}>")
 
 
 #: The schemas every property runs on; ``limits`` is for the XML character test only.
-SCHEMAS = ["order", "sensor", "optionals", "tree", "empty"]
+SCHEMAS = ["order", "sensor", "optionals", "tree", "empty", "time"]
