@@ -395,7 +395,7 @@ messages:
 
 #: Time at its edges: nanosecond timestamps and durations in every position a scalar takes.
 TIME_YAML = """
-schema: test.time
+schema: tt.time
 root: Span
 messages:
   Span:
