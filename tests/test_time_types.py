@@ -476,3 +476,70 @@ def test_zero_values() -> None:
             rec = codec_for(fmt, TIME).decode(b"")
             assert_same(rec["took"], timedelta(0))
             assert_same(rec["at"], datetime(1970, 1, 1, tzinfo=UTC))
+
+
+def test_the_documented_example_runs() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "schema.md").read_text()
+    block = text.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "Timestamp.from_parts" in block
+    exec(compile(block, "docs/schema.md", "exec"), {})
+
+
+# -- generate -----------------------------------------------------------------------------------
+GENERATED = parse_schema(
+    """
+schema: t.gen
+root: Call
+messages:
+  Call:
+    fields:
+      at: {type: timestamp, tag: 1, gen: {precision: ns, step: 0.000001}}
+      took: duration = 2
+      retries: {type: list<duration>, tag: 3, gen: {items: {dist: uniform, range: [-2, 2], precision: ns}}}
+      ttl: {type: optional duration, tag: 4, gen: {median: 3600, precision: s}}
+"""
+)
+
+
+def test_generated_durations_and_nanoseconds_are_valid_and_seeded() -> None:
+    from fmtbench.generate.generator import RecordGenerator
+
+    recs = list(RecordGenerator(GENERATED, seed=5).records(200))
+    assert_same(list(RecordGenerator(GENERATED, seed=5).records(200)), recs)
+    ats = [r["at"] for r in recs]
+    assert ats == sorted(ats)
+    assert len(set(ats)) == len(ats)
+    assert any(type(t) is Timestamp for t in ats)  # nanoseconds, as the hint asks
+    tooks = [r["took"] for r in recs]
+    assert all(type(d) is timedelta and d >= timedelta(0) for d in tooks)
+    assert all(d.microseconds % 1000 == 0 for d in tooks)  # whole milliseconds by default
+    assert len(set(tooks)) > 100
+    laps = [d for r in recs for d in r["retries"]]
+    assert all(timedelta(seconds=-2) <= d <= timedelta(seconds=2) for d in laps)
+    assert any(type(d) is Duration for d in laps)
+    assert any(d < timedelta(0) for d in laps)
+    assert all(d.microseconds == 0 for r in recs if "ttl" in r for d in [r["ttl"]])
+    for fmt in FORMAT_NAMES:
+        codec = codec_for(fmt, GENERATED)
+        many = recs[:1] if fmt == "protobuf" else recs
+        assert_same(list(codec.reader(io.BytesIO(codec.encode_many(many)))), many)
+
+
+@pytest.mark.parametrize(
+    ("gen", "message"),
+    [
+        ("{precision: hours}", "unknown precision 'hours'"),
+        ("{range: [0, 1000000000000]}", "beyond the type's largest value"),
+        ("{dist: normal}", "unknown dist 'normal'"),
+        ("{start: 1}", "does not apply|unknown"),
+    ],
+)
+def test_duration_hints_are_checked(gen: str, message: str) -> None:
+    from fmtbench.errors import FmtbenchError
+    from fmtbench.generate.generator import RecordGenerator
+
+    schema = parse_schema(
+        f"schema: t.g\nmessages:\n  R:\n    fields:\n      d: {{type: duration, tag: 1, gen: {gen}}}\n"
+    )
+    with pytest.raises(FmtbenchError, match=message):
+        list(RecordGenerator(schema, seed=1).records(1))

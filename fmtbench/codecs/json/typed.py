@@ -2,7 +2,8 @@
 the leaves msgspec cannot read exactly as docs/formats.md requires are converted here:
 
 - timestamps: msgspec rounds sub-microsecond fractions and accepts a space for ``T``, so
-  they are read as text and parsed here (datetime's C parser for what fmtbench writes);
+  they are read as text and parsed here (datetime's C parser for what fmtbench writes
+  without nanoseconds, the tree path's rule for the rest); durations likewise, as text;
 - floats: msgspec turns an integer such as 2**53 + 1 into the nearest double silently, so
   float fields are read as ``int | float | "NaN"...`` and checked by ``leaves``;
 - uint64: msgspec cannot bound an integer above int64's range, so the top is checked here;

@@ -2,8 +2,9 @@
 Structs, and only the leaves msgspec cannot read exactly are converted here:
 
 - timestamps: msgspec rounds nanoseconds to microseconds silently, so the extension is read
-  as raw ``Ext`` and parsed by msgpack's own ``Timestamp`` and the tree path's rule (a
-  sub-microsecond fraction is an error there, so here it is a refusal);
+  as raw ``Ext`` and parsed by msgpack's own ``Timestamp`` and the tree path's rule (which
+  keeps nanoseconds in a ``fmtbench.Timestamp``);
+- durations (``[seconds, nanos]``): read as any value and checked by the tree path's rule;
 - floats: an integer in a float field is kept as one and checked by ``float64_check``;
 - uint64: msgspec cannot bound an integer above int64's range, so the top is checked here.
 """
