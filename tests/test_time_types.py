@@ -543,3 +543,37 @@ def test_duration_hints_are_checked(gen: str, message: str) -> None:
     )
     with pytest.raises(FmtbenchError, match=message):
         list(RecordGenerator(schema, seed=1).records(1))
+
+
+# -- limits -------------------------------------------------------------------------------------
+def test_a_duration_is_a_level_as_protobuf_counts_it() -> None:
+    from fmtbench.codecs.json.codec import ORJSON
+    from fmtbench.codecs.msgpack.codec import MSGPACK
+    from fmtbench.limits import PROTOBUF, forced_depth, static_depth
+
+    one = parse_schema("schema: t.d\nmessages:\n  R:\n    fields:\n      d: duration = 1\n")
+    many = parse_schema("schema: t.d\nmessages:\n  R:\n    fields:\n      d: list<duration> = 1\n")
+    assert forced_depth(one, "R") == 1  # a Duration message inside the record
+    assert static_depth(one, "R", PROTOBUF) == 1
+    assert static_depth(one, "R", ORJSON) == ORJSON.root  # a string in JSON
+    assert static_depth(one, "R", MSGPACK) == MSGPACK.root + 1  # [seconds, nanos]
+    assert static_depth(many, "R", MSGPACK) == MSGPACK.root + 2
+    assert static_depth(many, "R", ORJSON) == ORJSON.root + 1
+
+
+def test_deep_records_with_durations_are_refused_in_every_format() -> None:
+    from fmtbench.limits import Limits
+
+    schema = parse_schema(
+        "schema: t.deep\nmessages:\n  N:\n    fields:\n      d: duration = 1\n"
+        "      next: optional N = 2\n"
+    )
+    rec: dict[str, Any] = {"d": timedelta(seconds=1)}
+    for _ in range(3):
+        rec = {"d": timedelta(0), "next": rec}
+    for fmt in FORMAT_NAMES:
+        codec = codec_for(fmt, schema, limits=Limits(max_depth=4))
+        codec.encode(rec)  # 3 messages below the record, and the last one's Duration: 4
+        deeper = {"d": timedelta(0), "next": rec}
+        with pytest.raises(EncodeError, match="max-depth"):
+            codec.encode(deeper)
