@@ -577,3 +577,23 @@ def test_deep_records_with_durations_are_refused_in_every_format() -> None:
         deeper = {"d": timedelta(0), "next": rec}
         with pytest.raises(EncodeError, match="max-depth"):
             codec.encode(deeper)
+
+
+def test_hostile_lengths_are_refused_quickly() -> None:
+    import time
+
+    digits = "9" * 100_000
+    start = time.perf_counter()
+    with pytest.raises(DecodeError, match="took: expected a duration"):
+        codec_for("json", TIME).decode(_json(took=digits + "s"))
+    with pytest.raises(DecodeError, match="took: expected a duration"):
+        codec_for("json", TIME).decode(_json(took="1." + digits + "s"))
+    with pytest.raises(DecodeError, match="took: expected an xs:duration"):
+        codec_for("xml", TIME).decode(_xml(f"<took>PT{digits}S</took>"))
+    with pytest.raises(DecodeError, match="below the nanosecond"):
+        codec_for("xml", TIME).decode(_xml(f"<took>PT1.{digits}S</took>"))
+    with pytest.raises(DecodeError, match="at: "):
+        codec_for("json", TIME).decode(_json(at="2024-01-01T00:00:00." + digits + "Z"))
+    with pytest.raises(DecodeError, match="took: invalid Duration"):
+        codec_for("msgpack", TIME).decode(_pack(took=[2**63 - 1, 0]))
+    assert time.perf_counter() - start < 2.0
