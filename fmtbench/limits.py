@@ -381,7 +381,7 @@ def depth_check(schema: Schema, root: str, max_depth: int) -> DepthCheck | None:
     if least > max_depth:
         raise SchemaError(
             f"every record of {root} nests at least {least} levels (its required message"
-            f" and timestamp fields), over the limit of {max_depth} (--max-depth): no record"
+            f", timestamp and duration fields), over the limit of {max_depth} (--max-depth): no record"
             " of it could be written or read; make a field on that chain optional"
         )
 
