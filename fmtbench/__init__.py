@@ -25,11 +25,13 @@ from fmtbench.errors import (
 from fmtbench.limits import Limits
 from fmtbench.schema import Schema, load_schema, parse_schema
 from fmtbench.schema.builtin import resolve_schema
+from fmtbench.values import Duration, Timestamp
 
 __all__ = [
     "FORMATS",
     "Codec",
     "DecodeError",
+    "Duration",
     "EncodeError",
     "FileError",
     "FmtbenchError",
@@ -38,6 +40,7 @@ __all__ = [
     "RecordError",
     "Schema",
     "SchemaError",
+    "Timestamp",
     "UsageError",
     "__version__",
     "codec_for",

@@ -86,7 +86,7 @@ class Cost:
 class Note:
     """Why a kind of value differs between formats, with its measured payload a value."""
 
-    kind: str  # a key of KINDS: bytes, timestamp, float64, float32, int, enum
+    kind: str  # a key of KINDS: bytes, timestamp, duration, float64, float32, int, enum
     text: str
     payload: Mapping[str, float]  # bytes a value (the average over a list, map or elements)
 
@@ -413,7 +413,7 @@ def _merge(a: tuple[FieldCost, ...], b: tuple[FieldCost, ...]) -> tuple[FieldCos
 # -- notes -----------------------------------------------------------------------------------
 #: The kinds of value whose spelling differs between formats (each format's explain rules
 #: say how it spells them).
-KINDS = ("bytes", "timestamp", "float64", "float32", "int", "enum")
+KINDS = ("bytes", "timestamp", "duration", "float64", "float32", "int", "enum")
 
 
 @functools.cache

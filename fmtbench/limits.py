@@ -92,7 +92,8 @@ class Nesting:
 
     The kinds of field in ``counts``: ``message``, ``messages`` (a list of them),
     ``message_map``, ``leaf``, ``leaves``, ``leaf_map``, and ``timestamp``, ``timestamps``,
-    ``timestamp_map`` (a timestamp is a message in Protobuf). ``attribute``, when given,
+    ``timestamp_map`` (a timestamp is a message in Protobuf), and ``duration``, ``durations``,
+    ``duration_map`` alike. ``attribute``, when given,
     counts any field the schema puts in an XML attribute instead.
     """
 
@@ -109,7 +110,8 @@ class Nesting:
 
 #: Depth as Protobuf counts it, which ``--max-depth`` bounds in every format: every message
 #: below the record is one level, and so is every map entry (a map is a repeated entry
-#: message) and every timestamp (a ``google.protobuf.Timestamp`` message).
+#: message) and every timestamp or duration (a ``google.protobuf.Timestamp`` or ``Duration``
+#: message).
 PROTOBUF = Nesting(
     unit="levels",
     root=0,
@@ -123,6 +125,9 @@ PROTOBUF = Nesting(
         "timestamp": (0, 1),
         "timestamps": (0, 1),
         "timestamp_map": (0, 2),
+        "duration": (0, 1),
+        "durations": (0, 1),
+        "duration_map": (0, 2),
     },
 )
 #: A dict per message, a list per list, a dict per map (JSON, MessagePack): a list or map
@@ -137,13 +142,28 @@ TREE_COUNTS: Counts = {
     "timestamp": (0, 0),
     "timestamps": (1, 0),
     "timestamp_map": (1, 0),
+    "duration": (0, 0),
+    "durations": (1, 0),
+    "duration_map": (1, 0),
+}
+#: MessagePack writes a duration as an array of two integers: one container more.
+MSGPACK_COUNTS: Counts = {
+    **TREE_COUNTS,
+    "duration": (0, 1),
+    "durations": (1, 1),
+    "duration_map": (1, 1),
 }
 #: What Protobuf's readers parse, whatever ``--max-depth`` allows.
 UPB = dataclasses.replace(PROTOBUF, reader="Protobuf readers (upb)", cap=UPB_MAX_DEPTH)
 #: Levels each kind of field takes as Protobuf counts them (see ``bound``).
 _LEVELS = {kind: item for kind, (_, item) in PROTOBUF.counts.items()}
 _MESSAGES = ("message", "messages", "message_map")
-_PLURAL = {"message": "messages", "leaf": "leaves", "timestamp": "timestamps"}
+_PLURAL = {
+    "message": "messages",
+    "leaf": "leaves",
+    "timestamp": "timestamps",
+    "duration": "durations",
+}
 
 
 def _kind(f: Field) -> tuple[str, str, str]:
@@ -153,8 +173,8 @@ def _kind(f: Field) -> tuple[str, str, str]:
     inner = t.item if isinstance(t, ListOf) else t.value if isinstance(t, MapOf) else t
     name = inner.name if isinstance(inner, MessageRef) else ""
     base = "message" if name else "leaf"
-    if isinstance(inner, Scalar) and inner.kind == "timestamp":
-        base = "timestamp"
+    if isinstance(inner, Scalar) and inner.kind in ("timestamp", "duration"):
+        base = inner.kind
     if isinstance(t, ListOf):
         return _PLURAL[base], "list", name
     if isinstance(t, MapOf):
@@ -237,7 +257,11 @@ def forced_depth(schema: Schema, root: str) -> int:
         for f in schema.messages[name].fields:
             if not f.optional and isinstance(f.type, MessageRef):
                 out.append((1, f.type.name))
-            elif not f.optional and isinstance(f.type, Scalar) and f.type.kind == "timestamp":
+            elif (
+                not f.optional
+                and isinstance(f.type, Scalar)
+                and f.type.kind in ("timestamp", "duration")
+            ):
                 out.append((1, None))
         return out
 
@@ -357,7 +381,7 @@ def depth_check(schema: Schema, root: str, max_depth: int) -> DepthCheck | None:
     if least > max_depth:
         raise SchemaError(
             f"every record of {root} nests at least {least} levels (its required message"
-            f" and timestamp fields), over the limit of {max_depth} (--max-depth): no record"
+            f", timestamp and duration fields), over the limit of {max_depth} (--max-depth): no record"
             " of it could be written or read; make a field on that chain optional"
         )
 

@@ -33,6 +33,7 @@ from fmtbench.schema.model import (
     Schema,
 )
 from fmtbench.schema.values import EPOCH
+from fmtbench.values import Duration, Timestamp
 from tests.samples import order_schema, sensor_schema
 
 # Collection sizes stay small so that a deep record (lists of messages of lists...) is still
@@ -180,14 +181,65 @@ _TS_EDGES = [
 ]
 
 
+# Seconds since the epoch of 0001-01-01T00:00:00Z and of 9999-12-31T23:59:59Z.
+TS_MIN_SECONDS, TS_MAX_SECONDS = -62_135_596_800, 253_402_300_799
+_TS_NANO_EDGES = [
+    Timestamp.from_parts(TS_MIN_SECONDS, 1),
+    Timestamp.from_parts(TS_MAX_SECONDS, 999_999_999),
+    Timestamp.from_parts(0, 1),
+    Timestamp.from_parts(-1, 999_999_999),
+]
+
+
 def timestamps() -> SearchStrategy[datetime]:
+    """Canonical timestamps: plain datetimes, and now and then one with nanoseconds."""
     return st.one_of(
         st.datetimes(
             min_value=_MIN_TS.replace(tzinfo=None),
             max_value=_MAX_TS.replace(tzinfo=None),
             timezones=st.just(UTC),
         ),
-        st.sampled_from(_TS_EDGES),
+        st.sampled_from(_TS_EDGES + _TS_NANO_EDGES),
+        st.builds(
+            Timestamp.from_parts,
+            st.integers(TS_MIN_SECONDS, TS_MAX_SECONDS),
+            st.integers(0, 999_999_999),
+        ),
+    )
+
+
+DURATION_MAX_SECONDS = 315_576_000_000
+_DURATION_EDGES = [
+    timedelta(0),
+    Duration.from_parts(0, 1),
+    Duration.from_parts(0, -1),
+    Duration.from_parts(1, 1),
+    timedelta(seconds=-0.5),
+    Duration.from_parts(DURATION_MAX_SECONDS, 999_999_999),
+    Duration.from_parts(-DURATION_MAX_SECONDS, -999_999_999),
+    timedelta(seconds=DURATION_MAX_SECONDS),
+]
+
+
+def _duration(seconds: int, nanos: int) -> timedelta:
+    # Protobuf's rule: both parts of one sign.
+    return Duration.from_parts(seconds, -nanos if seconds < 0 else nanos)
+
+
+def durations() -> SearchStrategy[timedelta]:
+    """Canonical durations over Protobuf Duration's whole range, with and without nanos."""
+    return st.one_of(
+        st.sampled_from(_DURATION_EDGES),
+        st.builds(
+            _duration,
+            st.integers(-DURATION_MAX_SECONDS, DURATION_MAX_SECONDS),
+            st.integers(0, 999_999_999),
+        ),
+        st.builds(
+            lambda s, us: timedelta(seconds=s, microseconds=us),
+            st.integers(-86_400 * 400, 86_400 * 400),
+            st.integers(0, 999_999),
+        ),
     )
 
 
@@ -207,6 +259,8 @@ def scalars(kind: str, *, xml_safe: bool = False) -> SearchStrategy[Any]:
         return binaries()
     if kind == "timestamp":
         return timestamps()
+    if kind == "duration":
+        return durations()
     raise AssertionError(kind)
 
 
@@ -357,6 +411,25 @@ messages:
       again: optional Sparse = 536870911
 """
 
+#: Time at its edges: nanosecond timestamps and durations in every position a scalar takes.
+TIME_YAML = """
+schema: tt.time
+root: Span
+messages:
+  Span:
+    fields:
+      at: timestamp = 1
+      took: duration = 2
+      grace: optional duration = 3
+      laps: list<duration> = 4
+      budget: map<string, duration> = 5
+      marks: list<timestamp> = 6
+      ended: {type: optional timestamp, tag: 7, xml: attribute}
+      wait: {type: duration, tag: 8, xml: attribute}
+      by_step: map<int32, timestamp> = 9
+      child: optional Span = 10
+"""
+
 TREE_YAML = """
 schema: test.tree
 root: Forest
@@ -501,9 +574,10 @@ def schema_named(name: str) -> Schema:
         "union": UNION_YAML,
         "limits": LIMITS_YAML,
         "proto2": PROTO2_YAML,
+        "time": TIME_YAML,
     }[name]
     return parse_schema(text, f"<{name}>")
 
 
 #: The schemas every property runs on; ``limits`` is for the XML character test only.
-SCHEMAS = ["order", "sensor", "optionals", "tree", "empty", "proto2", "union"]
+SCHEMAS = ["order", "sensor", "optionals", "tree", "empty", "proto2", "union", "time"]

@@ -10,6 +10,7 @@ import pytest
 
 from fmtbench.codecs.msgpack.codec import MsgpackCodec
 from fmtbench.errors import DecodeError, EncodeError
+from fmtbench.values import Timestamp
 from tests.samples import ORDERS, SENSORS, assert_same, order_schema, sensor_schema
 
 
@@ -78,10 +79,12 @@ def test_wrong_values_name_the_field(orders: MsgpackCodec, obj: object, message:
         orders.decode(msgpack.packb(obj, use_bin_type=True))
 
 
-def test_sub_microsecond_timestamp_is_an_error(orders: MsgpackCodec) -> None:
+def test_sub_microsecond_timestamp_is_kept(orders: MsgpackCodec) -> None:
     obj = {"placed_at": msgpack.Timestamp(10, 1)}
-    with pytest.raises(DecodeError, match="nanoseconds"):
-        orders.decode(msgpack.packb(obj))
+    record = orders.decode(msgpack.packb(obj))
+    assert record["placed_at"] == Timestamp.from_parts(10, 1)
+    assert record["placed_at"].nanosecond == 1
+    assert msgpack.unpackb(orders.encode(record), timestamp=0)["placed_at"] == obj["placed_at"]
 
 
 @pytest.mark.parametrize("data", [b"\xc1", b"\x81\xa2id", b"\xdd\xff\xff\xff\xff"])

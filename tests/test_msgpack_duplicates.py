@@ -17,7 +17,8 @@ from fmtbench.errors import DecodeError
 from fmtbench.schema import parse_schema
 from tests.strategies import SCHEMAS, records, schema_named
 
-_OPTIONS: dict[str, Any] = {"raw": False, "strict_map_key": False, "timestamp": 3}
+# timestamp=0: Timestamp objects, which keep nanoseconds and pack back as they came.
+_OPTIONS: dict[str, Any] = {"raw": False, "strict_map_key": False, "timestamp": 0}
 
 
 def pack(tree: Any, dup: int | None, counter: list[int]) -> bytes:

@@ -144,7 +144,7 @@ def _log() -> dict[str, Any]:
         (0, 0),
         (1000, 1),
         (999_999_000, 2**34 - 1),  # the largest second count of the 8-byte form
-        (5, 7),  # below a microsecond: refused by both paths
+        (5, 7),  # below a microsecond: kept by both paths (a Timestamp)
         (999_999_999, 1),
         (10**9, 1),  # nanoseconds msgpack's Timestamp refuses
         (2**30 - 1, 0),

@@ -43,7 +43,7 @@ def schema_check(
         if (least := forced_depth(s, name)) > DEFAULT_MAX_DEPTH:
             raise SchemaError(
                 f"{schema}: every record of {name} nests at least {least} levels (its required"
-                f" message and timestamp fields), over the limit of {DEFAULT_MAX_DEPTH} (--max-depth): make"
+                f" message, timestamp and duration fields), over the limit of {DEFAULT_MAX_DEPTH} (--max-depth): make"
                 " a field on that chain optional"
             )
     say(f"{s.name}: ok: {len(s.messages)} message types, {len(s.enums)} enums, root {s.root}")

@@ -85,7 +85,7 @@ class ExplainRules:
 
     ``payload(field, value, alone)``: the bytes of ``alone`` (a message holding only that
     field) that spell the value itself; the rest is overhead. ``notes``: per kind of value
-    (bytes, timestamp, float64, float32, int, enum), how this format spells it.
+    (bytes, timestamp, duration, float64, float32, int, enum), how this format spells it.
     ``fields_alone(codec, value)``: the empty message's size and each set field's message
     holding only it; None encodes them with a copy of the schema where every field is
     optional (right for formats keyed by name).

@@ -91,6 +91,23 @@ class TimeSpec:
     start_us: int  # microseconds since 1970-01-01T00:00:00Z
     step: float  # mean seconds between values
     jitter: float
+    #: "us" (the default: whole microseconds) or "ns": the clock also moves by nanoseconds.
+    precision: str = "us"
+
+
+#: The units a generated duration is a whole number of, in nanoseconds.
+DURATION_UNITS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1000, "ns": 1}
+DURATION_DISTS = ("lognormal", "uniform")
+
+
+@dataclass(frozen=True)
+class DurationSpec:
+    dist: str  # "lognormal" (around ``median``) or "uniform" (over ``range``)
+    lo: float  # seconds: the values' range (negative allowed)
+    hi: float
+    median: float  # seconds, for lognormal
+    sd: float  # of the log, for lognormal
+    unit_ns: int  # values are whole multiples of this many nanoseconds
 
 
 @dataclass(frozen=True)
@@ -110,7 +127,9 @@ class BytesSpec:
     kind: str
 
 
-LeafSpec = StringSpec | IntSpec | FloatSpec | TimeSpec | EnumSpec | BoolSpec | BytesSpec
+LeafSpec = (
+    StringSpec | IntSpec | FloatSpec | TimeSpec | DurationSpec | EnumSpec | BoolSpec | BytesSpec
+)
 
 
 # -- reading raw hints -------------------------------------------------------------------
@@ -351,7 +370,23 @@ def time_spec(h: Hints) -> TimeSpec:
     step = h.number("step", 60.0, 1e-6, 1e9)
     jitter = h.number("jitter", step / 2, 0.0, 1e9)
     start_us = (start - EPOCH) // _MICROSECOND
-    return TimeSpec(start_us, step, jitter)
+    precision = h.choice("precision", ("us", "ns"), "us")
+    if precision == "ns" and step < 1e-9:
+        h.fail("step must be at least 1e-9 seconds with precision ns")
+    return TimeSpec(start_us, step, jitter, precision)
+
+
+#: Protobuf Duration's range in seconds (about 10,000 years).
+_DURATION_BOUND = 315_576_000_000.0
+
+
+def duration_spec(h: Hints) -> DurationSpec:
+    dist = h.choice("dist", DURATION_DISTS, "lognormal")
+    lo, hi = h.float_range("range", (0.0, 86_400.0), _DURATION_BOUND)
+    median = h.number("median", 1.0, 1e-9, _DURATION_BOUND)
+    sd = h.number("sd", 1.5, 0.0, 20.0)
+    unit = h.choice("precision", tuple(DURATION_UNITS), "ms")
+    return DurationSpec(dist, lo, hi, median, sd, DURATION_UNITS[unit])
 
 
 _MICROSECOND = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - EPOCH
@@ -390,6 +425,8 @@ def leaf_spec(h: Hints, schema: Schema, type_name: str) -> LeafSpec:
         return float_spec(h, type_name)
     if type_name == "timestamp":
         return time_spec(h)
+    if type_name == "duration":
+        return duration_spec(h)
     if type_name == "bool":
         return BoolSpec(h.number("true_rate", 0.5, 0.0, 1.0))
     if type_name == "bytes":
@@ -402,7 +439,8 @@ LEAF_KEYS: dict[str, frozenset[str]] = {
     "string": frozenset({"kind", "len", "vocab", "zipf"}),
     "int": frozenset({"range", "dist", "start", "step", "mean", "sd", "zipf", "vocab"}),
     "float": frozenset({"range", "dist", "mean", "sd", "precision"}),
-    "timestamp": frozenset({"start", "step", "jitter"}),
+    "timestamp": frozenset({"start", "step", "jitter", "precision"}),
+    "duration": frozenset({"dist", "range", "median", "sd", "precision"}),
     "enum": frozenset({"weights"}),
     "bool": frozenset({"true_rate"}),
     "bytes": frozenset({"len", "kind"}),

@@ -19,6 +19,7 @@ from fmtbench.generate.hints import (
     MAX_LEN,
     BoolSpec,
     BytesSpec,
+    DurationSpec,
     EnumSpec,
     FloatSpec,
     IntSpec,
@@ -30,6 +31,7 @@ from fmtbench.generate.hints import (
 from fmtbench.generate.strings import LISTS, StringMaker, string_maker
 from fmtbench.generate.vocab import WORDS, Weighted, Zipf, below, normal, zipf_rank
 from fmtbench.schema.values import EPOCH
+from fmtbench.values import Duration, Timestamp
 
 Make = Callable[[], Any]
 Binder = Callable[[random.Random], Make]
@@ -48,7 +50,9 @@ def leaf_binder(spec: LeafSpec, vocab_seed: str) -> Binder:
     if isinstance(spec, FloatSpec):
         return _float(spec)
     if isinstance(spec, TimeSpec):
-        return _time(spec)
+        return _time(spec) if spec.precision == "us" else _time_ns(spec)
+    if isinstance(spec, DurationSpec):
+        return _duration(spec)
     if isinstance(spec, EnumSpec):
         names, table = spec.names, Weighted(spec.weights)
         return lambda rng: lambda: names[table.index(rng)]
@@ -197,6 +201,49 @@ def _time(spec: TimeSpec) -> Binder:
             # stops at the end of year 9999, the last instant a timestamp can hold.
             now = min(now + max(1, round(gap * 1e6)), MAX_US)
             return EPOCH + timedelta(microseconds=now)
+
+        return make
+
+    return bind
+
+
+_NS_PER_S = 1_000_000_000
+MAX_NS = MAX_US * 1000 + 999
+
+
+def _time_ns(spec: TimeSpec) -> Binder:
+    """As ``_time``, with a clock that counts nanoseconds (``precision: ns``)."""
+
+    def bind(rng: random.Random) -> Make:
+        now = spec.start_us * 1000
+
+        def make() -> datetime:
+            nonlocal now
+            gap = spec.step + spec.jitter * (2.0 * rng.random() - 1.0)
+            now = min(now + max(1, round(gap * 1e9)), MAX_NS)
+            return Timestamp.from_parts(*divmod(now, _NS_PER_S))
+
+        return make
+
+    return bind
+
+
+def _duration(spec: DurationSpec) -> Binder:
+    lo_ns, hi_ns = round(spec.lo * _NS_PER_S), round(spec.hi * _NS_PER_S)
+    unit = spec.unit_ns
+    log_median = math.log(spec.median)
+
+    def bind(rng: random.Random) -> Make:
+        def make() -> timedelta:
+            if spec.dist == "uniform":
+                seconds = _mix(spec.lo, spec.hi, rng.random())
+            else:  # latencies, timeouts, lifetimes: most short, a long tail
+                seconds = math.exp(min(log_median + spec.sd * normal(rng), 700.0))
+            ns = min(max(round(seconds * _NS_PER_S), lo_ns), hi_ns)
+            ns = ns // unit * unit  # whole units, never outside the range (lo rounds up)
+            if ns < lo_ns:
+                ns += unit
+            return Duration.from_parts(0, ns)
 
         return make
 

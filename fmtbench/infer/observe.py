@@ -14,9 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgpack
-import orjson
 
-from fmtbench.codecs.values.leaves import FLOAT_WORDS, timestamp_from_parts, timestamp_from_text
+from fmtbench.codecs.values.leaves import (
+    FLOAT_WORDS,
+    timestamp_from_parts,
+    timestamp_from_text,
+    timestamp_to_text,
+)
 from fmtbench.codecs.values.leaves import kind_of as describe
 from fmtbench.errors import SchemaError, ValueMismatch
 
@@ -177,7 +181,7 @@ def _canonical_timestamp(text: str) -> bool:
         dt = timestamp_from_text(text)
     except ValueMismatch:
         return False
-    return orjson.dumps(dt, option=orjson.OPT_UTC_Z)[1:-1].decode() == text
+    return timestamp_to_text(dt) == text  # what the JSON codec writes
 
 
 # -- merging and folding -------------------------------------------------------------------

@@ -28,6 +28,8 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 FLOAT32_MAX = 3.4028234663852886e38
 _SPECIAL_FLOATS = {"enum": ["NaN", "Infinity", "-Infinity"]}
 _TIMESTAMP = r"^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$"
+# ProtoJSON's Duration: seconds with up to nine fraction digits, then "s" ("-1.500s").
+_DURATION = r"^-?[0-9]{1,20}(\.[0-9]{1,9})?s$"
 _BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
 _INT_KEY = r"^-?(0|[1-9][0-9]*)$"
 
@@ -130,6 +132,8 @@ def _scalar(kind: str) -> dict[str, Any]:
         return {"type": "string", "contentEncoding": "base64", "pattern": _BASE64}
     if kind == "timestamp":
         return {"type": "string", "format": "date-time", "pattern": _TIMESTAMP}
+    if kind == "duration":
+        return {"type": "string", "pattern": _DURATION}
     raise AssertionError(kind)
 
 

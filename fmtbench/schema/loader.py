@@ -131,9 +131,9 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def _packable(t: FieldType) -> bool:
     """What Protobuf packs: repeated numbers, bools and enums (never strings, bytes or
-    messages; a timestamp is a message)."""
+    messages; a timestamp or duration is a message)."""
     return isinstance(t, EnumRef) or (
-        isinstance(t, Scalar) and t.kind not in ("string", "bytes", "timestamp")
+        isinstance(t, Scalar) and t.kind not in ("string", "bytes", "timestamp", "duration")
     )
 
 

@@ -19,6 +19,7 @@ ScalarKind = Literal[
     "string",
     "bytes",
     "timestamp",
+    "duration",
 ]
 SCALAR_KINDS: tuple[ScalarKind, ...] = (
     "bool",
@@ -31,6 +32,7 @@ SCALAR_KINDS: tuple[ScalarKind, ...] = (
     "string",
     "bytes",
     "timestamp",
+    "duration",
 )
 INTEGER_KINDS: frozenset[str] = frozenset({"int32", "int64", "uint32", "uint64"})
 MAP_KEY_KINDS: frozenset[str] = frozenset({"string", "bool", *INTEGER_KINDS})

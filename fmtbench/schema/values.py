@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fmtbench.schema.model import EnumRef, FieldType, ListOf, MapOf, MessageRef, Scalar, Schema
@@ -22,6 +22,7 @@ SCALAR_ZEROS: dict[str, Any] = {
     "string": "",
     "bytes": b"",
     "timestamp": EPOCH,
+    "duration": timedelta(0),
 }
 
 

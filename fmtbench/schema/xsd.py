@@ -40,12 +40,17 @@ SCALAR_XSD: dict[str, str] = {
     "string": "xs:string",
     "bytes": "xs:base64Binary",
     "timestamp": "tns:timestamp",
+    "duration": "tns:duration",
 }
 
 # xs:dateTime also admits a missing time zone (a "local" time) and years beyond 9999, which
 # a canonical timestamp cannot hold; the pattern keeps the XSD as strict as the decoder.
 # "timestamp" cannot clash with a user type: scalar kinds are reserved type names.
 _TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+\-]\d{2}:\d{2})"
+
+# xs:duration also admits years and months, which have no fixed length: a canonical
+# duration is days, hours, minutes and seconds (to the nanosecond).
+_DURATION_PATTERN = r"-?P(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
 
 #: The attribute that carries a map entry's key.
 MAP_KEY_ATTRIBUTE = "key"
@@ -55,6 +60,15 @@ MAP_KEY_ATTRIBUTE = "key"
 #: (XML_MAX_NAME_LENGTH; measured: 50,001 refused), so a longer name could be written and
 #: never read.
 XML_MAX_NAME = 50_000
+
+
+def _uses_duration(schema: Schema) -> bool:
+    def leaf(t: FieldType) -> FieldType:
+        return t.item if isinstance(t, ListOf) else t.value if isinstance(t, MapOf) else t
+
+    return any(
+        leaf(f.type) == Scalar("duration") for m in schema.messages.values() for f in m.fields
+    )
 
 
 def _long_name(name: str) -> str:
@@ -153,11 +167,20 @@ class _XsdWriter:
             self.line(2, "</xs:restriction>")
             self.line(1, "</xs:simpleType>")
         self.line(1, '<xs:simpleType name="timestamp">')
-        self.annotation(2, "An instant in UTC or with an offset; microsecond precision.")
+        self.annotation(2, "An instant in UTC or with an offset; nanosecond precision.")
         self.line(2, '<xs:restriction base="xs:dateTime">')
         self.line(3, f'<xs:pattern value="{escape(_TIMESTAMP_PATTERN)}"/>')
         self.line(2, "</xs:restriction>")
         self.line(1, "</xs:simpleType>")
+        if _uses_duration(s):  # only then: the XSD of every other schema stays as it was
+            self.line(1, '<xs:simpleType name="duration">')
+            self.annotation(
+                2, "A signed span in days, hours, minutes and seconds; nanosecond precision."
+            )
+            self.line(2, '<xs:restriction base="xs:duration">')
+            self.line(3, f'<xs:pattern value="{escape(_DURATION_PATTERN)}"/>')
+            self.line(2, "</xs:restriction>")
+            self.line(1, "</xs:simpleType>")
         self.line(0, "</xs:schema>")
         return "\n".join(self.lines) + "\n"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import suppress
+from datetime import datetime
 from typing import Any, BinaryIO
 
 import msgspec
@@ -35,6 +36,9 @@ from fmtbench.codecs.values.leaves import (
     b64_decode,
     b64_encode,
     bool_check,
+    duration_check,
+    duration_from_json,
+    duration_to_json,
     float32_round,
     float64_check,
     float_to_json,
@@ -44,6 +48,8 @@ from fmtbench.codecs.values.leaves import (
     str_check,
     timestamp_check,
     timestamp_from_text,
+    timestamp_to_text,
+    utc_datetime_as_is,
 )
 from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
@@ -75,6 +81,13 @@ def _json_int(kind: str) -> Conv:
     return conv
 
 
+@utc_datetime_as_is
+def _timestamp_out(v: Any) -> Any:
+    v = timestamp_check(v)
+    # msgspec writes a datetime in RFC 3339 itself ('Z'); it knows no nanoseconds.
+    return v if v.__class__ is datetime else timestamp_to_text(v)
+
+
 def _bool_key_out(v: Any) -> str:
     return "true" if bool_check(v) else "false"
 
@@ -94,7 +107,8 @@ ENCODE_RULES = TreeRules(
         "float32": _then(float32_round, float_to_json),
         "float64": _then(float64_check, float_to_json),
         "bytes": b64_encode,
-        "timestamp": timestamp_check,  # msgspec writes RFC 3339 itself ('Z')
+        "timestamp": _timestamp_out,
+        "duration": _then(duration_check, duration_to_json),
     },
     enum=enum_by_name,
     map_key={
@@ -115,6 +129,7 @@ DECODE_RULES = TreeRules(
         "string": str_check,
         "bytes": b64_decode,
         "timestamp": timestamp_from_text,
+        "duration": duration_from_json,
     },
     enum=enum_by_name,
     map_key={

@@ -33,7 +33,8 @@ def _payload(v: Any, skip_values: bool = False) -> int:
 #: How JSON spells each kind of value.
 NOTES = {
     "bytes": "base64 (4 characters for every 3 bytes)",
-    "timestamp": "RFC 3339 text (20-27 characters)",
+    "timestamp": "RFC 3339 text (20-30 characters)",
+    "duration": 'seconds as text ending in s ("1.5s": 2-24 characters)',
     "float64": "shortest round-trip decimal text",
     "float32": "the float32 widened to its shortest decimal text",
     "int": "decimal digits",

@@ -60,7 +60,7 @@ class KeyProof:
         return data.count(b'":') == sum(map(self._keys, records)) and not _SPACED_KEY(data)
 
 
-_TEXT_KINDS = frozenset({"string", "bytes", "timestamp"})
+_TEXT_KINDS = frozenset({"string", "bytes", "timestamp", "duration"})
 
 
 def _is_text(ftype: FieldType) -> bool:

@@ -2,7 +2,8 @@
 the leaves msgspec cannot read exactly as docs/formats.md requires are converted here:
 
 - timestamps: msgspec rounds sub-microsecond fractions and accepts a space for ``T``, so
-  they are read as text and parsed here (datetime's C parser for what fmtbench writes);
+  they are read as text and parsed here (datetime's C parser for what fmtbench writes
+  without nanoseconds, the tree path's rule for the rest); durations likewise, as text;
 - floats: msgspec turns an integer such as 2**53 + 1 into the nearest double silently, so
   float fields are read as ``int | float | "NaN"...`` and checked by ``leaves``;
 - uint64: msgspec cannot bound an integer above int64's range, so the top is checked here;
@@ -30,6 +31,7 @@ from fmtbench.codecs.structs.read import (
 from fmtbench.codecs.values.leaves import (
     ZERO_LOW_2,
     ZERO_LOW_4,
+    duration_from_json,
     float32_round,
     float64_check,
     int_from_text,
@@ -92,9 +94,11 @@ class TypedJson(TypedReader):
         # (``odd_padding``), whose rule refuses them.
         "bytes": (bytes, None),
         "timestamp": (str, "_timestamp"),
+        "duration": (str, "_duration"),
     }
     helpers: ClassVar[dict[str, Callable[..., Any]]] = {
         "_timestamp": _timestamp,
+        "_duration": duration_from_json,
         "_uint64": uint64,
         "_float32": _FLOAT32,
         "_float64": _float64,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, BinaryIO
 
 import msgpack
@@ -32,7 +33,18 @@ from fmtbench.codecs.msgpack.typed import TypedMsgpack
 from fmtbench.codecs.structs.read import REJECTED
 from fmtbench.codecs.structs.write import COMMON_GUARDS, DECLINED, WriteTarget, compile_writer
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
-from fmtbench.codecs.values.leaves import Conv, mismatch, str_check, timestamp_from_parts
+from fmtbench.codecs.values.leaves import (
+    Conv,
+    duration_check,
+    duration_from_msgpack,
+    duration_to_msgpack,
+    mismatch,
+    str_check,
+    timestamp_check,
+    timestamp_from_parts,
+    timestamp_parts,
+    utc_datetime_as_is,
+)
 from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import (
     DecodeError,
@@ -42,7 +54,7 @@ from fmtbench.errors import (
     format_path,
     key_segment,
 )
-from fmtbench.limits import TREE_COUNTS, Nesting
+from fmtbench.limits import MSGPACK_COUNTS, Nesting
 from fmtbench.schema.model import FieldType, ListOf, MapOf, MessageRef, Schema
 
 _CHUNK = 1 << 16
@@ -54,13 +66,25 @@ def _timestamp_in(v: Any) -> Any:
     return timestamp_from_parts(v.seconds, v.nanoseconds)
 
 
+@utc_datetime_as_is
+def _timestamp_out(v: Any) -> Any:
+    v = timestamp_check(v)
+    if v.__class__ is datetime:
+        return v  # the packer writes the extension (datetime=True)
+    return msgpack.Timestamp(*timestamp_parts(v))  # nanoseconds, which a datetime lacks
+
+
+def _duration_out(v: Any) -> list[int]:
+    return duration_to_msgpack(duration_check(v))
+
+
 _FAST_SCALARS: dict[str, Conv] = {**CANONICAL_SCALARS, "string": str_check}
 
 # The canonical form is already what msgpack writes (datetime=True packs the timestamp
 # extension), so encoding only validates; strings skip the surrogate scan, since the
 # packer rejects those itself and ``explain`` then finds the field.
 ENCODE_RULES = TreeRules(
-    scalar=_FAST_SCALARS,
+    scalar={**_FAST_SCALARS, "timestamp": _timestamp_out, "duration": _duration_out},
     enum=enum_by_name,
     map_key=_FAST_SCALARS,
     fill_missing=False,
@@ -68,7 +92,7 @@ ENCODE_RULES = TreeRules(
 )
 
 DECODE_RULES = TreeRules(
-    scalar={**_FAST_SCALARS, "timestamp": _timestamp_in},
+    scalar={**_FAST_SCALARS, "timestamp": _timestamp_in, "duration": duration_from_msgpack},
     enum=enum_by_name,
     map_key=_FAST_SCALARS,
     fill_missing=True,
@@ -77,7 +101,7 @@ DECODE_RULES = TreeRules(
 
 
 # raw=False: str must be valid UTF-8; strict_map_key=False: map<int32, V> has int keys;
-# timestamp=0: keep Timestamp objects, so sub-microsecond precision is caught, not cut.
+# timestamp=0: keep Timestamp objects, so nanoseconds are kept, not cut.
 _UNPACK_OPTIONS: dict[str, Any] = {
     "raw": False,
     "strict_map_key": False,
@@ -168,7 +192,7 @@ WRITE_TARGET = WriteTarget(
 MSGPACK = Nesting(
     unit="arrays and maps",
     root=1,
-    counts=TREE_COUNTS,
+    counts=MSGPACK_COUNTS,
     reader="MessagePack readers (msgpack)",
     cap=1024,
 )

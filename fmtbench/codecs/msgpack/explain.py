@@ -59,6 +59,7 @@ RULES = ExplainRules(
     {
         "bytes": "raw",
         "timestamp": "the timestamp extension (4, 8 or 12 bytes)",
+        "duration": "an array of two ints, seconds and nanos (3-19 bytes)",
         "float64": "a fixed 8-byte double",
         "float32": "8 (float 64)",
         "int": "1, 2, 3, 5 or 9 bytes",

@@ -19,7 +19,7 @@ from fmtbench.errors import DecodeError
 
 def read_msgpack(data: bytes, exact_ints: bool) -> Iterator[Any]:
     # str must be UTF-8, maps may have integer keys, and timestamps stay Timestamp objects
-    # so that sub-microsecond precision is seen, not cut. Integers are always exact.
+    # so that nanoseconds are seen, not cut. Integers are always exact.
     # Duplicate map keys are refused, as the codec refuses them (keys.py).
     unpacker = msgpack.Unpacker(
         raw=False,

@@ -2,8 +2,9 @@
 Structs, and only the leaves msgspec cannot read exactly are converted here:
 
 - timestamps: msgspec rounds nanoseconds to microseconds silently, so the extension is read
-  as raw ``Ext`` and parsed by msgpack's own ``Timestamp`` and the tree path's rule (a
-  sub-microsecond fraction is an error there, so here it is a refusal);
+  as raw ``Ext`` and parsed by msgpack's own ``Timestamp`` and the tree path's rule (which
+  keeps nanoseconds in a ``fmtbench.Timestamp``);
+- durations (``[seconds, nanos]``): read as any value and checked by the tree path's rule;
 - floats: an integer in a float field is kept as one and checked by ``float64_check``;
 - uint64: msgspec cannot bound an integer above int64's range, so the top is checked here.
 """
@@ -18,7 +19,11 @@ import msgpack
 import msgspec
 
 from fmtbench.codecs.structs.read import ScalarRule, TypedReader, compose, float64, uint64
-from fmtbench.codecs.values.leaves import float32_round, timestamp_from_parts
+from fmtbench.codecs.values.leaves import (
+    duration_from_msgpack,
+    float32_round,
+    timestamp_from_parts,
+)
 from fmtbench.schema.model import INT_RANGES, Schema
 
 _TIMESTAMP_EXT = -1
@@ -59,9 +64,12 @@ class TypedMsgpack(TypedReader):
         "string": (str, None),
         "bytes": (bytes, None),
         "timestamp": (msgspec.msgpack.Ext, "_timestamp"),
+        # [seconds, nanos]: any value, checked by the tree path's own rule.
+        "duration": (Any, "_duration"),
     }
     helpers: ClassVar[dict[str, Callable[..., Any]]] = {
         "_timestamp": _timestamp,
+        "_duration": duration_from_msgpack,
         "_uint64": uint64,
         "_float32": float32_round,
         "_float64": float64,

@@ -45,6 +45,9 @@ from fmtbench.codecs.values.leaves import (
     Conv,
     bool_check,
     bytes_check,
+    duration_check,
+    duration_from_parts,
+    duration_parts,
     float32_round,
     float64_check,
     int_check,
@@ -96,6 +99,11 @@ def _timestamp_to_fields(v: Any) -> dict[str, int]:
     return {"seconds": seconds, "nanos": nanos}
 
 
+def _duration_to_fields(v: Any) -> dict[str, int]:
+    seconds, nanos = duration_parts(duration_check(v))
+    return {"seconds": seconds, "nanos": nanos}
+
+
 _INTS = {kind: int_check(kind) for kind in ("int32", "int64", "uint32", "uint64")}
 PROTO_SCALARS: dict[str, Conv] = {
     "bool": bool_check,
@@ -107,6 +115,7 @@ PROTO_SCALARS: dict[str, Conv] = {
     "string": str_check,
     "bytes": bytes_check,
     "timestamp": _timestamp_to_fields,
+    "duration": _duration_to_fields,
 }
 
 
@@ -155,7 +164,11 @@ _WIRE_CHECKS: dict[str, Conv] = {
 
 def _is_bare(t: FieldType) -> bool:
     """A scalar read straight from its attribute (the first fields of a record)."""
-    return isinstance(t, Scalar) and t.kind != "timestamp"
+    return isinstance(t, Scalar) and t.kind not in _MESSAGES
+
+
+#: The scalar kinds that are messages on the wire (well-known types).
+_MESSAGES = frozenset({"timestamp", "duration"})
 
 
 def _unknown(m: Any) -> ValueMismatch | None:
@@ -193,6 +206,16 @@ def _timestamp_strict(ts: Any) -> Any:
     if (exc := _unknown(ts)) is not None:
         raise exc
     return _timestamp_from_message(ts)
+
+
+def _duration_from_message(d: Any) -> Any:
+    return duration_from_parts(d.seconds, d.nanos)
+
+
+def _duration_strict(d: Any) -> Any:
+    if (exc := _unknown(d)) is not None:
+        raise exc
+    return duration_from_parts(d.seconds, d.nanos)
 
 
 def _copy_list(v: Any) -> list[Any]:
@@ -233,9 +256,11 @@ class _Walker:
         """The conversion of one value, or None where upb's value already is canonical."""
         if isinstance(t, Scalar):
             # upb hands back float32 fields as the float32 value widened, which is canonical.
-            if t.kind != "timestamp":
-                return _WIRE_CHECKS.get(t.kind)
-            return _timestamp_strict if self.strict else _timestamp_from_message
+            if t.kind == "timestamp":
+                return _timestamp_strict if self.strict else _timestamp_from_message
+            if t.kind == "duration":
+                return _duration_strict if self.strict else _duration_from_message
+            return _WIRE_CHECKS.get(t.kind)
         if isinstance(t, EnumRef):
             return self.enums[t.name]
         if isinstance(t, MessageRef):

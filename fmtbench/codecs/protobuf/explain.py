@@ -87,6 +87,7 @@ RULES = ExplainRules(
     {
         "bytes": "raw",
         "timestamp": "a Timestamp message (seconds, nanos varints)",
+        "duration": "a Duration message (seconds, nanos varints)",
         "float64": "a fixed 8-byte double",
         "float32": "4 bytes",
         "int": "a varint (7 bits a byte, 10 for a negative int32/int64)",

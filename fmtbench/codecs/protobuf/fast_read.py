@@ -28,6 +28,7 @@ from typing import Any
 from google.protobuf.unknown_fields import UnknownFieldSet
 
 from fmtbench.codecs.values import oneof
+from fmtbench.codecs.values.leaves import duration_from_parts, timestamp_from_parts
 from fmtbench.schema.model import (
     EnumRef,
     Field,
@@ -53,10 +54,13 @@ class _Fallback(Exception):
 
 
 # The checks of _timestamp_from_message and timestamp_from_parts (codec.py, values/leaves.py):
-# nanos in 0..999999999 and whole microseconds; OverflowError outside years 1..9999.
+# nanos in 0..999999999; OverflowError outside years 1..9999. Whole microseconds (the
+# common case) by arithmetic; nanoseconds by the reference's own function.
 def _timestamp(ts: Any) -> Any:
     nanos = ts.nanos
-    if 0 <= nanos <= _MAX_NANOS and not nanos % 1000:
+    if 0 <= nanos <= _MAX_NANOS:
+        if nanos % 1000:
+            return timestamp_from_parts(ts.seconds, nanos)
         return EPOCH + timedelta(0, ts.seconds, nanos // 1000)
     raise _Fallback
 
@@ -64,10 +68,22 @@ def _timestamp(ts: Any) -> Any:
 def _timestamp_strict(ts: Any) -> Any:
     if UnknownFieldSet(ts):
         raise _Fallback
-    nanos = ts.nanos
-    if 0 <= nanos <= _MAX_NANOS and not nanos % 1000:
-        return EPOCH + timedelta(0, ts.seconds, nanos // 1000)
-    raise _Fallback
+    return _timestamp(ts)
+
+
+# A Duration: the reference's own checks (ranges, one sign) and conversion.
+def _duration(d: Any) -> Any:
+    return duration_from_parts(d.seconds, d.nanos)
+
+
+def _duration_strict(d: Any) -> Any:
+    if UnknownFieldSet(d):
+        raise _Fallback
+    return duration_from_parts(d.seconds, d.nanos)
+
+
+#: The scalar kinds that are messages on the wire (well-known types).
+_MESSAGES = frozenset({"timestamp", "duration"})
 
 
 def _attr(obj: str, name: str) -> str:
@@ -95,7 +111,7 @@ def _is_plain(ftype: FieldType) -> bool:
     """True where upb's value already is canonical (float32 comes back widened: exact)."""
     return (
         isinstance(ftype, Scalar)
-        and ftype.kind != "timestamp"
+        and ftype.kind not in _MESSAGES
         and ftype.kind != "bool"
         and ftype.kind not in _RANGES
     )
@@ -103,7 +119,7 @@ def _is_plain(ftype: FieldType) -> bool:
 
 def _is_bare(ftype: FieldType) -> bool:
     """A scalar read straight from its attribute: the first fields of a record."""
-    return isinstance(ftype, Scalar) and ftype.kind != "timestamp"
+    return isinstance(ftype, Scalar) and ftype.kind not in _MESSAGES
 
 
 def _fields_in_record_order(fields: tuple[Field, ...]) -> list[Field]:
@@ -132,6 +148,8 @@ class FastDecoders:
             "_U": UnknownFieldSet,
             "_Fallback": _Fallback,
             "_ts": _timestamp_strict if strict else _timestamp,
+            "_du": _duration_strict if strict else _duration,
+            "_tsn": timestamp_from_parts,
             "_E": EPOCH,
             "_TD": timedelta,
             "_F": _fail,
@@ -298,10 +316,14 @@ class FastDecoders:
                 test = f"_U({t} := {v}) or not 0 <= ({n} := {t}.nanos)"
             else:
                 test = f"not 0 <= ({n} := ({t} := {v}).nanos)"
-            lines.append(f"{pad}if {test} <= {_MAX_NANOS} or {n} % 1000:")
+            lines.append(f"{pad}if {test} <= {_MAX_NANOS}:")
             lines.append(f"{pad}    raise _Fallback")
-            # OverflowError outside years 1..9999: the reference names it.
-            return f"_E + _TD(0, {t}.seconds, {n} // 1000)"
+            # OverflowError outside years 1..9999: the reference names it. Nanoseconds
+            # below the microsecond by the reference's own function.
+            return (
+                f"(_E + _TD(0, {t}.seconds, {n} // 1000) if not {n} % 1000"
+                f" else _tsn({t}.seconds, {n}))"
+            )
         if isinstance(ftype, MessageRef) and self.inline(ftype.name, budget):
             sub = self.local("c")
             lines.append(f"{pad}{sub} = {v}")
@@ -325,7 +347,9 @@ class FastDecoders:
                 return f"({t} if {low}({t} := {v}) <= {hi} else _F())"
             if ftype.kind == "bool":
                 return f"_B[{v}]"
-            return f"_ts({v})" if ftype.kind == "timestamp" else v
+            if ftype.kind in _MESSAGES:
+                return f"{'_ts' if ftype.kind == 'timestamp' else '_du'}({v})"
+            return v
         if isinstance(ftype, EnumRef):
             # KeyError for a number the schema cannot name: the reference reports it.
             return f"_e{self.enum_index[ftype.name]}[{v}]"

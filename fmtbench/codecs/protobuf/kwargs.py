@@ -21,11 +21,11 @@ take this path (the depth check of recursive ones lives on the reference path).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fmtbench.codecs.values import oneof
-from fmtbench.codecs.values.leaves import timestamp_parts
+from fmtbench.codecs.values.leaves import duration_parts, timestamp_parts
 from fmtbench.schema.model import (
     EnumRef,
     Field,
@@ -45,6 +45,14 @@ def _timestamp(v: datetime) -> dict[str, int]:
     return {"seconds": seconds, "nanos": nanos}
 
 
+def _duration(v: timedelta) -> dict[str, int]:
+    seconds, nanos = duration_parts(v)
+    return {"seconds": seconds, "nanos": nanos}
+
+
+_WELL_KNOWN = {"timestamp": "_ts", "duration": "_du"}
+
+
 class _Generator:
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
@@ -52,7 +60,7 @@ class _Generator:
         # ``repr`` of field names.
         self.funcs = {name: f"_m{i}" for i, name in enumerate(schema.messages)}
         self.enums = {name: f"_e{i}" for i, name in enumerate(schema.enums)}
-        self.namespace: dict[str, Any] = {"_ts": _timestamp}
+        self.namespace: dict[str, Any] = {"_ts": _timestamp, "_du": _duration}
         for name, enum in schema.enums.items():
             self.namespace[self.enums[name]] = dict(enum.values)
 
@@ -64,7 +72,8 @@ class _Generator:
     def value(self, ftype: FieldType, x: str) -> str:
         """An expression turning ``x`` (canonical) into what upb's constructor takes."""
         if isinstance(ftype, Scalar):
-            return f"_ts({x})" if ftype.kind == "timestamp" else x
+            func = _WELL_KNOWN.get(ftype.kind)
+            return f"{func}({x})" if func else x
         if isinstance(ftype, EnumRef):
             return f"{self.enums[ftype.name]}[{x}]"
         if isinstance(ftype, MessageRef):

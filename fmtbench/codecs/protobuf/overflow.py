@@ -82,6 +82,7 @@ class OverflowScan:
         self.timestamp = _Spec("Timestamp", varints={1, 2}, names={1: "seconds", 2: "nanos"})
         # A wrapper message (Int64Value...) holds its value as field 1.
         self.wrapper = _Spec("wrapper", varints={1}, names={1: "value"})
+        self.duration = _Spec("Duration", varints={1, 2}, names={1: "seconds", 2: "nanos"})
         self.root = self._spec(type_name)
         self._mark_bearing()
         #: False where no varint can occur in a message of this type: nothing to check.
@@ -94,6 +95,8 @@ class OverflowScan:
             spec.varints.add(number)
         elif isinstance(t, Scalar) and t.kind == "timestamp":
             spec.messages[number] = self.timestamp
+        elif isinstance(t, Scalar) and t.kind == "duration":
+            spec.messages[number] = self.duration
         elif isinstance(t, MessageRef):
             spec.messages[number] = self._spec(t.name)
 
@@ -123,7 +126,7 @@ class OverflowScan:
 
     def _mark_bearing(self) -> None:
         """Which message types hold a varint at some depth (a fixpoint: types may recurse)."""
-        specs = [*self.specs.values(), self.timestamp, self.wrapper]
+        specs = [*self.specs.values(), self.timestamp, self.wrapper, self.duration]
         for spec in specs:
             spec.bearing = bool(spec.varints)
         changed = True

@@ -22,7 +22,13 @@ from google.protobuf.message import Message as ProtoMessage
 
 from fmtbench.errors import SchemaError
 from fmtbench.schema.model import Schema
-from fmtbench.schema.proto import TIMESTAMP_FILE, TIMESTAMP_TYPE, file_descriptor
+from fmtbench.schema.proto import (
+    DURATION_FILE,
+    DURATION_TYPE,
+    TIMESTAMP_FILE,
+    TIMESTAMP_TYPE,
+    file_descriptor,
+)
 
 FDP = descriptor_pb2.FieldDescriptorProto
 _WIDENED = {
@@ -38,13 +44,16 @@ _WIDENED = {
 _cache: dict[int, tuple[Schema, dict[str, type[ProtoMessage]]]] = {}
 
 
-def wide_timestamp() -> descriptor_pb2.FileDescriptorProto:
-    """``google/protobuf/timestamp.proto`` as the reading pool has it: ``nanos`` 64 bits wide.
+def wide_timestamp(
+    file: str = TIMESTAMP_FILE, full_name: str = TIMESTAMP_TYPE
+) -> descriptor_pb2.FileDescriptorProto:
+    """``google/protobuf/timestamp.proto`` as the reading pool has it: ``nanos`` 64 bits wide
+    (and ``duration.proto`` alike, given its names: the same two fields).
 
     Same file, package and name as the real one, so the schema's file refers to it unchanged
     and errors name ``Timestamp``."""
-    package, name = TIMESTAMP_TYPE.rsplit(".", 1)
-    fdp = descriptor_pb2.FileDescriptorProto(name=TIMESTAMP_FILE, package=package, syntax="proto3")
+    package, name = full_name.rsplit(".", 1)
+    fdp = descriptor_pb2.FileDescriptorProto(name=file, package=package, syntax="proto3")
     ts = fdp.message_type.add(name=name)
     for number, field in enumerate(("seconds", "nanos"), 1):
         ts.field.add(name=field, number=number, type=FDP.TYPE_INT64, label=FDP.LABEL_OPTIONAL)
@@ -90,6 +99,7 @@ def wide_classes(schema: Schema) -> dict[str, type[ProtoMessage]]:
     pool = descriptor_pool.DescriptorPool()
     pool.Add(wide_timestamp())
     pool.Add(wide_wrappers())
+    pool.Add(wide_timestamp(DURATION_FILE, DURATION_TYPE))
     try:
         pool.Add(wide_descriptor(schema))
     except (TypeError, ValueError) as exc:  # as compile_classes: refused names

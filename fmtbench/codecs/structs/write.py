@@ -84,6 +84,8 @@ class WriteTarget:
 #: Guard tests every target needs: msgspec takes a naive datetime and any int up to 2**64.
 COMMON_GUARDS: dict[str, str] = {
     "timestamp": "x.__class__ is _datetime and x.tzinfo is _UTC",
+    # msgspec cannot write either format's spelling of a duration: the tree path does.
+    "duration": "False",
     "uint64": f"x <= {_U64_MAX}",
 }
 
@@ -93,6 +95,8 @@ def _scalar_type(kind: str) -> Any:
         return int | float  # ints kept as ints, so that the guard sends them to the tree path
     if kind == "timestamp":
         return datetime
+    if kind == "duration":
+        return Any  # never written here (see COMMON_GUARDS)
     if kind == "uint64":
         return Annotated[int, msgspec.Meta(ge=0)]  # the top is the guard's (see above)
     if kind in INT_RANGES:

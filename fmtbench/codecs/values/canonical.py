@@ -13,6 +13,7 @@ from fmtbench.codecs.values.leaves import (
     Conv,
     bool_check,
     bytes_check,
+    duration_check,
     float32_round,
     float64_check,
     int_check,
@@ -58,6 +59,7 @@ CANONICAL_SCALARS: dict[str, Conv] = {
     "string": str_strict,
     "bytes": bytes_check,
     "timestamp": timestamp_check,
+    "duration": duration_check,
 }
 
 CANONICAL = TreeRules(

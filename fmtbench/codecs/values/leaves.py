@@ -18,6 +18,9 @@ from typing import Any
 from fmtbench.errors import ValueMismatch
 from fmtbench.schema.model import INT_RANGES
 from fmtbench.schema.values import EPOCH
+from fmtbench.values import Timestamp, from_nanoseconds, total_nanoseconds, with_nanosecond
+from fmtbench.values import duration_parts as exact_duration_parts
+from fmtbench.values import timestamp_parts as exact_timestamp_parts
 
 Conv = Callable[[Any], Any]
 
@@ -192,16 +195,28 @@ def b64_decode(v: Any) -> bytes:
 
 # -- timestamps --------------------------------------------------------------------------
 def timestamp_check(v: Any) -> datetime:
-    """A canonical timestamp: timezone-aware, normalised to UTC."""
+    """A canonical timestamp: timezone-aware, normalised to UTC (nanoseconds kept)."""
     if not isinstance(v, datetime):
         raise mismatch("timestamp (datetime)", v)
     if v.tzinfo is None or v.utcoffset() is None:
         raise ValueMismatch("expected a timezone-aware datetime, got a naive one")
+    if v.__class__ is not datetime and isinstance(v, Timestamp):
+        ns = v.nanosecond
+        plain = v.plain().astimezone(UTC)
+        return with_nanosecond(plain, ns)  # a plain datetime when ns is 0: one canonical form
     return v if v.tzinfo is UTC else v.astimezone(UTC)
 
 
+def utc_datetime_as_is(conv: Conv) -> Conv:
+    """Mark a timestamp rule that returns an aware ``datetime`` (the exact type) in UTC
+    unchanged, as ``timestamp_check`` does: the generated fast paths then inline that test."""
+    conv.utc_datetime_as_is = True  # type: ignore[attr-defined]
+    return conv
+
+
 def timestamp_to_text(v: datetime) -> str:
-    """RFC 3339 in UTC with 'Z'; the fraction only when there is one (microseconds)."""
+    """RFC 3339 in UTC with 'Z'; the fraction only when there is one (6 digits, or 9 with
+    nanoseconds)."""
     text = v.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
@@ -218,6 +233,25 @@ _RFC3339 = re.compile(
 _PLAIN_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?Z\Z", re.ASCII)
 
 
+def _fraction(text: str, frac: str) -> tuple[int, int]:
+    """Microseconds and the nanoseconds below them from fraction digits; digits past the
+    ninth must be zeros (exact), anything finer is an error."""
+    if len(frac) > 9 and frac[9:].strip("0"):
+        raise ValueMismatch(
+            f"{_clip(text)!r} has digits below the nanosecond, which a {_what(text)} cannot hold"
+        )
+    digits = frac[:9].ljust(9, "0")
+    return int(digits[:6]), int(digits[6:])
+
+
+def _what(text: str) -> str:
+    return "duration" if text.rstrip().endswith(("s", "S")) else "timestamp"
+
+
+# The same with nanoseconds, as fmtbench writes them: nine fraction digits.
+_NANO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z\Z", re.ASCII)
+
+
 def timestamp_from_text(v: Any) -> datetime:
     if type(v) is not str:
         raise mismatch("timestamp (RFC 3339 text)", v)
@@ -226,6 +260,11 @@ def timestamp_from_text(v: Any) -> datetime:
             return datetime.fromisoformat(v)
         except ValueError:
             pass  # an impossible date: the path below says why
+    elif _NANO_UTC.match(v):
+        try:
+            return with_nanosecond(datetime.fromisoformat(v[:26] + "Z"), int(v[26:29]))
+        except ValueError:
+            pass
     m = _RFC3339.match(v)
     if not m:
         raise ValueMismatch(
@@ -238,11 +277,9 @@ def timestamp_from_text(v: Any) -> datetime:
             f"invalid timestamp {_clip(v)!r}: the offset {sign}{oh}:{om} is not one of"
             " -23:59 to +23:59"
         )
-    micro = 0
+    micro = ns = 0
     if frac:
-        if len(frac) > 6 and frac[6:].strip("0"):
-            raise ValueMismatch(f"{v!r} has sub-microsecond digits that a timestamp cannot hold")
-        micro = int(frac[:6].ljust(6, "0"))
+        micro, ns = _fraction(v, frac)
     try:
         dt = datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=UTC
@@ -252,14 +289,15 @@ def timestamp_from_text(v: Any) -> datetime:
             dt = dt - offset if sign == "+" else dt + offset
     except (ValueError, OverflowError) as exc:
         raise ValueMismatch(f"invalid timestamp {v!r}: {exc}") from None
-    return dt
+    return with_nanosecond(dt, ns)
 
 
 def timestamp_from_parts(seconds: int, nanos: int) -> datetime:
-    """From seconds and nanoseconds since the epoch; precision below a microsecond is an error."""
-    if nanos % 1000:
-        raise ValueMismatch(f"timestamp has {nanos} nanoseconds; only whole microseconds are kept")
+    """From seconds and nanoseconds (0..999999999, the caller checks) since the epoch."""
     try:
+        if nanos % 1000:
+            micros, ns = divmod(nanos, 1000)
+            return with_nanosecond(EPOCH + timedelta(0, seconds, micros), ns)
         return EPOCH + timedelta(0, seconds, nanos // 1000)  # positional: measurably faster
     except OverflowError:
         raise ValueMismatch(f"timestamp {seconds}s is outside years 1..9999") from None
@@ -267,8 +305,159 @@ def timestamp_from_parts(seconds: int, nanos: int) -> datetime:
 
 def timestamp_parts(v: datetime) -> tuple[int, int]:
     """Seconds and nanoseconds since the epoch, floor-divided (pre-1970 nanos stay positive)."""
+    if v.__class__ is not datetime:
+        return exact_timestamp_parts(v)
     delta = v - EPOCH
     return delta.days * 86400 + delta.seconds, delta.microseconds * 1000
+
+
+# -- durations ---------------------------------------------------------------------------
+#: Protobuf's Duration: seconds within +-315,576,000,000 (about 10,000 years), nanos within
+#: +-999,999,999, both of one sign.
+DURATION_MAX_SECONDS = 315_576_000_000
+_NS = 1_000_000_000
+_DURATION_MAX_NS = DURATION_MAX_SECONDS * _NS + _NS - 1
+# The same bounds for a plain timedelta (which has no nanoseconds), compared in C.
+_TD_MAX = timedelta(seconds=DURATION_MAX_SECONDS, microseconds=999_999)
+_TD_MIN = -_TD_MAX
+
+
+def _duration_range(v: Any) -> ValueMismatch:
+    return ValueMismatch(
+        f"duration {v} is outside Protobuf Duration's range of"
+        f" +-{DURATION_MAX_SECONDS:,}.999999999 seconds (about 10,000 years)"
+    )
+
+
+def duration_check(v: Any) -> timedelta:
+    """A canonical duration: a ``timedelta`` within Protobuf Duration's range."""
+    if v.__class__ is timedelta:
+        if _TD_MIN <= v <= _TD_MAX:
+            return v
+        raise _duration_range(v)
+    if not isinstance(v, timedelta):
+        raise mismatch("duration (timedelta)", v)
+    total = total_nanoseconds(v)
+    if not -_DURATION_MAX_NS <= total <= _DURATION_MAX_NS:
+        raise _duration_range(v)
+    return from_nanoseconds(total)  # a plain timedelta when it has no nanoseconds
+
+
+def duration_from_parts(seconds: Any, nanos: Any) -> timedelta:
+    """Protobuf's Duration fields as a duration; out of range or of two signs is an error."""
+    if not -DURATION_MAX_SECONDS <= seconds <= DURATION_MAX_SECONDS:
+        raise ValueMismatch(
+            f"invalid Duration: seconds {seconds} is outside"
+            f" +-{DURATION_MAX_SECONDS} (about 10,000 years)"
+        )
+    if not -999_999_999 <= nanos <= 999_999_999:
+        raise ValueMismatch(f"invalid Duration: nanos {nanos} is outside -999999999..999999999")
+    if (seconds < 0 < nanos) or (nanos < 0 < seconds):
+        raise ValueMismatch(
+            f"invalid Duration: seconds {seconds} and nanos {nanos} have different signs"
+        )
+    if nanos % 1000:
+        return from_nanoseconds(seconds * _NS + nanos)
+    return timedelta(0, seconds, nanos // 1000)
+
+
+def duration_parts(v: timedelta) -> tuple[int, int]:
+    """Seconds and nanoseconds, both of the value's sign (Protobuf's Duration)."""
+    return exact_duration_parts(v)
+
+
+def duration_to_json(v: timedelta) -> str:
+    """ProtoJSON's form: seconds with 0, 3, 6 or 9 fraction digits and ``s`` ("-1.500s")."""
+    seconds, nanos = exact_duration_parts(v)
+    sign = "-" if seconds < 0 or nanos < 0 else ""
+    seconds, nanos = abs(seconds), abs(nanos)
+    if not nanos:
+        return f"{sign}{seconds}s"
+    if not nanos % 1_000_000:
+        return f"{sign}{seconds}.{nanos // 1_000_000:03d}s"
+    if not nanos % 1000:
+        return f"{sign}{seconds}.{nanos // 1000:06d}s"
+    return f"{sign}{seconds}.{nanos:09d}s"
+
+
+# Bounded digit counts: int() of thousands of digits is slow, and no valid value needs them.
+_JSON_DURATION = re.compile(r"(-)?([0-9]{1,20})(?:\.([0-9]{1,9}))?s\Z", re.ASCII)
+
+
+def duration_from_json(v: Any) -> timedelta:
+    if type(v) is not str:
+        raise mismatch("duration as text such as '1.5s'", v)
+    m = _JSON_DURATION.match(v)
+    if not m:
+        raise ValueMismatch(
+            "expected a duration as seconds with up to 9 fraction digits and 's', such as"
+            f" '1.5s' or '-0.000000001s', got {_clip(v)!r}"
+        )
+    sign, whole, frac = m.groups()
+    nanos = int(frac.ljust(9, "0")) if frac else 0
+    return _signed_duration(v, -1 if sign else 1, int(whole) * _NS + nanos)
+
+
+def _signed_duration(text: str, sign: int, total: int) -> timedelta:
+    if total > _DURATION_MAX_NS:
+        raise ValueMismatch(
+            f"duration {_clip(text)!r} is outside Protobuf Duration's range of"
+            f" +-{DURATION_MAX_SECONDS:,}.999999999 seconds (about 10,000 years)"
+        )
+    return from_nanoseconds(sign * total)
+
+
+def duration_to_xml(v: timedelta) -> str:
+    """``xs:duration`` in seconds: ``PT1.5S``, ``-PT0.000000001S``, ``PT0S``."""
+    seconds, nanos = exact_duration_parts(v)
+    sign = "-" if seconds < 0 or nanos < 0 else ""
+    frac = f".{abs(nanos):09d}".rstrip("0") if nanos else ""
+    return f"{sign}PT{abs(seconds)}{frac}S"
+
+
+_XML_DURATION = re.compile(
+    r"(-)?P(?:([0-9]{1,20})D)?(?:(T)(?:([0-9]{1,20})H)?(?:([0-9]{1,20})M)?"
+    r"(?:([0-9]{1,20})(?:\.([0-9]+))?S)?)?\Z",
+    re.ASCII,
+)
+_YEARS_MONTHS = re.compile(r"-?P(?:[0-9]+Y)?(?:[0-9]+M)", re.ASCII)
+
+
+def duration_from_xml(v: str) -> timedelta:
+    """``xs:duration`` without years and months (``P1DT2H3M4.5S``, ``-PT0.5S``)."""
+    m = _XML_DURATION.match(v)
+    if not m or v.endswith(("P", "T")):  # "P" and "PT" hold no component
+        if re.match(r"-?P[0-9]+Y", v) or _YEARS_MONTHS.match(v):
+            raise ValueMismatch(
+                f"xs:duration {_clip(v)!r} has years or months, which have no fixed length:"
+                " write days, hours, minutes and seconds (P1DT2H3M4.5S)"
+            )
+        raise ValueMismatch(f"expected an xs:duration such as PT1.5S or -P1DT2H, got {_clip(v)!r}")
+    sign, days, _, hours, minutes, seconds, frac = m.groups()
+    micro, ns = _fraction(v, frac) if frac else (0, 0)
+    total = (
+        (
+            ((int(days or 0) * 24 + int(hours or 0)) * 60 + int(minutes or 0)) * 60
+            + int(seconds or 0)
+        )
+        * _NS
+        + micro * 1000
+        + ns
+    )
+    return _signed_duration(v, -1 if sign else 1, total)
+
+
+def duration_to_msgpack(v: timedelta) -> list[int]:
+    """MessagePack's form: an array of two integers, seconds and nanos of one sign."""
+    return list(exact_duration_parts(v))
+
+
+def duration_from_msgpack(v: Any) -> timedelta:
+    if type(v) is not list or len(v) != 2 or type(v[0]) is not int or type(v[1]) is not int:
+        raise ValueMismatch(
+            f"expected a duration as an array of two integers [seconds, nanos], got {_clip(repr(v))}"
+        )
+    return duration_from_parts(v[0], v[1])
 
 
 def sorted_items(mapping: dict[Any, Any]) -> list[tuple[Any, Any]]:

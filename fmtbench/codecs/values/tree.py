@@ -373,7 +373,8 @@ class _FastSource:
         guard = next((t for c, t in _TYPE_GUARDS if c is conv), None)
         if guard is not None:
             return f"{x} if type({first}) is {guard} else {call}"
-        if conv is timestamp_check:  # an aware datetime already in UTC is returned as is
+        if conv is timestamp_check or getattr(conv, "utc_datetime_as_is", False):
+            # an aware datetime already in UTC is returned as is
             return f"{x} if type({first}) is _datetime and {x}.tzinfo is _UTC else {call}"
         if getattr(conv, "__code__", None) is _INT_CHECK_CODE:
             cells = dict(zip(_INT_CHECK_CODE.co_freevars, conv.__closure__ or (), strict=True))

@@ -33,7 +33,8 @@ RULES = ExplainRules(
     payload,
     {
         "bytes": "base64 (4 characters for every 3 bytes)",
-        "timestamp": "RFC 3339 text (20-27 characters)",
+        "timestamp": "RFC 3339 text (20-30 characters)",
+        "duration": "xs:duration text (PT1.5S: 4-26 characters)",
         "float64": "shortest round-trip decimal text",
         "float32": "the float32 widened to its shortest decimal text",
         "int": "decimal digits",

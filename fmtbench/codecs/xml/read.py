@@ -21,6 +21,7 @@ from fmtbench.codecs.base import Record
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.leaves import (
     b64_decode,
+    duration_from_xml,
     float32_round,
     int_check,
     timestamp_from_text,
@@ -257,6 +258,13 @@ def _parse_timestamp(text: str) -> Any:
     return timestamp_from_text(t)
 
 
+def _parse_duration(text: str) -> Any:
+    t = text.strip(_WS)
+    if not t.isascii():
+        raise ValueMismatch(f"expected an xs:duration in ASCII digits, got {_clip(text)!r}")
+    return duration_from_xml(t)
+
+
 PARSE: dict[str, Parse] = {
     "bool": _parse_bool,
     "int32": _parse_int("int32"),
@@ -268,6 +276,7 @@ PARSE: dict[str, Parse] = {
     "string": lambda t: t,
     "bytes": _parse_bytes,
     "timestamp": _parse_timestamp,
+    "duration": _parse_duration,
 }
 
 

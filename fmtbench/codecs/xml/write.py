@@ -20,6 +20,8 @@ from fmtbench.codecs.values.leaves import (
     Conv,
     bytes_check,
     describe,
+    duration_check,
+    duration_to_xml,
     float32_round,
     float64_check,
     int_check,
@@ -116,6 +118,10 @@ def _timestamp_text(v: Any) -> str:
     return timestamp_to_text(timestamp_check(v))
 
 
+def _duration_text(v: Any) -> str:
+    return duration_to_xml(duration_check(v))
+
+
 #: Lexical form of each scalar kind in element content (no escaping needed but for strings).
 TEXT_LEX: dict[str, Conv] = {
     "bool": _bool_text,
@@ -128,6 +134,7 @@ TEXT_LEX: dict[str, Conv] = {
     "string": text_string,
     "bytes": _bytes_text,
     "timestamp": _timestamp_text,
+    "duration": _duration_text,
 }
 #: The same in an attribute value: only strings are spelled differently.
 ATTR_LEX: dict[str, Conv] = {**TEXT_LEX, "string": attr_string}
