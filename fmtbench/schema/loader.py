@@ -261,22 +261,24 @@ class _Loader:
     # -- enums ----------------------------------------------------------------------
     def enum(self, name: str, node: yaml.Node) -> Enum:
         doc = None
+        full_name = None
         values_node = node
         numbers: tuple[tuple[int, int], ...] = ()
         names: tuple[str, ...] = ()
         if isinstance(node, yaml.MappingNode):
             parts = {k.value: (k, v) for k, v in self.mapping(node, f"enum {name}")}
             for key, _ in parts.values():
-                if key.value not in {"values", "doc", "reserved"}:
+                if key.value not in {"values", "doc", "reserved", "full_name"}:
                     self.fail(
                         key,
                         f"enum {name}: unknown key {key.value!r}",
-                        "use 'values', 'reserved' and 'doc'",
+                        "use 'values', 'reserved', 'doc' and 'full_name'",
                     )
             if "values" not in parts:
                 self.fail(node, f"enum {name}: missing 'values'")
             values_node = parts["values"][1]
             doc = self.text(parts["doc"][1], "doc") if "doc" in parts else None
+            full_name = self.full_name(parts, f"enum {name}")
             if "reserved" in parts:
                 lo32, hi32 = INT_RANGES["int32"]
                 numbers, names = self.reserved(parts["reserved"][1], f"enum {name}", lo32, hi32)
@@ -318,19 +320,20 @@ class _Loader:
                 f"enum {name} has no value numbered 0",
                 "add a default such as UNKNOWN: 0",
             )
-        return Enum(name, tuple((v, n) for _, v, n in pairs), doc, numbers, names)
+        return Enum(name, tuple((v, n) for _, v, n in pairs), doc, numbers, names, full_name)
 
     # -- messages -------------------------------------------------------------------
     def message(self, name: str, node: yaml.Node) -> Message:
         parts = {k.value: (k, v) for k, v in self.mapping(node, f"message {name}")}
         for key, _ in parts.values():
-            if key.value not in {"fields", "doc", "reserved"}:
+            if key.value not in {"fields", "doc", "reserved", "full_name"}:
                 self.fail(
                     key,
                     f"message {name}: unknown key {key.value!r}",
-                    "use 'fields', 'reserved' and 'doc'",
+                    "use 'fields', 'reserved', 'doc' and 'full_name'",
                 )
         doc = self.text(parts["doc"][1], "doc") if "doc" in parts else None
+        full_name = self.full_name(parts, f"message {name}")
         numbers, names = (
             self.reserved(parts["reserved"][1], f"message {name}")
             if "reserved" in parts
@@ -376,7 +379,17 @@ class _Loader:
                     )
                 json_names[camel] = fname
                 fields.append(f)
-        return Message(name, tuple(fields), doc, numbers, names)
+        return Message(name, tuple(fields), doc, numbers, names, full_name)
+
+    def full_name(self, parts: dict[str, tuple[yaml.Node, yaml.Node]], what: str) -> str | None:
+        """``full_name: pkg.Outer.Inner``: the Protobuf name an imported type came from."""
+        if "full_name" not in parts:
+            return None
+        node = parts["full_name"][1]
+        text = self.text(node, f"{what} full_name")
+        if not DOTTED.match(text):
+            self.fail(node, f"{what}: full_name {text!r} must be a dotted name like 'pkg.Type'")
+        return text
 
     def reserved(
         self, node: yaml.Node, owner: str, lowest: int = 1, highest: int = MAX_TAG

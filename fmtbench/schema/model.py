@@ -137,6 +137,9 @@ class Enum:
     #: Numbers (inclusive ranges) and names no value may take, as Protobuf's ``reserved``.
     reserved_numbers: tuple[tuple[int, int], ...] = ()
     reserved_names: tuple[str, ...] = ()
+    #: The Protobuf full name (``pkg.Outer.Inner``) of an enum imported from a .proto file:
+    #: the exported .proto restores it, with the value names verbatim (no prefix).
+    full_name: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -157,6 +160,9 @@ class Message:
     #: for numbers and names that earlier versions used, so that old data is never misread.
     reserved_numbers: tuple[tuple[int, int], ...] = ()
     reserved_names: tuple[str, ...] = ()
+    #: The Protobuf full name (``pkg.Outer.Inner``) of a message imported from a .proto
+    #: file: the exported .proto restores its package and nesting.
+    full_name: str | None = None
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -191,6 +197,11 @@ class Schema:
         try:
             return self.messages[key]
         except KeyError:
+            # An imported message also answers to its Protobuf full name.
+            for msg in self.messages.values():
+                if msg.full_name is not None and msg.full_name == key.lstrip("."):
+                    return msg
+
             known = ", ".join(sorted(self.messages))
             raise UsageError(
                 f"schema {self.name} has no message type {key!r} (it has: {known})"

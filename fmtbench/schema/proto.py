@@ -332,7 +332,20 @@ def _message_descriptor(schema: Schema, msg: Message) -> descriptor_pb2.Descript
 
 # -- .proto text ---------------------------------------------------------------------------
 def proto_text(schema: Schema) -> str:
-    """Readable ``.proto`` source that protoc compiles to ``file_descriptor(schema)``."""
+    """Readable ``.proto`` source that protoc compiles to ``file_descriptor(schema)``.
+
+    A schema imported from ``.proto`` files is written with its original names instead
+    (``proto_restore``), when they fit one file (one package)."""
+    from fmtbench.schema.proto_restore import is_imported, proto_files
+
+    if is_imported(schema):
+        files = proto_files(schema)
+        if len(files) > 1:
+            raise SchemaError(
+                f"schema {schema.name} spans {len(files)} Protobuf packages: export it with"
+                " -o DIR, one file a package"
+            )
+        return next(iter(files.values()))
     check_proto_names(schema)
     pkg = schema.proto_package
     # "google.protobuf.Timestamp" resolves from the innermost scope outwards: a type or a

