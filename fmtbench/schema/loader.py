@@ -381,7 +381,9 @@ class _Loader:
                 fields.append(f)
         return Message(name, tuple(fields), doc, numbers, names, full_name)
 
-    def full_name(self, parts: dict[str, tuple[yaml.Node, yaml.Node]], what: str) -> str | None:
+    def full_name(
+        self, parts: dict[str, tuple[yaml.ScalarNode, yaml.Node]], what: str
+    ) -> str | None:
         """``full_name: pkg.Outer.Inner``: the Protobuf name an imported type came from."""
         if "full_name" not in parts:
             return None

@@ -137,8 +137,7 @@ class _Writer:
             lines += _comment(enum.doc, indent)
             lines.append(f"{indent}enum {local} {{")
             names = [
-                n if enum.full_name else proto_enum_value_name(enum, n)
-                for n in enum.reserved_names
+                n if enum.full_name else proto_enum_value_name(enum, n) for n in enum.reserved_names
             ]
             lines += [indent + s for s in _reserved_lines(enum.reserved_numbers, names, 2**31 - 1)]
             # proto3 wants the value numbered 0 first (proto2 did not): same numbers, same bytes.
@@ -153,9 +152,7 @@ class _Writer:
             lines.append(f"{indent}message {child.name} {{")
             lines += [
                 indent + s
-                for s in _reserved_lines(
-                    msg.reserved_numbers, msg.reserved_names, MAX_FIELD_NUMBER
-                )
+                for s in _reserved_lines(msg.reserved_numbers, msg.reserved_names, MAX_FIELD_NUMBER)
             ]
             for f in msg.fields:
                 lines += _comment(f.doc, indent + "  ")

@@ -431,9 +431,11 @@ class _Importer:
         if f.type in _SCALARS:
             return _SCALARS[f.type]
         if f.type == FD.TYPE_ENUM:
+            assert f.enum_type is not None
             return EnumRef(self.names[f.enum_type.full_name])
         if f.type == FD.TYPE_GROUP:
             raise self.fail(where, refusal("group") or "")
+        assert f.message_type is not None
         full = f.message_type.full_name
         if full == TIMESTAMP:
             return Scalar("timestamp")
