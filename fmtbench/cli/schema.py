@@ -32,7 +32,12 @@ def schema_check(
     s = resolve_schema(ref)
     # Each target has limits of its own (Protobuf's enum value scope, XML's attribute
     # names): compiling for every one proves the schema works everywhere.
-    for export in export_targets().values():
+    from fmtbench.schema.proto_restore import is_imported, proto_files
+
+    for target, export in export_targets().items():
+        if target == "proto" and is_imported(s):
+            proto_files(s)  # one file a package: it may not fit the single text render writes
+            continue
         resolve(export.render)(s, None)
     # And every format's codec of the root, as convert would build it: what a codec's
     # compiler refuses (a name clashing in Protobuf's pool, XML's mapping) shows here.

@@ -31,6 +31,7 @@ that other work adds to the schema language: remove an entry there and map the c
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import tempfile
@@ -195,7 +196,19 @@ def import_proto(
     """The canonical schema of ``path``: ``type_name`` (a full name, or one relative to the
     file's package) and what it reaches, or else every message the file declares."""
     fds = descriptor_set(path, include)
-    return schema_from_descriptors(fds, str(path), type_name)
+    schema = schema_from_descriptors(fds, str(path), type_name)
+    # The loader's checks (names, camelCase clashes proto2 allows, required cycles...) hold
+    # for imported schemas too: they are run on the YAML that ``schema import`` writes.
+    from fmtbench.schema.dump import schema_yaml
+    from fmtbench.schema.loader import parse_schema
+
+    try:
+        checked = parse_schema(schema_yaml(schema), f"{path} (imported)")
+    except SchemaError as exc:
+        message = str(exc).split(": ", 1)[-1]
+        raise SchemaError(f"{path}: imported schema {schema.name}: {message}") from None
+    assert checked == schema
+    return dataclasses.replace(schema, source=str(path))
 
 
 def schema_from_descriptors(
@@ -203,7 +216,10 @@ def schema_from_descriptors(
 ) -> Schema:
     pool = descriptor_pool.DescriptorPool()
     for fdp in fds.file:
-        pool.Add(fdp)
+        try:
+            pool.Add(fdp)
+        except (TypeError, ValueError) as exc:  # what protoc accepts and upb does not
+            raise SchemaError(f"{fdp.name}: {exc}") from None
     main = pool.FindFileByName(fds.file[-1].name)
     return _Importer(fds, source).run(pool, main, type_name)
 
