@@ -503,3 +503,10 @@ def test_bench_the_otlp_trace_request(capsys: pytest.CaptureFixture[str]) -> Non
                    "--type", "opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest",
                    "--quick", "-n", "10", "--formats", "protobuf,json"])  # fmt: skip
     assert status == 0, capsys.readouterr().err
+
+
+def test_full_name_in_yaml_is_checked() -> None:
+    text = "schema: a\nmessages:\n  M:\n    full_name: {}\n    fields: {{x: int32 = 1}}\n"
+    assert parse_schema(text.format("p.q.M")).messages["M"].full_name == "p.q.M"
+    with pytest.raises(SchemaError, match=r"<schema>:4:16: message M: full_name 'p q' must be"):
+        parse_schema(text.format("p q"))

@@ -91,8 +91,9 @@ class DatasetSpec:
 
     ``kind`` is "profile" (``ref`` is a built-in dataset name or a profile file; records are
     generated, deterministic for a seed) or "file" (``ref`` is a file of records read with
-    ``schema`` and ``type_name``). ``records`` None means the default: a JSON byte budget
-    for a profile, the whole file for a file.
+    ``schema`` and ``type_name``) or "schema" (``ref`` and ``schema`` are the schema; records
+    are generated from it alone). ``records`` None means the default: a JSON byte budget
+    for a profile or a schema, the whole file for a file.
     """
 
     kind: str
