@@ -510,3 +510,21 @@ def test_full_name_in_yaml_is_checked() -> None:
     assert parse_schema(text.format("p.q.M")).messages["M"].full_name == "p.q.M"
     with pytest.raises(SchemaError, match=r"<schema>:4:16: message M: full_name 'p q' must be"):
         parse_schema(text.format("p q"))
+
+
+def test_a_file_without_package(tmp_path: Path) -> None:
+    """No package: the schema is named after the file; the export declares none either."""
+    (tmp_path / "2-plain.proto").write_text(
+        'syntax = "proto3";\nmessage M { message N { fixed32 x = 1; } repeated N n = 1; }\n'
+    )
+    schema = import_proto(tmp_path / "2-plain.proto")
+    assert schema.name == "imported._2_plain"
+    assert list(schema.messages) == ["M", "M_N"]
+    files = proto_files(schema)
+    assert list(files) == ["default.proto"]
+    assert "package" not in files["default.proto"]
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out/default.proto").write_text(files["default.proto"])
+    back = message_class(classes(protoc_set(tmp_path / "out/default.proto", [], tmp_path / "b.pb")), "M")  # fmt: skip
+    for rec in RecordGenerator(schema, None, seed=5).records(10):
+        check_fidelity(schema, back, rec)

@@ -142,7 +142,11 @@ def _captured_stderr() -> Iterator[list[str]]:
     """protoc (C++) writes its errors to file descriptor 2: collect them, print nothing."""
     lines: list[str] = []
     with tempfile.TemporaryFile() as tmp:
-        saved = os.dup(2)
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr at all: nothing to keep quiet
+            yield lines
+            return
         try:
             os.dup2(tmp.fileno(), 2)
             yield lines
@@ -316,7 +320,8 @@ class _Importer:
             else:
                 self.messages[self.names[d.full_name]] = self._message(d)
         root = self.names[roots[0].full_name]
-        name = package or f"imported.{Path(self.source).stem}"
+        stem = re.sub(r"\W", "_", Path(self.source).stem, flags=re.ASCII)
+        name = package or f"imported.{stem if stem[:1].isalpha() else '_' + stem}"
         if name == "google.protobuf" or name.startswith("google.protobuf."):
             raise self.fail(roots[0].full_name, "a well-known type cannot be the schema")
         return Schema(name, root, self.enums, self.messages, source=self.source)
