@@ -378,7 +378,7 @@ def test_editions_resolve_like_proto2_and_proto3(tmp_path: Path) -> None:
 
 # -- refusals: one line naming the file, message and field -----------------------------------
 REFUSALS = [
-    ("oneof", 'syntax = "proto3"; message M { oneof v { int32 a = 1; string b = 2; } }', "M.a: oneof is not supported yet"),
+    ("oneof", 'syntax = "proto3"; message M { oneof v { int32 a = 1; string b = 2; } }', "M.a: oneof v: oneof is not supported yet"),
     ("required", 'syntax = "proto2"; message M { required int32 a = 1; }', "M.a: proto2 required fields are not supported yet"),
     ("default", 'syntax = "proto2"; message M { optional int32 a = 1 [default = 5]; }', "M.a: proto2 [default = ...] values are not supported yet"),
     ("wrapper", 'syntax = "proto3"; import "google/protobuf/wrappers.proto"; message M { google.protobuf.Int64Value a = 1; }', "M.a: google.protobuf.Int64Value: the wrapper types"),

@@ -23,9 +23,10 @@ Mapping (documented in docs/schema.md, "Importing .proto files"):
   ``Span_Event``); the full name is kept (``full_name``) so that the exported ``.proto``
   restores packages, nesting and enum value names.
 
-What is not supported is refused by ``refusal`` below, from the tables ``NOT_YET`` (parts
-that other work adds to the schema language: remove an entry there and map the construct in
-``_field`` when it lands) and ``REFUSED`` (parts fmtbench does not model).
+What is not supported is refused by ``refusal`` below (one line: file, message.field, why),
+from the tables ``NOT_YET`` (parts that other work adds to the schema language: move an entry
+to ``MAPPED`` and map the construct where ``_Importer.refuse`` names it, when it lands) and
+``REFUSED`` (parts fmtbench does not model).
 """
 
 from __future__ import annotations
@@ -81,8 +82,9 @@ _SCALARS: dict[int, Scalar] = {
 }
 
 #: Constructs the schema language gains in work not merged yet (issue 13, part 1): each is
-#: refused until its mapping lands. To switch one on, delete its entry and map it in
-#: ``_field`` (or ``_enum``).
+#: refused until its mapping lands. To switch one on, move it from here to ``MAPPED`` and
+#: map it where ``_Importer`` calls ``self.refuse(..., "<construct>")`` (``_field``,
+#: ``_element``, ``_enum``).
 NOT_YET: dict[str, str] = {
     "oneof": "oneof is not supported yet",
     "required": "proto2 required fields are not supported yet",
@@ -122,9 +124,16 @@ _WELL_KNOWN = {
 }
 
 
+#: Constructs of NOT_YET switched on: mapped by ``_Importer``. Anything neither here nor
+#: mapped by default is refused, so that a construct never slips through unmapped.
+MAPPED: frozenset[str] = frozenset()
+
+
 def refusal(construct: str) -> str | None:
     """Why ``construct`` cannot be imported, or None when it can."""
-    return NOT_YET.get(construct) or REFUSED.get(construct)
+    if construct in MAPPED:
+        return None
+    return NOT_YET.get(construct) or REFUSED.get(construct) or f"{construct} is not supported"
 
 
 # -- running protoc ------------------------------------------------------------------------
@@ -281,6 +290,12 @@ class _Importer:
         for ext in fdp.extension:
             self.extensions.setdefault(ext.extendee.lstrip("."), prefix + ext.name)
 
+    def refuse(self, where: str, construct: str, detail: str = "") -> None:
+        """Raise the one-line refusal of ``construct`` at ``where``, unless it is mapped."""
+        why = refusal(construct)
+        if why is not None:
+            raise self.fail(where, f"{detail}{why}")
+
     def fail(self, where: str, problem: str) -> SchemaError:
         """``file.proto: pkg.Message.field: problem``, naming the file that declares it."""
         owner = where.split(" ")[-1]
@@ -385,9 +400,9 @@ class _Importer:
     def _enum(self, d: EnumDescriptor) -> Enum:
         where = f"enum {d.full_name}"
         if d.GetOptions().allow_alias and len({v.number for v in d.values}) < len(d.values):
-            raise self.fail(where, refusal("allow_alias") or "")
+            self.refuse(where, "allow_alias")
         if all(v.number != 0 for v in d.values):
-            raise self.fail(where, refusal("enum_zero") or "")
+            self.refuse(where, "enum_zero")
         ep = self.enum_protos[d.full_name]
         return Enum(
             self.names[d.full_name],
@@ -400,10 +415,8 @@ class _Importer:
 
     def _message(self, d: Descriptor) -> Message:
         if d.full_name in self.extensions:
-            raise self.fail(
-                f"message {d.full_name}",
-                f"extended by {self.extensions[d.full_name]}: {refusal('extension')}",
-            )
+            extension = self.extensions[d.full_name]
+            self.refuse(f"message {d.full_name}", "extension", f"extended by {extension}: ")
         dp = self.protos[d.full_name]
         return Message(
             self.names[d.full_name],
@@ -420,17 +433,15 @@ class _Importer:
             p.name == f.name and p.proto3_optional for p in self.protos[d.full_name].field
         )
         if f.containing_oneof is not None and not synthetic:
-            why = refusal("oneof")
-            if why:
-                raise self.fail(where, f"{why} (oneof {f.containing_oneof.name})")
-        if f.is_required and refusal("required"):
-            raise self.fail(where, refusal("required") or "")
-        if f.has_default_value and not f.is_repeated and refusal("default"):
-            raise self.fail(where, refusal("default") or "")
+            self.refuse(where, "oneof", f"oneof {f.containing_oneof.name}: ")
+        if f.is_required:
+            self.refuse(where, "required")
+        if f.has_default_value and not f.is_repeated:
+            self.refuse(where, "default")
         if f.type == FD.TYPE_GROUP:
-            raise self.fail(where, refusal("group") or "")
+            self.refuse(where, "group")
         if f.GetOptions().weak:
-            raise self.fail(where, refusal("weak") or "")
+            self.refuse(where, "weak")
         doc = self.docs.get(f"{d.full_name}.{f.name}")
         if f.message_type is not None and f.message_type.GetOptions().map_entry:
             key = self._element(where, f.message_type.fields_by_name["key"])
@@ -455,14 +466,15 @@ class _Importer:
             assert f.enum_type is not None
             return EnumRef(self.names[f.enum_type.full_name])
         if f.type == FD.TYPE_GROUP:
-            raise self.fail(where, refusal("group") or "")
+            self.refuse(where, "group")
         assert f.message_type is not None
         full = f.message_type.full_name
         if full == TIMESTAMP:
             return Scalar("timestamp")
         if full in _WELL_KNOWN or full.startswith("google.protobuf."):
-            why = refusal(_WELL_KNOWN.get(full, "well_known"))
-            raise self.fail(where, f"{full}: {why}")
+            self.refuse(where, _WELL_KNOWN.get(full, "well_known"), f"{full}: ")
+            # A well-known type switched on in MAPPED (wrapper, duration) maps here.
+            raise self.fail(where, f"{full}: mapped in MAPPED but not in _Importer._element")
         return MessageRef(self.names[full])
 
 
