@@ -357,6 +357,14 @@ def test_several_packages_round_trip(multi: Path, tmp_path: Path) -> None:
     for rec in RecordGenerator(schema, None, seed=1).records(25):
         check_fidelity(schema, cls, rec)
         check_fidelity(schema, back, rec)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(records(schema))
+    def random(rec: dict[str, Any]) -> None:
+        check_fidelity(schema, cls, rec)
+        check_fidelity(schema, back, rec)
+
+    random()
     assert main(["schema", "check", str(multi / "a/b/one.proto"), "-I", str(multi)]) == 0
     # One file cannot hold two packages.
     assert main(["schema", "export", str(multi / "a/b/one.proto"), "-I", str(multi), "--to", "proto"]) == 2  # fmt: skip
