@@ -213,7 +213,7 @@ def test_cli_benchmarks_records_from_a_file(
         (["--formats", "yaml"], "unknown format 'yaml'"),
         (["--formats", "protobuf-delimited"], "unknown format"),
         (["--formats", ","], "no format to benchmark"),
-        (["--schema", "order"], "--schema and --input go together"),
+        (["--input", "x.jsonl"], "--input needs --schema"),
         (["--mode", "stream"], "--mode must be"),
         (["-n", "0"], "--records must be at least 1"),
     ],

@@ -251,6 +251,9 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("docs-files")
     (where / "my.yaml").write_text(MY_SCHEMA)
     (where / "wider.yaml").write_text(WIDER_SCHEMA)
+    # The .proto files of docs/schema.md's "Importing .proto files".
+    shutil.copyfile(ROOT / "tests/data/proto2/station.proto", where / "station.proto")
+    shutil.copytree(ROOT / "tests/data/otlp", where / "otlp")
     (where / "shards").mkdir()
     (where / "logs").mkdir()
     plugin = importlib.util.find_spec(NEEDS["lpjson"]) is not None

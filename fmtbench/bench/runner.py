@@ -91,8 +91,9 @@ class DatasetSpec:
 
     ``kind`` is "profile" (``ref`` is a built-in dataset name or a profile file; records are
     generated, deterministic for a seed) or "file" (``ref`` is a file of records read with
-    ``schema`` and ``type_name``). ``records`` None means the default: a JSON byte budget
-    for a profile, the whole file for a file.
+    ``schema`` and ``type_name``) or "schema" (``ref`` and ``schema`` are the schema; records
+    are generated from it alone). ``records`` None means the default: a JSON byte budget
+    for a profile or a schema, the whole file for a file.
     """
 
     kind: str
@@ -122,6 +123,8 @@ def default_records(dataset: Dataset, *, quick: bool) -> int:
 def load(spec: DatasetSpec, *, quick: bool = False) -> Loaded:
     if spec.kind == "file":
         return _load_file(spec)
+    if spec.kind == "schema":
+        return _load_schema(spec, quick=quick)
     from fmtbench.generate import load_dataset
 
     ds = load_dataset(spec.ref)
@@ -134,6 +137,34 @@ def load(spec: DatasetSpec, *, quick: bool = False) -> Loaded:
     info = DatasetInfo(ds.name, ds.schema.name, ds.type_name, len(records), seed, source)
     resolved = DatasetSpec("profile", spec.ref, len(records), seed)
     return Loaded(resolved, info, (ds.schema, ds.type_name), records)
+
+
+def _load_schema(spec: DatasetSpec, *, quick: bool) -> Loaded:
+    """Records generated from a schema alone (``bench --schema S`` without ``--input``):
+    ``records`` of them, or as many as the JSON byte budget holds, seeded (default 0)."""
+    from fmtbench.generate import RecordGenerator
+    from fmtbench.schema.builtin import resolve_schema, schema_file
+
+    assert spec.schema is not None
+    schema = resolve_schema(spec.schema)
+    seed = spec.seed or 0
+    gen = RecordGenerator(schema, spec.type_name, seed=seed)
+    count = spec.records
+    if count is None:
+        from fmtbench.codecs import codec_for
+
+        sample = list(gen.records(MIN_RECORDS))
+        size = len(codec_for("json", schema, gen.type_name).encode_many(sample)) / MIN_RECORDS
+        budget = QUICK_JSON_BUDGET if quick else JSON_BUDGET
+        count = max(MIN_RECORDS, round(budget / max(size, 1.0)))
+        gen = RecordGenerator(schema, spec.type_name, seed=seed)
+    records = list(gen.records(count))
+    if not records:
+        raise BenchError(f"{schema.name}: no records to benchmark (--records must be at least 1)")
+    source = schema_file(spec.ref)
+    info = DatasetInfo(gen.type_name, schema.name, gen.type_name, len(records), seed, source)
+    resolved = DatasetSpec("schema", spec.ref, len(records), seed, spec.schema, spec.type_name)
+    return Loaded(resolved, info, (schema, gen.type_name), records)
 
 
 def _load_file(spec: DatasetSpec) -> Loaded:

@@ -35,6 +35,30 @@ SchemaArg = Annotated[
 TypeOpt = Annotated[
     str | None, typer.Option("--type", "-t", help="Record type (default: the schema's root).")
 ]
+ProtoPathOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "-I",
+        "--proto-path",
+        help="Where a .proto --schema's imports are found (repeatable; default: its folder).",
+    ),
+]
+
+
+def schema_type(
+    schema: str | None, proto_path: list[str] | None, type_name: str | None
+) -> tuple[str | None, str | None]:
+    """``--schema``, ``-I`` and ``--type`` as every command passes them on: a .proto file's
+    include folders and type travel inside its reference (``schema_ref``), and the record
+    type is then the imported root."""
+    from fmtbench.errors import UsageError
+    from fmtbench.schema.builtin import is_proto, schema_ref
+
+    if schema is None or not is_proto(schema):
+        if proto_path:
+            raise UsageError("-I/--proto-path applies to a .proto --schema only")
+        return schema, type_name
+    return schema_ref(schema, proto_path or (), type_name), None
 
 
 def say(line: str, *, err: bool = False) -> None:

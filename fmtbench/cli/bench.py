@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fmtbench.cli.app import TypeOpt, app, say
+from fmtbench.cli.app import ProtoPathOpt, TypeOpt, app, say, schema_type
 from fmtbench.errors import FileError, UsageError
 from fmtbench.files import STDIO, refuse_overwriting_inputs
 from fmtbench.text import plain_text
@@ -42,6 +42,7 @@ def bench_cmd(
         typer.Option("--input", "-i", help="Benchmark your own records (format from the ending)."),
     ] = None,
     type_name: TypeOpt = None,
+    proto_path: ProtoPathOpt = None,
     formats: Annotated[
         str | None,
         typer.Option(
@@ -84,7 +85,8 @@ def bench_cmd(
     if json_out is not None:
         check_writable(json_out)  # now, not after a minute of measuring
         refuse_overwriting_inputs([json_out], [input_file, schema, *(datasets or [])])
-    specs = dataset_specs(datasets or [], schema, input_file, type_name, records, seed)
+    ref, ref_type = schema_type(schema, proto_path, type_name)
+    specs = dataset_specs(datasets or [], ref, input_file, ref_type, records, seed)
     settings = make_settings(MODE_CHOICES[mode], quick=quick, isolate=isolate)
     fmts = (
         list(bench_formats())
@@ -100,6 +102,8 @@ def bench_cmd(
     ):  # fmt: skip
         if value is not None:
             command += [flag, str(value)]
+    for folder in proto_path or ():
+        command += ["-I", folder]
     command += [flag for flag, on in (("--isolate", isolate), ("--quick", quick)) if on]
     with progress_bar() as progress:
         results = run(specs, fmts, settings, command=command, progress=progress)
@@ -135,17 +139,19 @@ def dataset_specs(
     from fmtbench.bench.runner import DatasetSpec
     from fmtbench.generate import builtin_datasets
 
-    if (schema is None) != (input_file is None):
-        raise UsageError("--schema and --input go together: the records and their schema")
-    if type_name is not None and input_file is None:
-        raise UsageError("--type applies to --input records (a dataset has its own type)")
+    if input_file is not None and schema is None:
+        raise UsageError("--input needs --schema: the records and their schema")
+    if type_name is not None and schema is None:
+        raise UsageError("--type applies to --schema records (a dataset has its own type)")
     if len(set(names)) != len(names):
         raise UsageError("a dataset is named twice")
-    if not names and input_file is None:
+    if not names and schema is None:
         names = builtin_datasets()
     specs = [DatasetSpec("profile", n, records, seed) for n in names]
     if input_file is not None:
         specs.append(DatasetSpec("file", input_file, records, None, schema, type_name))
+    elif schema is not None:  # records generated from the schema alone
+        specs.append(DatasetSpec("schema", schema, records, seed, schema, type_name))
     return specs
 
 

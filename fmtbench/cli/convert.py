@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from fmtbench.cli.app import SchemaArg, TypeOpt, app, say
+from fmtbench.cli.app import ProtoPathOpt, SchemaArg, TypeOpt, app, say, schema_type
 from fmtbench.codecs import codec_for
 from fmtbench.codecs.format import Format
 from fmtbench.convert import Progress
@@ -46,6 +46,7 @@ def convert_cmd(
     ],
     schema: SchemaArg,
     type_name: TypeOpt = None,
+    proto_path: ProtoPathOpt = None,
     from_format: Annotated[
         str | None, typer.Option("--from", help="Input format (default: from the file name).")
     ] = None,
@@ -118,7 +119,9 @@ def convert_cmd(
         ),
         max_record_values=max_record_values,
     )
-    options = Options(schema, type_name, from_format, to_format, drop_unknown, limits)
+    ref, type_name = schema_type(schema, proto_path, type_name)
+    assert ref is not None
+    options = Options(ref, type_name, from_format, to_format, drop_unknown, limits)
     many = len(inputs) > 1 or output.endswith(("/", os.sep)) or os.path.isdir(output)
     with progress_bar(inputs, enabled=not quiet and sys.stderr.isatty()) as progress:
         if many:

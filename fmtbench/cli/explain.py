@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fmtbench.cli.app import TypeOpt, app
+from fmtbench.cli.app import ProtoPathOpt, TypeOpt, app, schema_type
 from fmtbench.errors import EncodeError, UsageError
 from fmtbench.text import plain_text
 
@@ -32,6 +32,7 @@ def explain_cmd(
         typer.Option("--schema", "-s", help="Explain a record of --input under this schema."),
     ] = None,
     type_name: TypeOpt = None,
+    proto_path: ProtoPathOpt = None,
     input: Annotated[
         str | None,
         typer.Option("--input", "-i", help="File of records (format from its ending, or --from)."),
@@ -57,6 +58,7 @@ def explain_cmd(
     from fmtbench.explain import dataset_record, explain, file_record
     from fmtbench.schema.builtin import resolve_schema
 
+    schema, type_name = schema_type(schema, proto_path, type_name)
     chosen = tuple(dict.fromkeys(f for arg in formats or () for f in arg.split(",") if f))
     if dataset is not None:
         if schema is not None or input is not None or from_format is not None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fmtbench.cli.app import TypeOpt, app, say
+from fmtbench.cli.app import ProtoPathOpt, TypeOpt, app, say, schema_type
 from fmtbench.errors import UsageError
 from fmtbench.files import STDIO, refuse_overwriting_inputs
 
@@ -26,6 +26,7 @@ def generate_cmd(
         typer.Option("--schema", "-s", help="Generate from a schema instead of a dataset."),
     ] = None,
     type_name: TypeOpt = None,
+    proto_path: ProtoPathOpt = None,
     records: Annotated[
         int | None,
         typer.Option("--records", "-n", help="How many records (default: the dataset's)."),
@@ -45,6 +46,7 @@ def generate_cmd(
     if not output:
         raise UsageError("give the output file with -o FILE (or -o - for stdout)")
     refuse_overwriting_inputs([output], [dataset, schema])
+    schema, type_name = schema_type(schema, proto_path, type_name)
     job = make_job(dataset, schema, type_name=type_name, records=records, seed=seed)
     if quiet or not sys.stderr.isatty():
         result = write_generated(job, output, to_format=to_format)

@@ -1,4 +1,4 @@
-"""``fmtbench schema check|export|infer``."""
+"""``fmtbench schema check|export|import|infer``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from fmtbench.cli.app import TypeOpt, say, schema_app
+from fmtbench.cli.app import ProtoPathOpt, TypeOpt, say, schema_app, schema_type
 from fmtbench.codecs.format import Export, resolve
 from fmtbench.errors import SchemaError, UsageError
 from fmtbench.files import STDIO, atomic_output, refuse_overwriting_inputs
@@ -22,13 +22,22 @@ def export_targets() -> dict[str, Export]:
 
 @schema_app.command("check")
 def schema_check(
-    schema: Annotated[str, typer.Argument(help="Schema file or built-in name.")],
+    schema: Annotated[str, typer.Argument(help="Schema file (.yaml or .proto) or built-in name.")],
+    proto_path: ProtoPathOpt = None,
+    type_name: TypeOpt = None,
 ) -> None:
     """Load a schema and report what it declares; errors name file:line:column and the fix."""
-    s = resolve_schema(schema)
+    ref, _ = schema_type(schema, proto_path, type_name)
+    assert ref is not None
+    s = resolve_schema(ref)
     # Each target has limits of its own (Protobuf's enum value scope, XML's attribute
     # names): compiling for every one proves the schema works everywhere.
-    for export in export_targets().values():
+    from fmtbench.schema.proto_restore import is_imported, proto_files
+
+    for target, export in export_targets().items():
+        if target == "proto" and is_imported(s):
+            proto_files(s)  # one file a package: it may not fit the single text render writes
+            continue
         resolve(export.render)(s, None)
     # And every format's codec of the root, as convert would build it: what a codec's
     # compiler refuses (a name clashing in Protobuf's pool, XML's mapping) shows here.
@@ -51,7 +60,7 @@ def schema_check(
 
 @schema_app.command("export")
 def schema_export(
-    schema: Annotated[str, typer.Argument(help="Schema file or built-in name.")],
+    schema: Annotated[str, typer.Argument(help="Schema file (.yaml or .proto) or built-in name.")],
     to: Annotated[
         str,
         typer.Option("--to", help="What to write: an export target 'fmtbench formats' lists."),
@@ -60,14 +69,75 @@ def schema_export(
         str, typer.Option("-o", "--output", help="Output file (default: stdout).")
     ] = STDIO,
     type_name: TypeOpt = None,
+    proto_path: ProtoPathOpt = None,
 ) -> None:
-    """Write the schema for other tools: a .proto file, an XSD, a JSON Schema, ..."""
+    """Write the schema for other tools: a .proto file, an XSD, a JSON Schema, ...
+
+    A schema imported from .proto files in several packages exports --to proto as one file
+    a package, into the folder -o DIR."""
     targets = export_targets()
     if to not in targets:
         raise UsageError(f"--to must be one of {', '.join(targets)}, not {to!r}")
     refuse_overwriting_inputs([out], [schema])
-    s = resolve_schema(schema)
+    ref, type_name = schema_type(schema, proto_path, type_name)
+    assert ref is not None
+    s = resolve_schema(ref)
+    if to == "proto":
+        from fmtbench.schema.proto_restore import is_imported, proto_files
+
+        files = proto_files(s) if is_imported(s) else {}
+        if len(files) > 1:
+            _write_tree(files, out, s.name)
+            return
     text = resolve(targets[to].render)(s, type_name)
+    with atomic_output(out) as f:
+        f.write(text.encode("utf-8"))
+
+
+def _write_tree(files: dict[str, str], folder: str, name: str) -> None:
+    """One file a package under ``folder``, each written whole or not at all."""
+    from pathlib import Path
+
+    if folder == STDIO or (Path(folder).exists() and not Path(folder).is_dir()):
+        raise UsageError(
+            f"schema {name} spans {len(files)} Protobuf packages: give -o DIR, a folder to"
+            " write one .proto file a package into"
+        )
+    for rel, text in files.items():
+        target = Path(folder) / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_output(str(target)) as f:
+            f.write(text.encode("utf-8"))
+    say(f"{len(files)} .proto files written under {folder}: {', '.join(files)}", err=True)
+
+
+@schema_app.command("import")
+def schema_import(
+    proto: Annotated[str, typer.Argument(help="The .proto file to import.")],
+    proto_path: ProtoPathOpt = None,
+    type_name: Annotated[
+        str | None,
+        typer.Option(
+            "--type",
+            "-t",
+            help="Root message, Pkg.Message (default: every message of the file, the first"
+            " as root).",
+        ),
+    ] = None,
+    out: Annotated[
+        str, typer.Option("-o", "--output", help="Output file (default: stdout).")
+    ] = STDIO,
+) -> None:
+    """Write the canonical YAML schema of a .proto file, parsed by protoc (grpcio-tools)."""
+    from fmtbench.schema.dump import schema_yaml
+    from fmtbench.schema.protofile import import_proto
+
+    if not proto.endswith(".proto"):
+        raise UsageError(f"{proto}: schema import reads a .proto file")
+    refuse_overwriting_inputs([out], [proto])
+    s = import_proto(proto, proto_path or (), type_name)
+    header = f"Imported by fmtbench from {proto}" + (f" (--type {type_name})" if type_name else "")
+    text = schema_yaml(s, header)
     with atomic_output(out) as f:
         f.write(text.encode("utf-8"))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -19,8 +21,46 @@ def builtin_path(name: str) -> Path:
     return Path(str(resources.files("fmtbench") / "schemas" / f"{name}.yaml"))
 
 
+#: Separates the parts of a ``.proto`` reference (see ``schema_ref``): no path holds a NUL.
+_SEP = "\0"
+
+
+def is_proto(ref: str) -> bool:
+    return ref.endswith(".proto") or _SEP in ref
+
+
+def schema_ref(ref: str, proto_path: Sequence[str] = (), type_name: str | None = None) -> str:
+    """One string for ``--schema FILE.proto -I DIR... --type T``, which every command passes
+    down as it passes a YAML path, to worker processes too; other references are unchanged.
+    The type is part of a .proto reference: the import holds that type and what it reaches."""
+    if not is_proto(ref):
+        return ref
+    parts = [ref, *(f"-I{d}" for d in proto_path)]
+    if type_name is not None:
+        parts.append(f"-T{type_name}")
+    return _SEP.join(parts) if len(parts) > 1 else ref
+
+
+def schema_file(ref: str) -> str:
+    """The file of a reference (``schema_ref``), for messages and overwrite checks."""
+    return ref.split(_SEP, 1)[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _import(ref: str) -> Schema:
+    from fmtbench.schema.protofile import import_proto
+
+    path, *rest = ref.split(_SEP)
+    dirs = [r[2:] for r in rest if r.startswith("-I")]
+    types = [r[2:] for r in rest if r.startswith("-T")]
+    return import_proto(path, dirs, types[0] if types else None)
+
+
 def resolve_schema(ref: str) -> Schema:
-    """A schema file path, or the name of a built-in schema (``order``, ``sensor``...)."""
+    """A schema file path, or the name of a built-in schema (``order``, ``sensor``...), or a
+    ``.proto`` file imported with ``schema_ref``'s include folders and type."""
+    if is_proto(ref):
+        return _import(ref)
     path = Path(ref)
     if path.is_file():
         return load_schema(path)

@@ -273,6 +273,7 @@ class _Loader:
     # -- enums ----------------------------------------------------------------------
     def enum(self, name: str, node: yaml.Node) -> Enum:
         doc = None
+        full_name = None
         values_node = node
         numbers: tuple[tuple[int, int], ...] = ()
         names: tuple[str, ...] = ()
@@ -281,11 +282,11 @@ class _Loader:
         if isinstance(node, yaml.MappingNode):
             parts = {k.value: (k, v) for k, v in self.mapping(node, f"enum {name}")}
             for key, _ in parts.values():
-                if key.value not in {"values", "doc", "reserved", "allow_alias"}:
+                if key.value not in {"values", "doc", "reserved", "allow_alias", "full_name"}:
                     self.fail(
                         key,
                         f"enum {name}: unknown key {key.value!r}",
-                        "use 'values', 'reserved', 'allow_alias' and 'doc'",
+                        "use 'values', 'reserved', 'allow_alias', 'doc' and 'full_name'",
                     )
             if "allow_alias" in parts:
                 alias_node = parts["allow_alias"][1]
@@ -294,6 +295,7 @@ class _Loader:
                 self.fail(node, f"enum {name}: missing 'values'")
             values_node = parts["values"][1]
             doc = self.text(parts["doc"][1], "doc") if "doc" in parts else None
+            full_name = self.full_name(parts, f"enum {name}")
             if "reserved" in parts:
                 lo32, hi32 = INT_RANGES["int32"]
                 numbers, names = self.reserved(parts["reserved"][1], f"enum {name}", lo32, hi32)
@@ -344,19 +346,28 @@ class _Loader:
                 f"enum {name}: allow_alias is set but no two values share a number",
                 "remove 'allow_alias', or give an alias the number of its value",
             )
-        return Enum(name, tuple((v, n) for _, v, n in pairs), doc, numbers, names, allow_alias)
+        return Enum(
+            name,
+            tuple((v, n) for _, v, n in pairs),
+            doc,
+            numbers,
+            names,
+            allow_alias=allow_alias,
+            full_name=full_name,
+        )
 
     # -- messages -------------------------------------------------------------------
     def message(self, name: str, node: yaml.Node) -> Message:
         parts = {k.value: (k, v) for k, v in self.mapping(node, f"message {name}")}
         for key, _ in parts.values():
-            if key.value not in {"fields", "doc", "reserved"}:
+            if key.value not in {"fields", "doc", "reserved", "full_name"}:
                 self.fail(
                     key,
                     f"message {name}: unknown key {key.value!r}",
-                    "use 'fields', 'reserved' and 'doc'",
+                    "use 'fields', 'reserved', 'doc' and 'full_name'",
                 )
         doc = self.text(parts["doc"][1], "doc") if "doc" in parts else None
+        full_name = self.full_name(parts, f"message {name}")
         numbers, names = (
             self.reserved(parts["reserved"][1], f"message {name}")
             if "reserved" in parts
@@ -426,7 +437,7 @@ class _Loader:
                     oneofs.append(Oneof(fname, tuple(f.name for _, _, f in members), group[0]))
                     continue
                 add(key, spec, self.field(name, fname, spec))
-        return Message(name, tuple(fields), doc, numbers, names, tuple(oneofs))
+        return Message(name, tuple(fields), doc, numbers, names, tuple(oneofs), full_name=full_name)
 
     def oneof(
         self, message: str, group: str, spec: yaml.Node
@@ -476,6 +487,18 @@ class _Loader:
                 "drop 'xml: attribute': members are elements (an xs:choice)",
             )
         return dataclasses.replace(f, oneof=group)
+
+    def full_name(
+        self, parts: dict[str, tuple[yaml.ScalarNode, yaml.Node]], what: str
+    ) -> str | None:
+        """``full_name: pkg.Outer.Inner``: the Protobuf name an imported type came from."""
+        if "full_name" not in parts:
+            return None
+        node = parts["full_name"][1]
+        text = self.text(node, f"{what} full_name")
+        if not DOTTED.match(text):
+            self.fail(node, f"{what}: full_name {text!r} must be a dotted name like 'pkg.Type'")
+        return text
 
     def reserved(
         self, node: yaml.Node, owner: str, lowest: int = 1, highest: int = MAX_TAG

@@ -114,7 +114,7 @@ FieldType = Scalar | EnumRef | MessageRef | ListOf | MapOf
 
 #: The scalar kinds a well-known wrapper message holds, and the wrapper's name
 #: (``google.protobuf.<name>`` in ``google/protobuf/wrappers.proto``).
-WRAPPER_TYPES: dict[str, str] = {
+WRAPPER_TYPES: dict[ScalarKind, str] = {
     "bool": "BoolValue",
     "int32": "Int32Value",
     "int64": "Int64Value",
@@ -178,6 +178,9 @@ class Enum:
     #: Protobuf's ``option allow_alias = true``: several names may share a number. The
     #: canonical value is the first name with that number; readers accept any alias.
     allow_alias: bool = False
+    #: The Protobuf full name (``pkg.Outer.Inner``) of an enum imported from a .proto file:
+    #: the exported .proto restores it, with the value names verbatim (no prefix).
+    full_name: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -242,6 +245,9 @@ class Message:
     reserved_names: tuple[str, ...] = ()
     #: Unions of member fields, in declaration order (each member's ``Field.oneof`` names it).
     oneofs: tuple[Oneof, ...] = ()
+    #: The Protobuf full name (``pkg.Outer.Inner``) of a message imported from a .proto
+    #: file: the exported .proto restores its package and nesting.
+    full_name: str | None = None
 
     def __post_init__(self) -> None:
         if self.oneofs:
@@ -304,6 +310,11 @@ class Schema:
         try:
             return self.messages[key]
         except KeyError:
+            # An imported message also answers to its Protobuf full name.
+            for msg in self.messages.values():
+                if msg.full_name is not None and msg.full_name == key.lstrip("."):
+                    return msg
+
             known = ", ".join(sorted(self.messages))
             raise UsageError(
                 f"schema {self.name} has no message type {key!r} (it has: {known})"
