@@ -102,6 +102,13 @@ def convert_cmd(
             " (default: --max-record-bytes / 16).",
         ),
     ] = None,
+    proto_names: Annotated[
+        bool,
+        typer.Option(
+            "--proto-names",
+            help="ProtoJSON output: write the schema's field names, not lowerCamelCase ones.",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
 ) -> None:
     """Convert records between formats, validated against the schema: lossless or an error."""
@@ -118,7 +125,10 @@ def convert_cmd(
         ),
         max_record_values=max_record_values,
     )
-    options = Options(schema, type_name, from_format, to_format, drop_unknown, limits)
+    writer_options = (("proto_names", True),) if proto_names else ()
+    options = Options(
+        schema, type_name, from_format, to_format, drop_unknown, limits, writer_options
+    )
     many = len(inputs) > 1 or output.endswith(("/", os.sep)) or os.path.isdir(output)
     with progress_bar(inputs, enabled=not quiet and sys.stderr.isatty()) as progress:
         if many:

@@ -25,6 +25,7 @@ FORMATS = (
         distributions=_DISTRIBUTIONS,
         native="fmtbench.codecs.protojson.native:NATIVE",
         explain=_EXPLAIN,
+        options=("proto_names",),
     ),
     Format(
         name="protojsonl",
@@ -38,5 +39,6 @@ FORMATS = (
         library="orjson",
         distributions=_DISTRIBUTIONS,
         explain=_EXPLAIN,
+        options=("proto_names",),
     ),
 )
