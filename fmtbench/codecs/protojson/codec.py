@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, BinaryIO
 
+import msgspec
 import orjson
 
 from fmtbench.codecs.base import (
@@ -31,9 +32,12 @@ from fmtbench.codecs.values.canonical import explain, validate
 from fmtbench.codecs.values.count import value_plans
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
 
-_dumps = orjson.dumps
-# What orjson refuses to write: a lone surrogate in a string, nesting past its limit.
-_DUMPS_ERRORS = (orjson.JSONEncodeError, TypeError, ValueError, OverflowError, RecursionError)
+# msgspec writes, as the JSON codec does: orjson stops at 254 levels, which records within
+# --max-depth may pass. orjson's own spelling serves only to count quotes (_decode_line).
+_dumps = msgspec.json.Encoder().encode
+_quotes = orjson.dumps
+# A lone surrogate (UnicodeEncodeError), nesting beyond the interpreter's limit.
+_DUMPS_ERRORS = (msgspec.EncodeError, TypeError, ValueError, OverflowError, RecursionError)
 
 
 def _no_constant(word: str) -> Any:
@@ -137,7 +141,7 @@ class ProtoJsonCodec(Codec):
         # orjson keeps the last of two equal keys. Without a backslash every quote of the
         # input delimits a string, so the same count on the tree re-written proves that no
         # key (nor its value) was dropped (json/keys.py has the longer argument).
-        if b"\\" in data or data.count(b'"') != _dumps(tree).count(b'"'):
+        if b"\\" in data or data.count(b'"') != _count_quotes(tree):
             refuse_duplicates(data, f"line {line}" if line else None)
         return record
 
@@ -203,7 +207,7 @@ class _FileReader(RecordReader):
                     values.tree(codec.field_names(item))
                 except LimitError as exc:
                     raise exc.located(record=i) from None
-        if b"\\" in data or data.count(b'"') != _dumps(tree).count(b'"'):
+        if b"\\" in data or data.count(b'"') != _count_quotes(tree):
             refuse_duplicates(data)
         self._items: Iterator[Any] = iter(items)
 
@@ -285,6 +289,13 @@ class _LinesReader(RecordReader):
             return self.codec._decode_line(raw, self.line)
         except DecodeError as exc:
             raise exc.located(record=self.count) from None
+
+
+def _count_quotes(tree: Any) -> int:
+    try:
+        return _quotes(tree).count(b'"')
+    except orjson.JSONEncodeError:  # deeper than orjson writes: the full check
+        return -1
 
 
 def _line(data: bytes) -> bytes:

@@ -17,6 +17,7 @@ reflection per record.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -92,6 +93,7 @@ class _Source:
             "_list": _list_read,
             "_map": _map_read,
             "_sorted": sorted,
+            "_copysign": math.copysign,
         }
         self._bound: dict[int, str] = {}
 
@@ -170,14 +172,28 @@ class _Writer(_Source):
                 body += [
                     "if x.__class__ is not dict: raise _Unfit",
                     f"if x: o[{key}] = {{{kout}(k): {self.function(t)}(v)"
-                    " for k, v in _sorted(x.items())}",
+                    " for k, v in (_sorted(x.items()) if len(x) > 1 else x.items())}",
                 ]
             elif isinstance(t, EnumRef):
                 zero = self.schema.enums[t.name].zero
                 body += [f"y = {self.value(t, 'x')}", f"if x != {zero!r}: o[{key}] = y"]
             elif isinstance(t, Scalar) and LEAVES[t.kind].is_default is not None:
-                if t.kind == "string":
-                    body += ["if x.__class__ is not str: raise _Unfit", f"if x: o[{key}] = x"]
+                # The commonest leaves inline, as their LEAVES entries check and write them.
+                if t.kind in ("string", "bool"):
+                    cls = "str" if t.kind == "string" else "bool"
+                    body += [f"if x.__class__ is not {cls}: raise _Unfit", f"if x: o[{key}] = x"]
+                elif t.kind == "float64":  # -0.0 is written: protobuf writes nonzero bits
+                    body += [
+                        "if x.__class__ is not float: raise _Unfit",
+                        f"if x or _copysign(1.0, x) < 0: o[{key}] = x if x - x == 0.0 else {self.bind(LEAVES['float64'].out)}(x)",
+                    ]
+                elif t.kind in INT_RANGES:
+                    lo, hi = INT_RANGES[t.kind]
+                    text = "str(x)" if t.kind.endswith("64") else "x"
+                    body += [
+                        f"if x.__class__ is not int or not {lo} <= x <= {hi}: raise _Unfit",
+                        f"if x: o[{key}] = {text}",
+                    ]
                 else:
                     default = self.bind(LEAVES[t.kind].is_default)
                     body += [f"y = {self.value(t, 'x')}", f"if not {default}(x): o[{key}] = y"]

@@ -219,15 +219,13 @@ def _bytes_out(v: Any) -> str:
 
 # -- timestamps ----------------------------------------------------------------------------
 def timestamp_text(v: datetime) -> str:
-    """RFC 3339 in UTC with 'Z' and 0, 3 or 6 fraction digits (9 with nanoseconds), as
+    """``v`` (in UTC) as RFC 3339 in UTC with 'Z' and 0, 3 or 6 fraction digits (9 with nanoseconds), as
     json_format writes a Timestamp."""
+    # isoformat() of a UTC datetime ends in "+00:00", after ".ffffff" if there is a fraction.
     micro = v.microsecond
-    base = v.replace(microsecond=0, tzinfo=None).isoformat()
-    if micro == 0:
-        return base + "Z"
-    if micro % 1000 == 0:
-        return f"{base}.{micro // 1000:03d}Z"
-    return f"{base}.{micro:06d}Z"
+    if micro and micro % 1000 == 0:
+        return v.isoformat()[:-9] + "Z"
+    return v.isoformat()[:-6] + "Z"
 
 
 def _timestamp_out(v: Any) -> str:
