@@ -437,3 +437,20 @@ def test_duplicate_keys_are_found_with_escapes_in_the_text() -> None:
     with pytest.raises(DecodeError, match="duplicate key 'someText'"):
         read('{"someText": "a\\"b", "someText": "c"}')
     assert read('{"someText": "a\\"b\\u00e9"}')["some_text"] == 'a"bé'
+
+
+@pytest.mark.parametrize("key", ["byId", "by_id"])
+def test_the_values_limit_counts_fields_under_either_name(key: str) -> None:
+    from fmtbench.errors import LimitError
+    from fmtbench.limits import Limits
+
+    codec = codec_for("protojson", EDGES, limits=Limits(max_record_values=60))
+    entries = ", ".join(f'"{i}": "v"' for i in range(80))
+    text = f'{{"{key}": {{{entries}}}}}'.encode()
+    with pytest.raises(LimitError, match="more than 60 values"):
+        codec.decode(text)
+    lines = codec_for("protojsonl", EDGES, limits=Limits(max_record_values=60))
+    with pytest.raises(LimitError, match="record 1"):
+        lines.decode_many(text + b"\n")
+    small = f'{{"{key}": {{"1": "v"}}}}'.encode()
+    assert codec.decode(small)["by_id"] == {1: "v"}

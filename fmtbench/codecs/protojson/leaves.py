@@ -205,10 +205,7 @@ def bytes_reader(v: Any) -> bytes:
         text = text.translate(_URL_SAFE)
     if len(text) % 4:
         text += "=" * (-len(text) % 4)
-    try:
-        return b64_decode(text)
-    except ValueMismatch:
-        raise ValueMismatch(f"not valid base64: {_clip(v)!r}") from None
+    return b64_decode(text)  # its errors name the text as read in the standard alphabet
 
 
 def _bytes_out(v: Any) -> str:
