@@ -33,7 +33,16 @@ from fmtbench.errors import FmtbenchError
 from tests.samples import same
 from tests.strategies import SCHEMAS, records, schema_named
 
-DECODERS = ["json", "jsonl", "protojson", "protojsonl", "protobuf", "protobuf-delimited", "xml", "msgpack"]
+DECODERS = [
+    "json",
+    "jsonl",
+    "protojson",
+    "protojsonl",
+    "protobuf",
+    "protobuf-delimited",
+    "xml",
+    "msgpack",
+]
 #: Formats whose file is one message: it holds exactly one record.
 SINGLE_ONLY = {"protobuf"}
 #: Nesting depths tried: beyond every limit (100 levels, libxml2's 256, recursion's 1000).
