@@ -11,7 +11,7 @@ from __future__ import annotations
 from fmtbench.codecs.format import Format
 
 _EXPLAIN = "fmtbench.codecs.protojson.explain:RULES"
-_DISTRIBUTIONS = ("orjson",)
+_DISTRIBUTIONS = ("msgspec", "orjson")
 
 FORMATS = (
     Format(
@@ -21,7 +21,7 @@ FORMATS = (
         extensions=(".protojson",),
         order=25,
         single_form=True,
-        library="orjson",
+        library="msgspec+orjson",
         distributions=_DISTRIBUTIONS,
         native="fmtbench.codecs.protojson.native:NATIVE",
         explain=_EXPLAIN,
@@ -36,7 +36,7 @@ FORMATS = (
         messages_as="protojson",
         split="fmtbench.codecs.json.split:line_bounds",
         concatenates=True,
-        library="orjson",
+        library="msgspec+orjson",
         distributions=_DISTRIBUTIONS,
         explain=_EXPLAIN,
         options=("proto_names",),

@@ -1,6 +1,6 @@
 """ProtoJSON (``protojson``: one message, or an array of them) and ProtoJSON Lines
 (``protojsonl``: one message a line): protobuf's JSON mapping, read with orjson and written
-with orjson through converters generated per schema (``compile.py``), leaf rules in
+with msgspec through converters generated per schema (``compile.py``), leaf rules in
 ``leaves.py``. docs/formats.md says what is written and what is read.
 """
 
