@@ -30,7 +30,7 @@ from fmtbench.schema.proto import message_classes
 from tests.samples import assert_same
 from tests.strategies import SCHEMAS, records, schema_named
 
-BUILTIN = ["log", "order", "media", "mesh", "blob", "telemetry", "tree", "sensor"]
+BUILTIN = ["log", "order", "media", "mesh", "blob", "telemetry", "tree"]  # the datasets
 
 
 def _schema(name: str) -> Schema:

@@ -7,7 +7,6 @@ with msgspec through converters generated per schema (``compile.py``), leaf rule
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, BinaryIO
 
@@ -209,10 +208,14 @@ class _FileReader(RecordReader):
                     raise exc.located(record=i) from None
         if b"\\" in data or data.count(b'"') != _count_quotes(tree):
             refuse_duplicates(data)
-        self._items: Iterator[Any] = iter(items)
+        # Reversed and popped: each message's tree is let go once its record is built.
+        self._items = items[::-1] if len(items) > 1 else items
+        del tree, items
 
     def __next__(self) -> Record:
-        tree = next(self._items)
+        if not self._items:
+            raise StopIteration
+        tree = self._items.pop()
         self.count += 1
         try:
             return self.codec.from_tree(tree, self.data, None if self.single else self.count - 1)
