@@ -454,3 +454,14 @@ def test_the_values_limit_counts_fields_under_either_name(key: str) -> None:
         lines.decode_many(text + b"\n")
     small = f'{{"{key}": {{"1": "v"}}}}'.encode()
     assert codec.decode(small)["by_id"] == {1: "v"}
+
+
+def test_a_file_is_held_to_the_same_rules_as_a_message() -> None:
+    with pytest.raises(DecodeError, match=r"record 2: i64: 18446744073709551616 is out of range"):
+        EDGE.pj.decode_many(b'[{}, {"i64": 18446744073709551616}]')
+    with pytest.raises(DecodeError, match=r"line 1 column \d+: malformed JSON"):
+        EDGE.pj.decode_many(b'[{}, {"i64": NaN}]')
+    with pytest.raises(DecodeError, match="duplicate key 'i64'"):
+        EDGE.pj.decode_many(b'[{}, {"i64": 1, "i64": 2}]')
+    with pytest.raises(DecodeError, match="holds a message"):
+        EDGE.pj.decode_many(b"7")
