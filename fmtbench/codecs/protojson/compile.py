@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from fmtbench.codecs.protojson.leaves import LEAVES, MAP_KEYS, Inexact, Unfit
@@ -78,7 +79,20 @@ def _map_read(key: Conv, value: Conv, x: Any) -> dict[Any, Any]:
             out[ck] = value(v)
         except ValueMismatch as exc:
             raise exc.at(key_segment(k)) from None
+    if len(out) != len(x):  # two spellings of one integer key ("7", "07"): one value lost
+        _refuse_same_key(key, x)
     return out
+
+
+def _refuse_same_key(key: Conv, x: dict[str, Any]) -> None:
+    seen: dict[Any, str] = {}
+    for k in x:
+        ck = key(k)
+        if ck in seen:
+            raise ValueMismatch(
+                f"map key {k!r} is the key {seen[ck]!r} again: one of the values would be dropped"
+            ).at(key_segment(k))
+        seen[ck] = k
 
 
 class _Source:
@@ -94,6 +108,7 @@ class _Source:
             "_map": _map_read,
             "_sorted": sorted,
             "_copysign": math.copysign,
+            "_describe": describe,
         }
         self._bound: dict[int, str] = {}
 
@@ -238,10 +253,12 @@ class _Reader(_Source):
         def read(v: Any) -> str:
             if v.__class__ is str and v in by_name:
                 return by_name[v]
-            if v.__class__ is str or v.__class__ is int:
+            if v.__class__ is float:
+                raise Inexact  # 5.0 is 5 to json_format: read from the text
+            if v.__class__ in (str, int, Decimal):
                 try:
                     n = number_of(v)
-                except (ValueMismatch, Inexact):
+                except ValueMismatch:
                     raise ValueMismatch(
                         f"expected one of {enum.name} ({names}) or its number, got {v!r}"
                     ) from None
@@ -306,13 +323,13 @@ class _Reader(_Source):
         i = self.index[name]
         msg = self.schema.messages[name]
         self.ns[f"_x{i}"] = self._extra(name)
+        expected = f"expected {name} (a JSON object), got "
         body = [
             "if v.__class__ is not dict:",
-            f"    raise _VM('expected {name} (a JSON object), got ' + _describe(v))",
+            f"    raise _VM({expected!r} + _describe(v))",
             "d = {}",
             "n = 0",
         ]
-        self.ns["_describe"] = describe
         for f in msg.fields:
             camel = json_name(f.name)
             body.append(f"x = v.get({camel!r}, _M)")

@@ -34,7 +34,6 @@ from fmtbench.codecs.values.leaves import (
 )
 from fmtbench.errors import ValueMismatch
 from fmtbench.schema.model import INT_RANGES
-from fmtbench.schema.values import EPOCH
 
 Conv = Callable[[Any], Any]
 
@@ -231,10 +230,6 @@ def _timestamp_out(v: Any) -> str:
     return timestamp_text(v)
 
 
-def _timestamp_read(v: Any) -> datetime:
-    return timestamp_from_text(v)
-
-
 # -- the others ----------------------------------------------------------------------------
 def _identity(cls: type) -> Conv:
     def out(v: Any) -> Any:
@@ -260,7 +255,7 @@ LEAVES: dict[str, Leaf] = {
     "string": Leaf(_identity(str), str_check, _not),
     "bytes": Leaf(_bytes_out, bytes_reader, _not),
     # A Timestamp is a message: written whenever set, and a non-optional one always is.
-    "timestamp": Leaf(_timestamp_out, _timestamp_read, None),
+    "timestamp": Leaf(_timestamp_out, timestamp_from_text, None),
 }
 
 
@@ -290,20 +285,12 @@ def _bool_key_out(v: Any) -> str:
     return "true" if v else "false"
 
 
-def _int_key_writer(kind: str) -> Conv:
-    check = int_writer(kind, text=True)
-    return check
-
-
 #: Map key kind -> (canonical key -> JSON key text, JSON key text -> canonical key).
 MAP_KEYS: dict[str, tuple[Conv, Conv]] = {
     "string": (_identity(str), str_check),
     "bool": (_bool_key_out, _bool_key_read),
-    **{k: (_int_key_writer(k), _int_key_reader(k)) for k in INT_RANGES},
+    **{k: (int_writer(k, text=True), _int_key_reader(k)) for k in INT_RANGES},
 }
-
-#: What a non-optional scalar field reads as when the input leaves it out.
-ZERO_TIMESTAMP = EPOCH
 
 
 def _clip(text: str, limit: int = 60) -> str:
