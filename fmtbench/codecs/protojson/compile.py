@@ -120,6 +120,12 @@ class _Source:
         return name
 
 
+def wire_name(f: Field) -> str:
+    """A field's JSON name: protoc's lowerCamelCase of its name (the one place to read a
+    ``[json_name = ...]`` option from, should the model keep one)."""
+    return json_name(f.name)
+
+
 def _by_tag(fields: tuple[Field, ...]) -> list[Field]:
     return sorted(fields, key=lambda f: f.tag)
 
@@ -166,7 +172,7 @@ class _Writer(_Source):
         if any(f.optional for f in msg.fields):
             body.append(f"n = {required}")
         for f in _by_tag(msg.fields):
-            key = repr(f.name if self.proto_names else json_name(f.name))
+            key = repr(f.name if self.proto_names else wire_name(f))
             t = f.type
             if f.optional:
                 body += [
@@ -331,7 +337,7 @@ class _Reader(_Source):
             "n = 0",
         ]
         for f in msg.fields:
-            camel = json_name(f.name)
+            camel = wire_name(f)
             body.append(f"x = v.get({camel!r}, _M)")
             if camel != f.name:
                 body += ["if x is _M:", f"    x = v.get({f.name!r}, _M)"]
@@ -360,7 +366,7 @@ class _Reader(_Source):
         msg = self.schema.messages[name]
         field_of: dict[str, str] = {}
         for f in msg.fields:
-            field_of[f.name] = field_of[json_name(f.name)] = f.name
+            field_of[f.name] = field_of[wire_name(f)] = f.name
         drop = self.drop_unknown
 
         def extra(v: dict[str, Any]) -> None:
@@ -392,6 +398,6 @@ def reader(schema: Schema, *, drop_unknown: bool = False) -> dict[str, Conv]:
 def key_renames(schema: Schema) -> dict[str, tuple[tuple[str, str], ...]]:
     """Per message type, (JSON name, field name) for fields whose names differ."""
     return {
-        name: tuple((json_name(f.name), f.name) for f in m.fields if json_name(f.name) != f.name)
+        name: tuple((wire_name(f), f.name) for f in m.fields if wire_name(f) != f.name)
         for name, m in schema.messages.items()
     }

@@ -12,13 +12,13 @@ from fmtbench.codecs.base import Codec, Record
 from fmtbench.codecs.format import ExplainRules
 from fmtbench.codecs.json.explain import _payload
 from fmtbench.codecs.protojson.codec import ProtoJsonCodec
+from fmtbench.codecs.protojson.compile import wire_name
 from fmtbench.schema.model import Field, MapOf, MessageRef
-from fmtbench.schema.names import json_name
 
 
 def payload(f: Field, value: Any, alone: bytes) -> int:
     tree = orjson.loads(alone)
-    key = json_name(f.name)
+    key = wire_name(f)
     if key not in tree:
         return 0
     skip = isinstance(f.type, MapOf) and isinstance(f.type.value, MessageRef)
@@ -31,8 +31,9 @@ def fields_alone(codec: Codec, record: Record) -> tuple[int, dict[str, bytes]]:
     assert isinstance(codec, ProtoJsonCodec)
     tree = codec.to_tree(record)
     out = {}
+    fields = {f.name: f for f in codec.message.fields}
     for name in record:
-        key = json_name(name)
+        key = wire_name(fields[name])
         out[name] = orjson.dumps({key: tree[key]}) if key in tree else b"{}"
     return 2, out
 
