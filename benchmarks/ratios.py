@@ -12,6 +12,7 @@ Run from the repository root::
     /work/venv/bin/python benchmarks/ratios.py               # 50,000 records, 5 rounds
     /work/venv/bin/python benchmarks/ratios.py --records 2000 --rounds 3 --no-convert
     /work/venv/bin/python benchmarks/ratios.py --gc          # the collector on while timing
+    /work/venv/bin/python benchmarks/ratios.py --only protojson --no-convert  # some pairs
 
 A ratio below 1 means fmtbench is faster. ``test_reference.py`` times the same pairs with
 pytest-benchmark; this script is the one that prints the issue's verdicts.
@@ -79,6 +80,8 @@ TARGETS: dict[str, Target] = {
     "msgpack encode": Target(1.5, "within 1.5x of packb"),
     "msgpack decode": Target(1.5, "within 1.5x of unpackb"),
     "convert": Target(1 / 5, ">= 5x faster than json_format script"),
+    "protojson encode": Target(1 / 3, ">= 3x faster than MessageToJson"),
+    "protojson decode": Target(1 / 3, ">= 3x faster than json_format.Parse"),
 }
 
 
@@ -183,6 +186,8 @@ class Prepared:
     xml_messages: list[bytes]
     msgpack_messages: list[bytes]
     xml_builder: LxmlReferenceBuilder
+    pb_objects: list[Any]  # the protobuf message of each record (json_format's input)
+    protojson_messages: list[bytes]
 
     @classmethod
     def make(cls, dataset: str, count: int) -> Prepared:
@@ -190,6 +195,7 @@ class Prepared:
         records = list(ds.generator().records(count))  # the dataset's own seed
         codecs = {f: codec_for(f, ds.schema, ds.type_name) for f in ("json", "protobuf", "xml")}
         codecs["msgpack"] = codec_for("msgpack", ds.schema, ds.type_name)
+        codecs["protojson"] = codec_for("protojson", ds.schema, ds.type_name)
         js, pb = codecs["json"], codecs["protobuf"]
         to_message = pb.to_message  # type: ignore[attr-defined]
         return cls(
@@ -206,6 +212,8 @@ class Prepared:
             xml_messages=[codecs["xml"].encode(r) for r in records],
             msgpack_messages=[codecs["msgpack"].encode(r) for r in records],
             xml_builder=LxmlReferenceBuilder(ds.schema),
+            pb_objects=[to_message(r) for r in records],
+            protojson_messages=[codecs["protojson"].encode(r) for r in records],
         )
 
 
@@ -227,6 +235,7 @@ def _proto_to_dict(cls: Any) -> Callable[[bytes], dict[str, Any]]:
 def make_pairs(p: Prepared) -> list[Pair]:
     """Every codec pair of one dataset (``convert`` is separate: it times whole processes)."""
     js, pb, xml, mp = (p.codecs[f] for f in ("json", "protobuf", "xml", "msgpack"))
+    pj = p.codecs["protojson"]
     msg_cls = pb.message_class  # type: ignore[attr-defined]
     dumps, utc_z = orjson.dumps, orjson.OPT_UTC_Z
     packb, unpackb = msgpack.packb, msgpack.unpackb
@@ -250,6 +259,13 @@ def make_pairs(p: Prepared) -> list[Pair]:
         Pair(d, "msgpack decode", "MsgpackCodec.decode", "msgpack.unpackb",
              each(mp.decode, p.msgpack_messages),
              each(lambda b: unpackb(b, timestamp=3, strict_map_key=False), p.msgpack_messages)),
+        # ProtoJSON: json_format from and to the protobuf message, a user's other way.
+        Pair(d, "protojson encode", "ProtoJsonCodec.encode", "MessageToJson(indent=None)",
+             each(pj.encode, p.records),
+             each(lambda m: json_format.MessageToJson(m, indent=None), p.pb_objects)),
+        Pair(d, "protojson decode", "ProtoJsonCodec.decode", "json_format.Parse",
+             each(pj.decode, p.protojson_messages),
+             each(lambda b: json_format.Parse(b, msg_cls()), p.protojson_messages)),
     ]  # fmt: skip
 
 
@@ -386,11 +402,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--gc", action="store_true", help="keep the garbage collector on while timing"
     )
+    parser.add_argument(
+        "--only", default="", help="time only the pairs whose job contains this (protojson)"
+    )
     args = parser.parse_args(argv)
     results: list[Result] = []
     for dataset in args.datasets:
         print(f"preparing {args.records} {dataset} records...", file=sys.stderr)
-        pairs = make_pairs(Prepared.make(dataset, args.records))
+        pairs = [p for p in make_pairs(Prepared.make(dataset, args.records)) if args.only in p.job]
         results += measure(pairs, args.rounds, keep_gc=args.gc)
     if not args.no_convert:
         print("timing convert...", file=sys.stderr)

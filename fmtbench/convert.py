@@ -6,9 +6,9 @@ against the schema) and encoded again (which checks that the target can hold it)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from fmtbench.codecs import codec_for, format_for_path
 from fmtbench.errors import RecordError, UsageError
@@ -47,6 +47,7 @@ def convert(
     to_format: str | None = None,
     drop_unknown: bool = False,
     limits: Limits = DEFAULT_LIMITS,
+    writer_options: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> ConvertResult:
     """Convert one file (or stdin/stdout), record by record: memory stays flat for every
@@ -55,7 +56,7 @@ def convert(
     target_format = resolve_format(dst, to_format, "--to")
     refuse_same_file(src, dst)
     decoder = codec_for(source_format, schema, type_name, drop_unknown=drop_unknown, limits=limits)
-    encoder = codec_for(target_format, schema, type_name, limits=limits)
+    encoder = codec_for(target_format, schema, type_name, limits=limits, options=writer_options)
     label = "<stdin>" if src == STDIO else src
     count = 0
     try:

@@ -34,7 +34,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from fmtbench.codecs import Codec, codec_for
 from fmtbench.codecs.registry import REGISTRY
@@ -72,6 +72,8 @@ class Options:
     to_format: str | None = None
     drop_unknown: bool = False
     limits: Limits = DEFAULT_LIMITS
+    #: The writing codec's keyword options (``Format.options``), as sorted pairs.
+    writer_options: tuple[tuple[str, Any], ...] = ()
 
 
 # -- many files ------------------------------------------------------------------------------
@@ -153,6 +155,7 @@ def convert_one(
         to_format=options.to_format,
         drop_unknown=options.drop_unknown,
         limits=options.limits,
+        writer_options=dict(options.writer_options),
         progress=progress,
     )
 
@@ -170,7 +173,14 @@ def _codecs(options: Options, source: str, target: str) -> tuple[Codec, Codec]:
     decoder = codec_for(
         source, schema, options.type_name, drop_unknown=options.drop_unknown, limits=options.limits
     )
-    return decoder, codec_for(target, schema, options.type_name, limits=options.limits)
+    encoder = codec_for(
+        target,
+        schema,
+        options.type_name,
+        limits=options.limits,
+        options=dict(options.writer_options),
+    )
+    return decoder, encoder
 
 
 # -- one big file in chunks ------------------------------------------------------------------

@@ -63,7 +63,7 @@ SKIPPED = {
 
 #: Commands run changed, to keep the test short, with the reason: only options are added.
 ADAPTED = {
-    # The whole suite is 189 timings, about a minute, and still 22 s with --quick on two
+    # The whole suite is 259 timings, over a minute, and still 22 s with --quick on two
     # cores: every dataset runs here, quick, for one format.
     "fmtbench bench": "fmtbench bench --quick --formats msgpack",
     # 12 s at full length, 3 s with --quick.

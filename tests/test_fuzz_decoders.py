@@ -33,7 +33,16 @@ from fmtbench.errors import FmtbenchError
 from tests.samples import same
 from tests.strategies import SCHEMAS, records, schema_named
 
-DECODERS = ["json", "jsonl", "protobuf", "protobuf-delimited", "xml", "msgpack"]
+DECODERS = [
+    "json",
+    "jsonl",
+    "protojson",
+    "protojsonl",
+    "protobuf",
+    "protobuf-delimited",
+    "xml",
+    "msgpack",
+]
 #: Formats whose file is one message: it holds exactly one record.
 SINGLE_ONLY = {"protobuf"}
 #: Nesting depths tried: beyond every limit (100 levels, libxml2's 256, recursion's 1000).
@@ -113,6 +122,13 @@ def json_payloads() -> st.SearchStrategy[bytes]:
     return st.one_of(st.sampled_from(words), deep, deep_obj)
 
 
+def protojson_payloads() -> st.SearchStrategy[bytes]:
+    # JSON's, and what ProtoJSON reads out of strings: numbers whose exponent would make a
+    # huge integer, fractions finer than any double, names and base64 of both alphabets.
+    words = [b'"1e999999999"', b'"-1E-999999999"', b"1.0000000000000001", b'"NaN"', b'"-_"']
+    return st.one_of(json_payloads(), st.sampled_from(words))
+
+
 def xml_payloads() -> st.SearchStrategy[bytes]:
     words = [
         b"<!DOCTYPE r [<!ENTITY e 'x'>]>",
@@ -131,6 +147,8 @@ def xml_payloads() -> st.SearchStrategy[bytes]:
 PAYLOADS: dict[str, Callable[[], st.SearchStrategy[bytes]]] = {
     "json": json_payloads,
     "jsonl": json_payloads,
+    "protojson": protojson_payloads,
+    "protojsonl": protojson_payloads,
     "protobuf": protobuf_payloads,
     "protobuf-delimited": protobuf_payloads,
     "xml": xml_payloads,
@@ -225,9 +243,9 @@ def test_mutated_files_decode_cleanly(fmt: str, data: st.DataObject) -> None:
 def deep_forest(fmt: str, depth: int) -> bytes:
     """A ``test.tree`` Forest whose trunk nests ``depth`` levels of children (depth + 1
     messages below the record), in ``fmt``, built by hand: no encoder would write it."""
-    if fmt in ("json", "jsonl"):
+    if fmt in ("json", "jsonl", "protojson", "protojsonl"):
         text = b'{"trunk":' + b'{"children":[' * depth + b"{}" + b"]}" * depth + b"}"
-        return text + b"\n" if fmt == "jsonl" else text
+        return text + b"\n" if fmt.endswith("l") else text
     if fmt == "msgpack":
         return b"\x81\xa5trunk" + b"\x81\xa8children\x91" * depth + b"\x80"
     if fmt == "xml":
@@ -263,6 +281,8 @@ def test_deep_nesting_is_refused_cleanly(fmt: str, depth: int) -> None:
     bare = {
         "json": b"[" * depth + b"]" * depth,
         "jsonl": b"[" * depth + b"]" * depth + b"\n",
+        "protojson": b"[" * depth + b"]" * depth,
+        "protojsonl": b"[" * depth + b"]" * depth + b"\n",
         "xml": b"<a>" * depth + b"</a>" * depth,
         "msgpack": b"\x91" * depth + b"\xc0",
     }

@@ -103,6 +103,13 @@ def convert_cmd(
             " (default: --max-record-bytes / 16).",
         ),
     ] = None,
+    proto_names: Annotated[
+        bool,
+        typer.Option(
+            "--proto-names",
+            help="ProtoJSON output: write the schema's field names, not lowerCamelCase ones.",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
 ) -> None:
     """Convert records between formats, validated against the schema: lossless or an error."""
@@ -121,7 +128,8 @@ def convert_cmd(
     )
     ref, type_name = schema_type(schema, proto_path, type_name)
     assert ref is not None
-    options = Options(ref, type_name, from_format, to_format, drop_unknown, limits)
+    writer_options = (("proto_names", True),) if proto_names else ()
+    options = Options(ref, type_name, from_format, to_format, drop_unknown, limits, writer_options)
     many = len(inputs) > 1 or output.endswith(("/", os.sep)) or os.path.isdir(output)
     with progress_bar(inputs, enabled=not quiet and sys.stderr.isatty()) as progress:
         if many:

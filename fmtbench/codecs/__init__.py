@@ -13,11 +13,13 @@ msgspec Structs) hold what several formats share.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 from fmtbench.codecs.base import Codec, Record, RecordReader, RecordWriter
 from fmtbench.codecs.format import Format
 from fmtbench.codecs.registry import REGISTRY, FormatPluginWarning
-from fmtbench.errors import SchemaError
+from fmtbench.errors import SchemaError, UsageError
 from fmtbench.limits import DEFAULT_LIMITS, Limits
 from fmtbench.schema.model import Schema
 
@@ -36,16 +38,24 @@ def codec_for(
     *,
     drop_unknown: bool = False,
     limits: Limits = DEFAULT_LIMITS,
+    options: Mapping[str, Any] | None = None,
 ) -> Codec:
-    """A codec of format ``fmt`` for one record type of ``schema``, compiled once."""
-    cls = REGISTRY.get_format(fmt).codec_class()
+    """A codec of format ``fmt`` for one record type of ``schema``, compiled once;
+    ``options``: keyword options the format declares (``Format.options``)."""
+    entry = REGISTRY.get_format(fmt)
+    for name in options or {}:
+        if name not in entry.options:
+            takers = ", ".join(f.name for f in REGISTRY.values() if name in f.options)
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"{flag} does not apply to {fmt} output (only to: {takers or 'none'})")
+    cls = entry.codec_class()
     # Compiling walks the schema's message types recursively, about ten frames a level in
     # msgspec's type handling: a schema nested 100 levels (the depth limit) needs more than
     # Python's default 1000 frames once a caller's own frames are counted.
     stack = sys.getrecursionlimit()
     sys.setrecursionlimit(max(stack, _COMPILE_FRAMES))
     try:
-        return cls(schema, type_name, drop_unknown=drop_unknown, limits=limits)
+        return cls(schema, type_name, drop_unknown=drop_unknown, limits=limits, **(options or {}))
     except RecursionError:
         # Compiling walks the schema; a chain of thousands of nested message types goes
         # past Python's stack in the libraries that compile it (msgspec, upb).

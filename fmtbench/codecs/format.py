@@ -164,6 +164,9 @@ class Format:
     explain: Ref | ExplainRules | None = None
     #: The schema artifact its readers use (``.proto``, XSD, JSON Schema), if any.
     export: Export | None = None
+    #: Keyword options its codec takes for writing (``proto_names``), given through
+    #: ``codec_for(..., options=...)`` (``convert --proto-names``).
+    options: tuple[str, ...] = ()
     #: Where the entry came from: "fmtbench" for built-ins, else the plugin's distribution.
     origin: str = field(default="fmtbench", compare=False)
 

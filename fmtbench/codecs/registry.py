@@ -24,6 +24,7 @@ from fmtbench.errors import UsageError
 BUILTIN = (
     "fmtbench.codecs.protobuf:FORMATS",
     "fmtbench.codecs.json:FORMATS",
+    "fmtbench.codecs.protojson:FORMATS",
     "fmtbench.codecs.xml:FORMATS",
     "fmtbench.codecs.msgpack:FORMATS",
 )
