@@ -20,6 +20,7 @@ from google.protobuf import json_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fmtbench import Timestamp
 from fmtbench.codecs import Codec, codec_for
 from fmtbench.codecs.protojson.leaves import shortest_float32
 from fmtbench.errors import DecodeError, EncodeError
@@ -150,6 +151,12 @@ messages:
       flags: map<bool, Color> = 14
       sub: optional E = 15
       ok: bool = 16
+      span: duration = 17
+      box: {type: int32, tag: 18, optional: true, wrapper: true}
+      choice:
+        oneof:
+          word: string = 19
+          count: int64 = 20
 """,
     "<edges>",
 )
@@ -186,6 +193,13 @@ ACCEPTED = [
     '{"at": "0001-01-01T00:00:00Z"}',
     '{"at": "9999-12-31T23:59:59.999999Z"}',
     '{"at": "1970-01-01T00:00:00.000001000Z"}',
+    '{"at": "1970-01-01T00:00:00.000000001Z"}',
+    '{"at": "9999-12-31T23:59:59.999999999Z"}',
+    '{"span": "1.000000001s", "box": 0}',
+    '{"span": "-0.5s", "box": null}',
+    '{"span": "-315576000000.999999999s", "box": -2147483648}',
+    '{"span": "315576000000s", "count": "0"}',
+    '{"word": "", "count": null}',
     '{"raw": "-_8="}',
     '{"raw": "+/8"}',
     '{"raw": "AAEC"}',
@@ -238,7 +252,11 @@ REFUSED = [
     ('{"f64": "nan"}', "f64", "'NaN'"),
     ('{"raw": "AB=="}', "raw", "base64"),
     ('{"raw": "a+b-"}', "raw", "two alphabets"),
-    ('{"at": "1970-01-01T00:00:00.0000001Z"}', "at", "sub-microsecond"),
+    ('{"at": "1970-01-01T00:00:00.0000000001Z"}', "at", "below the nanosecond"),
+    ('{"span": "315576000001s"}', "span", "outside"),
+    ('{"span": "1.5"}', "span", "'1.5s'"),
+    ('{"box": 2147483648}', "box", "out of range"),
+    ('{"word": "a", "count": 1}', "choice", "both set"),
     ('{"at": "1970-01-01T00:00:00"}', "at", "RFC 3339"),
     ('{"color": 7}', "color", "not a number of Color"),
     ('{"color": "BLUE"}', "color", "Color"),
@@ -287,8 +305,12 @@ def test_writing_refuses_what_is_not_canonical_naming_the_field() -> None:
         EDGE.pj.encode({**base, "extra": 1})
 
 
-def test_timestamps_have_0_3_or_6_fraction_digits_and_z() -> None:
+def test_timestamps_have_0_3_6_or_9_fraction_digits_and_z() -> None:
     base = zeros({})
+    nanos = Timestamp.from_parts(0, 1)
+    assert (
+        json.loads(EDGE.pj.encode({**base, "at": nanos}))["at"] == "1970-01-01T00:00:00.000000001Z"
+    )
     for micro, text in [
         (0, "1970-01-01T00:00:00Z"),
         (1000, "1970-01-01T00:00:00.001Z"),
@@ -305,7 +327,8 @@ def test_defaults_are_left_out_and_optionals_written_when_present() -> None:
     assert tree == {
         "at": "1970-01-01T00:00:00Z",
         "maybe": "0",
-        "sub": {"at": "1970-01-01T00:00:00Z"},
+        "span": "0s",
+        "sub": {"at": "1970-01-01T00:00:00Z", "span": "0s"},
     }
     names = json.loads(EDGE.pn.encode({**record, "some_text": "x", "by_id": {2: "b", -1: "a"}}))
     assert names["some_text"] == "x"

@@ -24,6 +24,7 @@ from typing import Any
 
 from fmtbench.codecs.protojson.leaves import LEAVES, MAP_KEYS, Inexact, Unfit
 from fmtbench.codecs.values.leaves import describe, mismatch
+from fmtbench.codecs.values.oneof import two_set
 from fmtbench.errors import ValueMismatch, key_segment
 from fmtbench.schema.model import (
     INT_RANGES,
@@ -32,12 +33,13 @@ from fmtbench.schema.model import (
     FieldType,
     ListOf,
     MapOf,
+    Message,
     MessageRef,
     Scalar,
     Schema,
 )
 from fmtbench.schema.names import json_name
-from fmtbench.schema.proto import proto_enum_value_name
+from fmtbench.schema.proto_restore import enum_value_name
 from fmtbench.schema.values import SCALAR_ZEROS, zero_factory
 
 Conv = Callable[[Any], Any]
@@ -50,9 +52,31 @@ def _unfit() -> Any:
 
 
 def wire_names(schema: Schema, enum_name: str) -> dict[str, str]:
-    """Schema value name -> the name protobuf (and so ProtoJSON) gives it."""
+    """Schema value name -> the name protobuf (and so ProtoJSON) gives its number: the
+    first name of the number (an alias writes as the name it stands for, as json_format
+    does), as the exported ``.proto`` spells it (an imported enum's names verbatim)."""
     enum = schema.enums[enum_name]
-    return {name: proto_enum_value_name(enum, name) for name, _ in enum.values}
+    first = enum.canonical()
+    return {name: enum_value_name(enum, first[name]) for name, _ in enum.values}
+
+
+def _read_names(schema: Schema, enum_name: str) -> dict[str, str]:
+    """Every ProtoJSON name of an enum (aliases too) -> the canonical value name."""
+    enum = schema.enums[enum_name]
+    first = enum.canonical()
+    return {enum_value_name(enum, name): first[name] for name, _ in enum.values}
+
+
+def _missing(name: str) -> None:
+    raise ValueMismatch("required field is missing").at(name)
+
+
+def _two_set(msg: Message, r: Any) -> None:
+    """Raise for a record setting two members of one of ``msg``'s oneofs."""
+    for group in msg.oneofs:
+        present = [m for m in group.members if m in r]
+        if len(present) > 1:
+            raise two_set(group.name, present)
 
 
 def _list_read(conv: Conv, x: Any) -> list[Any]:
@@ -183,6 +207,9 @@ class _Writer(_Source):
                 ]
                 continue
             body.append(f"x = r[{f.name!r}]")
+            if f.required:  # proto2 required: written always, even at zero
+                body.append(f"o[{key}] = {self.value(t, 'x')}")
+                continue
             if isinstance(t, ListOf):
                 body += [
                     "if x.__class__ is not list: raise _Unfit",
@@ -220,6 +247,9 @@ class _Writer(_Source):
                     body += [f"y = {self.value(t, 'x')}", f"if not {default}(x): o[{key}] = y"]
             else:  # a message or a timestamp: always set, so always written
                 body.append(f"o[{key}] = {self.value(t, 'x')}")
+        if msg.oneofs:  # two members of one group: the validator words the error
+            check = self.bind(lambda r, msg=msg: _two_set(msg, r))
+            body += ["try:", f"    {check}(r)", "except _VM:", "    raise _Unfit from None"]
         # Every key of the record was one of its fields: a record with another is not canonical.
         body.append(f"if len(r) != {'n' if any(f.optional for f in msg.fields) else required}:")
         body.append("    raise _Unfit")
@@ -241,18 +271,13 @@ class _Reader(_Source):
         self.drop_unknown = drop_unknown
         self.index = {name: i for i, name in enumerate(schema.messages)}
         self.enums = {name: self.bind(self.enum_reader(name)) for name in schema.enums}
-        self.enum_names = {
-            name: self.bind({v: k for k, v in wire_names(schema, name).items()})
-            for name in schema.enums
-        }
+        self.enum_names = {name: self.bind(_read_names(schema, name)) for name in schema.enums}
 
     def enum_reader(self, name: str) -> Conv:
         """An enum by its protobuf name, or by its number (a JSON number or digits)."""
         enum = self.schema.enums[name]
-        by_name = {v: k for k, v in wire_names(self.schema, name).items()}
-        by_number: dict[int, str] = {}
-        for value, number in enum.values:
-            by_number.setdefault(number, value)
+        by_name = _read_names(self.schema, name)
+        by_number = enum.by_number()
         number_of = LEAVES["int32"].read
         names = ", ".join(by_name)
 
@@ -320,7 +345,7 @@ class _Reader(_Source):
     def zero(self, t: FieldType) -> str:
         if isinstance(t, Scalar):
             value = SCALAR_ZEROS[t.kind]  # immutable: one object serves every record
-            return repr(value) if t.kind != "timestamp" else self.bind(value)
+            return self.bind(value) if t.kind in ("timestamp", "duration") else repr(value)
         if isinstance(t, EnumRef):
             return repr(self.schema.enums[t.name].zero)
         return f"{self.bind(zero_factory(self.schema, t))}()"
@@ -351,6 +376,9 @@ class _Reader(_Source):
             ]
             if f.optional:
                 body += ["if x is not _M and x is not None:", *read]
+            elif f.required:  # proto2 required: absent (or null) is an error
+                missing = self.bind(_missing)
+                body += ["if x is _M or x is None:", f"    {missing}({f.name!r})", "else:", *read]
             else:
                 body += [
                     "if x is _M or x is None:",
@@ -358,7 +386,10 @@ class _Reader(_Source):
                     "else:",
                     *read,
                 ]
-        body += ["if len(v) != n:", f"    _x{i}(v)", "return d"]
+        body += ["if len(v) != n:", f"    _x{i}(v)"]
+        if msg.oneofs:
+            body.append(f"{self.bind(lambda d, msg=msg: _two_set(msg, d))}(d)")
+        body.append("return d")
         return "\n".join([f"def _r{i}(v):", *(f"    {line}" for line in body)])
 
     def _extra(self, name: str) -> Conv:

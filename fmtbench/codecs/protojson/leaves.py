@@ -17,7 +17,7 @@ import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,6 +25,9 @@ from fmtbench.codecs.values.leaves import (
     FLOAT_WORDS,
     b64_decode,
     bool_check,
+    duration_check,
+    duration_from_json,
+    duration_to_json,
     float32_round,
     float64_check,
     float_to_json,
@@ -34,6 +37,7 @@ from fmtbench.codecs.values.leaves import (
 )
 from fmtbench.errors import ValueMismatch
 from fmtbench.schema.model import INT_RANGES
+from fmtbench.values import Timestamp
 
 Conv = Callable[[Any], Any]
 
@@ -215,8 +219,8 @@ def _bytes_out(v: Any) -> str:
 
 # -- timestamps ----------------------------------------------------------------------------
 def timestamp_text(v: datetime) -> str:
-    """``v`` (in UTC) as RFC 3339 in UTC with 'Z' and 0, 3 or 6 fraction digits (9 with nanoseconds), as
-    json_format writes a Timestamp."""
+    """``v`` (a plain datetime in UTC) as RFC 3339 in UTC with 'Z' and 0, 3 or 6 fraction
+    digits, as json_format writes a Timestamp (``_timestamp_out`` writes nanoseconds)."""
     # isoformat() of a UTC datetime ends in "+00:00", after ".ffffff" if there is a fraction.
     micro = v.microsecond
     if micro and micro % 1000 == 0:
@@ -226,8 +230,23 @@ def timestamp_text(v: datetime) -> str:
 
 def _timestamp_out(v: Any) -> str:
     if v.__class__ is not datetime or v.tzinfo is not UTC:
+        if v.__class__ is Timestamp and v.tzinfo is UTC and v.nanosecond:
+            # Canonical only with nanoseconds (else a plain datetime): 9 fraction digits.
+            whole = v.plain().replace(microsecond=0).isoformat()[:-6]
+            return f"{whole}.{v.microsecond:06d}{v.nanosecond:03d}Z"
         raise Unfit
     return timestamp_text(v)
+
+
+# -- durations -----------------------------------------------------------------------------
+def _duration_out(v: Any) -> str:
+    """json_format's spelling: seconds, 0, 3, 6 or 9 fraction digits, ``s``."""
+    if not isinstance(v, timedelta):
+        raise Unfit
+    try:
+        return duration_to_json(duration_check(v))
+    except ValueMismatch:
+        raise Unfit from None
 
 
 # -- the others ----------------------------------------------------------------------------
@@ -256,6 +275,8 @@ LEAVES: dict[str, Leaf] = {
     "bytes": Leaf(_bytes_out, bytes_reader, _not),
     # A Timestamp is a message: written whenever set, and a non-optional one always is.
     "timestamp": Leaf(_timestamp_out, timestamp_from_text, None),
+    # So is a Duration.
+    "duration": Leaf(_duration_out, duration_from_json, None),
 }
 
 
