@@ -370,9 +370,12 @@ def _past_leaves(
     return (depth + wrap, (field,)) if type(x) in (list, dict) else None
 
 
-def depth_check(schema: Schema, root: str, max_depth: int) -> DepthCheck | None:
+def depth_check(
+    schema: Schema, root: str, max_depth: int, within: int | None = None
+) -> DepthCheck | None:
     """A check of one canonical record's nesting against ``--max-depth``, or None when no
-    record can exceed it.
+    record can exceed it: by the schema, or for records already within ``within`` Protobuf
+    levels (what a parser refusing deeper input has read).
 
     A record type whose every record nests past ``max_depth`` is a schema error here,
     before any record is read: no record of it could ever be written or read.
@@ -388,7 +391,7 @@ def depth_check(schema: Schema, root: str, max_depth: int) -> DepthCheck | None:
     def too_deep(depth: int) -> str:
         return f"nested {depth} levels deep, over the limit of {max_depth} (--max-depth)"
 
-    return nesting_check(schema, root, PROTOBUF, cap=max_depth, too_deep=too_deep)
+    return nesting_check(schema, root, PROTOBUF, cap=max_depth, too_deep=too_deep, within=within)
 
 
 def _path(entry: Any) -> str:

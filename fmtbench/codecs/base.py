@@ -36,6 +36,9 @@ class Codec(ABC):
     #: write path refuses a record deeper than that, whatever ``--max-depth`` allows
     #: (``write_check``). None: the format's reader keeps no depth of its own.
     nesting: ClassVar[Nesting | None] = None
+    #: Levels, as Protobuf counts them, past which the format's own parser refuses input
+    #: (upb's 100): decoded records within ``--max-depth`` by that alone are not walked.
+    parser_depth: ClassVar[int | None] = None
 
     def __init__(
         self,
@@ -57,6 +60,9 @@ class Codec(ABC):
         check = depth_check(schema, self.message.name, limits.max_depth)
         self._depth_check = check
         self._write_checks: dict[int, DepthCheck | None] = {}
+        if self.parser_depth is not None and check is not None:
+            # What the parser read is within its own limit: no deeper than that is checked.
+            check = depth_check(schema, self.message.name, limits.max_depth, self.parser_depth)
         if check is not None:
             # Only schemas whose records can nest past the limit (recursive ones) pay for
             # the check: the methods are wrapped on the instance, so every path goes

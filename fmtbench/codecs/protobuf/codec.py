@@ -58,7 +58,7 @@ from fmtbench.codecs.values.leaves import (
 )
 from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch, key_segment
-from fmtbench.limits import DEFAULT_LIMITS, UPB, Limits
+from fmtbench.limits import DEFAULT_LIMITS, UPB, UPB_MAX_DEPTH, Limits
 from fmtbench.schema.model import (
     Enum,
     EnumRef,
@@ -380,6 +380,7 @@ class _ProtobufBase(Codec):
     """What both Protobuf codecs share: the compiled classes and the two conversions."""
 
     nesting = UPB
+    parser_depth = UPB_MAX_DEPTH
 
     def __init__(
         self,
