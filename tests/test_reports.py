@@ -11,6 +11,8 @@ import csv
 import io
 import json
 import math
+import random
+import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -232,6 +234,13 @@ def test_plot_without_matplotlib_is_an_install_hint(
 
 
 # -- compare ---------------------------------------------------------------------------------
+def scale(t: dict[str, Any], factor: float) -> None:
+    """A timing slower (or faster) by ``factor``: every sample, as a real change moves them."""
+    t["seconds"] = [s * factor for s in t["seconds"]]
+    for key in ("median", "iqr", "mad"):
+        t[key] *= factor
+
+
 def test_identical_runs_flag_nothing(results: Results) -> None:
     c = compare(results, results)
     assert c.rows
@@ -243,10 +252,7 @@ def test_identical_runs_flag_nothing(results: Results) -> None:
 
 def test_one_doubled_timing_is_the_only_change() -> None:
     doc = raw()
-    t = cell(doc, "log", "msgpack")["timings"]["batch_decode"]
-    t["seconds"] = [s * 2 for s in t["seconds"]]
-    t["median"] *= 2
-    t["iqr"] *= 2
+    scale(cell(doc, "log", "msgpack")["timings"]["batch_decode"], 2)
     c = compare(from_dict(raw()), from_dict(doc))
     assert [(x.dataset, x.format, x.metric, x.verdict) for x in c.changed] == [
         ("log", "msgpack", "batch_decode ns/record", "worse")
@@ -254,13 +260,15 @@ def test_one_doubled_timing_is_the_only_change() -> None:
     assert math.isclose(c.changed[0].ratio, 2.0)
 
 
-def test_a_change_inside_the_noise_is_not_flagged() -> None:
-    doc = raw()  # log json message_decode has IQR/median of 17%: a 12% change is noise
+def test_a_change_inside_the_interval_is_not_flagged() -> None:
+    doc = raw()  # log json message_decode's samples spread 17%: a 4% shift is noise
     t = cell(doc, "log", "json")["timings"]["message_decode"]
-    t["median"] *= 1.12
+    scale(t, 1.04)
     assert not compare(from_dict(raw()), from_dict(doc)).changed
-    t["median"] *= 1.12  # 25% now: beyond it
-    assert len(compare(from_dict(raw()), from_dict(doc)).changed) == 1
+    scale(t, 1.25)  # 30% now: the whole interval is beyond 5%
+    (change,) = compare(from_dict(raw()), from_dict(doc)).changed
+    assert change.interval is not None
+    assert change.interval[0] > 1.05
 
 
 def test_cells_in_one_file_only_are_listed() -> None:
@@ -416,16 +424,15 @@ def test_cli_plot_compare_recommend(capsys: pytest.CaptureFixture[str], tmp_path
     assert chart.read_bytes().startswith(PNG)
 
     doc = raw()
-    t = cell(doc, "telemetry", "protobuf")["timings"]["message_encode"]
-    t["median"] /= 2
+    scale(cell(doc, "telemetry", "protobuf")["timings"]["message_encode"], 0.5)
     newer = tmp_path / "new.json"
     newer.write_text(json.dumps(doc))
     status, out, _ = run(capsys, "compare", str(FIXTURE), str(newer))
     assert status == 0
     lines = out.splitlines()
-    assert lines[0].split() == ["cell", "figure", "old", "new", "new/old", "noise", "verdict"]
-    assert lines[1].split()[-3:] == ["0.50x", "5%", "better"]
-    assert lines[-1] == "1 of 83 figures changed beyond the noise (0 worse, 1 better)"
+    assert lines[0].split() == ["cell", "figure", "old", "new", "new/old", "95%", "interval", "verdict"]  # fmt: skip
+    assert lines[1].split()[-4:] == ["0.50x", "[0.49,", "0.51]", "better"]
+    assert lines[-1] == "1 of 83 figures changed beyond the noise (0 worse, 1 better; threshold 5%)"  # fmt: skip
 
     status, out, _ = run(
         capsys, "recommend", str(FIXTURE), "-d", "log", "--bandwidth", "100Mbit", "--rate", "5000"
@@ -445,3 +452,76 @@ def test_view_rows_are_grouped_by_dataset_then_format(results: Results) -> None:
         ("log", "json", "full"),
     ]
     assert keys[-1] == ("telemetry", "msgpack", "full")
+
+
+# -- compare's statistics ----------------------------------------------------------------------
+def _resampled(doc: dict[str, Any], rng: random.Random, factor: float) -> dict[str, Any]:
+    """Every timing of the fixture measured again: its samples drawn anew from the old ones
+    (the same machine's noise), times ``factor``."""
+    for c in doc["cells"]:
+        for t in c["timings"].values():
+            seconds = sorted(rng.choice(t["seconds"]) * factor for _ in t["seconds"])
+            t["seconds"] = seconds
+            t["median"] = statistics.median(seconds)
+            q = statistics.quantiles(seconds, n=4)
+            t["iqr"] = max(q[2] - q[0], 0.0)
+    return doc
+
+
+def _timing_changes(factor: float, seed: int) -> tuple[int, int]:
+    rng = random.Random(seed)
+    c = compare(from_dict(raw()), from_dict(_resampled(raw(), rng, factor)))
+    timings = [r for r in c.rows if r.metric.endswith("ns/record")]
+    return sum(1 for r in timings if r.significant), len(timings)
+
+
+def test_identical_runs_flag_at_most_5_percent_of_figures() -> None:
+    flagged = total = 0
+    for seed in range(20):
+        f, n = _timing_changes(1.0, seed)
+        flagged, total = flagged + f, total + n
+    assert flagged <= 0.05 * total, f"{flagged} of {total} figures flagged"
+
+
+def test_a_20_percent_slowdown_is_flagged_95_percent_of_the_time() -> None:
+    flagged = total = 0
+    for seed in range(20):
+        f, n = _timing_changes(1.2, seed)
+        flagged, total = flagged + f, total + n
+    assert flagged >= 0.95 * total, f"{flagged} of {total} figures flagged"
+
+
+def test_the_interval_is_moses_for_a_known_case() -> None:
+    from fmtbench.bench.compare import ratio_interval
+
+    old = [1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6]
+    assert ratio_interval(old, old) is not None
+    low, high = ratio_interval(old, old) or (0, 0)
+    assert low < 1 < high
+    low, high = ratio_interval(old, [2 * x for x in old]) or (0, 0)
+    assert low < 2 < high
+    assert low > 1.5
+    assert ratio_interval([1.0, 2.0], [1.0, 2.0]) is None  # too few for 95%
+
+
+@pytest.mark.parametrize(
+    ("factor", "fail_on", "status"),
+    [(1.0, "regression", 0), (2.0, "regression", 1), (0.5, "regression", 0), (0.5, "change", 1)],
+)
+def test_fail_on_gates_ci(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, factor: float, fail_on: str, status: int
+) -> None:
+    doc = raw()
+    scale(cell(doc, "log", "msgpack")["timings"]["batch_decode"], factor)
+    newer = tmp_path / "new.json"
+    newer.write_text(json.dumps(doc))
+    got, _, err = run(capsys, "compare", str(FIXTURE), str(newer), "--fail-on", fail_on)
+    assert (got, err) == (status, "")
+
+
+def test_threshold_and_fail_on_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    got, _, err = run(capsys, "compare", str(FIXTURE), str(FIXTURE), "--fail-on", "slower")
+    assert got == 2
+    assert "--fail-on takes 'regression' or 'change'" in err
+    got, _, err = run(capsys, "compare", str(FIXTURE), str(FIXTURE), "--threshold", "-1")
+    assert got == 2

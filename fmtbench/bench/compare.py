@@ -2,13 +2,17 @@
 
 Cells are matched by (dataset, format, implementation, step). Every figure is compared per
 record (ns per record for every timing, batch ones included; bytes per record for sizes),
-so runs with different record counts still compare. A change counts only when it is beyond
-the noise of both runs and beyond a floor:
+so runs with different record counts still compare.
 
-    |new/old - 1| > max(iqr_old/median_old, iqr_new/median_new, floor)     floor = 5%
-
-Sizes and memory have no spread, so only the floor applies to them. Lower is better for
-every compared figure, so a ratio above 1 is a regression.
+A timing changed when the samples say so with confidence and by more than the threshold:
+the 95% interval of the ratio new/old lies wholly beyond ``1 ± threshold`` (default 5%,
+symmetric on a log scale: 1.05x worse or 1/1.05x better). The interval is Moses'
+distribution-free one for the Hodges-Lehmann shift of the log samples (the interval that
+inverts the Mann-Whitney U test): no assumption of normal timings, robust to the outliers a
+busy machine adds. Too few samples for an interval (under 3 a side at 95%) fall back to the
+spread rule, ``|new/old - 1| > max(iqr_old/median_old, iqr_new/median_new, threshold)``.
+Sizes and memory are exact: only the threshold applies. Lower is better for every figure,
+so a ratio above 1 is a regression.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from fmtbench.bench.render_text import aligned
 from fmtbench.bench.view import Results, Row
 
 FLOOR = 0.05
+#: The normal quantile of a two-sided 95% interval.
+Z95 = 1.959963984540054
 
 Key = tuple[str, str, str, str]
 
@@ -35,7 +41,12 @@ class Change:
     metric: str
     old: float
     new: float
-    noise: float  # the threshold |ratio - 1| had to exceed
+    noise: float  # the threshold |ratio - 1| had to exceed (without an interval)
+    #: The 95% interval of the ratio new/old from the samples; None for exact figures and
+    #: for timings with too few samples.
+    interval: tuple[float, float] | None = None
+    threshold: float = FLOOR
+    exact: bool = False  # a size or memory figure: no spread
 
     @property
     def ratio(self) -> float:
@@ -43,6 +54,9 @@ class Change:
 
     @property
     def significant(self) -> bool:
+        if self.interval is not None:
+            low, high = self.interval
+            return low > 1 + self.threshold or high < 1 / (1 + self.threshold)
         return abs(self.ratio - 1) > self.noise
 
     @property
@@ -59,34 +73,65 @@ class Comparison:
     only_new: list[Key] = field(default_factory=list)
     status: list[str] = field(default_factory=list)  # cells that failed in one run
     notes: list[str] = field(default_factory=list)  # differences in setup that skew the ratios
+    newly_failing: list[Key] = field(default_factory=list)  # cells that fail only in the new run
 
     @property
     def changed(self) -> list[Change]:
         return [c for c in self.rows if c.significant]
 
+    @property
+    def regressed(self) -> bool:
+        """A figure worse beyond the noise, or a cell that now fails."""
+        return bool(self.newly_failing) or any(c.verdict == "worse" for c in self.changed)
 
-def _timing(name: str) -> Callable[[Row], tuple[float, float] | None]:
-    def get(r: Row) -> tuple[float, float] | None:
+
+#: (value per record, relative spread, samples per record or () for an exact figure)
+Figure = tuple[float, float, tuple[float, ...]]
+
+
+def _timing(name: str) -> Callable[[Row], Figure | None]:
+    def get(r: Row) -> Figure | None:
         t = r.timings.get(name)
         ns = r.ns_per_record(name)
-        return None if t is None or ns is None else (ns, view.spread(t))
+        if t is None or ns is None:
+            return None
+        scale = ns / t.median  # seconds per call -> ns per record
+        return ns, view.spread(t), tuple(x * scale for x in t.seconds)
 
     return get
 
 
-def _exact(get: Callable[[Row], float | None]) -> Callable[[Row], tuple[float, float] | None]:
-    def value(r: Row) -> tuple[float, float] | None:
+def _exact(get: Callable[[Row], float | None]) -> Callable[[Row], Figure | None]:
+    def value(r: Row) -> Figure | None:
         v = get(r)
-        return None if v is None else (v, 0.0)
+        return None if v is None else (v, 0.0, ())
 
     return value
+
+
+def ratio_interval(
+    old: Sequence[float], new: Sequence[float], z: float = Z95
+) -> tuple[float, float] | None:
+    """Moses' interval for the ratio new/old: the Hodges-Lehmann shift of the log samples,
+    its ends the k-th smallest and largest of the m*n pairwise differences, k from the
+    Mann-Whitney U statistic's normal approximation. None when the samples are too few for
+    an interval at this level (k < 1) or not all positive."""
+    m, n = len(old), len(new)
+    if m < 2 or n < 2 or min(old) <= 0 or min(new) <= 0:
+        return None
+    k = math.floor(m * n / 2 - z * math.sqrt(m * n * (m + n + 1) / 12))
+    if k < 1:
+        return None
+    logs_old = [math.log(x) for x in old]
+    diffs = sorted(math.log(y) - x for x in logs_old for y in new)
+    return math.exp(diffs[k - 1]), math.exp(diffs[m * n - k])
 
 
 def _compressed(name: str) -> Callable[[Row], float | None]:
     return lambda r: r.compressed_per_record(name)
 
 
-def _figures(rows: Sequence[Row]) -> dict[str, Callable[[Row], tuple[float, float] | None]]:
+def _figures(rows: Sequence[Row]) -> dict[str, Callable[[Row], Figure | None]]:
     """Figure name -> (value, relative spread) getter, in display order."""
     figures = {f"{t} ns/record": _timing(t) for t in view.TIMINGS}
     figures["bytes/record"] = _exact(lambda r: r.bytes_per_record)
@@ -97,7 +142,8 @@ def _figures(rows: Sequence[Row]) -> dict[str, Callable[[Row], tuple[float, floa
 
 
 def compare(old: Results, new: Results, floor: float = FLOOR) -> Comparison:
-    """Every figure both runs measured for a cell, with its ratio new/old and noise threshold."""
+    """Every figure both runs measured for a cell, with its ratio new/old, its interval and
+    the threshold (``floor``) a change must exceed."""
     old_rows = {r.key: r for r in view.rows(old)}
     new_rows = {r.key: r for r in view.rows(new)}
     figures = _figures([*old_rows.values(), *new_rows.values()])
@@ -113,6 +159,7 @@ def compare(old: Results, new: Results, floor: float = FLOOR) -> Comparison:
             continue
         if a.ok != b.ok:
             if a.ok:
+                out.newly_failing.append(key)
                 out.status.append(f"{_name(key)}: now fails: {b.error or 'no error recorded'}")
             else:
                 out.status.append(f"{_name(key)}: no longer fails (was: {a.error})")
@@ -122,7 +169,19 @@ def compare(old: Results, new: Results, floor: float = FLOOR) -> Comparison:
             if x is None or y is None:
                 continue
             noise = max(x[1], y[1], floor)
-            out.rows.append(Change(*key, metric=metric, old=x[0], new=y[0], noise=noise))
+            interval = ratio_interval(x[2], y[2]) if x[2] and y[2] else None
+            out.rows.append(
+                Change(
+                    *key,
+                    metric=metric,
+                    old=x[0],
+                    new=y[0],
+                    noise=noise,
+                    interval=interval,
+                    threshold=floor,
+                    exact=not x[2],
+                )
+            )
     return out
 
 
@@ -165,21 +224,32 @@ def compare_lines(c: Comparison, show_all: bool = False) -> list[str]:
                 _num(r.old),
                 _num(r.new),
                 f"{r.ratio:.2f}x",
-                f"{r.noise:.0%}",
+                _interval(r),
                 r.verdict or "same",
             ]
             for r in shown
         ]
-        lines += aligned(["cell", "figure", "old", "new", "new/old", "noise", "verdict"], table)
+        header = ["cell", "figure", "old", "new", "new/old", "95% interval", "verdict"]
+        lines += aligned(header, table)
     worse = sum(1 for r in c.changed if r.verdict == "worse")
     lines.append(
         f"{len(c.changed)} of {len(c.rows)} figures changed beyond the noise "
-        f"({worse} worse, {len(c.changed) - worse} better)"
+        f"({worse} worse, {len(c.changed) - worse} better; threshold {_threshold(c)})"
     )
     lines += [f"status: {s}" for s in c.status]
     lines += [f"only in old: {_name(k)}" for k in c.only_old]
     lines += [f"only in new: {_name(k)}" for k in c.only_new]
     return lines
+
+
+def _interval(r: Change) -> str:
+    if r.interval is not None:
+        return f"[{r.interval[0]:.2f}, {r.interval[1]:.2f}]"
+    return "exact" if r.exact else f"±{r.noise:.0%} spread"
+
+
+def _threshold(c: Comparison) -> str:
+    return f"{c.rows[0].threshold:.0%}" if c.rows else f"{FLOOR:.0%}"
 
 
 def _num(v: float) -> str:

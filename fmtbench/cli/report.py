@@ -113,13 +113,36 @@ def compare_cmd(
     show_all: Annotated[
         bool, typer.Option("--all", help="Show every figure, not only changes beyond noise.")
     ] = False,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            "--threshold",
+            help="The least change that counts, as a fraction (0.05: 5%), beyond the interval.",
+        ),
+    ] = 0.05,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit with status 1 on a 'regression' (a figure worse) or any 'change'.",
+        ),
+    ] = None,
 ) -> None:
-    """Per cell, the ratio new/old of every timing and size; flag changes beyond the noise."""
+    """Per cell, the ratio new/old of every timing and size, with its 95% interval; flag
+    changes beyond the noise and the threshold."""
     from fmtbench.bench import view
     from fmtbench.bench.compare import compare, compare_lines
 
-    for line in compare_lines(compare(view.load(old), view.load(new)), show_all=show_all):
+    if not 0 <= threshold < 10 or threshold != threshold:
+        raise UsageError(f"--threshold must be a fraction such as 0.05, got {threshold}")
+    if fail_on not in (None, "regression", "change"):
+        raise UsageError(f"--fail-on takes 'regression' or 'change', got {fail_on!r}")
+    result = compare(view.load(old), view.load(new), floor=threshold)
+    for line in compare_lines(result, show_all=show_all):
         say(line)
+    changed = result.changed or result.status
+    if (fail_on == "regression" and result.regressed) or (fail_on == "change" and changed):
+        raise typer.Exit(1)
 
 
 @app.command("recommend")
