@@ -25,7 +25,7 @@ from rich.text import Text
 from fmtbench.bench import view
 from fmtbench.bench.compare import compare, compare_lines
 from fmtbench.bench.plot import PlotUnavailable, available, plot
-from fmtbench.bench.recommend import parse_bandwidth, parse_weights, recommend
+from fmtbench.bench.recommend import parse_bandwidth, parse_weights, recommend, recommend_lines
 from fmtbench.bench.render_html import to_html
 from fmtbench.bench.render_terminal import BEST, render_terminal
 from fmtbench.bench.render_text import to_csv, to_markdown
@@ -525,3 +525,46 @@ def test_threshold_and_fail_on_are_checked(capsys: pytest.CaptureFixture[str]) -
     assert "--fail-on takes 'regression' or 'change'" in err
     got, _, err = run(capsys, "compare", str(FIXTURE), str(FIXTURE), "--threshold", "-1")
     assert got == 2
+
+
+# -- recommend: noise, reasons, loads ----------------------------------------------------------
+def test_formats_within_each_others_noise_are_tied() -> None:
+    (rec,) = recommend(from_dict(raw()), dataset="telemetry")
+    labels = [r.label.split()[0] for r in rec.ranked]
+    # json and jsonl run the same code in message mode: a tie, never #3 and #4.
+    i, j = labels.index("json"), labels.index("jsonl")
+    assert rec.ranked[max(i, j)].tie
+    lines = recommend_lines([rec])
+    assert any(line.split()[:2] in (["=3", "json"], ["=3", "jsonl"]) for line in lines)
+    assert "=: tied" in "\n".join(lines)
+
+
+def test_a_clear_gap_is_not_a_tie_and_each_rank_says_why() -> None:
+    doc = raw()
+    for t in cell(doc, "telemetry", "jsonl")["timings"].values():
+        scale(t, 2.0)  # twice as slow as json: no longer within the noise
+    (rec,) = recommend(from_dict(doc), dataset="telemetry")
+    assert not any(r.tie for r in rec.ranked)
+    top = rec.ranked[0]
+    assert top.why.startswith("best at size")
+    assert all(r.why for r in rec.ranked)
+
+
+def test_unstable_inputs_are_marked() -> None:
+    doc = raw()
+    cell(doc, "log", "protobuf")["timings"]["message_decode"]["unstable"] = True
+    (rec,) = recommend(from_dict(doc), dataset="log")
+    (pb,) = [r for r in rec.ranked if r.label.startswith("protobuf")]
+    assert pb.unstable
+    assert "~: a timing of this format was unstable" in "\n".join(recommend_lines([rec]))
+
+
+def test_with_a_load_the_ranking_follows_the_bottleneck_and_names_the_closest() -> None:
+    link = parse_bandwidth("1Mbit")
+    (rec,) = recommend(from_dict(raw()), None, link, 5000.0, dataset="log")
+    rates = [r.load.max_rate for r in rec.ranked if r.load]
+    assert rates == sorted(rates, reverse=True)
+    text = "\n".join(recommend_lines([rec], link, 5000.0))
+    assert "no format meets 5,000 msgs/s over 1 Mbit/s" in text
+    assert f"closest: {rec.ranked[0].label}" in text
+    assert "bandwidth bound" in rec.ranked[0].why

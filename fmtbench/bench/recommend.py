@@ -25,14 +25,24 @@ the CPU; the zstd ratio was measured on the whole batch file, so it flatters sin
 messages compressed one at a time.
 
 Times come from message timings when the run has them, else from batch timings per record.
+
+Ranking. Without a load, by score; with ``--bandwidth`` and ``--rate``, by the most messages
+a second each format sustains before its bottleneck runs out (``max rate``), since that is
+the question those options ask. Noise: each timing's interquartile range gives every score
+(and max rate) a range; two neighbours whose ranges overlap are a tie (``=``), so run-to-run
+noise is never presented as a ranking. A format with an unstable timing (the run's own
+mark) is flagged ``~``. Each row says in one line what decided its place: the weighted
+metric that costs it most against the best (or, with a load, its bottleneck).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from fmtbench.bench import view
 from fmtbench.bench.render_text import aligned
@@ -66,6 +76,13 @@ class Ranked:
     values: Mapping[str, float]  # raw metric values
     relative: Mapping[str, float]  # value / best, per metric
     load: Load | None
+    #: The range of the ranking key (score, or max rate with a load) over the timings'
+    #: interquartile ranges: neighbours whose ranges overlap are tied.
+    low: float = 0.0
+    high: float = 0.0
+    tie: bool = False  # tied with the format ranked above
+    unstable: bool = False  # a timing the run marked unstable
+    why: str = ""  # what decided the place, in a few words
 
 
 @dataclass(frozen=True)
@@ -141,11 +158,68 @@ def _rank(
     ranked = []
     for r, values in measured:
         rel = {m: _ratio(values[m], best[m]) for m in needed}
+        spread = _spreads(r, mode)
         log_score = sum(wt * math.log(rel[m]) for m, wt in weights.items() if wt > 0)
-        load = _load(values, link, rate) if link is not None and rate is not None else None
-        ranked.append(Ranked(names[r.key], math.exp(log_score / total), values, rel, load))
-    ranked.sort(key=lambda x: (x.score, x.label))
+        ends = [
+            math.exp(sum(wt * math.log(rel[m] * spread.get(m, (1.0, 1.0))[i])
+                         for m, wt in weights.items() if wt > 0) / total)
+            for i in (0, 1)
+        ]  # fmt: skip
+        item = Ranked(
+            names[r.key],
+            math.exp(log_score / total),
+            values,
+            rel,
+            None,
+            low=ends[0],
+            high=ends[1],
+            unstable=any(t.unstable for n, t in r.timings.items() if n.startswith(mode)),
+            why=_why(rel, weights),
+        )
+        if link is not None and rate is not None:
+            load = _load(values, link, rate)
+            # The range of the max rate: the slow and fast ends of each timing.
+            slow = {**values, **{m: values[m] * spread.get(m, (1.0, 1.0))[1] for m in ("encode", "decode")}}  # fmt: skip
+            fast = {**values, **{m: values[m] * spread.get(m, (1.0, 1.0))[0] for m in ("encode", "decode")}}  # fmt: skip
+            item = replace(
+                item,
+                load=load,
+                low=_load(slow, link, rate).max_rate,
+                high=_load(fast, link, rate).max_rate,
+                why=f"{load.bottleneck} bound: {load.max_rate:,.0f} msgs/s at most",
+            )
+        ranked.append(item)
+    if link is not None:
+        ranked.sort(key=lambda x: (-x.load.max_rate if x.load else 0.0, x.label))
+        ties = [a.low <= b.high for a, b in pairwise(ranked)]
+    else:
+        ranked.sort(key=lambda x: (x.score, x.label))
+        ties = [b.low <= a.high for a, b in pairwise(ranked)]
+    ranked = ranked[:1] + [replace(r, tie=t) for r, t in zip(ranked[1:], ties, strict=True)]
     return Recommendation(name, mode, dict(weights), compressed, ranked, skipped)
+
+
+def _spreads(r: Row, mode: str) -> dict[str, tuple[float, float]]:
+    """Per timing metric, its first and third quartiles as factors of its median."""
+    out = {}
+    for step in ("encode", "decode"):
+        t = r.timings.get(f"{mode}_{step}")
+        if t is None or len(t.seconds) < 2 or t.median <= 0:
+            continue
+        q1, _, q3 = statistics.quantiles(t.seconds, n=4, method="inclusive")
+        out[step] = (q1 / t.median, q3 / t.median)
+    return out
+
+
+def _why(rel: Mapping[str, float], weights: Mapping[str, float]) -> str:
+    """The weighted metric that costs most against the best, or what it is best at."""
+    costs = {m: wt * math.log(rel[m]) for m, wt in weights.items() if wt > 0 and m in rel}
+    worst = max(costs, key=lambda m: costs[m], default=None)
+    if worst is None or costs[worst] <= math.log(1.005):
+        return "best at every weighted metric"
+    best_at = [m for m, c in costs.items() if c <= math.log(1.005)]
+    lead = f"best at {', '.join(best_at)}; " if best_at else ""
+    return f"{lead}{worst} {rel[worst]:.2f}x the best (weight {weights[worst]:g})"
 
 
 def _ratio(value: float, best: float) -> float:
@@ -255,12 +329,20 @@ def recommend_lines(
         )
         lines.append(f"{rec.dataset}: ranked by {weights} ({how}; 1.00 = best at all weighted)")
         metrics = [m for m in METRICS if rec.ranked and m in rec.ranked[0].relative]
-        table = [
-            [str(i), r.label, f"{r.score:.2f}", *(f"{r.relative[m]:.2f}x" for m in metrics)]
-            for i, r in enumerate(rec.ranked, 1)
-        ]
+        table = []
+        place = 0
+        for i, r in enumerate(rec.ranked, 1):
+            place = place if r.tie else i
+            rank = f"={place}" if r.tie or (i < len(rec.ranked) and rec.ranked[i].tie) else str(place)  # fmt: skip
+            label = r.label + (" ~" if r.unstable else "")
+            relative = (f"{r.relative[m]:.2f}x" for m in metrics)
+            table.append([rank, label, f"{r.score:.2f}", *relative, r.why])
         if table:
-            lines += aligned(["rank", "format", "score", *metrics], table, indent="  ")
+            lines += aligned(["rank", "format", "score", *metrics, "why"], table, indent="  ")
+        if any(r.tie for r in rec.ranked):
+            lines.append("  =: tied (their ranges over the timings' quartiles overlap)")
+        if any(r.unstable for r in rec.ranked):
+            lines.append("  ~: a timing of this format was unstable in the run (see report)")
         if bandwidth is not None and rate is not None and rec.ranked:
             lines.append(f"  at {rate:,.0f} msgs/s over {human_rate(bandwidth)}:")
             lines += aligned(
@@ -276,6 +358,14 @@ def recommend_lines(
                 [_load_row(r) for r in rec.ranked],
                 indent="  ",
             )
+            if not any(r.load is not None and r.load.fits for r in rec.ranked):
+                top = rec.ranked[0]
+                assert top.load is not None
+                lines.append(
+                    f"  no format meets {rate:,.0f} msgs/s over {human_rate(bandwidth)};"
+                    f" closest: {top.label}, {top.load.max_rate:,.0f} msgs/s"
+                    f" ({top.load.headroom:.0%} of the rate; {top.load.bottleneck} bound)"
+                )
         lines += [f"  not ranked: {s}" for s in rec.skipped]
         lines.append("")
     return lines[:-1] if lines else lines
