@@ -12,6 +12,10 @@ import sys
 import warnings
 from typing import TextIO
 
+# typer carries its own copy of click (0.2x); its exceptions are the ones raised.
+import typer
+from typer._click import exceptions as click_errors
+
 from fmtbench.cli import bench, convert, explain, generate, report, schema  # noqa: F401 - registers commands
 from fmtbench.cli.app import ExitStatus, app, say
 from fmtbench.codecs.registry import FormatPluginWarning
@@ -31,7 +35,25 @@ def main(argv: list[str] | None = None) -> int:
         with sigterm_raises(), warnings.catch_warnings():
             warnings.simplefilter("default", FormatPluginWarning)
             warnings.showwarning = _show_warning
-            app(args=argv, prog_name="fmtbench")
+            # Not standalone: click's usage errors come here, to be one line like the others
+            # (click and typer would draw a box of several lines).
+            status = app(args=argv, prog_name="fmtbench", standalone_mode=False)
+            if status == ExitStatus.INTERRUPTED:  # typer's Exit(130) for a Ctrl-C
+                say("fmtbench: interrupted", err=True)
+            if isinstance(status, int) and status:
+                return status
+    except click_errors.NoArgsIsHelpError as exc:
+        exc.show()  # a bare group prints its help, as before
+        return int(exc.exit_code)
+    except click_errors.UsageError as exc:
+        say(f"fmtbench: error: {_usage(exc)}", err=True)
+        return ExitStatus.USAGE
+    except typer.Abort:
+        say("fmtbench: interrupted", err=True)
+        return ExitStatus.INTERRUPTED
+    except click_errors.ClickException as exc:
+        say(f"fmtbench: error: {exc.format_message()}", err=True)
+        return int(exc.exit_code)
     except SystemExit as exc:
         if _interrupted(exc):  # typer turns Ctrl-C into a silent exit with status 130
             say("fmtbench: interrupted", err=True)
@@ -84,6 +106,13 @@ def _show_warning(
         say(f"fmtbench: warning: {message}", err=True)
     else:
         _default_showwarning(message, category, filename, lineno, file, line)
+
+
+def _usage(exc: click_errors.UsageError) -> str:
+    """A usage error as one line, with where to read more."""
+    message = " ".join(exc.format_message().split())
+    command = exc.ctx.command_path if exc.ctx is not None else "fmtbench"
+    return f"{message} (see '{command} --help')"
 
 
 def _interrupted(exc: BaseException) -> bool:

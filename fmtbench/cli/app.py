@@ -25,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 schema_app = typer.Typer(help="Check a schema or export it for other tools.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
@@ -69,8 +70,16 @@ def say(line: str, *, err: bool = False) -> None:
 
 
 def _version(value: bool) -> None:
+    """fmtbench's version, Python's and the protobuf backend, then every format's libraries:
+    what a bug report needs."""
     if value:
-        typer.echo(f"fmtbench {__version__}")
+        import platform
+
+        from fmtbench.bench.environment import library_versions
+
+        typer.echo(f"fmtbench {__version__} (Python {platform.python_version()})")
+        for name, version in sorted(library_versions().items()):
+            typer.echo(plain_text(f"  {name} {version}"))
         raise typer.Exit()
 
 
