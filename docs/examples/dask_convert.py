@@ -15,10 +15,14 @@ from __future__ import annotations
 import argparse
 import glob
 import os
+import sys
 from pathlib import Path
 
-import dask
-import dask.bag as db
+try:
+    import dask
+    import dask.bag as db
+except ImportError:
+    sys.exit("dask_convert.py needs Dask: pip install 'fmtbench[dask]'")
 
 from fmtbench.codecs import FORMATS, codec_for, format_for_path
 from fmtbench.files import atomic_output, open_input
