@@ -61,3 +61,47 @@ def test_the_licence_file_matches_pyproject() -> None:
     assert project["license"] == "MIT"
     assert project["license-files"] == ["LICENSE"]
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+# -- bench's timing controls -------------------------------------------------------------------
+def test_bench_takes_samples_min_time_and_warmup(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import json
+
+    out = tmp_path / "r.json"
+    args = ["bench", "log", "--formats", "msgpack", "--records", "20", "--samples", "4",
+            "--min-time", "0.002", "--warmup", "2", "--json", str(out)]  # fmt: skip
+    status, _, _ = run(capsys, *args)
+    assert status == 0
+    doc = json.loads(out.read_text())
+    assert (doc["settings"]["samples"], doc["settings"]["warmups"]) == (4, 2)
+    assert doc["settings"]["min_sample_seconds"] == 0.002
+    for c in doc["cells"]:
+        assert all(len(t["seconds"]) == 4 for t in c["timings"].values())
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [("--samples", "1", "--samples must be 2 to 1000"), ("--min-time", "0", "--min-time must"),
+     ("--warmup", "0", "--warmup must be 1 to 100")],
+)  # fmt: skip
+def test_bench_controls_are_checked(
+    capsys: pytest.CaptureFixture[str], option: str, value: str, expected: str
+) -> None:
+    status, _, err = run(capsys, "bench", "log", option, value)
+    assert status == 2
+    assert expected in err
+
+
+def test_a_busy_machine_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from fmtbench.bench import runner
+
+    monkeypatch.setattr(os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    (first, *_) = runner.machine_busy()
+    assert first == "the load average is 64.0 on 2 cores: other work competes for them"
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    assert all("load average" not in why for why in runner.machine_busy())

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import itertools
 import math
+import os
 import time
 import tracemalloc
 import zlib
@@ -72,16 +73,55 @@ class BenchError(FmtbenchError):
     """A benchmark could not run (a worker failed, a dataset had no records)."""
 
 
-def make_settings(modes: Sequence[str], *, quick: bool = False, isolate: bool = False) -> Settings:
+def make_settings(
+    modes: Sequence[str],
+    *,
+    quick: bool = False,
+    isolate: bool = False,
+    samples: int | None = None,
+    min_time: float | None = None,
+    warmups: int | None = None,
+) -> Settings:
+    """The timing settings: the defaults (or ``--quick``'s), with what the user set."""
+    if samples is not None and not 2 <= samples <= 1000:
+        raise UsageError(f"--samples must be 2 to 1000, got {samples}")
+    if min_time is not None and not 0 < min_time <= 60:
+        raise UsageError(f"--min-time must be above 0 and at most 60 seconds, got {min_time:g}")
+    if warmups is not None and not 1 <= warmups <= 100:
+        # The calibration's last sample is always a warm-up (timer.py).
+        raise UsageError(f"--warmup must be 1 to 100 (the calibration is one), got {warmups}")
     return Settings(
         modes=tuple(m for m in MODES if m in modes),
         quick=quick,
         isolate=isolate,
-        min_sample_seconds=QUICK_MIN_SAMPLE_SECONDS if quick else MIN_SAMPLE_SECONDS,
-        samples=QUICK_SAMPLES if quick else SAMPLES,
-        warmups=1,
+        min_sample_seconds=min_time or (QUICK_MIN_SAMPLE_SECONDS if quick else MIN_SAMPLE_SECONDS),
+        samples=samples or (QUICK_SAMPLES if quick else SAMPLES),
+        warmups=1 if warmups is None else warmups,
         unstable_spread=UNSTABLE_SPREAD,
     )
+
+
+def machine_busy() -> list[str]:
+    """Why timings on this machine may be noisy now, one reason a line (empty: none seen):
+    a load average above the core count, or CPU frequency scaling that is not pinned."""
+    reasons = []
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (OSError, AttributeError):  # not every platform has one
+        load = 0.0
+    if load > cores:
+        reasons.append(
+            f"the load average is {load:.1f} on {cores} cores: other work competes for them"
+        )
+    governor = Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
+    try:
+        mode = governor.read_text().strip()
+    except OSError:
+        mode = ""
+    if mode and mode != "performance":
+        reasons.append(f"CPU frequency scaling is on (governor {mode!r}): clock speed varies")
+    return reasons
 
 
 # -- datasets ------------------------------------------------------------------------------

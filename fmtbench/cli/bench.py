@@ -73,10 +73,27 @@ def bench_cmd(
     seed: Annotated[
         int | None, typer.Option("--seed", help="Seed of generated datasets (default: theirs).")
     ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option("--samples", help="Samples kept a timing (default 7; 3 with --quick)."),
+    ] = None,
+    min_time: Annotated[
+        float | None,
+        typer.Option(
+            "--min-time", help="Least seconds a sample lasts (default 0.03; 0.01 with --quick)."
+        ),
+    ] = None,
+    warmup: Annotated[
+        int | None,
+        typer.Option(
+            "--warmup",
+            help="Warm-up samples dropped first, the calibration's included (default 1).",
+        ),
+    ] = None,
 ) -> None:
     """Measure sizes, encode/decode speed and memory of every format on datasets."""
     from fmtbench.bench.results import save
-    from fmtbench.bench.runner import bench_formats, make_settings, run
+    from fmtbench.bench.runner import bench_formats, machine_busy, make_settings, run
 
     if mode not in MODE_CHOICES:
         raise UsageError(f"--mode must be message, batch or both, not {mode!r}")
@@ -87,7 +104,16 @@ def bench_cmd(
         refuse_overwriting_inputs([json_out], [input_file, schema, *(datasets or [])])
     ref, ref_type = schema_type(schema, proto_path, type_name)
     specs = dataset_specs(datasets or [], ref, input_file, ref_type, records, seed)
-    settings = make_settings(MODE_CHOICES[mode], quick=quick, isolate=isolate)
+    settings = make_settings(
+        MODE_CHOICES[mode],
+        quick=quick,
+        isolate=isolate,
+        samples=samples,
+        min_time=min_time,
+        warmups=warmup,
+    )
+    for why in machine_busy():
+        say(f"fmtbench: warning: timings may be noisy: {why}", err=True)
     fmts = (
         list(bench_formats())
         if formats is None
@@ -99,6 +125,7 @@ def bench_cmd(
         ("--formats", formats),
         ("--records", records), ("--mode", None if mode == "both" else mode),
         ("--json", json_out), ("--seed", seed),
+        ("--samples", samples), ("--min-time", min_time), ("--warmup", warmup),
     ):  # fmt: skip
         if value is not None:
             command += [flag, str(value)]
