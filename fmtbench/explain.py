@@ -45,6 +45,7 @@ from fmtbench.schema.model import (
     Schema,
 )
 from fmtbench.schema.values import zero_factory
+from fmtbench.text import did_you_mean
 
 
 def default_formats() -> tuple[str, ...]:
@@ -189,7 +190,8 @@ def explain(
         formats = default_formats()
     for fmt in formats:
         if fmt not in REGISTRY:
-            raise UsageError(f"unknown format {fmt!r}; choose from: {', '.join(REGISTRY)}")
+            hint = did_you_mean(fmt, REGISTRY)
+            raise UsageError(f"unknown format {fmt!r}; choose from: {', '.join(REGISTRY)}{hint}")
     relaxed = _relaxed(schema)
     sides = {fmt: _Side(fmt, schema, relaxed) for fmt in formats}
     totals = {}

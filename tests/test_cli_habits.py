@@ -105,3 +105,40 @@ def test_a_busy_machine_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     assert first == "the load average is 64.0 on 2 cores: other work competes for them"
     monkeypatch.setattr(os, "getloadavg", lambda: (0.1, 0.1, 0.1))
     assert all("load average" not in why for why in runner.machine_busy())
+
+
+def test_repeated_formats_add_up(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "r.json"
+    args = ["bench", "log", "--quick", "--records", "10", "-f", "msgpack", "--formats",
+            "json,jsonl", "--json", str(out)]  # fmt: skip
+    assert run(capsys, *args)[0] == 0
+    cells = json.loads(out.read_text())["cells"]
+    assert {c["format"] for c in cells if c["step"] == "full"} == {"msgpack", "json", "jsonl"}
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["bench", "log", "--formats", "protobf"], "did you mean 'protobuf'?"),
+        (["convert", "a.json", "b.json", "--schema", "ordr"], "did you mean 'order'?"),
+        (["generate", "order", "--type", "Ordr", "-n", "1", "-o", "x.json"], "did you mean 'Order'?"),
+        (["convert", "a.json", "b.json", "--schema", "order", "--to", "jsn"], "did you mean 'json'?"),
+        (["explain", "order", "--formats", "msgpak"], "did you mean 'msgpack'?"),
+        (["bench", "lgo"], "did you mean 'log'?"),
+    ],
+)  # fmt: skip
+def test_unknown_names_get_a_did_you_mean(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    hint: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.json").write_text("[]")
+    status, _, err = run(capsys, *args)
+    assert status in (1, 2)
+    assert hint in err, err
+    assert err.count("\n") == 1

@@ -48,6 +48,7 @@ from fmtbench.errors import FmtbenchError, RecordError, UsageError, format_path,
 from fmtbench.files import open_input
 from fmtbench.generate.dataset import Dataset
 from fmtbench.schema.model import Schema
+from fmtbench.text import did_you_mean
 
 MODES = ("message", "batch")
 
@@ -487,7 +488,8 @@ def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
         raise UsageError(f"no format to benchmark; {choose}")
     unknown = [f for f in formats if f not in known]
     if unknown:
-        raise UsageError(f"unknown format {', '.join(map(repr, unknown))}; {choose}")
+        hint = did_you_mean(unknown[0], known)
+        raise UsageError(f"unknown format {', '.join(map(repr, unknown))}; {choose}{hint}")
     return tuple(dict.fromkeys(formats))
 
 

@@ -44,11 +44,12 @@ def bench_cmd(
     type_name: TypeOpt = None,
     proto_path: ProtoPathOpt = None,
     formats: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--formats",
             "-f",
-            help="Comma-separated formats (default: every one 'fmtbench formats' marks for bench).",
+            help="Formats, comma-separated or repeated (default: every one 'fmtbench formats'"
+            " marks for bench).",
             show_default=False,
         ),
     ] = None,
@@ -114,15 +115,13 @@ def bench_cmd(
     )
     for why in machine_busy():
         say(f"fmtbench: warning: timings may be noisy: {why}", err=True)
-    fmts = (
-        list(bench_formats())
-        if formats is None
-        else [f.strip() for f in formats.split(",") if f.strip()]
-    )
+    # Repeated options add up, comma-separated lists too (as explain's --formats).
+    named = [f.strip() for arg in formats or () for f in arg.split(",") if f.strip()]
+    fmts = list(bench_formats()) if formats is None else named
     command = ["fmtbench", "bench", *(datasets or [])]
     for flag, value in (
         ("--schema", schema), ("--input", input_file), ("--type", type_name),
-        ("--formats", formats),
+        ("--formats", ",".join(named) if formats is not None else None),
         ("--records", records), ("--mode", None if mode == "both" else mode),
         ("--json", json_out), ("--seed", seed),
         ("--samples", samples), ("--min-time", min_time), ("--warmup", warmup),

@@ -19,6 +19,7 @@ from pathlib import PurePath
 
 from fmtbench.codecs.format import Format, resolve
 from fmtbench.errors import UsageError
+from fmtbench.text import did_you_mean
 
 #: The built-in formats' packages, in the order nothing else decides.
 BUILTIN = (
@@ -119,7 +120,10 @@ class Registry(Mapping[str, Format]):
         try:
             return self[name]
         except KeyError:
-            raise UsageError(f"unknown format {name!r}; choose one of: {', '.join(self)}") from None
+            hint = did_you_mean(name, self)
+            raise UsageError(
+                f"unknown format {name!r}; choose one of: {', '.join(self)}{hint}"
+            ) from None
 
     def for_path(self, path: str) -> str:
         """The format a file name implies by its ending; an error names the endings known."""

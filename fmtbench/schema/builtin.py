@@ -10,6 +10,7 @@ from pathlib import Path
 from fmtbench.errors import SchemaError
 from fmtbench.schema.loader import load_schema, parse_schema
 from fmtbench.schema.model import Schema
+from fmtbench.text import did_you_mean
 
 
 def builtin_names() -> list[str]:
@@ -68,4 +69,7 @@ def resolve_schema(ref: str) -> Schema:
         res = resources.files("fmtbench") / "schemas" / f"{ref}.yaml"
         return parse_schema(res.read_text(encoding="utf-8"), f"{ref} (built-in)")
     names = ", ".join(builtin_names())
-    raise SchemaError(f"{ref}: no such schema file, and not a built-in schema (built-in: {names})")
+    hint = did_you_mean(ref, builtin_names())
+    raise SchemaError(
+        f"{ref}: no such schema file, and not a built-in schema (built-in: {names}){hint}"
+    )

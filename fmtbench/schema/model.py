@@ -316,6 +316,9 @@ class Schema:
                     return msg
 
             known = ", ".join(sorted(self.messages))
+            from fmtbench.text import did_you_mean
+
+            hint = did_you_mean(key, self.messages)
             raise UsageError(
-                f"schema {self.name} has no message type {key!r} (it has: {known})"
+                f"schema {self.name} has no message type {key!r} (it has: {known}){hint}"
             ) from None
