@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,3 +143,33 @@ def test_unknown_names_get_a_did_you_mean(
     assert status in (1, 2)
     assert hint in err, err
     assert err.count("\n") == 1
+
+
+# -- --format json -----------------------------------------------------------------------------
+RESULTS = ROOT / "tests" / "data" / "results_v1.json"
+
+
+@pytest.mark.parametrize(
+    ("args", "check"),
+    [
+        (["recommend", str(RESULTS), "-d", "log"], lambda d: d[0]["ranked"][0]["rank"] == 1),
+        (["compare", str(RESULTS), str(RESULTS)], lambda d: d["changed"] == 0 and d["figures"] > 0),
+        (["datasets"], lambda d: "log" in {x["name"] for x in d}),
+        (["formats"], lambda d: "protojson" in {x["name"] for x in d}),
+        (["schema", "check", "order"], lambda d: d["ok"] and d["root"] == "Order"),
+    ],
+)  # fmt: skip
+def test_format_json_is_one_json_document(
+    capsys: pytest.CaptureFixture[str], args: list[str], check: Any
+) -> None:
+    import json
+
+    status, out, err = run(capsys, *args, "--format", "json")
+    assert (status, err) == (0, "")
+    assert check(json.loads(out))
+
+
+def test_format_takes_text_or_json(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "datasets", "--format", "yaml")
+    assert status == 2
+    assert "--format must be text or json, not 'yaml'" in err

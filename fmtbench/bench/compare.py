@@ -242,6 +242,37 @@ def compare_lines(c: Comparison, show_all: bool = False) -> list[str]:
     return lines
 
 
+def compare_json(c: Comparison, show_all: bool = False) -> dict[str, object]:
+    """The comparison for programs: every change (or every figure), then the rest."""
+    shown = c.rows if show_all else c.changed
+    return {
+        "threshold": c.rows[0].threshold if c.rows else FLOOR,
+        "figures": len(c.rows),
+        "changed": len(c.changed),
+        "worse": sum(1 for r in c.changed if r.verdict == "worse"),
+        "rows": [
+            {
+                "dataset": r.dataset,
+                "format": r.format,
+                "implementation": r.implementation,
+                "step": r.step,
+                "figure": r.metric,
+                "old": r.old,
+                "new": r.new,
+                "ratio": r.ratio,
+                "interval": list(r.interval) if r.interval else None,
+                "exact": r.exact,
+                "verdict": r.verdict or "same",
+            }
+            for r in shown
+        ],
+        "status": c.status,
+        "only_old": [list(k) for k in c.only_old],
+        "only_new": [list(k) for k in c.only_new],
+        "setup": c.notes,
+    }
+
+
 def _interval(r: Change) -> str:
     if r.interval is not None:
         return f"[{r.interval[0]:.2f}, {r.interval[1]:.2f}]"

@@ -371,6 +371,51 @@ def recommend_lines(
     return lines[:-1] if lines else lines
 
 
+def recommend_json(recs: Sequence[Recommendation]) -> list[dict[str, object]]:
+    """The rankings for programs: per dataset, each format's place, score and reason."""
+    out: list[dict[str, object]] = []
+    for rec in recs:
+        ranked = []
+        place = 0
+        for i, r in enumerate(rec.ranked, 1):
+            place = place if r.tie else i
+            load = r.load
+            ranked.append(
+                {
+                    "rank": place,
+                    "tie": r.tie or (i < len(rec.ranked) and rec.ranked[i].tie),
+                    "format": r.label,
+                    "score": r.score,
+                    "range": [r.low, r.high],
+                    "relative": dict(r.relative),
+                    "values": dict(r.values),
+                    "unstable": r.unstable,
+                    "why": r.why,
+                    "load": None
+                    if load is None
+                    else {
+                        "cpu": load.cpu,
+                        "link": load.link,
+                        "bottleneck": load.bottleneck,
+                        "max_rate": load.max_rate,
+                        "headroom": load.headroom,
+                        "fits": load.fits,
+                    },
+                }
+            )
+        out.append(
+            {
+                "dataset": rec.dataset,
+                "mode": rec.mode,
+                "weights": dict(rec.weights),
+                "compressed": rec.compressed,
+                "ranked": ranked,
+                "not_ranked": rec.skipped,
+            }
+        )
+    return out
+
+
 def _load_row(r: Ranked) -> list[str]:
     assert r.load is not None
     load = r.load

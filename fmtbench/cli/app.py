@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from fmtbench import __version__
+from fmtbench.errors import UsageError
 from fmtbench.text import plain_text
 
 
@@ -90,3 +91,33 @@ def _root(
     ] = False,
 ) -> None:
     """fmtbench: one canonical schema, many wire formats."""
+
+
+OutputFormatOpt = Annotated[
+    str, typer.Option("--format", help="text (for people) or json (for programs).")
+]
+
+
+def wants_json(output_format: str) -> bool:
+    """Whether ``--format`` asks for JSON; anything but text or json is a usage error."""
+    if output_format not in ("text", "json"):
+        raise UsageError(f"--format must be text or json, not {output_format!r}")
+    return output_format == "json"
+
+
+def print_json(value: object) -> None:
+    """A JSON document on stdout, for programs: the data as it is (no escaping for a
+    terminal; JSON escapes control characters itself)."""
+    import json
+    import math
+
+    def finite(v: object) -> object:  # JSON has no infinity or NaN: null stands for them
+        if isinstance(v, float):
+            return v if math.isfinite(v) else None
+        if isinstance(v, dict):
+            return {str(k): finite(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [finite(x) for x in v]
+        return v
+
+    typer.echo(json.dumps(finite(value), indent=2, ensure_ascii=False, default=str))

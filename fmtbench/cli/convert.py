@@ -16,7 +16,16 @@ from typing import Annotated
 
 import typer
 
-from fmtbench.cli.app import ProtoPathOpt, SchemaArg, TypeOpt, app, say, schema_type
+from fmtbench.cli.app import (
+    OutputFormatOpt,
+    ProtoPathOpt,
+    SchemaArg,
+    TypeOpt,
+    app,
+    say,
+    schema_type,
+    wants_json,
+)
 from fmtbench.codecs import codec_for
 from fmtbench.codecs.format import Format
 from fmtbench.convert import Progress
@@ -256,12 +265,13 @@ def progress_bar(inputs: list[str], *, enabled: bool) -> Iterator[Progress | Non
 
 @app.command("formats")
 def formats_cmd(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (as --format json).")] = False,
+    output_format: OutputFormatOpt = "text",
 ) -> None:
     """List the formats: file endings, what each can do, and where it comes from."""
     from fmtbench.codecs.registry import REGISTRY
 
-    if as_json:
+    if wants_json(output_format) or as_json:
         import json
 
         rows = [_format_facts(f) for f in REGISTRY.values()]

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from fmtbench.cli.app import ProtoPathOpt, TypeOpt, app, say, schema_type
+from fmtbench.cli.app import (
+    OutputFormatOpt,
+    ProtoPathOpt,
+    TypeOpt,
+    app,
+    print_json,
+    say,
+    schema_type,
+    wants_json,
+)
 from fmtbench.errors import UsageError
 from fmtbench.files import STDIO, refuse_overwriting_inputs
 
@@ -75,9 +84,14 @@ def generate_cmd(
 
 
 @app.command("datasets")
-def datasets_cmd() -> None:
+def datasets_cmd(output_format: OutputFormatOpt = "text") -> None:
     """List the built-in datasets: record type, typical JSON size a record, what it stresses."""
+    import dataclasses
+
     from fmtbench.generate import builtin_summaries, summary_lines
 
+    if wants_json(output_format):
+        print_json([dataclasses.asdict(s) for s in builtin_summaries()])
+        return
     for line in summary_lines(builtin_summaries()):
         say(line)

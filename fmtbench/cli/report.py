@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from fmtbench.cli.app import app, say
+from fmtbench.cli.app import OutputFormatOpt, app, print_json, say, wants_json
 from fmtbench.errors import UsageError
 from fmtbench.files import STDIO, atomic_output, refuse_overwriting_inputs
 
@@ -127,19 +127,23 @@ def compare_cmd(
             help="Exit with status 1 on a 'regression' (a figure worse) or any 'change'.",
         ),
     ] = None,
+    output_format: OutputFormatOpt = "text",
 ) -> None:
     """Per cell, the ratio new/old of every timing and size, with its 95% interval; flag
     changes beyond the noise and the threshold."""
     from fmtbench.bench import view
-    from fmtbench.bench.compare import compare, compare_lines
+    from fmtbench.bench.compare import compare, compare_json, compare_lines
 
     if not 0 <= threshold < 10 or threshold != threshold:
         raise UsageError(f"--threshold must be a fraction such as 0.05, got {threshold}")
     if fail_on not in (None, "regression", "change"):
         raise UsageError(f"--fail-on takes 'regression' or 'change', got {fail_on!r}")
     result = compare(view.load(old), view.load(new), floor=threshold)
-    for line in compare_lines(result, show_all=show_all):
-        say(line)
+    if wants_json(output_format):
+        print_json(compare_json(result, show_all=show_all))
+    else:
+        for line in compare_lines(result, show_all=show_all):
+            say(line)
     changed = result.changed or result.status
     if (fail_on == "regression" and result.regressed) or (fail_on == "change" and changed):
         raise typer.Exit(1)
@@ -168,10 +172,19 @@ def recommend_cmd(
         bool,
         typer.Option("--compressed", help="Judge sizes after zstd, and charge zstd time to CPU."),
     ] = False,
+    output_format: OutputFormatOpt = "text",
 ) -> None:
     """Rank formats per dataset by a weighted score; with a link and a rate, name the bottleneck."""
     from fmtbench.bench import view
-    from fmtbench.bench.recommend import parse_bandwidth, parse_weights, recommend, recommend_lines
+    from fmtbench.bench.recommend import (
+        parse_bandwidth,
+        parse_weights,
+        recommend,
+        recommend_json,
+        recommend_lines,
+    )
+
+    as_json = wants_json(output_format)
 
     link = parse_bandwidth(bandwidth) if bandwidth is not None else None
     recs = recommend(
@@ -182,5 +195,8 @@ def recommend_cmd(
         compressed=compressed,
         dataset=dataset,
     )
+    if as_json:
+        print_json(recommend_json(recs))
+        return
     for line in recommend_lines(recs, link, rate):
         say(line)

@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from fmtbench.cli.app import ProtoPathOpt, TypeOpt, say, schema_app, schema_type
+from fmtbench.cli.app import (
+    OutputFormatOpt,
+    ProtoPathOpt,
+    TypeOpt,
+    print_json,
+    say,
+    schema_app,
+    schema_type,
+    wants_json,
+)
 from fmtbench.codecs.format import Export, resolve
 from fmtbench.errors import SchemaError, UsageError
 from fmtbench.files import STDIO, atomic_output, refuse_overwriting_inputs
@@ -25,8 +34,10 @@ def schema_check(
     schema: Annotated[str, typer.Argument(help="Schema file (.yaml or .proto) or built-in name.")],
     proto_path: ProtoPathOpt = None,
     type_name: TypeOpt = None,
+    output_format: OutputFormatOpt = "text",
 ) -> None:
     """Load a schema and report what it declares; errors name file:line:column and the fix."""
+    as_json = wants_json(output_format)
     ref, _ = schema_type(schema, proto_path, type_name)
     assert ref is not None
     s = resolve_schema(ref)
@@ -55,6 +66,17 @@ def schema_check(
                 f" message, timestamp and duration fields), over the limit of {DEFAULT_MAX_DEPTH} (--max-depth): make"
                 " a field on that chain optional"
             )
+    if as_json:
+        print_json(
+            {
+                "schema": s.name,
+                "ok": True,
+                "root": s.root,
+                "messages": list(s.messages),
+                "enums": list(s.enums),
+            }
+        )
+        return
     say(f"{s.name}: ok: {len(s.messages)} message types, {len(s.enums)} enums, root {s.root}")
 
 
