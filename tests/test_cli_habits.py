@@ -173,3 +173,52 @@ def test_format_takes_text_or_json(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(capsys, "datasets", "--format", "yaml")
     assert status == 2
     assert "--format must be text or json, not 'yaml'" in err
+
+
+# -- wrong content: what to do instead ---------------------------------------------------------
+def _records(fmt: str) -> bytes:
+    from fmtbench import codec_for, resolve_schema
+    from fmtbench.generate import RecordGenerator
+
+    schema = resolve_schema("order")
+    records = list(RecordGenerator(schema, seed=1).records(3))
+    codec = codec_for(fmt, schema)
+    return codec.encode(records[0]) if fmt == "protobuf" else codec.encode_many(records)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "hint"),
+    [
+        (lambda: _records("jsonl"), "in.json", "one JSON document a line (JSON Lines): read it with --from jsonl"),
+        (lambda: _records("msgpack"), "in.json", "looks binary, not text: perhaps MessagePack"),
+        (lambda: _records("protobuf"), "in.jsonl", "looks binary, not text: perhaps Protobuf"),
+        (lambda: _records("protobuf-delimited"), "in.xml", "perhaps length-delimited Protobuf records"),
+        (lambda: __import__("gzip").compress(_records("jsonl")), "in.jsonl", "the file is gzip-compressed"),
+        (lambda: __import__("bz2").compress(_records("json")), "in.json", "the file is bzip2-compressed"),
+    ],
+)  # fmt: skip
+def test_wrong_content_says_what_to_do(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    content: Any,
+    name: str,
+    hint: str,
+) -> None:
+    src = tmp_path / name
+    src.write_bytes(content())
+    status, out, err = run(capsys, "convert", str(src), str(tmp_path / "o.msgpack"), "-s", "order")
+    assert (status, out) == (1, "")
+    assert hint in err, err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "o.msgpack").exists()
+
+
+def test_a_plain_bad_record_gets_no_content_hint(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    src = tmp_path / "in.json"
+    src.write_text('[{"id": "x"}]')
+    status, _, err = run(capsys, "convert", str(src), str(tmp_path / "o.msgpack"), "-s", "order")
+    assert status == 1
+    assert "looks" not in err
+    assert "compressed" not in err

@@ -19,7 +19,7 @@ from typer._click import exceptions as click_errors
 from fmtbench.cli import bench, convert, explain, generate, report, schema  # noqa: F401 - registers commands
 from fmtbench.cli.app import ExitStatus, app, say
 from fmtbench.codecs.registry import FormatPluginWarning
-from fmtbench.errors import FmtbenchError, UsageError
+from fmtbench.errors import DecodeError, FmtbenchError, UsageError
 from fmtbench.files import Terminated, reason, sigterm_raises
 
 __all__ = ["ExitStatus", "app", "main", "run"]
@@ -62,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     except FmtbenchError as exc:
         # The one place every error is printed: file names, keys and values in it are
         # escaped here, whichever message holds them (``say``).
+        if isinstance(exc, DecodeError) and exc.file and exc.record in (None, 1):
+            from fmtbench.sniff import content_hint
+
+            if hint := content_hint(exc.file, exc.problem):
+                exc.problem = f"{exc.problem}; {hint}"
         say(f"fmtbench: error: {exc}", err=True)
         return ExitStatus.USAGE if isinstance(exc, UsageError) else ExitStatus.ERROR
     except KeyboardInterrupt:
