@@ -35,6 +35,9 @@ def schema_check(
     proto_path: ProtoPathOpt = None,
     type_name: TypeOpt = None,
     output_format: OutputFormatOpt = "text",
+    lint: Annotated[
+        bool, typer.Option("--lint", help="Also say what keeps the .proto from buf lint.")
+    ] = False,
 ) -> None:
     """Load a schema and report what it declares; errors name file:line:column and the fix."""
     as_json = wants_json(output_format)
@@ -66,6 +69,9 @@ def schema_check(
                 f" message, timestamp and duration fields), over the limit of {DEFAULT_MAX_DEPTH} (--max-depth): make"
                 " a field on that chain optional"
             )
+    from fmtbench.schema.lint import lint_hints
+
+    hints = lint_hints(s) if lint else []
     if as_json:
         print_json(
             {
@@ -74,10 +80,13 @@ def schema_check(
                 "root": s.root,
                 "messages": list(s.messages),
                 "enums": list(s.enums),
+                **({"lint": hints} if lint else {}),
             }
         )
         return
     say(f"{s.name}: ok: {len(s.messages)} message types, {len(s.enums)} enums, root {s.root}")
+    for hint in hints:
+        say(f"lint: {hint}")
 
 
 @schema_app.command("export")
