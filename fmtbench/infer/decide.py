@@ -189,6 +189,13 @@ class Decider:
         if kind == STRING:
             # Strings become timestamps only when every one reads and writes back unchanged.
             ts = self.text_leaves and shape.timestamp_strings == shape.strings
+            if not ts and self.text_leaves and shape.time_like_strings == shape.strings > 0:
+                # Times spelled otherwise (an offset, a short fraction, a space for T) would
+                # come back in fmtbench's spelling: kept as text, and said so.
+                return TypePlan(scalar="string"), (
+                    "looked like a time: kept as string, as a timestamp would be rewritten in"
+                    " UTC with Z; use timestamp if the spelling need not survive"
+                )
             return TypePlan(scalar=TIMESTAMP if ts else "string"), None
         if kind == LIST:
             return self.list_type(shape, path, hint, parent, position)

@@ -9,6 +9,7 @@ Choosing schema types from the shapes is ``infer_decide.py``'s job: nothing here
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,7 @@ class Shape:
     inexact_int: int | None = None  # the first integer a float64 would round
     strings: int = 0
     timestamp_strings: int = 0  # strings the JSON codec reads and writes back as timestamps
+    time_like_strings: int = 0  # strings spelled like a date and time, in any common way
     float_words: int = 0  # "NaN", "Infinity", "-Infinity": the JSON spelling of those floats
     items: Shape | None = None  # of every list seen here, merged
     obj: Obj | None = None  # of every object seen here, merged
@@ -132,6 +134,8 @@ class Observer:
                 # Only while every string so far was one: a single miss settles it.
                 if s.timestamp_strings == s.strings - 1 and _canonical_timestamp(v):
                     s.timestamp_strings += 1
+                if s.time_like_strings == s.strings - 1 and TIME_LIKE.match(v):
+                    s.time_like_strings += 1
                 if v in FLOAT_WORDS:
                     s.float_words += 1
         elif t is bytes:
@@ -171,6 +175,13 @@ class Observer:
             s.first[kind] = rec
 
 
+#: A date and time as people and programs spell them: RFC 3339 and ISO 8601's extended form,
+#: a fraction of any length, ``Z`` or an offset (``+02:00``, ``+0200``), ``T`` or a space.
+TIME_LIKE = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:[Zz]|[+-]\d{2}:?\d{2})?\Z"
+)
+
+
 def _canonical_timestamp(text: str) -> bool:
     """True when the JSON codec reads ``text`` as a timestamp and writes back the same text.
 
@@ -200,6 +211,7 @@ def merge(a: Shape, b: Shape, _busy: set[tuple[int, int]] | None = None) -> None
         a.first[kind] = min(rec, a.first.get(kind, rec))
     # Timestamps only if every string of both was one: counts add up only then.
     a.timestamp_strings += b.timestamp_strings
+    a.time_like_strings += b.time_like_strings
     a.strings += b.strings
     a.float_words += b.float_words
     if b.items is not None:
