@@ -568,3 +568,27 @@ def test_with_a_load_the_ranking_follows_the_bottleneck_and_names_the_closest() 
     assert "no format meets 5,000 msgs/s over 1 Mbit/s" in text
     assert f"closest: {rec.ranked[0].label}" in text
     assert "bandwidth bound" in rec.ranked[0].why
+
+
+@pytest.mark.skipif(not available(), reason="matplotlib is not installed")
+@pytest.mark.parametrize(
+    ("ending", "magic"), [(".svg", b"<?xml"), (".pdf", b"%PDF-"), (".png", PNG)]
+)
+def test_plot_writes_what_the_ending_names(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, ending: str, magic: bytes
+) -> None:
+    first, again = tmp_path / f"a{ending}", tmp_path / f"b{ending}"
+    assert run(capsys, "plot", str(FIXTURE), "-o", str(first)) == (0, "", "")
+    assert run(capsys, "plot", str(FIXTURE), "-o", str(again)) == (0, "", "")
+    assert first.read_bytes().startswith(magic)
+    if ending != ".png":  # vector output carries no date and no random ids
+        assert first.read_bytes() == again.read_bytes()
+
+
+def test_plot_names_the_endings_it_writes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, out, err = run(capsys, "plot", str(FIXTURE), "-o", str(tmp_path / "c.gif"))
+    assert (status, out) == (2, "")
+    assert "plot writes .png, .svg, .pdf files; the ending '.gif' is none of them" in err
+    assert not (tmp_path / "c.gif").exists()

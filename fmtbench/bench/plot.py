@@ -1,4 +1,4 @@
-"""Charts of a results file: one PNG, one row of three charts per dataset.
+"""Charts of a results file: one PNG, SVG or PDF, one row of three charts per dataset.
 
 Per dataset (full-step cells that succeeded): a size-vs-speed scatter (x = bytes/record,
 y = decode ns/record, one point per format: down and left is better), grouped bars of encode
@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fmtbench.bench import view
 from fmtbench.bench.view import Results, Row
-from fmtbench.errors import FmtbenchError
+from fmtbench.errors import FmtbenchError, UsageError
 from fmtbench.files import atomic_output
 
 if TYPE_CHECKING:
@@ -40,15 +41,34 @@ def available() -> bool:
     return True
 
 
+#: What ``plot`` writes, by the output's ending (PNG for stdout).
+KINDS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def chart_kind(path: str) -> str:
+    """The image format ``path``'s ending asks for; an error names the ones there are."""
+    if path == "-":
+        return "png"
+    suffix = Path(path).suffix.lower()
+    if suffix not in KINDS:
+        raise UsageError(
+            f"{path}: plot writes {', '.join(KINDS)} files; the ending {suffix or '(none)'!r}"
+            " is none of them"
+        )
+    return KINDS[suffix]
+
+
 def plot(results: Results, path: str) -> None:
-    """Write the charts of every dataset as one PNG to ``path`` (``-`` for stdout)."""
-    png = plot_png(results)
+    """Write the charts of every dataset to ``path`` (``-`` for stdout, as PNG), in the
+    format its ending names (``.png``, ``.svg``, ``.pdf``)."""
+    kind = chart_kind(path)
+    data = plot_png(results, kind)
     with atomic_output(path) as f:
-        f.write(png)
+        f.write(data)
 
 
-def plot_png(results: Results) -> bytes:
-    """The charts of every dataset as PNG bytes."""
+def plot_png(results: Results, kind: str = "png") -> bytes:
+    """The charts of every dataset as image bytes (PNG unless ``kind`` says svg or pdf)."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -67,7 +87,15 @@ def plot_png(results: Results) -> bytes:
         _speed(speed, rows, mode, d.name)
         _size(size, rows, d.name)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
+    # SVG and PDF are vector formats: text stays text, and no timestamp is embedded, so the
+    # same results give the same bytes.
+    import matplotlib
+
+    metadata = (
+        {"Date": None} if kind == "svg" else {"CreationDate": None} if kind == "pdf" else None
+    )
+    with matplotlib.rc_context({"svg.hashsalt": "fmtbench"}):  # element ids, not random ones
+        fig.savefig(buf, format=kind, dpi=100, metadata=metadata)
     return buf.getvalue()
 
 

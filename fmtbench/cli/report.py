@@ -94,14 +94,17 @@ def report_cmd(
 @app.command("plot")
 def plot_cmd(
     results: ResultsArg,
-    output: Annotated[str, typer.Option("-o", "--output", help="The PNG file to write.")] = "",
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="The chart file: .png, .svg or .pdf.")
+    ] = "",
 ) -> None:
-    """Chart results into one PNG: size vs speed, encode/decode, raw vs compressed size."""
+    """Chart results into one image: size vs speed, encode/decode, raw vs compressed size."""
     from fmtbench.bench import view
-    from fmtbench.bench.plot import plot
+    from fmtbench.bench.plot import chart_kind, plot
 
     if not output:
-        raise UsageError("give the PNG file with -o FILE")
+        raise UsageError("give the chart file with -o FILE (.png, .svg or .pdf)")
+    chart_kind(output)  # a wrong ending is a usage error before anything is read
     refuse_overwriting_inputs([output], [results])
     plot(view.load(results), output)
 
