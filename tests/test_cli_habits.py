@@ -222,3 +222,22 @@ def test_a_plain_bad_record_gets_no_content_hint(
     assert status == 1
     assert "looks" not in err
     assert "compressed" not in err
+
+
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [("fmtbench conv", "1", "convert"), ("fmtbench schema ex", "2", "export")],
+)
+def test_shell_completion_completes_commands(words: str, cword: str, expected: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "_FMTBENCH_COMPLETE": "complete_bash", "COMP_WORDS": words,
+           "COMP_CWORD": cword}  # fmt: skip
+    code = "import sys; from fmtbench.cli import run; sys.argv = ['fmtbench']; run()"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [expected]

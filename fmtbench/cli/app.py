@@ -25,7 +25,7 @@ app = typer.Typer(
     help="Compile one schema to every wire format 'fmtbench formats' lists; convert and compare.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion and --show-completion for bash, zsh, fish
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 schema_app = typer.Typer(help="Check a schema or export it for other tools.", no_args_is_help=True)
