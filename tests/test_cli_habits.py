@@ -241,3 +241,19 @@ def test_shell_completion_completes_commands(words: str, cword: str, expected: s
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [expected]
+
+
+# -- terminal tables at any width --------------------------------------------------------------
+@pytest.mark.parametrize("columns", ["80", "60", "200"])
+def test_report_tables_fit_columns_and_never_cut_a_number(
+    columns: str, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    assert main(["report", str(RESULTS)]) == 0
+    out = capfd.readouterr().out
+    lines = out.splitlines()
+    assert all(len(line) <= int(columns) for line in lines), max(lines, key=len)
+    assert not any(line.endswith(" ") for line in lines)
+    assert "…" not in out  # no number (or name) shortened
+    if int(columns) < 120:
+        assert "(continued)" in out

@@ -11,10 +11,11 @@ measures it, so the columns still line up.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 
 from rich import box
-from rich.console import RenderableType
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -27,16 +28,55 @@ TITLE = "table.title"  # rich's style for a title given as a string
 UNSTABLE = "~"
 
 
-def render_terminal(results: Results) -> list[RenderableType]:
-    """The environment, then per dataset a table of figures and a table relative to the best."""
+def render_terminal(results: Results, width: int | None = None) -> list[RenderableType]:
+    """The environment, then per dataset a table of figures and a table relative to the best.
+
+    With ``width``, a table wider than it is split by columns: the first metrics, then the
+    rest below (``(continued)``), each beside the format and implementation, so that no
+    number is ever cut or wrapped."""
     out: list[RenderableType] = [environment_table(results)]
     spread = view.unstable_spread(results)
     for d in view.datasets(results):
         rows = view.rows(results, d.name)
-        out.append(figures_table(rows, f"{d.name}: {view.dataset_caption(d)}", spread))
+        figures = functools.partial(_figures, rows, spread)
+        out += _fitted(figures, f"{d.name}: {view.dataset_caption(d)}", width)
         if any(r.comparable for r in rows):
-            out.append(relative_table(rows, f"{d.name}: relative to the best (1.00x)"))
+            relative = functools.partial(_relative, rows)
+            out += _fitted(relative, f"{d.name}: relative to the best (1.00x)", width)
     return out
+
+
+def _figures(rows: Sequence[Row], spread: float, metrics: Sequence[Metric], title: str) -> Table:
+    return figures_table(rows, title, spread, metrics)
+
+
+def _relative(rows: Sequence[Row], metrics: Sequence[Metric], title: str) -> Table:
+    return relative_table(rows, title, metrics)
+
+
+def _fitted(
+    build: Callable[[Sequence[Metric], str], Table], title: str, width: int | None
+) -> list[Table]:
+    """``build`` over every metric, or over as few groups of them as fit in ``width``."""
+    metrics = list(METRICS)
+    whole = build(metrics, title)
+    if width is None or _width(whole) <= width:
+        return [whole]
+    for parts in range(2, len(metrics) + 1):
+        size = -(-len(metrics) // parts)
+        groups = [metrics[i : i + size] for i in range(0, len(metrics), size)]
+        tables = [
+            build(g, title if i == 0 else f"{title} (continued)") for i, g in enumerate(groups)
+        ]
+        if all(_width(t) <= width for t in tables):
+            return tables
+    return [build([m], title if i == 0 else f"{title} (continued)") for i, m in enumerate(metrics)]
+
+
+def _width(table: Table) -> int:
+    """The width ``table`` needs with nothing wrapped or shortened."""
+    probe = Console(width=10_000)
+    return probe.measure(table).maximum
 
 
 def _text(value: str, style: str = "") -> Text:
@@ -56,7 +96,7 @@ def environment_table(results: Results) -> Table:
     return grid
 
 
-def _base(title: str) -> Table:
+def _base(title: str, metrics: Sequence[Metric] = METRICS) -> Table:
     # Light borders and wrapping names: the table fits about 85 columns before rich has to
     # shorten numbers, and numbers never wrap.
     table = Table(
@@ -69,15 +109,17 @@ def _base(title: str) -> Table:
         collapse_padding=True,
     )
     table.add_column("format", no_wrap=True)
-    table.add_column("implementation")
-    for m in METRICS:
+    table.add_column("implementation", no_wrap=True)
+    for m in metrics:
         table.add_column(m.heading, justify="right", no_wrap=True)
     return table
 
 
-def figures_table(rows: Sequence[Row], title: str, spread: float) -> Table:
-    table = _base(title)
-    bests = {m.key: view.best(rows, m) for m in METRICS}
+def figures_table(
+    rows: Sequence[Row], title: str, spread: float, metrics: Sequence[Metric] = METRICS
+) -> Table:
+    table = _base(title, metrics)
+    bests = {m.key: view.best(rows, m) for m in metrics}
     notes: list[Text] = []
     unstable_seen = False
     for i, r in enumerate(rows):
@@ -86,10 +128,10 @@ def figures_table(rows: Sequence[Row], title: str, spread: float) -> Table:
         if not r.ok:
             why = r.error or "no error recorded"
             notes.append(_text(f"{r.format} {impl} failed: {why}", "red"))
-            cells = [Text("failed", style="red") for _ in METRICS]
+            cells = [Text("failed", style="red") for _ in metrics]
         else:
             cells = []
-            for m in METRICS:
+            for m in metrics:
                 cell, unstable = _cell(r, m, bests[m.key])
                 unstable_seen |= unstable
                 cells.append(cell)
@@ -126,14 +168,14 @@ def _cell(row: Row, metric: Metric, best: float | None) -> tuple[Text, bool]:
     return Text(text, style="dim" if unstable else ""), unstable
 
 
-def relative_table(rows: Sequence[Row], title: str) -> Table:
+def relative_table(rows: Sequence[Row], title: str, metrics: Sequence[Metric] = METRICS) -> Table:
     """Each column divided by its best: 1.00x is the best, 2.00x twice as big or slow."""
-    table = _base(title)
+    table = _base(title, metrics)
     ranked = [r for r in rows if r.comparable]
-    bests = {m.key: view.best(ranked, m) for m in METRICS}
+    bests = {m.key: view.best(ranked, m) for m in metrics}
     for i, r in enumerate(ranked):
         cells: list[Text] = []
-        for m in METRICS:
+        for m in metrics:
             value, b = m.value(r), bests[m.key]
             if value is None or b is None:
                 cells.append(Text("-", style="dim"))

@@ -212,14 +212,7 @@ def progress_bar() -> Iterator[Progress | None]:
 
 def print_summary(results: Results) -> None:
     """The terminal tables of ``fmtbench report``, so both commands print alike."""
-    from rich.console import Console
-
     from fmtbench.bench.render_terminal import render_terminal
+    from fmtbench.cli.tables import console, print_all
 
-    console = Console()
-    if not console.is_terminal:
-        # Piped or captured: rich would assume 80 columns and squeeze the tables.
-        console = Console(width=160)
-    for renderable in render_terminal(results):
-        console.print(renderable)
-        console.print()
+    print_all(render_terminal(results, width=console().width))

@@ -69,17 +69,10 @@ def report_cmd(
     refuse_overwriting_inputs([output], [results])
     loaded = view.load(results)
     if kind is None:
-        from rich.console import Console
-
         from fmtbench.bench.render_terminal import render_terminal
+        from fmtbench.cli.tables import console, print_all
 
-        console = Console()
-        if not console.is_terminal:
-            # Piped or captured: rich would assume 80 columns and squeeze the tables.
-            console = Console(width=160)
-        for renderable in render_terminal(loaded):
-            console.print(renderable)
-            console.print()
+        print_all(render_terminal(loaded, width=console().width))
         return
     if kind == "html":
         from fmtbench.bench.render_html import to_html
