@@ -293,7 +293,10 @@ def test_progress_is_silent_off_a_terminal(
         capsys, "convert", str(tmp_path / "a.jsonl"), str(tmp_path / "a.pbd"), "-s", "order"
     )
     assert (status, out) == (0, "")
-    assert err == f"50 records jsonl -> protobuf-delimited: {tmp_path / 'a.pbd'}\n"
+    head = f"50 records jsonl -> protobuf-delimited: {tmp_path / 'a.pbd'} ("
+    assert err.startswith(head)
+    assert err.endswith(" MB/s)\n")  # sizes, time and rate
+    assert err.count("\n") == 1
     assert cli(
         capsys, "convert", str(tmp_path / "a.jsonl"), str(tmp_path / "b.pbd"), "-s", "order", "-q"
     ) == (0, "", "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from fmtbench.codecs.format import Format
 from fmtbench.convert import Progress
 from fmtbench.errors import FileError, UsageError
 from fmtbench.files import STDIO
+from fmtbench.generate.output import human_bytes
 from fmtbench.limits import DEFAULT_MAX_DEPTH, MAX_SIZE, Limits
 from fmtbench.parallel import (
     Options,
@@ -151,12 +153,36 @@ def convert_cmd(
 
 
 def _convert_one(src: str, dst: str, options: Options, jobs: int, progress: Progress | None) -> str:
+    start = time.monotonic()
     if jobs > 1 and can_split(src, dst, options):
         result = convert_chunked(src, dst, options, workers=jobs, progress=progress)
     else:
         result = convert_one(src, dst, options, progress=progress)
     where = "stdout" if dst == STDIO else dst
-    return f"{result.records} records {result.source_format} -> {result.target_format}: {where}"
+    line = f"{result.records} records {result.source_format} -> {result.target_format}: {where}"
+    return line + _throughput(src, dst, time.monotonic() - start)
+
+
+def _throughput(src: str, dst: str, seconds: float) -> str:
+    """`` (6.2 MiB -> 5.0 MiB in 0.41 s, 15.8 MB/s)``: the sizes of regular files, the time,
+    and the input read a second; empty when the input's size is not known."""
+    size_in = _file_size(src)
+    if size_in is None:
+        return ""
+    size_out = _file_size(dst)
+    sizes = human_bytes(size_in) + (f" -> {human_bytes(size_out)}" if size_out is not None else "")
+    rate = f", {size_in / seconds / 1e6:.1f} MB/s" if seconds > 0 else ""
+    return f" ({sizes} in {seconds:.2f} s{rate})"
+
+
+def _file_size(path: str) -> int | None:
+    if path == STDIO:
+        return None
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
 def _convert_many(

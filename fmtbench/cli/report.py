@@ -97,8 +97,8 @@ def plot_cmd(
 
     if not output:
         raise UsageError("give the chart file with -o FILE (.png, .svg or .pdf)")
-    chart_kind(output)  # a wrong ending is a usage error before anything is read
     refuse_overwriting_inputs([output], [results])
+    chart_kind(output)  # a wrong ending is a usage error before anything is read
     plot(view.load(results), output)
 
 
