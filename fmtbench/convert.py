@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from fmtbench.codecs import codec_for, format_for_path
+from fmtbench.compress import compressing, compression, decompressing
 from fmtbench.errors import RecordError, UsageError
 from fmtbench.files import STDIO, atomic_output, open_input, refuse_same_file
 from fmtbench.limits import DEFAULT_LIMITS, LimitedInput, Limits
@@ -60,7 +61,12 @@ def convert(
     label = "<stdin>" if src == STDIO else src
     count = 0
     try:
-        with open_input(src) as raw, atomic_output(dst) as fout:
+        with (
+            open_input(src) as packed,
+            decompressing(packed, compression(src), label) as raw,
+            atomic_output(dst) as packed_out,
+            compressing(packed_out, compression(dst)) as fout,
+        ):
             fin: BinaryIO = raw
             if limits.max_input_bytes is not None:
                 # Counted while reading: a pipe has no size to check beforehand.
@@ -73,7 +79,7 @@ def convert(
                     writer.write(record)
                     count += 1
             else:
-                tell = _teller(fin)
+                tell = _teller(packed)  # the bytes read of the file, compressed or not
                 for record in reader:
                     writer.write(record)
                     count += 1

@@ -188,6 +188,10 @@ def can_split(src: str, dst: str, options: Options, *, threshold: int | None = N
     """Whether ``src`` is worth, and fit for, converting in chunks."""
     if STDIO in (src, dst) or options.limits.max_input_bytes is not None:
         return False  # the input cap is counted by the one process that reads it all
+    from fmtbench.compress import compression
+
+    if compression(src) or compression(dst):
+        return False  # a compressed stream cannot be cut at byte offsets
     source = resolve_format(src, options.from_format, "--from")
     target = resolve_format(dst, options.to_format, "--to")
     if threshold is None:

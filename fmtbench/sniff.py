@@ -26,8 +26,10 @@ HEAD = 4096
 def content_hint(path: str, problem: str) -> str | None:
     """One sentence on what the file at ``path`` seems to hold, when that explains a failed
     parse (``problem``); None when it does not, or the file cannot be looked at."""
-    if path in ("-", "<stdin>"):
-        return None
+    from fmtbench.compress import compression
+
+    if path in ("-", "<stdin>") or compression(path):
+        return None  # a compressed file's own errors say what is wrong with it
     try:
         with Path(path).open("rb") as f:
             head = f.read(HEAD)

@@ -126,8 +126,11 @@ class Registry(Mapping[str, Format]):
             ) from None
 
     def for_path(self, path: str) -> str:
-        """The format a file name implies by its ending; an error names the endings known."""
-        suffix = PurePath(path).suffix.lower()
+        """The format a file name implies by its ending (before ``.gz``, ``.zst`` or
+        ``.bz2``, which say the file is compressed); an error names the endings known."""
+        from fmtbench.compress import without_compression
+
+        suffix = PurePath(without_compression(path)).suffix.lower()
         for table in (self._builtins, self._everything):  # plugins only when needed
             for name, fmt in table().items():
                 if suffix in fmt.extensions:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fmtbench.codecs import codec_for, format_for_path
+from fmtbench.compress import compressing, compression
 from fmtbench.errors import RecordError, UsageError
 from fmtbench.files import STDIO, atomic_output
 from fmtbench.generate.dataset import Dataset, builtin_datasets, load_dataset
@@ -77,7 +78,7 @@ def write_generated(
     codec = codec_for(fmt, gen.schema, gen.type_name)
     count = 0
     try:
-        with atomic_output(dst) as out:
+        with atomic_output(dst) as packed, compressing(packed, compression(dst)) as out:
             writer = codec.writer(out)
             for record in gen.records(job.records):
                 writer.write(record)
