@@ -124,6 +124,7 @@ MAKE = [
     "generate --schema my.yaml -n 20 --seed 7 -o shards/part-1.jsonl",
     "generate --schema my.yaml -n 20 --seed 8 -o shards/part-2.jsonl",
     "generate order -n 10 -o orders.jsonl",
+    "generate order -n 10 -o orders.jsonl.gz",
     "convert orders.jsonl orders.json --schema order",
     "generate log -n 20 --seed 1 -o logs/1.jsonl",
     "generate log -n 20 --seed 2 -o logs/2.jsonl",
