@@ -38,7 +38,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from fmtbench.codecs import Codec, codec_for
 from fmtbench.codecs.registry import REGISTRY
-from fmtbench.convert import ConvertResult, Progress, convert, resolve_format
+from fmtbench.convert import PROGRESS_EVERY, ConvertResult, Progress, convert, resolve_format
 from fmtbench.errors import FileError, FmtbenchError, RecordError, UsageError
 from fmtbench.files import (
     STDIO,
@@ -282,14 +282,18 @@ def _run_chunks(
 ) -> list[_ChunkDone]:
     results: dict[int, _ChunkDone] = {}
     failed: dict[int, RecordError] = {}
-    with _pool(min(workers, len(chunks))) as pool:
+    context = multiprocessing.get_context(_start_method())
+    shared = context.Array("q", 2 * len(chunks), lock=False) if progress is not None else None
+    with _pool(min(workers, len(chunks)), shared) as pool:
         futures = {
             pool.submit(_task, _convert_chunk, src, _part(parts, c), c, options, source, target): c
             for c in chunks
         }
         pending: set[Future[_ChunkDone]] = set(futures)
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            # With a bar, woken every tenth of a second to show the chunks' own counters.
+            timeout = None if shared is None else 0.1
+            finished, pending = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
             for fut in finished:
                 chunk = futures[fut]
                 if fut.cancelled():
@@ -306,7 +310,7 @@ def _run_chunks(
                 else:
                     results[chunk.index] = fut.result()
             if progress is not None and not failed:
-                progress(sum(r.records for r in results.values()), _done_bytes(chunks, results))
+                progress(*_moving(chunks, results, shared))
     if failed:
         first = min(failed)
         raise _globalize(failed[first], [results[i] for i in range(first)], chunks[first], src)
@@ -341,9 +345,14 @@ def _convert_chunk(
         fin = io.BufferedReader(_Slice(raw, chunk.end - chunk.start), 1 << 20)
         reader = decoder.reader(fin)
         writer = encoder.writer_for_decoded(out)
+        shared, slot = _shared, 2 * chunk.index
         try:
-            for record in reader:
+            for n, record in enumerate(reader, 1):
                 writer.write(record)
+                if shared is not None and not n % PROGRESS_EVERY:
+                    # Read by the parent for its bar: plain stores, no lock (a torn read
+                    # only shows a stale figure for one redraw).
+                    shared[slot], shared[slot + 1] = n, raw.tell() - chunk.start
             # A chunk of blank lines holds no record: its part stays empty. Only the whole
             # output may be refused for holding none (see convert_chunked).
             if reader.count:
@@ -385,7 +394,7 @@ def _globalize(exc: RecordError, before: list[_ChunkDone], chunk: _Chunk, src: s
 
 # -- shared ---------------------------------------------------------------------------------
 @contextlib.contextmanager
-def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+def _pool(workers: int, shared: Any = None) -> Iterator[ProcessPoolExecutor]:
     """A pool of workers that dies with the run: Ctrl-C or SIGTERM in the parent stops them.
 
     On success, or an ordinary failure, the pool is shut down as usual (tasks not started
@@ -394,7 +403,10 @@ def _pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     and exits, so nothing appears after the parent has gone.
     """
     pool = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context(_start_method()), initializer=_worker_init
+        workers,
+        mp_context=multiprocessing.get_context(_start_method()),
+        initializer=_worker_init,
+        initargs=(shared,),
     )
     try:
         yield pool
@@ -450,8 +462,15 @@ def _start_method() -> str:
     return "spawn"
 
 
-def _worker_init() -> None:
+#: In a worker: the counters the parent reads for its progress bar (records and bytes done,
+#: two a chunk), or None.
+_shared: Any = None
+
+
+def _worker_init(shared: Any = None) -> None:
     """Signals in a worker: the parent alone decides to stop, and stops workers by SIGTERM."""
+    global _shared
+    _shared = shared
     # Ctrl-C reaches every process of the terminal's group; the parent handles it and then
     # stops the workers, so that they do not each unwind (and print) on their own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -490,6 +509,18 @@ def _size(path: str) -> int:
         return os.path.getsize(path)
     except OSError as exc:
         raise FileError(f"{path}: cannot read: {reason(exc)}") from None
+
+
+def _moving(chunks: list[_Chunk], results: dict[int, _ChunkDone], shared: Any) -> tuple[int, int]:
+    """Records and bytes done: finished chunks whole, running ones by their counters."""
+    records = sum(r.records for r in results.values())
+    done = _done_bytes(chunks, results)
+    if shared is not None:
+        for c in chunks:
+            if c.index not in results:
+                records += shared[2 * c.index]
+                done += min(shared[2 * c.index + 1], c.end - c.start)
+    return records, done
 
 
 def _done_bytes(chunks: list[_Chunk], results: dict[int, _ChunkDone]) -> int:

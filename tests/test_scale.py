@@ -401,3 +401,25 @@ def test_a_recursive_schemas_chunked_error_names_the_whole_files_line(tmp_path: 
         )
     assert str(many.value) == str(one.value)
     assert f"line {6 * 400 + 51}" in str(one.value)
+
+
+def test_chunked_progress_moves_with_records_inside_chunks(tmp_path: Path) -> None:
+    """The bar of a --workers conversion moves as records are converted, not only as whole
+    chunks finish: each worker publishes its counts, the parent reads them while it waits."""
+    src = tmp_path / "big.jsonl"
+    one = tmp_path / "one.jsonl"
+    orders(one, 2000, 1)
+    with src.open("wb") as f:
+        for _ in range(10):  # ~9 MB: two chunks or more
+            f.write(one.read_bytes())
+    seen: list[tuple[int, int]] = []
+    result = convert_chunked(
+        str(src), str(tmp_path / "o.msgpack"), Options("order"), workers=2,
+        progress=lambda records, done: seen.append((records, done)),
+    )  # fmt: skip
+    assert result.records == 20_000
+    assert seen[-1] == (20_000, src.stat().st_size)
+    assert seen == sorted(seen)  # never backwards
+    assert all(r > 0 for r, _ in seen)
+    # At most three chunks of 4 MiB or more: more reports than that came from inside them.
+    assert len(seen) > 3, seen
