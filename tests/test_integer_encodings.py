@@ -9,9 +9,7 @@ Every other format carries the same integer as before.
 
 from __future__ import annotations
 
-import importlib
 import io
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,7 @@ from fmtbench.schema import parse_schema
 from fmtbench.schema.model import ENCODED_INTEGERS, INT_RANGES, Scalar
 from fmtbench.schema.proto import proto_file_name, proto_text
 from tests.samples import assert_same
-from tests.test_proto_compiler import assert_protoc_agrees, protoc, write_proto
+from tests.test_proto_compiler import assert_protoc_agrees, generated_module
 
 ENC = parse_schema(
     """
@@ -85,14 +83,7 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The class protoc generates from the exported .proto, imported from its module."""
     root = tmp_path_factory.mktemp("protoc")
-    name = write_proto(ENC, root)
-    result = protoc([f"--python_out={root}", name], root)
-    assert result.returncode == 0, result.stderr.decode()
-    sys.path.insert(0, str(root))
-    try:
-        module = importlib.import_module(name[: -len(".proto")].replace("/", ".") + "_pb2")
-    finally:
-        sys.path.remove(str(root))
+    module = generated_module(ENC, root)
     return module.R
 
 

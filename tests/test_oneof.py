@@ -13,11 +13,9 @@ take what fmtbench writes and refuse two members set. Fast and reference paths a
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import io
 import json
 import re
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,7 +41,7 @@ from fmtbench.schema.proto import file_descriptor, proto_text
 from fmtbench.schema.xsd import xsd_text
 from tests.samples import assert_same
 from tests.strategies import records, schema_named
-from tests.test_proto_compiler import assert_protoc_agrees, protoc, write_proto
+from tests.test_proto_compiler import assert_protoc_agrees, generated_module
 
 # OpenTelemetry's AnyValue (common.proto), as the schema language spells it.
 ANY = parse_schema(
@@ -315,18 +313,6 @@ def test_exported_proto_is_protocs(tmp_path: Path) -> None:
         "  optional string note = 6;\n}" in text
     )
     assert "  // The value, one of these or none.\n  oneof value {\n" in text
-
-
-def generated_module(schema: Schema, root: Path) -> Any:
-    """The module protoc generates from the exported .proto of ``schema``."""
-    name = write_proto(schema, root)
-    result = protoc([f"--python_out={root}", name], root)
-    assert result.returncode == 0, result.stderr.decode()
-    sys.path.insert(0, str(root))
-    try:
-        return importlib.import_module(name[: -len(".proto")].replace("/", ".") + "_pb2")
-    finally:
-        sys.path.remove(str(root))
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,8 @@ as the first name of its number.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import io
 import math
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +33,7 @@ from fmtbench.schema.proto import file_descriptor, proto_text
 from fmtbench.schema.xsd import xsd_text
 from tests.samples import assert_same
 from tests.strategies import PROTO2_YAML, records, schema_named
-from tests.test_proto_compiler import assert_protoc_agrees, protoc, write_proto
+from tests.test_proto_compiler import assert_protoc_agrees, generated_module
 from tests.test_protobuf_fast import check_agrees, mutate
 
 P2 = schema_named("proto2")
@@ -108,17 +106,6 @@ def wrap_records(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         record["plain"] = draw(scalars("int32"))
     return record
-
-
-def generated_module(schema: Any, root: Path) -> Any:
-    name = write_proto(schema, root)
-    result = protoc([f"--python_out={root}", name], root)
-    assert result.returncode == 0, result.stderr.decode()
-    sys.path.insert(0, str(root))
-    try:
-        return importlib.import_module(name[: -len(".proto")].replace("/", ".") + "_pb2")
-    finally:
-        sys.path.remove(str(root))
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.resources
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from google.protobuf import descriptor_pb2
@@ -50,6 +52,18 @@ def write_proto(schema: Schema, root: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(proto_text(schema), encoding="utf-8")
     return name
+
+
+def generated_module(schema: Schema, root: Path) -> Any:
+    """The module protoc generates (``--python_out``) from the exported .proto of ``schema``."""
+    name = write_proto(schema, root)
+    result = protoc([f"--python_out={root}", name], root)
+    assert result.returncode == 0, result.stderr.decode()
+    sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module(name[: -len(".proto")].replace("/", ".") + "_pb2")
+    finally:
+        sys.path.remove(str(root))
 
 
 def protoc_descriptor(schema: Schema, root: Path) -> descriptor_pb2.FileDescriptorProto:

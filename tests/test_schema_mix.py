@@ -8,9 +8,7 @@ the classes protoc generates from it, and every format carries every value.
 
 from __future__ import annotations
 
-import importlib
 import io
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from fmtbench.errors import FmtbenchError
 from fmtbench.schema import parse_schema
 from fmtbench.schema.proto import proto_text
 from tests.samples import assert_same
-from tests.test_proto_compiler import assert_protoc_agrees, protoc, write_proto
+from tests.test_proto_compiler import assert_protoc_agrees, generated_module
 
 MIX = parse_schema(
     """
@@ -70,14 +68,7 @@ def _records() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
     root = tmp_path_factory.mktemp("protoc")
-    name = write_proto(MIX, root)
-    result = protoc([f"--python_out={root}", name], root)
-    assert result.returncode == 0, result.stderr.decode()
-    sys.path.insert(0, str(root))
-    try:
-        return importlib.import_module(name[: -len(".proto")].replace("/", ".") + "_pb2")
-    finally:
-        sys.path.remove(str(root))
+    return generated_module(MIX, root)
 
 
 def _built(module: Any, record: dict[str, Any]) -> Any:

@@ -13,11 +13,9 @@
 from __future__ import annotations
 
 import copy
-import importlib
 import io
 import json
 import pickle
-import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -46,7 +44,7 @@ from tests.strategies import (
     schema_named,
     timestamps,
 )
-from tests.test_proto_compiler import assert_protoc_agrees, protoc, write_proto
+from tests.test_proto_compiler import assert_protoc_agrees, generated_module
 
 TIME = schema_named("time")
 FORMAT_NAMES = sorted(FORMATS)
@@ -307,14 +305,7 @@ def test_the_descriptor_is_protocs(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
     root = tmp_path_factory.mktemp("protoc")
-    name = write_proto(TIME, root)
-    result = protoc([f"--python_out={root}", name], root)
-    assert result.returncode == 0, result.stderr.decode()
-    sys.path.insert(0, str(root))
-    try:
-        module = importlib.import_module(name[: -len(".proto")].replace("/", ".") + "_pb2")
-    finally:
-        sys.path.remove(str(root))
+    module = generated_module(TIME, root)
     return module.Span
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import suppress
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 import msgspec
 import orjson
@@ -53,7 +53,7 @@ from fmtbench.codecs.values.leaves import (
 )
 from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
-from fmtbench.limits import TREE_COUNTS, Nesting
+from fmtbench.limits import TREE_COUNTS, Limits, Nesting
 from fmtbench.schema.model import INT_RANGES, INTEGER_KINDS
 
 _dumps = msgspec.json.Encoder().encode  # the tree is in order already (sort_maps)
@@ -395,14 +395,25 @@ class JsonLinesCodec(JsonCodec):
     """One record a line, each written as ``JsonCodec`` writes a message."""
 
     def reader(self, src: BinaryIO) -> RecordReader:
-        return _JsonLinesReader(self, src)
+        return JsonLinesReader(self, src)
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
-        return FramedWriter(self.encode, out, _line)
+        return FramedWriter(self.encode, out, with_newline)
 
 
-class _JsonLinesReader(RecordReader):
-    def __init__(self, codec: JsonCodec, src: BinaryIO) -> None:
+class LineDecoder(Protocol):
+    """What a JSON Lines reader needs of its codec (JSON's and ProtoJSON's)."""
+
+    limits: Limits
+
+    def _decode_line(self, data: bytes, line: int) -> Record: ...
+
+
+class JsonLinesReader(RecordReader):
+    """One record a line, blank lines skipped, each line within --max-record-bytes; the
+    codec decodes a line (``_decode_line``)."""
+
+    def __init__(self, codec: LineDecoder, src: BinaryIO) -> None:
         self.codec, self.src = codec, src
         self.line = 0
         self._limit = codec.limits.max_record_bytes
@@ -433,5 +444,6 @@ class _JsonLinesReader(RecordReader):
             raise exc.located(record=self.count) from None
 
 
-def _line(data: bytes) -> bytes:
+def with_newline(data: bytes) -> bytes:
+    """A JSON Lines frame: the record's JSON, then a line break."""
     return data + b"\n"

@@ -23,7 +23,13 @@ from fmtbench.codecs.base import (
     oversized,
     refuse_oversized,
 )
-from fmtbench.codecs.json.codec import JSON_WHITESPACE, ORJSON, _loads, json_bound
+from fmtbench.codecs.json.codec import (
+    ORJSON,
+    JsonLinesReader,
+    _loads,
+    json_bound,
+    with_newline,
+)
 from fmtbench.codecs.json.keys import refuse_duplicates
 from fmtbench.codecs.protojson.compile import key_renames, reader, writer
 from fmtbench.codecs.protojson.leaves import Inexact
@@ -265,39 +271,10 @@ class ProtoJsonLinesCodec(ProtoJsonCodec):
     """One message a line, each written as ``ProtoJsonCodec`` writes a message."""
 
     def reader(self, src: BinaryIO) -> RecordReader:
-        return _LinesReader(self, src)
+        return JsonLinesReader(self, src)
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
-        return FramedWriter(self.encode, out, _line)
-
-
-class _LinesReader(RecordReader):
-    def __init__(self, codec: ProtoJsonCodec, src: BinaryIO) -> None:
-        self.codec, self.src = codec, src
-        self.line = 0
-        self._limit = codec.limits.max_record_bytes
-        self._readline = src.readline
-
-    def __next__(self) -> Record:
-        limit = self._limit
-        while True:
-            raw = self._readline(limit + 2)  # a longer line is refused before it is all read
-            if not raw:
-                raise StopIteration
-            self.line += 1
-            if len(raw) > limit and len(raw.rstrip(b"\r\n")) > limit:
-                raise LimitError(
-                    f"the line is over the limit of {limit} bytes (--max-record-bytes)",
-                    position=f"line {self.line}",
-                    record=self.count + 1,
-                )
-            if not raw.isspace() or raw.strip(JSON_WHITESPACE):  # blank: JSON whitespace only
-                break
-        self.count += 1
-        try:
-            return self.codec._decode_line(raw, self.line)
-        except DecodeError as exc:
-            raise exc.located(record=self.count) from None
+        return FramedWriter(self.encode, out, with_newline)
 
 
 def _count_quotes(tree: Any) -> int:
@@ -305,10 +282,6 @@ def _count_quotes(tree: Any) -> int:
         return _quotes(tree).count(b'"')
     except orjson.JSONEncodeError:  # deeper than orjson writes: the full check
         return -1
-
-
-def _line(data: bytes) -> bytes:
-    return data + b"\n"
 
 
 __all__ = ["ProtoJsonCodec", "ProtoJsonLinesCodec"]
