@@ -242,6 +242,7 @@ def file_record(
     from_format: str | None = None,
 ) -> Subject:
     """The ``index``-th record (1-based) of a file of records."""
+    from fmtbench.compress import compression, decompressing
     from fmtbench.convert import resolve_format
     from fmtbench.files import STDIO, open_input
 
@@ -249,7 +250,10 @@ def file_record(
     codec = codec_for(resolve_format(path, from_format, "--from"), schema, type_name)
     label = "<stdin>" if path == STDIO else path
     try:
-        with open_input(path) as src:
+        with (
+            open_input(path) as packed,
+            decompressing(packed, compression(path), label) as src,
+        ):
             reader = codec.reader(src)
             record = next(islice(reader, index - 1, None), None)
             seen = reader.count

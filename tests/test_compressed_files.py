@@ -95,3 +95,27 @@ def test_a_decompression_bomb_read_whole_stops_at_the_cap(
     assert status == 1
     assert "decompresses to more than" in err
     assert "read whole: use a stream format" in err
+
+
+@pytest.mark.parametrize("ending", list(OPEN))
+def test_every_command_that_reads_records_takes_compressed_input(
+    capsys: pytest.CaptureFixture[str], orders: Path, tmp_path: Path, ending: str
+) -> None:
+    import json
+
+    packed = tmp_path / f"o.jsonl{ending}"
+    assert main(["convert", str(orders), str(packed), "-s", "order", "-q"]) == 0
+    capsys.readouterr()
+    # schema infer
+    draft = tmp_path / "o.yaml"
+    assert main(["schema", "infer", str(packed), "-o", str(draft)]) == 0
+    assert "messages:" in draft.read_text()
+    # explain
+    assert main(["explain", "--schema", "order", "--input", str(packed), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)
+    # bench --input
+    results = tmp_path / "r.json"
+    args = ["bench", "--schema", "order", "--input", str(packed), "--quick", "--formats",
+            "msgpack", "--json", str(results)]  # fmt: skip
+    assert main(args) == 0
+    assert json.loads(results.read_text())["datasets"][0]["records"] == 40

@@ -44,6 +44,7 @@ from fmtbench.bench.timer import Clock, Sampled, Timer
 from fmtbench.codecs import Codec, Record, codec_for, format_for_path
 from fmtbench.codecs.format import Native
 from fmtbench.codecs.registry import REGISTRY
+from fmtbench.compress import compression, decompressing
 from fmtbench.errors import FmtbenchError, RecordError, UsageError, format_path, key_segment
 from fmtbench.files import open_input
 from fmtbench.generate.dataset import Dataset
@@ -215,7 +216,8 @@ def _load_file(spec: DatasetSpec) -> Loaded:
     schema = resolve_schema(spec.schema)
     codec = codec_for(format_for_path(spec.ref), schema, spec.type_name)
     try:
-        with open_input(spec.ref) as f:
+        kind = compression(spec.ref)
+        with open_input(spec.ref) as packed, decompressing(packed, kind, spec.ref) as f:
             records = list(itertools.islice(codec.reader(f), spec.records))
     except RecordError as exc:
         raise exc.located(file=spec.ref) from None

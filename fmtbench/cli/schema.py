@@ -204,7 +204,9 @@ def schema_infer(
             )
         fmt = infer_format_for_path(file)
     refuse_overwriting_inputs([out], [file])
-    with open_input(file) as f:
+    from fmtbench.compress import compression, decompressing
+
+    with open_input(file) as packed, decompressing(packed, compression(file), file) as f:
         data = f.read()
     text = infer_schema_text(data, fmt, name=name, source=None if file == STDIO else file)
     with atomic_output(out) as f:

@@ -48,8 +48,11 @@ def sample_formats() -> tuple[str, ...]:
 
 
 def infer_format_for_path(path: str | os.PathLike[str]) -> str:
-    """The sample format a file name implies by its ending (``.json``, ``.jsonl``, ...)."""
-    suffix = PurePath(path).suffix.lower()
+    """The sample format a file name implies by its ending (``.json``, ``.jsonl``, ...),
+    before a compression's (``.jsonl.gz``)."""
+    from fmtbench.compress import without_compression
+
+    suffix = PurePath(without_compression(str(path))).suffix.lower()
     formats = sample_formats()
     for name in formats:
         if suffix in REGISTRY[name].extensions:
