@@ -23,3 +23,34 @@ def peer(name: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+NODE_MODULES = PEERS.parent
+
+
+def node_module(name: str) -> Path:
+    """The folder of an npm peer library (``avsc``, ``cbor``, ``bson``) for a script run with
+    ``node`` and ``NODE_PATH`` set to its parent; a skip (a failure in CI) when absent."""
+    import shutil
+
+    path = NODE_MODULES / name
+    if shutil.which("node") is None or not path.exists():
+        message = f"node or the npm package {name} is missing: run 'npm ci --prefix peers'"
+        if os.environ.get("FMTBENCH_REQUIRE_PEERS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def run_node(script: str, *args: str, stdin: bytes = b"") -> bytes:
+    """Run a node script with the peers' modules importable; its stdout, or a failure
+    carrying its stderr."""
+    import subprocess
+
+    env = {**os.environ, "NODE_PATH": str(NODE_MODULES)}
+    done = subprocess.run(
+        ["node", "-e", script, *args], input=stdin, capture_output=True, env=env, timeout=120
+    )
+    if done.returncode != 0:
+        pytest.fail(f"node failed: {done.stderr.decode(errors='replace')}")
+    return done.stdout

@@ -390,8 +390,14 @@ def _failed(loaded: Loaded, fmt: str, impl: str, step: str, error: str) -> Cell:
 
 
 def bench_formats() -> tuple[str, ...]:
-    """The formats a benchmark compares by default: every registered one that benches."""
-    return tuple(name for name, f in REGISTRY.items() if f.bench)
+    """The formats a benchmark compares by default: every registered one that benches and
+    whose libraries are installed (``missing_formats`` names the others)."""
+    return tuple(name for name, f in REGISTRY.items() if f.bench and f.missing() is None)
+
+
+def missing_formats() -> dict[str, str]:
+    """Formats a default benchmark leaves out for a library not installed -> the hint."""
+    return {name: hint for name, f in REGISTRY.items() if f.bench and (hint := f.missing())}
 
 
 def measure_cell(loaded: Loaded, fmt: str, settings: Settings, clock: Clock) -> list[Cell]:
@@ -488,6 +494,9 @@ def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
     choose = f"choose from {', '.join(known)}"
     if not formats:
         raise UsageError(f"no format to benchmark; {choose}")
+    for name in formats:
+        if name not in known and (hint := missing_formats().get(name)):
+            raise UsageError(hint)
     unknown = [f for f in formats if f not in known]
     if unknown:
         hint = did_you_mean(unknown[0], known)

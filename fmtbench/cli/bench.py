@@ -94,7 +94,13 @@ def bench_cmd(
 ) -> None:
     """Measure sizes, encode/decode speed and memory of every format on datasets."""
     from fmtbench.bench.results import save
-    from fmtbench.bench.runner import bench_formats, machine_busy, make_settings, run
+    from fmtbench.bench.runner import (
+        bench_formats,
+        machine_busy,
+        make_settings,
+        missing_formats,
+        run,
+    )
 
     if mode not in MODE_CHOICES:
         raise UsageError(f"--mode must be message, batch or both, not {mode!r}")
@@ -118,6 +124,15 @@ def bench_cmd(
     # Repeated options add up, comma-separated lists too (as explain's --formats).
     named = [f.strip() for arg in formats or () for f in arg.split(",") if f.strip()]
     fmts = list(bench_formats()) if formats is None else named
+    if formats is None and (left := missing_formats()):
+        from fmtbench.codecs.registry import REGISTRY
+
+        extras = sorted({f"fmtbench[{REGISTRY[n].extra}]" for n in left})
+        say(
+            f"fmtbench: note: {', '.join(left)} left out, not installed: "
+            f"pip install {' '.join(repr(e) for e in extras)}",
+            err=True,
+        )
     command = ["fmtbench", "bench", *(datasets or [])]
     for flag, value in (
         ("--schema", schema), ("--input", input_file), ("--type", type_name),

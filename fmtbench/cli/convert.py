@@ -308,6 +308,8 @@ def formats_cmd(
         can = ", ".join(k for k in ("bench", "explain", "infer", "split") if facts[k])
         export = f"export {facts['export']}" if facts["export"] else ""
         origin = "" if f.origin == "fmtbench" else f"from {f.origin}"
+        if f.missing() is not None:
+            origin = f"(not installed: pip install 'fmtbench[{f.extra}]')".strip()
         line = f"{name:<20} {' '.join(f.extensions):<18} {f.title:<22} {can:<30} {export}"
         say(f"{line:<100} {origin}".rstrip())  # a plugin's names are the plugin's text
 
@@ -326,4 +328,5 @@ def _format_facts(f: Format) -> dict[str, object]:
         "concatenates": f.concatenates,
         "export": f.export.target if f.export is not None else None,
         "origin": f.origin,
+        "installed": f.missing() is None,
     }

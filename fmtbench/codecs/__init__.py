@@ -48,6 +48,8 @@ def codec_for(
             takers = ", ".join(f.name for f in REGISTRY.values() if name in f.options)
             flag = "--" + name.replace("_", "-")
             raise UsageError(f"{flag} does not apply to {fmt} output (only to: {takers or 'none'})")
+    if hint := entry.missing():
+        raise UsageError(hint)
     cls = entry.codec_class()
     # Compiling walks the schema's message types recursively, about ten frames a level in
     # msgspec's type handling: a schema nested 100 levels (the depth limit) needs more than

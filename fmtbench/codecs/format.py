@@ -167,8 +167,27 @@ class Format:
     #: Keyword options its codec takes for writing (``proto_names``), given through
     #: ``codec_for(..., options=...)`` (``convert --proto-names``).
     options: tuple[str, ...] = ()
+    #: Modules its code imports that only an optional install brings (fastavro), and the
+    #: pip extra that brings them: without them the format is still listed, and using it is
+    #: one line naming the extra (``missing``), never an ImportError.
+    requires: tuple[str, ...] = ()
+    extra: str | None = None
     #: Where the entry came from: "fmtbench" for built-ins, else the plugin's distribution.
     origin: str = field(default="fmtbench", compare=False)
+
+    def missing(self) -> str | None:
+        """Why the format cannot be used here (a module it requires is not installed, with
+        the command that installs it), or None when it can."""
+        from importlib.util import find_spec
+
+        absent = [m for m in self.requires if find_spec(m) is None]
+        if not absent:
+            return None
+        package = "fmtbench" if self.extra is None else f"fmtbench[{self.extra}]"
+        return (
+            f"format {self.name} needs {', '.join(absent)}, which is not installed: "
+            f"pip install '{package}'"
+        )
 
     def codec_class(self) -> type[Codec]:
         return resolve(self.codec)
