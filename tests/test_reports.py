@@ -192,27 +192,31 @@ def test_html_parses_and_names_every_dataset_and_format(results: Results) -> Non
     text = tree.text_content()
     for name in ("log", "telemetry", *FORMATS, "upb"):
         assert name in text
-    assert len(tree.findall(".//table")) == 2
-    if available():
-        assert "data:image/png;base64," in page
+    # The verdict, the sizes against the smallest, then one detail table per dataset.
+    assert len(tree.findall(".//table")) == 2 + 2
+    assert len(tree.xpath("//svg[@class='chart']")) == 2 * 2  # size and time, per dataset
 
 
-def test_html_escapes_strings_from_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("fmtbench.bench.plot.available", lambda: False)  # charts: not the point
+def test_html_escapes_strings_from_the_file() -> None:
     doc = raw()
     cell(doc, "telemetry", "xml")["error"] = "<script>alert(1)</script>"
+    doc["datasets"][0]["name"] = "<b>log</b>"
+    for c in doc["cells"]:
+        if c["dataset"] == "log":
+            c["dataset"] = "<b>log</b>"
+    doc["cells"][0]["format"] = '"><img src=x onerror=alert(1)>'
     page = to_html(from_dict(doc))
-    assert "<script>" not in page
+    assert "<script>" not in page and "<b>log</b>" not in page and "<img" not in page
     assert "&lt;script&gt;" in page
 
 
-def test_html_without_matplotlib_says_how_to_get_charts(
+def test_html_draws_its_charts_without_matplotlib(
     results: Results, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     page = to_html(results)
-    assert "pip install &#x27;fmtbench[plot]&#x27;" in page
-    assert "data:image/png" not in page
+    assert page.count('<svg class="chart"') == 4  # inline SVG needs no library
+    assert "data:image" not in page  # nothing to decode, nothing fetched
 
 
 def test_plot_writes_a_png_made_by_matplotlib(results: Results, tmp_path: Path) -> None:
