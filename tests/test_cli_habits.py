@@ -257,3 +257,22 @@ def test_report_tables_fit_columns_and_never_cut_a_number(
     assert "…" not in out  # no number (or name) shortened
     if int(columns) < 120:
         assert "(continued)" in out
+
+
+@pytest.mark.parametrize("columns", ["80", "100", "250"])
+def test_explain_table_fits_columns_and_keeps_every_figure(
+    columns: str, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    assert main(["explain", "order", "--formats", "protobuf,json,xml,msgpack"]) == 0
+    out = capfd.readouterr().out
+    lines = out.splitlines()
+    assert all(len(line) <= int(columns) for line in lines), max(lines, key=len)
+    assert not any(line.endswith(" ") for line in lines)
+    assert "…" not in out
+    heads = [line for line in lines if line.startswith("┃ field")]
+    shown = [fmt for line in heads for fmt in line.split("┃")[3:] if fmt.strip()]
+    assert sorted(f.strip() for f in shown) == ["json", "msgpack", "protobuf", "xml"]
+    totals = [line for line in lines if line.startswith("│ total ")]
+    assert len(totals) == len(heads)  # every part has every row
+    assert ("(continued)" in out) == (int(columns) < 150)

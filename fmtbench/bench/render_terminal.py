@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from rich import box
 from rich.console import Console, RenderableType
@@ -58,22 +59,33 @@ def _fitted(
     build: Callable[[Sequence[Metric], str], Table], title: str, width: int | None
 ) -> list[Table]:
     """``build`` over every metric, or over as few groups of them as fit in ``width``."""
-    metrics = list(METRICS)
-    whole = build(metrics, title)
-    if width is None or _width(whole) <= width:
+    return fitted(build, list(METRICS), title, width)
+
+
+T = TypeVar("T")
+
+
+def fitted(
+    build: Callable[[Sequence[T], str], Table], columns: Sequence[T], title: str, width: int | None
+) -> list[Table]:
+    """``build`` over every column, or over as few even groups of them as fit in ``width``
+    (the later ones titled ``(continued)``), so a table never cuts or wraps a number. The
+    columns ``build`` always adds (a format, a field) are repeated in every part."""
+    whole = build(columns, title)
+    if width is None or natural_width(whole) <= width:
         return [whole]
-    for parts in range(2, len(metrics) + 1):
-        size = -(-len(metrics) // parts)
-        groups = [metrics[i : i + size] for i in range(0, len(metrics), size)]
+    for parts in range(2, len(columns) + 1):
+        size = -(-len(columns) // parts)
+        groups = [columns[i : i + size] for i in range(0, len(columns), size)]
         tables = [
             build(g, title if i == 0 else f"{title} (continued)") for i, g in enumerate(groups)
         ]
-        if all(_width(t) <= width for t in tables):
+        if all(natural_width(t) <= width for t in tables):
             return tables
-    return [build([m], title if i == 0 else f"{title} (continued)") for i, m in enumerate(metrics)]
+    return [build([c], title if i == 0 else f"{title} (continued)") for i, c in enumerate(columns)]
 
 
-def _width(table: Table) -> int:
+def natural_width(table: Table) -> int:
     """The width ``table`` needs with nothing wrapped or shortened."""
     probe = Console(width=10_000)
     return probe.measure(table).maximum

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -16,9 +17,6 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from fmtbench.explain import Explanation, FieldCost
-
-# Piped output is not squeezed to rich's default 80 columns: a wide table stays one table.
-_PIPE_WIDTH = 200
 
 
 @app.command("explain")
@@ -89,36 +87,49 @@ def explain_cmd(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return
-    from rich.console import Console
+    from fmtbench.bench.render_terminal import fitted
+    from fmtbench.cli.tables import console, print_all
 
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=max(console.width, _PIPE_WIDTH))
-    console.print(explain_table(result))
-    for line in note_lines(result):
-        console.print(plain_text(line), highlight=False, markup=False)
+    # Too wide for the terminal (or COLUMNS when piped): the formats in groups, each beside
+    # the fields, so no number is cut.
+    tables = fitted(
+        lambda fmts, title: explain_table(result, fmts, title),
+        result.formats,
+        f"{result.schema}.{result.type_name}: {result.source}",
+        console().width,
+    )
+    from rich.text import Text
+
+    notes = [Text(plain_text(line)) for line in note_lines(result)]  # text, never markup
+    print_all([*tables, *notes], blank_after=False)
 
 
-def explain_table(e: Explanation) -> Table:
-    """Fields as rows, formats as columns: bytes, % of the record, (overhead among them)."""
+def explain_table(
+    e: Explanation, formats: Sequence[str] | None = None, title: str | None = None
+) -> Table:
+    """Fields as rows, formats (all, or those given) as columns: bytes, % of the record,
+    (overhead among them)."""
     from rich.table import Table
     from rich.text import Text
 
+    shown = list(e.formats if formats is None else formats)
+    title = f"{e.schema}.{e.type_name}: {e.source}" if title is None else title
     # The title names the input file, perhaps a hostile one: escaped, and not markup.
     table = Table(
-        title=Text(plain_text(f"{e.schema}.{e.type_name}: {e.source}"), style="table.title"),
+        title=Text(plain_text(title), style="table.title"),
         caption="bytes, % of the record, (of them overhead: names, tags, lengths, quotes, "
         "separators). A message, list or map row includes its fields.",
         caption_justify="left",
     )
-    table.add_column("field")
-    table.add_column("type")
-    for fmt in e.formats:
-        table.add_column(fmt, justify="right")
+    # At the narrowest, names wrap (fold) rather than lose their ends; figures never do.
+    table.add_column("field", overflow="fold")
+    table.add_column("type", overflow="fold")
+    for fmt in shown:
+        table.add_column(fmt, justify="right", no_wrap=True)
 
     def cells(costs: dict[str, tuple[int, int]], pct: bool = True) -> list[Text]:
         out = []
-        for fmt in e.formats:
+        for fmt in shown:
             total, overhead = costs[fmt]
             share = f" {100 * total / e.totals[fmt]:5.1f}%" if pct and e.totals[fmt] else ""
             out.append(Text(f"{total}{share}") + Text(f" ({overhead})", style="dim"))
@@ -127,7 +138,7 @@ def explain_table(e: Explanation) -> Table:
     for row in e.rows():
         head = _label(row)
         if not row.present:
-            table.add_row(head, _type(row, "dim"), *["-" for _ in e.formats])
+            table.add_row(head, _type(row, "dim"), *["-" for _ in shown])
             continue
         own = {fmt: (c.total, c.overhead) for fmt, c in row.costs.items()}
         table.add_row(head, _type(row), *cells(own))
