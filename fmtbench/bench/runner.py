@@ -23,12 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import brotli
 import zstandard
 
 from fmtbench.bench.environment import collect_environment
+from fmtbench.bench.interleave import Immediate, Interleaver
 from fmtbench.bench.results import (
     Cell,
     Compressed,
@@ -400,8 +401,8 @@ def missing_formats() -> dict[str, str]:
     return {name: hint for name, f in REGISTRY.items() if f.bench and (hint := f.missing())}
 
 
-def measure_cell(loaded: Loaded, fmt: str, settings: Settings, clock: Clock) -> list[Cell]:
-    """The full-step cell of one format on one dataset, and its native cell if it has one."""
+def make_timers(settings: Settings, clock: Clock) -> tuple[Timer, Timer]:
+    """The timer of the timings, and the brief one of the compression figures."""
     timer = Timer(
         min_sample_seconds=settings.min_sample_seconds,
         samples=settings.samples,
@@ -414,6 +415,58 @@ def measure_cell(loaded: Loaded, fmt: str, settings: Settings, clock: Clock) -> 
         warmups=1,  # the calibration's last sample only: these figures are indicative
         clock=clock,
     )
+    return timer, brief
+
+
+class Sampler(Protocol):
+    """Where a cell's timings are measured: at once, or in rounds (``interleave.py``)."""
+
+    def measure(self, body: Callable[[], object]) -> Measured: ...
+
+
+class Measured(Protocol):
+    def result(self) -> Sampled: ...
+
+
+def measure_cell(loaded: Loaded, fmt: str, settings: Settings, clock: Clock) -> list[Cell]:
+    """The full-step cell of one format on one dataset, and its native cell if it has one,
+    its samples taken back to back (an isolated worker measures one cell alone)."""
+    timer, brief = make_timers(settings, clock)
+    return plan_cell(loaded, fmt, settings, Immediate(timer), brief)()
+
+
+def measure_dataset(
+    loaded: Loaded,
+    formats: Sequence[str],
+    settings: Settings,
+    clock: Clock,
+    progress: Callable[[float, str], None] | None = None,
+) -> list[Cell]:
+    """Every format's cells on one dataset, their samples interleaved (interleave.py).
+    ``progress(fraction, what)``: calibrating is the first half, the rounds the second."""
+    timer, brief = make_timers(settings, clock)
+    rounds = Interleaver(timer)
+    finish = []
+    for i, fmt in enumerate(formats):
+        if progress is not None:
+            progress(i / len(formats) / 2, f"{loaded.info.name} {fmt}: calibrating")
+        finish.append(plan_cell(loaded, fmt, settings, rounds, brief))
+
+    def after_round(i: int) -> None:
+        if progress is not None:
+            what = f"{loaded.info.name}: every format, round {min(i + 1, timer.samples)} of {timer.samples}"  # fmt: skip
+            progress(0.5 + i / timer.samples / 2, what)
+
+    after_round(0)
+    rounds.run(after_round)
+    return [cell for done in finish for cell in done()]
+
+
+def plan_cell(
+    loaded: Loaded, fmt: str, settings: Settings, sampler: Sampler, brief: Timer
+) -> Callable[[], list[Cell]]:
+    """Check, size and calibrate one format on one dataset; the cells, once ``sampler`` has
+    taken the samples, from the function returned."""
     name, records = loaded.info.name, loaded.records
     entry = REGISTRY.get_format(fmt)
     impl = f"fmtbench ({entry.library_name()})" if entry.library_name() else "fmtbench"
@@ -424,34 +477,34 @@ def measure_cell(loaded: Loaded, fmt: str, settings: Settings, clock: Clock) -> 
     try:
         blobs, batch = check_round_trip(codec, stream, records)
     except RoundTripError as exc:
-        cells = [_failed(loaded, fmt, impl, "full", str(exc))]
+        failed = [_failed(loaded, fmt, impl, "full", str(exc))]
         if native_impl is not None:
             why = f"not measured: fmtbench's own round trip failed ({exc})"
-            cells.append(_failed(loaded, fmt, native_impl, "native", why))
-        return cells
+            failed.append(_failed(loaded, fmt, native_impl, "native", why))
+        return lambda: failed
     size = size_of(batch, len(records), brief)
     spread = settings.unstable_spread
-    timings: dict[str, Timing] = {}
+    measured: dict[str, tuple[Measured, str, int]] = {}
     if "message" in settings.modes:
         encode = as_bytes_encoder(codec.encode, records[0])
-        timings["message_encode"] = timing(
-            timer.measure(_each(encode, records)), "record", len(records), spread
-        )
-        timings["message_decode"] = timing(
-            timer.measure(_each(codec.decode, blobs)), "record", len(records), spread
-        )
+        measured["message_encode"] = (sampler.measure(_each(encode, records)), "record", len(records))  # fmt: skip
+        measured["message_decode"] = (sampler.measure(_each(codec.decode, blobs)), "record", len(records))  # fmt: skip
     if "batch" in settings.modes:
         encode_many = as_bytes_encoder(stream.encode_many, records)
-        timings["batch_encode"] = timing(
-            timer.measure(lambda: encode_many(records)), "batch", 1, spread
-        )
-        timings["batch_decode"] = timing(
-            timer.measure(lambda: stream.decode_many(batch)), "batch", 1, spread
-        )
+        measured["batch_encode"] = (sampler.measure(lambda: encode_many(records)), "batch", 1)
+        measured["batch_decode"] = (sampler.measure(lambda: stream.decode_many(batch)), "batch", 1)  # fmt: skip
     memory = Memory(decode_peak(stream.decode_many, batch))
-    cells = [Cell(name, fmt, impl, "full", "ok", None, size, timings, memory)]
-    if native is not None:
-        cells.append(_native_cell(loaded, fmt, native, codec, blobs, timer, spread))
+    native_done = (
+        None if native is None else _native_cell(loaded, fmt, native, codec, blobs, sampler, spread)
+    )
+
+    def cells() -> list[Cell]:
+        timings = {k: timing(m.result(), per, n, spread) for k, (m, per, n) in measured.items()}
+        out = [Cell(name, fmt, impl, "full", "ok", None, size, timings, memory)]
+        if native_done is not None:
+            out.append(native_done())
+        return out
+
     return cells
 
 
@@ -461,9 +514,9 @@ def _native_cell(
     adapter: Native,
     codec: Codec,
     blobs: list[bytes],
-    timer: Timer,
+    sampler: Sampler,
     spread: float,
-) -> Cell:
+) -> Callable[[], Cell]:
     n, impl = len(loaded.records), adapter.name()
     try:
         native = adapter.step(codec, loaded.records)
@@ -471,17 +524,19 @@ def _native_cell(
     except Exception as exc:  # a library refusing the codec's own bytes is a result, not a crash
         problem = f"{type(exc).__name__}: {exc}"
     if problem is not None:
-        return _failed(loaded, fmt, impl, "native", problem)
-    timings: dict[str, Timing] = {}
+        failed = _failed(loaded, fmt, impl, "native", problem)
+        return lambda: failed
+    measured: dict[str, Measured] = {}
     if native.encode is not None:
         encode = as_bytes_encoder(native.encode, native.objects[0])
-        timings["message_encode"] = timing(
-            timer.measure(_each(encode, native.objects)), "record", n, spread
-        )
-    timings["message_decode"] = timing(
-        timer.measure(_each(native.decode, blobs)), "record", n, spread
-    )
-    return Cell(loaded.info.name, fmt, impl, "native", "ok", None, None, timings)
+        measured["message_encode"] = sampler.measure(_each(encode, native.objects))
+    measured["message_decode"] = sampler.measure(_each(native.decode, blobs))
+
+    def cell() -> Cell:
+        timings = {k: timing(m.result(), "record", n, spread) for k, m in measured.items()}
+        return Cell(loaded.info.name, fmt, impl, "native", "ok", None, None, timings)
+
+    return cell
 
 
 # -- the run -------------------------------------------------------------------------------
@@ -515,6 +570,7 @@ def run(
 ) -> Results:
     formats = check_formats(formats)
     environment = collect_environment()
+    # Progress counts cells: a dataset's are done together when its samples are interleaved.
     total = len(specs) * len(formats)
     infos: list[DatasetInfo] = []
     cells: list[Cell] = []
@@ -522,16 +578,22 @@ def run(
     for spec in specs:
         loaded = load(spec, quick=settings.quick)
         infos.append(loaded.info)
-        for fmt in formats:
-            if progress is not None:
-                progress(done, total, f"{loaded.info.name} {fmt}")
-            if settings.isolate:
-                from fmtbench.bench.worker import run_isolated
+        if settings.isolate:
+            from fmtbench.bench.worker import run_isolated
 
+            for fmt in formats:
+                if progress is not None:
+                    progress(done, total, f"{loaded.info.name} {fmt}")
                 cells.extend(run_isolated(loaded.spec, fmt, settings))
-            else:
-                cells.extend(measure_cell(loaded, fmt, settings, clock))
-            done += 1
+                done += 1
+        else:
+
+            def report(fraction: float, what: str, base: int = done) -> None:
+                if progress is not None:
+                    progress(base + int(fraction * len(formats)), total, what)
+
+            cells.extend(measure_dataset(loaded, formats, settings, clock, report))
+            done += len(formats)
         del loaded  # its records go before the next dataset's are generated
     if progress is not None:
         progress(done, total, "done")

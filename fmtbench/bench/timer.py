@@ -49,6 +49,11 @@ class Sampled:
     loops: int
     seconds: tuple[float, ...]
 
+    def result(self) -> Sampled:
+        """Itself: a measurement taken at once is already complete (``interleave.Pending``
+        completes later)."""
+        return self
+
 
 class Timer:
     def __init__(
@@ -108,10 +113,16 @@ class Timer:
             seconds = self.sample(body, loops)
         return loops
 
-    def measure(self, body: Body) -> Sampled:
+    def prepare(self, body: Body) -> int:
+        """Calibrate and warm up: the loop count every kept sample of ``body`` will run."""
         gc.collect()
         loops = self.calibrate(body)
         for _ in range(self.warmups - 1):  # the calibration's last sample was the first
             self.sample(body, loops)
+        return loops
+
+    def measure(self, body: Body) -> Sampled:
+        """Prepare, then keep ``samples`` samples back to back."""
+        loops = self.prepare(body)
         kept = tuple(self.sample(body, loops) / loops for _ in range(self.samples))
         return Sampled(loops, kept)
