@@ -98,7 +98,7 @@ def test_bench_controls_are_checked(
 def test_a_busy_machine_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from fmtbench.bench import runner
+    from fmtbench.bench import environment as runner
 
     monkeypatch.setattr(os, "getloadavg", lambda: (64.0, 64.0, 64.0))
     monkeypatch.setattr(os, "cpu_count", lambda: 2)

@@ -596,3 +596,20 @@ def test_plot_names_the_endings_it_writes(
     assert (status, out) == (2, "")
     assert "plot writes .png, .svg, .pdf files; the ending '.gif' is none of them" in err
     assert not (tmp_path / "c.gif").exists()
+
+
+def test_compare_says_when_a_run_was_made_on_a_busy_machine(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    doc = raw()
+    doc["environment"]["busy"] = ["the load average is 3.1 on 2 cores: other work competes"]
+    busy = tmp_path / "busy.json"
+    busy.write_text(json.dumps(doc))
+    status, out, _ = run(capsys, "compare", str(FIXTURE), str(busy))
+    assert status == 0
+    assert "setup: the new run's machine was busy: the load average is 3.1 on 2 cores" in out
+    doc["environment"]["busy"] = ["\x1b[2J"]
+    busy.write_text(json.dumps(doc))
+    status, _, err = run(capsys, "compare", str(FIXTURE), str(busy))
+    assert status == 1
+    assert "environment.busy[0]: control characters in text" in err

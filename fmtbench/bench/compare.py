@@ -193,6 +193,8 @@ def _setup_notes(old: Results, new: Results) -> list[str]:
         was, now = getattr(old_env, key), getattr(new_env, key)
         if was != now:
             notes.append(f"{key} differs: {was} -> {now}")
+    for label, env in (("old", old_env), ("new", new_env)):
+        notes += [f"the {label} run's machine was busy: {why}" for why in env.busy]
     old_libs, new_libs = old_env.libraries, new_env.libraries
     for lib in sorted(set(old_libs) | set(new_libs)):
         if old_libs.get(lib) != new_libs.get(lib):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import platform
 from importlib import metadata
+from pathlib import Path
 
 from fmtbench import __version__
 from fmtbench.bench.results import Environment
@@ -65,4 +66,28 @@ def collect_environment() -> Environment:
         cores=os.cpu_count() or 1,
         protobuf_backend=protobuf_backend(),
         libraries=library_versions(),
+        busy=tuple(machine_busy()),
     )
+
+
+def machine_busy() -> list[str]:
+    """Why timings on this machine may be noisy now, one reason a line (empty: none seen):
+    a load average above the core count, or CPU frequency scaling that is not pinned."""
+    reasons = []
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (OSError, AttributeError):  # not every platform has one
+        load = 0.0
+    if load > cores:
+        reasons.append(
+            f"the load average is {load:.1f} on {cores} cores: other work competes for them"
+        )
+    governor = Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
+    try:
+        mode = governor.read_text().strip()
+    except OSError:
+        mode = ""
+    if mode and mode != "performance":
+        reasons.append(f"CPU frequency scaling is on (governor {mode!r}): clock speed varies")
+    return reasons

@@ -26,6 +26,7 @@ KIND = "fmtbench-results"
 # never for an added field, and keep readers of the old numbers where that is cheap.
 #   1: first layout (docs/results.md): environment, settings, datasets, cells with size,
 #      compressed sizes, four timings and the batch decode memory peak.
+#      Later additions, optional so older files still read: environment.busy.
 VERSION = 1
 
 TIMING_NAMES = ("message_encode", "message_decode", "batch_encode", "batch_decode")
@@ -101,6 +102,8 @@ class Environment:
     cores: int
     protobuf_backend: str
     libraries: Mapping[str, str]
+    #: Why the machine looked busy during the run (load, frequency scaling), or nothing.
+    busy: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,11 @@ def to_dict(r: Results) -> dict[str, Any]:
         "version": VERSION,
         "created": r.created,
         "command": list(r.command),
-        "environment": {**vars(r.environment), "libraries": dict(r.environment.libraries)},
+        "environment": {
+            **vars(r.environment),
+            "libraries": dict(r.environment.libraries),
+            "busy": list(r.environment.busy),
+        },
         "settings": settings_dict(r.settings),
         "datasets": [vars(d).copy() for d in r.datasets],
         "cells": [cell_dict(c) for c in r.cells],
@@ -297,6 +304,8 @@ def _check_values(results: Results, source: str) -> None:
     env = results.environment
     for name in ("fmtbench", "python", "implementation", "os", "cpu", "protobuf_backend"):
         text(f"environment.{name}", getattr(env, name))
+    for i, why in enumerate(env.busy):
+        text(f"environment.busy[{i}]", why)
     for k, v in env.libraries.items():
         text("environment.libraries", k)
         text(f"environment.libraries.{k}", v)

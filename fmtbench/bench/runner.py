@@ -15,12 +15,11 @@ from __future__ import annotations
 import gc
 import itertools
 import math
-import os
 import time
 import tracemalloc
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,7 +27,7 @@ from typing import Any, Protocol
 import brotli
 import zstandard
 
-from fmtbench.bench.environment import collect_environment
+from fmtbench.bench.environment import collect_environment, machine_busy
 from fmtbench.bench.interleave import Immediate, Interleaver
 from fmtbench.bench.results import (
     Cell,
@@ -102,29 +101,6 @@ def make_settings(
         warmups=1 if warmups is None else warmups,
         unstable_spread=UNSTABLE_SPREAD,
     )
-
-
-def machine_busy() -> list[str]:
-    """Why timings on this machine may be noisy now, one reason a line (empty: none seen):
-    a load average above the core count, or CPU frequency scaling that is not pinned."""
-    reasons = []
-    cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except (OSError, AttributeError):  # not every platform has one
-        load = 0.0
-    if load > cores:
-        reasons.append(
-            f"the load average is {load:.1f} on {cores} cores: other work competes for them"
-        )
-    governor = Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
-    try:
-        mode = governor.read_text().strip()
-    except OSError:
-        mode = ""
-    if mode and mode != "performance":
-        reasons.append(f"CPU frequency scaling is on (governor {mode!r}): clock speed varies")
-    return reasons
 
 
 # -- datasets ------------------------------------------------------------------------------
@@ -598,4 +574,7 @@ def run(
     if progress is not None:
         progress(done, total, "done")
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Busy at the start or by the end: either makes the figures noisier (compare says so).
+    busy = tuple(dict.fromkeys((*environment.busy, *machine_busy())))
+    environment = replace(environment, busy=busy)
     return Results(created, tuple(command), environment, settings, tuple(infos), tuple(cells))

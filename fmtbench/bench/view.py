@@ -330,6 +330,7 @@ def environment(results: Results) -> list[tuple[str, str]]:
         ("protobuf backend", backend),
         ("libraries", ", ".join(f"{k} {v}" for k, v in env.libraries.items())),
         ("settings", settings_summary(results)),
+        *(("busy", why) for why in env.busy),
     ]
 
 
