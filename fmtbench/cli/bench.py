@@ -93,8 +93,8 @@ def bench_cmd(
     ] = None,
 ) -> None:
     """Measure sizes, encode/decode speed and memory of every format on datasets."""
-    from fmtbench.bench.results import save
     from fmtbench.bench.environment import machine_busy
+    from fmtbench.bench.results import save
     from fmtbench.bench.runner import bench_formats, make_settings, missing_formats, run
 
     if mode not in MODE_CHOICES:
