@@ -615,3 +615,16 @@ def test_compare_says_when_a_run_was_made_on_a_busy_machine(
     status, _, err = run(capsys, "compare", str(FIXTURE), str(busy))
     assert status == 1
     assert "environment.busy[0]: control characters in text" in err
+
+
+def test_compare_names_a_shift_every_timing_shares() -> None:
+    doc = raw()
+    for c in doc["cells"]:
+        for t in c["timings"].values():
+            scale(t, 1.5)
+    c = compare(from_dict(raw()), from_dict(doc))
+    (note,) = [n for n in c.notes if "of the timings are slower" in n]
+    assert "100% of the timings are slower, by 1.50x at the median" in note
+    one = raw()
+    scale(cell(one, "log", "msgpack")["timings"]["batch_decode"], 1.5)
+    assert not any("of the timings" in n for n in compare(from_dict(raw()), from_dict(one)).notes)

@@ -182,7 +182,36 @@ def compare(old: Results, new: Results, floor: float = FLOOR) -> Comparison:
                     exact=not x[2],
                 )
             )
+    if shift := _common_shift(out.rows):
+        out.notes.append(shift)
     return out
+
+
+#: A share of the timings moving the same way, by a median beyond the threshold, that says
+#: the machine (or something every codec shares) changed, not one format.
+COMMON_SHARE = 0.8
+
+
+def _common_shift(rows: Sequence[Change]) -> str | None:
+    """A note when most timings moved together: the median ratio of every timing figure,
+    if beyond the threshold and shared by ``COMMON_SHARE`` of them in the same direction.
+    Per-format changes are still judged one by one; this says what they have in common."""
+    timings = [r for r in rows if not r.exact and r.old > 0 and r.new > 0]
+    if len(timings) < 4:
+        return None
+    ratios = sorted(r.new / r.old for r in timings)
+    middle = ratios[len(ratios) // 2]
+    threshold = timings[0].threshold
+    if abs(math.log(middle)) <= math.log1p(threshold):
+        return None
+    same_way = sum(1 for x in ratios if (x > 1) == (middle > 1)) / len(ratios)
+    if same_way < COMMON_SHARE:
+        return None
+    way = "slower" if middle > 1 else "faster"
+    return (
+        f"{same_way:.0%} of the timings are {way}, by {middle:.2f}x at the median: the machine "
+        "(load, clock speed) or something every format shares changed between the runs"
+    )
 
 
 def _setup_notes(old: Results, new: Results) -> list[str]:
