@@ -34,10 +34,6 @@ from fmtbench.schema.model import (
 #: The namespace of the records that hold timestamps and durations, apart from any schema's.
 TIME_NAMESPACE = "fmtbench.avro"
 
-#: The logical type that marks a long holding a uint64's 64 bits (values above 2^63-1 are
-#: negative longs); Avro readers ignore logical types they do not know, and see the long.
-UINT64 = "fmtbench.uint64"
-
 _PRIMITIVES = {
     "bool": "boolean",
     "int32": "int",
@@ -146,8 +142,6 @@ class _Compiler:
         if isinstance(t, Scalar):
             if t.kind in ("timestamp", "duration"):
                 return self.time(t.kind)
-            if t.kind == "uint64":  # a long of the same bits; readers ignore the unknown type
-                return {"type": "long", "logicalType": UINT64}
             return _PRIMITIVES[t.kind]
         if isinstance(t, EnumRef):
             if t.name in self.defined:
