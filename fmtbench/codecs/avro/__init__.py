@@ -53,6 +53,8 @@ FORMATS = (
         extensions=(".avso",),
         order=51,
         concatenates=True,  # single objects back to back, nothing between or around them
+        # A record is avro's datum behind a 10-byte header: explain shows avro's figures.
+        messages_as="avro",
         **_COMMON,  # type: ignore[arg-type]
     ),
 )

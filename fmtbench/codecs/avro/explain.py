@@ -15,30 +15,91 @@ from fastavro import parse_schema, schemaless_writer
 
 from fmtbench.codecs.base import Codec, Record
 from fmtbench.codecs.format import ExplainRules
-from fmtbench.schema.model import EnumRef, Field, ListOf, MapOf, MessageRef, Scalar
+from fmtbench.schema.model import (
+    EnumRef,
+    Field,
+    FieldType,
+    ListOf,
+    MapOf,
+    MessageRef,
+    Scalar,
+    Schema,
+)
+
+#: The schema each field explained belongs to, by the field's id (the schema keeps the field
+#: alive while it is here): ``payload`` is given a field, and walks its bytes by the schema.
+_SCHEMA_OF: dict[int, Schema] = {}
+_FIXED = {"float32": 4, "float64": 8, "bool": 1}
 
 
-def _varint_size(n: int) -> int:
-    u, size = (n << 1) ^ (n >> 63), 1
-    while u > 0x7F:
-        u >>= 7
-        size += 1
-    return size
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    """An Avro long at ``pos``: the position after it, and its value."""
+    shift = result = 0
+    while True:
+        b = data[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return pos, (result >> 1) ^ -(result & 1)
+        shift += 7
+
+
+def _scalar(kind: str, data: bytes, pos: int) -> tuple[int, int]:
+    if kind in _FIXED:
+        return pos + _FIXED[kind], _FIXED[kind]
+    if kind in ("string", "bytes"):
+        pos, n = _varint(data, pos)  # the length is overhead
+        return pos + n, n
+    if kind in ("timestamp", "duration"):
+        after, _ = _varint(data, pos)
+        end, _ = _varint(data, after)
+        return end, end - pos
+    end, _ = _varint(data, pos)
+    return end, end - pos
+
+
+def _value(schema: Schema, t: FieldType, data: bytes, pos: int) -> tuple[int, int]:
+    """Where the value of type ``t`` at ``pos`` ends, and its payload bytes."""
+    if isinstance(t, Scalar):
+        return _scalar(t.kind, data, pos)
+    if isinstance(t, EnumRef):
+        end, _ = _varint(data, pos)
+        return end, end - pos
+    if isinstance(t, MessageRef):
+        total = 0
+        for f in schema.messages[t.name].fields:
+            if f.optional:
+                pos, branch = _varint(data, pos)  # the union index is overhead
+                if not branch:
+                    continue
+            pos, paid = _value(schema, f.type, data, pos)
+            total += paid
+        return pos, total
+    total = 0
+    while True:  # a list's or map's blocks: counts (and sizes) are overhead
+        pos, count = _varint(data, pos)
+        if count == 0:
+            return pos, total
+        if count < 0:
+            pos, _ = _varint(data, pos)
+            count = -count
+        for _ in range(count):
+            if isinstance(t, ListOf):
+                pos, paid = _value(schema, t.item, data, pos)
+                total += paid
+                continue
+            assert isinstance(t, MapOf)
+            pos, paid = _scalar(t.key.kind, data, pos)
+            total += paid
+            pos, paid = _value(schema, t.value, data, pos)
+            if not isinstance(t.value, MessageRef):  # a message's are its own rows'
+                total += paid
 
 
 def payload(f: Field, value: Any, alone: bytes) -> int:
-    overhead = 1 if f.optional else 0  # the union's branch index
-    t = f.type
-    if isinstance(t, Scalar) and t.kind in ("string", "bytes"):
-        size = len(value.encode("utf-8")) if isinstance(value, str) else len(value)
-        return size  # what is left is its length prefix (and the index)
-    if isinstance(t, ListOf | MapOf):
-        # The block's count and the end-of-blocks zero; an item's own prefixes stay in.
-        count = len(value)
-        overhead += 1 + (_varint_size(count) if count else 0)
-    elif isinstance(t, MessageRef | EnumRef | Scalar):
-        pass
-    return max(len(alone) - overhead, 0)
+    schema = _SCHEMA_OF[id(f)]
+    pos = 1 if f.optional else 0  # the union's branch index
+    return _value(schema, f.type, alone, pos)[1]
 
 
 def fields_alone(codec: Codec, value: Record) -> tuple[int, dict[str, bytes]]:
@@ -47,6 +108,9 @@ def fields_alone(codec: Codec, value: Record) -> tuple[int, dict[str, bytes]]:
 
     assert isinstance(codec, AvroCodec), codec
     wire, to_tree = codec.wire, codec.to_tree
+    for msg in codec.schema.messages.values():
+        for f in msg.fields:
+            _SCHEMA_OF[id(f)] = codec.schema
     named = _named(wire)
     tree = to_tree(value)
     types = {f["name"]: f["type"] for f in _record(wire, codec.message.name)["fields"]}
