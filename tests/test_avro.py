@@ -491,3 +491,12 @@ def test_convert_writes_the_codec_asked_for_and_export_writes_the_avsc(tmp_path:
         main(["convert", str(src), str(tmp_path / "o.xml"), "-s", "order", "--avro-codec", "null"])
         == 2
     )
+
+
+def test_single_objects_across_read_chunks() -> None:
+    # The reader refills its buffer every 64 KiB: a datum cut there is read on, not refused.
+    c = codec_for("avro-single", order_schema())
+    records = ORDERS * 400
+    data = c.encode_many(records)
+    assert len(data) > 4 * (1 << 16)
+    assert_same(list(c.reader(io.BytesIO(data))), records)

@@ -176,12 +176,11 @@ class _SingleReader(RecordReader):
         src.seek(begin)
         try:
             tree = schemaless_reader(src, codec.wire, None)
-        except EOFError as exc:
-            if not self.eof and "Expected -" not in str(exc):
-                raise _NeedMore from None
-            raise codec._malformed(data, begin, len(data), exc, where) from None
-        except Exception as exc:
-            raise codec._malformed(data, begin, len(data), exc, where) from None
+        except Exception as exc:  # fastavro's error says nothing of where: the walk does
+            error = codec._malformed(data, begin, len(data), exc, where)
+            if not self.eof and error.problem.startswith("truncated"):
+                raise _NeedMore from None  # the buffer ends inside it: read on
+            raise error from None
         size = src.tell() - begin
         if HEAD + size > codec._max_bytes:
             raise LimitError(
