@@ -40,6 +40,7 @@ from google.protobuf import json_format
 from lxml import etree
 
 from fmtbench.codecs import Codec, Record, codec_for
+from fmtbench.codecs.avro.native import step as native_step
 from fmtbench.generate import load_dataset
 from fmtbench.schema.model import (
     EnumRef,
@@ -79,6 +80,8 @@ TARGETS: dict[str, Target] = {
     "xml encode": Target(1 / 3, ">= 3x faster than SubElement+tostring"),
     "msgpack encode": Target(1.5, "within 1.5x of packb"),
     "msgpack decode": Target(1.5, "within 1.5x of unpackb"),
+    "avro encode": Target(1.5, "within 1.5x of fastavro.schemaless_writer"),
+    "avro decode": Target(1.5, "within 1.5x of fastavro.schemaless_reader"),
     "convert": Target(1 / 5, ">= 5x faster than json_format script"),
     "protojson encode": Target(1 / 3, ">= 3x faster than MessageToJson"),
     "protojson decode": Target(1 / 3, ">= 3x faster than json_format.Parse"),
@@ -188,6 +191,8 @@ class Prepared:
     xml_builder: LxmlReferenceBuilder
     pb_objects: list[Any]  # the protobuf message of each record (json_format's input)
     protojson_messages: list[bytes]
+    avro_messages: list[bytes]
+    avro_datums: list[Any]  # fastavro's datum of each record (the codec's checked tree)
 
     @classmethod
     def make(cls, dataset: str, count: int) -> Prepared:
@@ -196,6 +201,7 @@ class Prepared:
         codecs = {f: codec_for(f, ds.schema, ds.type_name) for f in ("json", "protobuf", "xml")}
         codecs["msgpack"] = codec_for("msgpack", ds.schema, ds.type_name)
         codecs["protojson"] = codec_for("protojson", ds.schema, ds.type_name)
+        codecs["avro"] = codec_for("avro", ds.schema, ds.type_name)
         js, pb = codecs["json"], codecs["protobuf"]
         to_message = pb.to_message  # type: ignore[attr-defined]
         return cls(
@@ -214,6 +220,8 @@ class Prepared:
             xml_builder=LxmlReferenceBuilder(ds.schema),
             pb_objects=[to_message(r) for r in records],
             protojson_messages=[codecs["protojson"].encode(r) for r in records],
+            avro_messages=[codecs["avro"].encode(r) for r in records],
+            avro_datums=[codecs["avro"].to_tree(r) for r in records],  # type: ignore[attr-defined]
         )
 
 
@@ -235,7 +243,8 @@ def _proto_to_dict(cls: Any) -> Callable[[bytes], dict[str, Any]]:
 def make_pairs(p: Prepared) -> list[Pair]:
     """Every codec pair of one dataset (``convert`` is separate: it times whole processes)."""
     js, pb, xml, mp = (p.codecs[f] for f in ("json", "protobuf", "xml", "msgpack"))
-    pj = p.codecs["protojson"]
+    pj, av = p.codecs["protojson"], p.codecs["avro"]
+    avro_step = native_step(av, p.records)  # fastavro alone, on the codec's parsed schema
     msg_cls = pb.message_class  # type: ignore[attr-defined]
     dumps, utc_z = orjson.dumps, orjson.OPT_UTC_Z
     packb, unpackb = msgpack.packb, msgpack.unpackb
@@ -266,6 +275,10 @@ def make_pairs(p: Prepared) -> list[Pair]:
         Pair(d, "protojson decode", "ProtoJsonCodec.decode", "json_format.Parse",
              each(pj.decode, p.protojson_messages),
              each(lambda b: json_format.Parse(b, msg_cls()), p.protojson_messages)),
+        Pair(d, "avro encode", "AvroCodec.encode", "fastavro.schemaless_writer",
+             each(av.encode, p.records), each(avro_step.encode, p.avro_datums)),  # type: ignore[arg-type]
+        Pair(d, "avro decode", "AvroCodec.decode", "fastavro.schemaless_reader",
+             each(av.decode, p.avro_messages), each(avro_step.decode, p.avro_messages)),
     ]  # fmt: skip
 
 

@@ -42,6 +42,8 @@ DECODERS = [
     "protobuf-delimited",
     "xml",
     "msgpack",
+    "avro",
+    "avro-single",
 ]
 #: Formats whose file is one message: it holds exactly one record.
 SINGLE_ONLY = {"protobuf"}
@@ -144,6 +146,17 @@ def xml_payloads() -> st.SearchStrategy[bytes]:
     return st.one_of(st.sampled_from(words), deep)
 
 
+def avro_payloads() -> st.SearchStrategy[bytes]:
+    """Avro's hostile pieces: longs past 10 bytes, huge and negative counts and lengths
+    (blocks, strings, arrays), bad UTF-8, union indexes out of range, stray magic."""
+    zigzag = st.integers(-(2**63), 2**63 - 1).map(
+        lambda n: varint(((n << 1) ^ (n >> 63)) & (2**64 - 1))
+    )
+    words = [b"\xff" * 11, b"\x80" * 10 + b"\x01", b"\xff\xfe", b"\x06", b"\x7f", b"Obj\x01",
+             b"\xc3\x01", b"\x00" * 16]  # fmt: skip
+    return st.one_of(zigzag, st.sampled_from(words))
+
+
 PAYLOADS: dict[str, Callable[[], st.SearchStrategy[bytes]]] = {
     "json": json_payloads,
     "jsonl": json_payloads,
@@ -153,6 +166,8 @@ PAYLOADS: dict[str, Callable[[], st.SearchStrategy[bytes]]] = {
     "protobuf-delimited": protobuf_payloads,
     "xml": xml_payloads,
     "msgpack": msgpack_payloads,
+    "avro": avro_payloads,
+    "avro-single": avro_payloads,
 }
 
 
@@ -240,6 +255,13 @@ def test_mutated_files_decode_cleanly(fmt: str, data: st.DataObject) -> None:
     check_decoding(fmt, schema, mutated)
 
 
+#: The zero Forest: its single object's header is the tree schema's.
+FOREST = {"trunk": {"label": "", "weight": 0.0, "children": [], "named": {}, "stamps": {},
+          "offsets": {}, "sizes": {}, "flags": [], "colours": [], "empties": [], "blobs": [],
+          "words": [], "when": [], "small": [], "big": []},
+          "by_id": {}, "colours": {}, "marker": {}}  # fmt: skip
+
+
 def deep_forest(fmt: str, depth: int) -> bytes:
     """A ``test.tree`` Forest whose trunk nests ``depth`` levels of children (depth + 1
     messages below the record), in ``fmt``, built by hand: no encoder would write it."""
@@ -251,6 +273,17 @@ def deep_forest(fmt: str, depth: int) -> bytes:
     if fmt == "xml":
         ns = b'<Forest xmlns="urn:fmtbench:test.tree"><trunk>'
         return ns + b"<children>" * depth + b"</children>" * depth + b"</trunk></Forest>"
+    if fmt.startswith("avro"):
+        # A Node: label "", weight 0.0, its children (a block of one Node), 12 empty lists
+        # and maps; then the Forest's by_id, colours, (marker: no bytes) and maybe_empty.
+        datum = (b"\x00" + bytes(4) + b"\x02") * depth + b"\x00" + bytes(4) + b"\x00" + bytes(12)
+        datum += (b"\x00" + bytes(12)) * depth + b"\x00\x00\x00"
+        c = codec(fmt, "tree")
+        if fmt == "avro-single":
+            return c.encode(FOREST)[:10] + datum
+        head = c.encode_many([])
+        sync = head[-16:]
+        return head + varint(2) + varint(len(datum) * 2) + datum + sync
     inner = b""
     for _ in range(depth):
         inner = b"\x1a" + varint(len(inner)) + inner  # Node.children, field 3

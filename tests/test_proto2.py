@@ -327,6 +327,17 @@ def test_a_missing_required_field_is_refused(fmt: str, path: tuple[str, ...]) ->
     # Read: the same record written without the field, by a writer that does not know it
     # is required (the schema with the field optional).
     relaxed = _relaxed(path)
+    if fmt == "avro":
+        # An Avro datum holds every field of its schema: no bytes of this one can leave the
+        # field out. A container of the relaxed schema is refused by its header's schema.
+        data = codec_for(fmt, relaxed).encode_many([record])
+        with pytest.raises(DecodeError, match=rf"schema.*{path[-1]}"):
+            list(codec.reader(io.BytesIO(data)))
+        return
+    if fmt == "avro-single":  # the relaxed schema has another fingerprint
+        with pytest.raises(DecodeError, match="fingerprint"):
+            codec.decode(codec_for(fmt, relaxed).encode(record))
+        return
     data = codec_for(fmt, relaxed).encode(record)
     with pytest.raises(DecodeError, match=rf"{where}: required field is missing"):
         codec.decode(data)

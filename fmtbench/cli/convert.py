@@ -121,6 +121,14 @@ def convert_cmd(
             help="ProtoJSON output: write the schema's field names, not lowerCamelCase ones.",
         ),
     ] = False,
+    avro_codec: Annotated[
+        str | None,
+        typer.Option(
+            "--avro-codec",
+            help="Avro container output: the blocks' compression (null, the default; deflate,"
+            " snappy, zstandard, bzip2, xz).",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
 ) -> None:
     """Convert records between formats, validated against the schema: lossless or an error."""
@@ -139,7 +147,11 @@ def convert_cmd(
     )
     ref, type_name = schema_type(schema, proto_path, type_name)
     assert ref is not None
-    writer_options = (("proto_names", True),) if proto_names else ()
+    writer_options: tuple[tuple[str, object], ...] = ()
+    if avro_codec is not None:
+        writer_options += (("avro_codec", avro_codec),)
+    if proto_names:
+        writer_options += (("proto_names", True),)
     options = Options(ref, type_name, from_format, to_format, drop_unknown, limits, writer_options)
     many = len(inputs) > 1 or output.endswith(("/", os.sep)) or os.path.isdir(output)
     with progress_bar(inputs, enabled=not quiet and sys.stderr.isatty()) as progress:

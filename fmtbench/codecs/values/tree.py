@@ -67,6 +67,12 @@ class TreeRules:
     # How a wrapper field's converted value is spelled (Protobuf: the wrapper message's
     # keywords); None where a wrapper field is its plain optional value.
     wrapper: Callable[[Any], Any] | None = None
+    # How a map is spelled where the tree does not hold it as a dict (Avro: an array of
+    # {key, value} records): ``map_in`` makes a dict of the tree's form before the entries
+    # are converted (raising ValueMismatch on a bad shape or a key seen twice), ``map_out``
+    # makes the tree's form of the converted dict.
+    map_in: Conv | None = None
+    map_out: Conv | None = None
 
 
 class TreeConverter:
@@ -105,7 +111,8 @@ class TreeConverter:
             return _list_conv(self._compile_type(ftype.item))
         if isinstance(ftype, MapOf):
             key, value = self.rules.map_key[ftype.key.kind], self._compile_type(ftype.value)
-            return _sorted_map_conv(key, value) if self.rules.sort_maps else _map_conv(key, value)
+            conv = _sorted_map_conv(key, value) if self.rules.sort_maps else _map_conv(key, value)
+            return _spelled_map(conv, self.rules.map_in, self.rules.map_out)
         raise AssertionError(ftype)
 
     def _enum(self, name: str) -> Conv:
@@ -177,6 +184,15 @@ def _list_conv(item: Conv) -> Conv:
             raise exc.at(len(out)) from None
         return out
 
+    return conv
+
+
+def _spelled_map(conv: Conv, before: Conv | None, after: Conv | None) -> Conv:
+    if before is not None:
+        inner, conv = conv, lambda v: inner(before(v))
+    if after is not None:
+        plain = conv
+        return lambda v: after(plain(v))
     return conv
 
 
@@ -361,10 +377,25 @@ class _FastSource:
             k, w = f"k{depth}", f"w{depth}"
             key = self.leaf(self.rules.map_key[ftype.key.kind], k, k)
             value = self.expr(ftype.value, w, w, depth + 1)
+            if self.rules.map_in is not None:  # the tree's form, made a dict (or it raises)
+                source = f"{self.bind(self.rules.map_in)}({x})"
+                if self.rules.sort_maps:
+                    source = f"_sorted_items({source})"
+                else:
+                    source += ".items()"
+                made = f"{{{key}: {value} for {k}, {w} in {source}}}"
+                if self.rules.map_out is not None:
+                    made = f"{self.bind(self.rules.map_out)}({made})"
+                # ``first`` may bind x, which a comprehension's iterable cannot: it goes in
+                # the condition, which is always true.
+                return f"{made} if ({first}) is not _MISSING else _fallback()"
             items = f"{x}.items()"
             if self.rules.sort_maps:  # as _sorted_map_conv does
                 items = f"(_sorted_items({x}) if len({x}) > 1 else {x}.items())"
-            return f"{{{key}: {value} for {k}, {w} in {items}}} if type({first}) is dict else _fallback()"
+            made = f"{{{key}: {value} for {k}, {w} in {items}}}"
+            if self.rules.map_out is not None:
+                made = f"{self.bind(self.rules.map_out)}({made})"
+            return f"{made} if type({first}) is dict else _fallback()"
         raise AssertionError(ftype)
 
     def leaf(self, conv: Conv, x: str, first: str) -> str:
