@@ -315,15 +315,18 @@ def formats_cmd(
         rows = [_format_facts(f) for f in REGISTRY.values()]
         typer.echo(json.dumps(rows, indent=2))
         return
+    lines: list[list[str]] = []
     for name, f in REGISTRY.items():
         facts = _format_facts(f)
         can = ", ".join(k for k in ("bench", "explain", "infer", "split") if facts[k])
         export = f"export {facts['export']}" if facts["export"] else ""
         origin = "" if f.origin == "fmtbench" else f"from {f.origin}"
         if f.missing() is not None:
-            origin = f"(not installed: pip install 'fmtbench[{f.extra}]')".strip()
-        line = f"{name:<20} {' '.join(f.extensions):<18} {f.title:<22} {can:<30} {export}"
-        say(f"{line:<100} {origin}".rstrip())  # a plugin's names are the plugin's text
+            origin = f"(not installed: pip install 'fmtbench[{f.extra}]')"
+        lines.append([name, " ".join(f.extensions), f.title, can, export, origin])
+    widths = [max(len(r[i]) for r in lines) for i in range(len(lines[0]))]
+    for r in lines:  # a plugin's names are the plugin's text: say() escapes them
+        say("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
 
 
 def _format_facts(f: Format) -> dict[str, object]:
