@@ -429,3 +429,44 @@ process.stdout.write(Buffer.concat(recs.map(r => cbor.encode(r))));
          "f64": -1e300, "s": "", "b": "", "t": "0001-01-01T00:00:00Z", "d": "0s", "e": "RED",
          "l": [], "m": {}},
     ]  # fmt: skip
+
+
+# -- bench, explain and schema infer ------------------------------------------------------------
+@pytest.mark.parametrize("dataset", ["log", "order"])
+def test_the_native_step_does_the_codecs_work(dataset: str) -> None:
+    from fmtbench.codecs import FORMATS
+    from fmtbench.generate import load_dataset
+
+    ds = load_dataset(dataset)
+    recs = list(ds.generator().records(50))
+    c = codec_for("cbor", ds.schema, ds.type_name)
+    native = FORMATS["cbor"].native_adapter()
+    assert native is not None
+    step = native.step(c, recs)
+    assert step.verify([c.encode(r) for r in recs]) is None
+
+
+def test_the_sample_reader_sees_timestamps_and_refuses_other_tags() -> None:
+    from fmtbench.codecs import FORMATS
+    from fmtbench.errors import DecodeError as Malformed
+
+    reader = FORMATS["cbor"].sample_reader()
+    assert reader is not None
+    data = codec().encode_many([zero(t=Timestamp(2024, 1, 1, 0, 0, 0, 1, UTC, nanosecond=2))])
+    (tree,) = reader.read(data, False)
+    assert (tree["t"].seconds, tree["t"].nanoseconds) == (1704067200, 1002)
+    with pytest.raises(Malformed, match="truncated"):
+        list(reader.read(data[:-1], False))
+
+
+def test_explain_counts_heads_as_overhead() -> None:
+    from fmtbench.codecs import FORMATS
+
+    rules = FORMATS["cbor"].explain_rules()
+    assert rules is not None
+    fields = {x.name: x for x in schema().message("All").fields}
+    f = fields["s"]
+    alone = cbor2.dumps({"s": "hello"})
+    assert rules.payload(f, "hello", alone) == 5  # the text; its head is overhead
+    alone = cbor2.dumps({"t": cbor2.CBORTag(1001, {1: 1_700_000_000, -9: 5})}, canonical=True)
+    assert rules.payload(fields["t"], None, alone) == 1 + 4 + 1 + 1  # keys 1, -9, s, ns

@@ -19,9 +19,12 @@ FORMATS = (
         extensions=(".cbor",),
         order=45,
         concatenates=True,  # a CBOR sequence: items back to back, nothing between them
+        sample="fmtbench.codecs.cbor.sample:CBOR",
         library="cbor2",
         distributions=("cbor2",),
         requires=("cbor2",),
         extra="cbor",
+        native="fmtbench.codecs.cbor.native:NATIVE",
+        explain="fmtbench.codecs.cbor.explain:RULES",
     ),
 )
