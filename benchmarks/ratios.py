@@ -2,7 +2,7 @@
 
 Each pair does the same job twice over the same prepared inputs: once through fmtbench's
 codec (validated, canonical values in or out) and once through the library a user would
-otherwise reach for (orjson, protobuf's ``json_format``, xmltodict, lxml, msgpack). The two
+otherwise reach for (orjson, protobuf's ``json_format``, xmltodict, lxml, msgpack, cbor2). The two
 sides of every pair run in ONE process, interleaved round by round (and in alternating
 order), so drift of the machine (other jobs, CPU frequency) hits both sides alike; the
 table shows the median of each side and the median of the per-round ratios.
@@ -41,6 +41,7 @@ from lxml import etree
 
 from fmtbench.codecs import Codec, Record, codec_for
 from fmtbench.codecs.avro.native import step as native_step
+from fmtbench.codecs.cbor import native as cbor_native
 from fmtbench.generate import load_dataset
 from fmtbench.schema.model import (
     EnumRef,
@@ -82,6 +83,8 @@ TARGETS: dict[str, Target] = {
     "msgpack decode": Target(1.5, "within 1.5x of unpackb"),
     "avro encode": Target(1.5, "within 1.5x of fastavro.schemaless_writer"),
     "avro decode": Target(1.5, "within 1.5x of fastavro.schemaless_reader"),
+    "cbor encode": Target(1.5, "within 1.5x of cbor2.dumps"),
+    "cbor decode": Target(1.5, "within 1.5x of cbor2.loads"),
     "convert": Target(1 / 5, ">= 5x faster than json_format script"),
     "protojson encode": Target(1 / 3, ">= 3x faster than MessageToJson"),
     "protojson decode": Target(1 / 3, ">= 3x faster than json_format.Parse"),
@@ -188,6 +191,8 @@ class Prepared:
     proto_messages: list[bytes]
     xml_messages: list[bytes]
     msgpack_messages: list[bytes]
+    cbor_messages: list[bytes]
+    cbor_trees: list[Any]  # what cbor2.loads gives for each (the native step's objects)
     xml_builder: LxmlReferenceBuilder
     pb_objects: list[Any]  # the protobuf message of each record (json_format's input)
     protojson_messages: list[bytes]
@@ -202,6 +207,8 @@ class Prepared:
         codecs["msgpack"] = codec_for("msgpack", ds.schema, ds.type_name)
         codecs["protojson"] = codec_for("protojson", ds.schema, ds.type_name)
         codecs["avro"] = codec_for("avro", ds.schema, ds.type_name)
+        codecs["cbor"] = codec_for("cbor", ds.schema, ds.type_name)
+        cbor_messages = [codecs["cbor"].encode(r) for r in records]
         js, pb = codecs["json"], codecs["protobuf"]
         to_message = pb.to_message  # type: ignore[attr-defined]
         return cls(
@@ -217,6 +224,8 @@ class Prepared:
             proto_messages=[pb.encode(r) for r in records],
             xml_messages=[codecs["xml"].encode(r) for r in records],
             msgpack_messages=[codecs["msgpack"].encode(r) for r in records],
+            cbor_messages=cbor_messages,
+            cbor_trees=[cbor_native.loads(b) for b in cbor_messages],
             xml_builder=LxmlReferenceBuilder(ds.schema),
             pb_objects=[to_message(r) for r in records],
             protojson_messages=[codecs["protojson"].encode(r) for r in records],
@@ -243,7 +252,7 @@ def _proto_to_dict(cls: Any) -> Callable[[bytes], dict[str, Any]]:
 def make_pairs(p: Prepared) -> list[Pair]:
     """Every codec pair of one dataset (``convert`` is separate: it times whole processes)."""
     js, pb, xml, mp = (p.codecs[f] for f in ("json", "protobuf", "xml", "msgpack"))
-    pj, av = p.codecs["protojson"], p.codecs["avro"]
+    pj, av, cb = p.codecs["protojson"], p.codecs["avro"], p.codecs["cbor"]
     avro_step = native_step(av, p.records)  # fastavro alone, on the codec's parsed schema
     msg_cls = pb.message_class  # type: ignore[attr-defined]
     dumps, utc_z = orjson.dumps, orjson.OPT_UTC_Z
@@ -268,6 +277,11 @@ def make_pairs(p: Prepared) -> list[Pair]:
         Pair(d, "msgpack decode", "MsgpackCodec.decode", "msgpack.unpackb",
              each(mp.decode, p.msgpack_messages),
              each(lambda b: unpackb(b, timestamp=3, strict_map_key=False), p.msgpack_messages)),
+        # CBOR: cbor2 with the mapping's tag hooks on both sides (codecs/cbor/native.py).
+        Pair(d, "cbor encode", "CborCodec.encode", "cbor2.dumps(canonical)",
+             each(cb.encode, p.records), each(cbor_native.dumps, p.cbor_trees)),
+        Pair(d, "cbor decode", "CborCodec.decode", "cbor2.loads",
+             each(cb.decode, p.cbor_messages), each(cbor_native.loads, p.cbor_messages)),
         # ProtoJSON: json_format from and to the protobuf message, a user's other way.
         Pair(d, "protojson encode", "ProtoJsonCodec.encode", "MessageToJson(indent=None)",
              each(pj.encode, p.records),

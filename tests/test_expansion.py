@@ -91,6 +91,8 @@ def _empty_children(fmt: str, n: int) -> bytes:
     if fmt == "msgpack":
         head = b"\x81\xa8children" + b"\xdd" + n.to_bytes(4, "big")
         return head + b"\x80" * n
+    if fmt == "cbor":
+        return b"\xa1\x68children\x9a" + n.to_bytes(4, "big") + b"\xa0" * n
     if fmt in ("protobuf", "protobuf-delimited"):
         return b"\xa2\x01\x00" * n  # field 20, length 0: an empty Reading
     if fmt == "xml":
@@ -102,7 +104,7 @@ def _empty_children(fmt: str, n: int) -> bytes:
     raise AssertionError(fmt)
 
 
-@pytest.mark.parametrize("fmt", ["json", "msgpack", "protobuf", "xml"])
+@pytest.mark.parametrize("fmt", ["json", "msgpack", "cbor", "protobuf", "xml"])
 def test_the_issues_record_is_refused_early(fmt: str) -> None:
     # 300,000 empty children of an 18-field message: 5.7 million values, over the default
     # limit (64 MiB / 16 = 4,194,304); refused before the record is built.
@@ -115,7 +117,7 @@ def test_the_issues_record_is_refused_early(fmt: str) -> None:
     assert grown_mb < 400, f"{grown_mb:.0f} MB grown before the refusal"
 
 
-@pytest.mark.parametrize("fmt", ["json", "msgpack", "protobuf", "xml"])
+@pytest.mark.parametrize("fmt", ["json", "msgpack", "cbor", "protobuf", "xml"])
 def test_a_large_record_under_the_limit_is_read(fmt: str) -> None:
     # 200,000 empty children (3.8 million values): allowed, and read in full.
     codec = codec_for(fmt, sensor_schema())

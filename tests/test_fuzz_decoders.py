@@ -44,6 +44,7 @@ DECODERS = [
     "msgpack",
     "avro",
     "avro-single",
+    "cbor",
 ]
 #: Formats whose file is one message: it holds exactly one record.
 SINGLE_ONLY = {"protobuf"}
@@ -115,6 +116,27 @@ def msgpack_payloads() -> st.SearchStrategy[bytes]:
     return st.one_of(st.sampled_from(headers), deep)
 
 
+def cbor_payloads() -> st.SearchStrategy[bytes]:
+    headers = [
+        b"\x9b" + b"\xff" * 8,  # array of 2**64-1 items
+        b"\xbb" + b"\xff" * 8,  # map of 2**64-1 pairs
+        b"\x5b\x10" + b"\x00" * 7,  # bytes of 2**60
+        b"\x7b\x10" + b"\x00" * 7,  # text of 2**60
+        b"\x5f\x41\x00",  # indefinite bytes, never ended
+        b"\xc2\x41\x01",  # a bignum
+        b"\xd9\x03\xe9\xa1\x01\x1b" + b"\x7f" * 8,  # tag 1001 far beyond year 9999
+        b"\xf7",  # undefined
+        b"\xff",  # a break out of place
+        b"\x1c",  # a reserved head
+    ]
+    deep = st.builds(
+        lambda n, head: head * n + b"\xf6",
+        st.sampled_from(DEPTHS),
+        st.sampled_from([b"\x81", b"\xa1\x61k", b"\xc6", b"\x9f"]),
+    )
+    return st.one_of(st.sampled_from(headers), deep)
+
+
 def json_payloads() -> st.SearchStrategy[bytes]:
     words = [b"1e999999", b"-1e999999", b"123456789012345678901234567890", b'"\\ud800"', b"NaN"]
     deep = st.builds(
@@ -168,6 +190,7 @@ PAYLOADS: dict[str, Callable[[], st.SearchStrategy[bytes]]] = {
     "msgpack": msgpack_payloads,
     "avro": avro_payloads,
     "avro-single": avro_payloads,
+    "cbor": cbor_payloads,
 }
 
 
@@ -270,6 +293,8 @@ def deep_forest(fmt: str, depth: int) -> bytes:
         return text + b"\n" if fmt.endswith("l") else text
     if fmt == "msgpack":
         return b"\x81\xa5trunk" + b"\x81\xa8children\x91" * depth + b"\x80"
+    if fmt == "cbor":
+        return b"\xa1\x65trunk" + b"\xa1\x68children\x81" * depth + b"\xa0"
     if fmt == "xml":
         ns = b'<Forest xmlns="urn:fmtbench:test.tree"><trunk>'
         return ns + b"<children>" * depth + b"</children>" * depth + b"</trunk></Forest>"
@@ -318,6 +343,7 @@ def test_deep_nesting_is_refused_cleanly(fmt: str, depth: int) -> None:
         "protojsonl": b"[" * depth + b"]" * depth + b"\n",
         "xml": b"<a>" * depth + b"</a>" * depth,
         "msgpack": b"\x91" * depth + b"\xc0",
+        "cbor": b"\x81" * depth + b"\xf6",
     }
     if fmt in bare:
         for schema in ("sensor", "optionals"):
@@ -325,11 +351,14 @@ def test_deep_nesting_is_refused_cleanly(fmt: str, depth: int) -> None:
                 list(codec(fmt, schema).reader(io.BytesIO(bare[fmt])))
 
 
-@pytest.mark.parametrize("fmt", ["protobuf-delimited", "msgpack"])
+@pytest.mark.parametrize("fmt", ["protobuf-delimited", "msgpack", "cbor"])
 @pytest.mark.parametrize("length", [2**31, 2**32 - 1, 2**63 - 1, 2**64 - 1])
 def test_huge_length_headers_are_refused_without_allocating(fmt: str, length: int) -> None:
     if fmt == "protobuf-delimited":
         data = varint(length) + b"\x0a\x00"
+    elif fmt == "cbor":
+        size = length.to_bytes(8, "big")
+        data = b"".join(head + size for head in (b"\x9b", b"\xbb", b"\x7b", b"\x5b"))
     else:
         size = min(length, 2**32 - 1).to_bytes(4, "big")
         data = b"".join(head + size for head in (b"\xdd", b"\xdf", b"\xdb", b"\xc6"))

@@ -29,6 +29,7 @@ BUILTIN = (
     "fmtbench.codecs.xml:FORMATS",
     "fmtbench.codecs.msgpack:FORMATS",
     "fmtbench.codecs.avro:FORMATS",
+    "fmtbench.codecs.cbor:FORMATS",
 )
 #: The entry-point group installed packages declare their formats in.
 GROUP = "fmtbench.formats"
