@@ -28,6 +28,7 @@ BUILTIN = (
     "fmtbench.codecs.protojson:FORMATS",
     "fmtbench.codecs.xml:FORMATS",
     "fmtbench.codecs.msgpack:FORMATS",
+    "fmtbench.codecs.bson:FORMATS",
 )
 #: The entry-point group installed packages declare their formats in.
 GROUP = "fmtbench.formats"
