@@ -181,6 +181,24 @@ def frame_problem(data: bytes) -> str | None:
     return None
 
 
+_NESTED_BYTES = 7
+
+
+def refuse_too_deep(tree: dict[str, Any], position: str) -> None:
+    """LimitError for a document nesting more documents and arrays than the cap."""
+    todo: list[tuple[Any, int]] = [(tree, 1)]
+    while todo:
+        value, depth = todo.pop()
+        if depth > BSON_NESTING.cap:
+            raise LimitError(
+                f"nested more than {BSON_NESTING.cap} documents and arrays deep, past what"
+                " BSON readers (pymongo) read",
+                position=position,
+            )
+        items = value.values() if value.__class__ is dict else value
+        todo.extend((v, depth + 1) for v in items if v.__class__ in (dict, list))
+
+
 class BsonCodec(Codec):
     nesting = BSON_NESTING
 
@@ -191,6 +209,12 @@ class BsonCodec(Codec):
             self.schema, DECODE_RULES, drop_unknown=self.drop_unknown
         ).message(self.message.name)
         self._max_bytes = self.limits.max_record_bytes
+        # A document nested past the cap is refused on reading too (pymongo itself reads on
+        # to its recursion limit, which depends on the caller's stack). Each level takes at
+        # least 7 bytes (a type, an empty key's NUL, a length, the end NUL): only a record
+        # of more bytes, of a schema that can nest that far, is walked.
+        can_nest = self.write_check() is not None
+        self._deep_at = _NESTED_BYTES * BSON_NESTING.cap if can_nest else 1 << 62
 
     # -- writing ---------------------------------------------------------------------------
     def encode(self, record: Record) -> bytes:
@@ -229,6 +253,8 @@ class BsonCodec(Codec):
             tree = _decode(data, OPTIONS)
         except Exception as exc:  # pymongo raises InvalidBSON, and more on odd input
             raise self._explained(data, exc, position) from None
+        if len(data) > self._deep_at:
+            refuse_too_deep(tree, position)
         if len(data) > self._safe_size:  # a large record only (values/count.py)
             try:
                 self.values.tree(tree)
