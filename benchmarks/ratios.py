@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import bson
 import msgpack
 import orjson
 import xmltodict
@@ -79,6 +80,8 @@ TARGETS: dict[str, Target] = {
     "xml encode": Target(1 / 3, ">= 3x faster than SubElement+tostring"),
     "msgpack encode": Target(1.5, "within 1.5x of packb"),
     "msgpack decode": Target(1.5, "within 1.5x of unpackb"),
+    "bson encode": Target(1.5, "within 1.5x of bson.encode"),
+    "bson decode": Target(1.5, "within 1.5x of bson.decode"),
     "convert": Target(1 / 5, ">= 5x faster than json_format script"),
     "protojson encode": Target(1 / 3, ">= 3x faster than MessageToJson"),
     "protojson decode": Target(1 / 3, ">= 3x faster than json_format.Parse"),
@@ -188,6 +191,8 @@ class Prepared:
     xml_builder: LxmlReferenceBuilder
     pb_objects: list[Any]  # the protobuf message of each record (json_format's input)
     protojson_messages: list[bytes]
+    bson_messages: list[bytes]
+    bson_documents: list[Any]  # what BsonCodec hands bson.encode, read back from its bytes
 
     @classmethod
     def make(cls, dataset: str, count: int) -> Prepared:
@@ -196,6 +201,8 @@ class Prepared:
         codecs = {f: codec_for(f, ds.schema, ds.type_name) for f in ("json", "protobuf", "xml")}
         codecs["msgpack"] = codec_for("msgpack", ds.schema, ds.type_name)
         codecs["protojson"] = codec_for("protojson", ds.schema, ds.type_name)
+        codecs["bson"] = codec_for("bson", ds.schema, ds.type_name)
+        bson_messages = [codecs["bson"].encode(r) for r in records]
         js, pb = codecs["json"], codecs["protobuf"]
         to_message = pb.to_message  # type: ignore[attr-defined]
         return cls(
@@ -214,7 +221,18 @@ class Prepared:
             xml_builder=LxmlReferenceBuilder(ds.schema),
             pb_objects=[to_message(r) for r in records],
             protojson_messages=[codecs["protojson"].encode(r) for r in records],
+            bson_messages=bson_messages,
+            bson_documents=[bson.decode(b, BSON_OPTIONS) for b in bson_messages],
         )
+
+
+def _bson_options() -> Any:
+    from fmtbench.codecs.bson.codec import OPTIONS
+
+    return OPTIONS
+
+
+BSON_OPTIONS = _bson_options()  # the codec's own reading options
 
 
 def each(fn: Callable[[Any], Any], items: Sequence[Any]) -> Callable[[], list[Any]]:
@@ -259,6 +277,13 @@ def make_pairs(p: Prepared) -> list[Pair]:
         Pair(d, "msgpack decode", "MsgpackCodec.decode", "msgpack.unpackb",
              each(mp.decode, p.msgpack_messages),
              each(lambda b: unpackb(b, timestamp=3, strict_map_key=False), p.msgpack_messages)),
+        # BSON: pymongo's C extension on the documents the codec writes (Int64, naive
+        # datetimes, the finer timestamps' documents), with the codec's reading options.
+        Pair(d, "bson encode", "BsonCodec.encode", "bson.encode",
+             each(p.codecs["bson"].encode, p.records), each(bson.encode, p.bson_documents)),
+        Pair(d, "bson decode", "BsonCodec.decode", "bson.decode",
+             each(p.codecs["bson"].decode, p.bson_messages),
+             each(lambda b: bson.decode(b, BSON_OPTIONS), p.bson_messages)),
         # ProtoJSON: json_format from and to the protobuf message, a user's other way.
         Pair(d, "protojson encode", "ProtoJsonCodec.encode", "MessageToJson(indent=None)",
              each(pj.encode, p.records),

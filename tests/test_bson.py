@@ -163,7 +163,8 @@ def test_float32_is_a_double_that_must_be_exact(codec: BsonCodec) -> None:
 def test_timestamps_at_every_precision_and_year(codec: BsonCodec, at: datetime) -> None:
     rec = record(at=at)
     back = codec.decode(codec.encode(rec))
-    assert back == rec and type(back["at"]) is type(at)
+    assert back == rec
+    assert type(back["at"]) is type(at)
     element = raw(codec, rec)["at"]
     if at.microsecond % 1000 == 0 and not getattr(at, "nanosecond", 0):
         assert element == at.replace(tzinfo=None)  # a plain BSON datetime
@@ -176,7 +177,9 @@ def test_timestamps_at_every_precision_and_year(codec: BsonCodec, at: datetime) 
 
 def test_bad_timestamps_are_errors(codec: BsonCodec) -> None:
     out_of_range = bson.datetime_ms.DatetimeMS(2**62)
-    with pytest.raises(DecodeError, match=r"^byte offset 0: at: BSON datetime \d+ ms is outside years"):
+    with pytest.raises(
+        DecodeError, match=r"^byte offset 0: at: BSON datetime \d+ ms is outside years"
+    ):
         codec.decode(patched(codec, at=out_of_range))
     when = datetime(2024, 1, 1)
     for bad, why in (
@@ -194,7 +197,9 @@ def test_durations_are_seconds_and_nanos(codec: BsonCodec) -> None:
     rec = record(took=took)
     assert raw(codec, rec)["took"] == {"seconds": -1, "nanos": -500}
     assert codec.decode(codec.encode(rec)) == rec
-    with pytest.raises(DecodeError, match="^byte offset 0: took: invalid Duration: .* different signs"):
+    with pytest.raises(
+        DecodeError, match=r"^byte offset 0: took: invalid Duration: .* different signs"
+    ):
         codec.decode(patched(codec, took={"seconds": Int64(1), "nanos": -1}))
 
 
@@ -268,7 +273,7 @@ def test_duplicate_keys_are_refused_at_any_depth(codec: BsonCodec) -> None:
 
 
 @pytest.mark.parametrize(
-    "data, why",
+    ("data", "why"),
     [
         (b"", "truncated"),
         (b"\x05\x00\x00", "truncated"),
@@ -291,11 +296,11 @@ def test_stream_reader_checks_frames_before_reading() -> None:
     one = c.encode(record())
     assert list(c.reader(io.BytesIO(b""))) == []  # mongodump's empty collection
     assert len(list(c.reader(io.BytesIO(one * 3)))) == 3
-    with pytest.raises(DecodeError, match="record 2: byte offset .*: truncated BSON"):
+    with pytest.raises(DecodeError, match=r"record 2: byte offset .*: truncated BSON"):
         list(c.reader(io.BytesIO(one + one[:-3])))
-    with pytest.raises(LimitError, match="record 2: .*over the limit"):
+    with pytest.raises(LimitError, match=r"record 2: .*over the limit"):
         list(c.reader(io.BytesIO(one + b"\xff\xff\xff\x7f" + b"\0" * 10)))
-    with pytest.raises(DecodeError, match="record 2: .*less than the 5"):
+    with pytest.raises(DecodeError, match=r"record 2: .*less than the 5"):
         list(c.reader(io.BytesIO(one + b"\x00\x00\x00\x00")))
 
 

@@ -23,7 +23,7 @@ library.require()  # before anything is imported from bson: pymongo's, with C
 
 import bson  # noqa: E402
 from bson.codec_options import CodecOptions, DatetimeConversion  # noqa: E402
-from bson.errors import InvalidBSON, InvalidDocument  # noqa: E402
+from bson.errors import InvalidDocument  # noqa: E402
 
 from fmtbench.codecs.base import (  # noqa: E402
     Codec,
@@ -321,8 +321,7 @@ class _BsonReader(RecordReader):
         size = int.from_bytes(head, "little", signed=True)
         if size < MIN_DOCUMENT:
             raise DecodeError(
-                f"a document declares {size} bytes, less than the {MIN_DOCUMENT} of an"
-                " empty one",
+                f"a document declares {size} bytes, less than the {MIN_DOCUMENT} of an empty one",
                 position=position,
                 record=record_no,
             )

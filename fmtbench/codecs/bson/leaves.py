@@ -84,8 +84,7 @@ def key_out_string(v: Any) -> str:
     s = str_check(v)
     if "\0" in s:
         raise ValueMismatch(
-            f"{_clip(repr(s))} holds U+0000, which a BSON key (a NUL-terminated cstring)"
-            " cannot"
+            f"{_clip(repr(s))} holds U+0000, which a BSON key (a NUL-terminated cstring) cannot"
         )
     return s
 
@@ -147,7 +146,8 @@ def float32_in(v: Any) -> float:
 def timestamp_in(v: Any) -> datetime:
     c = v.__class__
     if c is datetime:
-        return v.replace(tzinfo=UTC)
+        at: datetime = v.replace(tzinfo=UTC)
+        return at
     if c is dict:
         return _fine_timestamp(v)
     if c is DatetimeMS:
