@@ -79,7 +79,7 @@ ENCODE_RULES = TreeRules(
 DECODE_RULES = TreeRules(
     scalar={
         "bool": bool_check,
-        "int32": int_check("int32"),  # an int32 element only (an Int64 is refused)
+        "int32": leaves.int_in("int32"),  # an int32, or an int64 within int32's range
         "uint32": leaves.int_in("uint32"),
         "int64": leaves.int_in("int64"),
         "uint64": leaves.int_in("uint64"),

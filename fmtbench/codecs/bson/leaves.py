@@ -5,8 +5,8 @@ converters, canonical value -> what ``bson.encode`` writes, and what ``bson.deco
 - Integers: 32-bit fields are BSON int32; 64-bit fields int64 (``Int64``, so that a small
   value keeps its type); a uint32 above int32's range is an int64; a uint64 above int64's
   range is a Decimal128 of exponent 0 (BSON has no unsigned integer; Decimal128 holds 34
-  digits exactly, and every BSON reader shows it as the number it is). Reading, a 64-bit
-  field also takes an int32 (widening is exact).
+  digits exactly, and every BSON reader shows it as the number it is). Reading, any integer
+  field takes an int32 or an int64 within its range (the width another writer chose).
 - float32 is a double, which must read back as an exact float32; a float field also takes
   an int32 that a double holds (JavaScript writes whole numbers as int32).
 - A timestamp of whole milliseconds is a BSON datetime; a finer one is a document

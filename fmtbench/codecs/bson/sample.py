@@ -51,8 +51,9 @@ def _plain(v: Any) -> Any:
     c = v.__class__
     if c is Int64:
         return int(v)
-    if c is datetime or (c is dict and v.keys() == _FINE and v["date"].__class__ is datetime):
-        return msgpack.Timestamp(*timestamp_parts(leaves.timestamp_in(v)))
+    fine = isinstance(v, dict) and v.keys() == _FINE and v["date"].__class__ is datetime
+    if c is datetime or fine:
+        return msgpack.Timestamp(*timestamp_parts(leaves.timestamp_in(dict(v) if fine else v)))
     if isinstance(v, dict):
         return {k: _plain(x) for k, x in v.items()}
     if c is list:
