@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import bson
 import msgpack
 import orjson
 import xmltodict
@@ -85,6 +86,8 @@ TARGETS: dict[str, Target] = {
     "avro decode": Target(1.5, "within 1.5x of fastavro.schemaless_reader"),
     "cbor encode": Target(1.5, "within 1.5x of cbor2.dumps"),
     "cbor decode": Target(1.5, "within 1.5x of cbor2.loads"),
+    "bson encode": Target(1.5, "within 1.5x of bson.encode"),
+    "bson decode": Target(1.5, "within 1.5x of bson.decode"),
     "convert": Target(1 / 5, ">= 5x faster than json_format script"),
     "protojson encode": Target(1 / 3, ">= 3x faster than MessageToJson"),
     "protojson decode": Target(1 / 3, ">= 3x faster than json_format.Parse"),
@@ -198,6 +201,8 @@ class Prepared:
     protojson_messages: list[bytes]
     avro_messages: list[bytes]
     avro_datums: list[Any]  # fastavro's datum of each record (the codec's checked tree)
+    bson_messages: list[bytes]
+    bson_documents: list[Any]  # what BsonCodec hands bson.encode, read back from its bytes
 
     @classmethod
     def make(cls, dataset: str, count: int) -> Prepared:
@@ -209,6 +214,8 @@ class Prepared:
         codecs["avro"] = codec_for("avro", ds.schema, ds.type_name)
         codecs["cbor"] = codec_for("cbor", ds.schema, ds.type_name)
         cbor_messages = [codecs["cbor"].encode(r) for r in records]
+        codecs["bson"] = codec_for("bson", ds.schema, ds.type_name)
+        bson_messages = [codecs["bson"].encode(r) for r in records]
         js, pb = codecs["json"], codecs["protobuf"]
         to_message = pb.to_message  # type: ignore[attr-defined]
         return cls(
@@ -231,7 +238,18 @@ class Prepared:
             protojson_messages=[codecs["protojson"].encode(r) for r in records],
             avro_messages=[codecs["avro"].encode(r) for r in records],
             avro_datums=[codecs["avro"].to_tree(r) for r in records],  # type: ignore[attr-defined]
+            bson_messages=bson_messages,
+            bson_documents=[bson.decode(b, BSON_OPTIONS) for b in bson_messages],
         )
+
+
+def _bson_options() -> Any:
+    from fmtbench.codecs.bson.codec import OPTIONS
+
+    return OPTIONS
+
+
+BSON_OPTIONS = _bson_options()  # the codec's own reading options
 
 
 def each(fn: Callable[[Any], Any], items: Sequence[Any]) -> Callable[[], list[Any]]:
@@ -282,6 +300,13 @@ def make_pairs(p: Prepared) -> list[Pair]:
              each(cb.encode, p.records), each(cbor_native.dumps, p.cbor_trees)),
         Pair(d, "cbor decode", "CborCodec.decode", "cbor2.loads",
              each(cb.decode, p.cbor_messages), each(cbor_native.loads, p.cbor_messages)),
+        # BSON: pymongo's C extension on the documents the codec writes (Int64, naive
+        # datetimes, the finer timestamps' documents), with the codec's reading options.
+        Pair(d, "bson encode", "BsonCodec.encode", "bson.encode",
+             each(p.codecs["bson"].encode, p.records), each(bson.encode, p.bson_documents)),
+        Pair(d, "bson decode", "BsonCodec.decode", "bson.decode",
+             each(p.codecs["bson"].decode, p.bson_messages),
+             each(lambda b: bson.decode(b, BSON_OPTIONS), p.bson_messages)),
         # ProtoJSON: json_format from and to the protobuf message, a user's other way.
         Pair(d, "protojson encode", "ProtoJsonCodec.encode", "MessageToJson(indent=None)",
              each(pj.encode, p.records),

@@ -20,6 +20,7 @@ atheris for coverage-guided fuzzing.
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Callable
 from functools import cache
 
@@ -45,6 +46,7 @@ DECODERS = [
     "avro",
     "avro-single",
     "cbor",
+    "bson",
 ]
 #: Formats whose file is one message: it holds exactly one record.
 SINGLE_ONLY = {"protobuf"}
@@ -93,6 +95,33 @@ def protobuf_payloads(draw: st.DrawFn) -> bytes:
     if kind == "group":
         return varint(field << 3 | 3) * draw(st.integers(1, 300))  # start-group, unclosed
     return varint(field << 3 | draw(st.sampled_from([6, 7])))  # reserved wire types
+
+
+def bson_document(body: bytes) -> bytes:
+    return struct.pack("<i", len(body) + 5) + body + b"\0"
+
+
+def bson_payloads() -> st.SearchStrategy[bytes]:
+    """BSON documents with hostile frames and elements: lengths past the data or under 5,
+    no terminating NUL, unknown element types, keys twice, invalid UTF-8, strings whose
+    length runs past the document."""
+    elements = st.sampled_from(
+        [
+            b"\x10id\x00\x01\x00\x00\x00",
+            b"\x10id\x00\x02\x00\x00\x00",  # the same key again: a duplicate
+            b"\x02name\x00\x02\x00\x00\x00\xff\x00",  # invalid UTF-8
+            b"\x02\xffk\x00\x01\x00\x00\x00\x00",  # invalid UTF-8 in a key
+            b"\x02name\x00\xff\xff\xff\x7fx\x00",  # a string longer than the document
+            b"\x20odd\x00\x00",  # an unknown element type
+            b"\x03sub\x00\xff\xff\xff\x7f\x00",  # a sub-document past the data
+            b"\x04arr\x00\x05\x00\x00\x00\x00",
+            b"\x09at\x00" + struct.pack("<q", 2**62),  # a datetime past year 9999
+        ]
+    )
+    heads = st.sampled_from([b"\xff\xff\xff\x7f", b"\x00\x00\x00\x00", b"\x04\x00\x00\x00",
+                             b"\x00\x00\x00\x80", b"\x05\x00\x00\x00\x01"])  # fmt: skip
+    whole = st.lists(elements, max_size=4).map(lambda es: bson_document(b"".join(es)))
+    return st.one_of(whole, st.tuples(heads, st.binary(max_size=20)).map(b"".join))
 
 
 def msgpack_payloads() -> st.SearchStrategy[bytes]:
@@ -191,6 +220,7 @@ PAYLOADS: dict[str, Callable[[], st.SearchStrategy[bytes]]] = {
     "avro": avro_payloads,
     "avro-single": avro_payloads,
     "cbor": cbor_payloads,
+    "bson": bson_payloads,
 }
 
 
@@ -295,6 +325,11 @@ def deep_forest(fmt: str, depth: int) -> bytes:
         return b"\x81\xa5trunk" + b"\x81\xa8children\x91" * depth + b"\x80"
     if fmt == "cbor":
         return b"\xa1\x65trunk" + b"\xa1\x68children\x81" * depth + b"\xa0"
+    if fmt == "bson":  # Forest.trunk, then Node.children: an array of one node
+        node = bson_document(b"")
+        for _ in range(depth):
+            node = bson_document(b"\x04children\x00" + bson_document(b"\x030\x00" + node))
+        return bson_document(b"\x03trunk\x00" + node)
     if fmt == "xml":
         ns = b'<Forest xmlns="urn:fmtbench:test.tree"><trunk>'
         return ns + b"<children>" * depth + b"</children>" * depth + b"</trunk></Forest>"
@@ -321,7 +356,7 @@ def deep_forest(fmt: str, depth: int) -> bytes:
 def test_deep_nesting_is_refused_cleanly(fmt: str, depth: int) -> None:
     """Records nested past the depth limit (100) are refused in every format, in both
     modes, with a clean error; 50 levels are fine (the payload is a real record)."""
-    if fmt.startswith("protobuf"):
+    if fmt.startswith("protobuf") or fmt == "bson":
         depth = min(depth, 2_000)  # the hand-built message grows quadratically
     data = deep_forest(fmt, depth)
     c = codec(fmt, "tree")
@@ -344,6 +379,7 @@ def test_deep_nesting_is_refused_cleanly(fmt: str, depth: int) -> None:
         "xml": b"<a>" * depth + b"</a>" * depth,
         "msgpack": b"\x91" * depth + b"\xc0",
         "cbor": b"\x81" * depth + b"\xf6",
+        "bson": deep_forest("bson", depth).replace(b"trunk", b"trunc"),  # an unknown field
     }
     if fmt in bare:
         for schema in ("sensor", "optionals"):

@@ -142,8 +142,8 @@ def record_with(place: str, text: str) -> dict[str, Any]:
 def test_xml_unsafe_strings_fail_only_in_xml(fmt: str, place: str, text: str) -> None:
     record = record_with(place, text)
     c = codec(fmt, "limits")
-    if fmt == "xml":
-        with pytest.raises(EncodeError):
+    if fmt == "xml" or (fmt == "bson" and place == "map key" and "\0" in text):
+        with pytest.raises(EncodeError):  # a BSON key is a cstring: no U+0000
             c.encode(record)
     else:
         assert_same(c.decode(c.encode(record)), record)

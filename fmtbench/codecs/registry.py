@@ -30,6 +30,7 @@ BUILTIN = (
     "fmtbench.codecs.msgpack:FORMATS",
     "fmtbench.codecs.avro:FORMATS",
     "fmtbench.codecs.cbor:FORMATS",
+    "fmtbench.codecs.bson:FORMATS",
 )
 #: The entry-point group installed packages declare their formats in.
 GROUP = "fmtbench.formats"

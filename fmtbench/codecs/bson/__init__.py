@@ -1,0 +1,30 @@
+"""BSON: MongoDB's binary documents, one per record, concatenated as mongodump writes them.
+
+The codec (``codec.py``) writes and reads with pymongo's ``bson`` C extension; the leaf
+rules of the mapping are in ``leaves.py``, the check that the ``bson`` module found is
+pymongo's in ``library.py``. ``native.py``, ``explain.py`` and ``sample.py`` are what
+``bench``, ``explain`` and ``schema infer`` need of the format. This file only declares it.
+"""
+
+from __future__ import annotations
+
+from fmtbench.codecs.format import Format
+
+FORMATS = (
+    Format(
+        name="bson",
+        title="BSON",
+        codec="fmtbench.codecs.bson.codec:BsonCodec",
+        extensions=(".bson",),
+        order=50,
+        concatenates=True,  # documents back to back, as mongodump writes a collection
+        sample="fmtbench.codecs.bson.sample:BSON",
+        library="pymongo",
+        distributions=("pymongo",),
+        native="fmtbench.codecs.bson.native:NATIVE",
+        explain="fmtbench.codecs.bson.explain:RULES",
+        # pymongo's module; the unrelated PyPI "bson" also installs one (library.py).
+        requires=("bson",),
+        extra="bson",
+    ),
+)
