@@ -125,7 +125,7 @@ def _decimal(p: int, s: int) -> dict[str, Any]:
     return {
         "type": "string",
         "pattern": rf"^[+-]?(?=\.?[0-9])0*[0-9]{{0,{p - s}}}{fraction}$",
-        "description": f"decimal({p}, {s}) as text, such as \"-12.50\"",
+        "description": f'decimal({p}, {s}) as text, such as "-12.50"',
     }
 
 

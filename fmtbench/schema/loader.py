@@ -765,12 +765,16 @@ class _Loader:
             stext = take()
             expect(")")
             if not (ptext.isdigit() and stext.isdigit()):
-                self.fail(node, f"{where}: decimal precision and scale must be whole numbers", usage)
+                self.fail(
+                    node, f"{where}: decimal precision and scale must be whole numbers", usage
+                )
             precision, scale = int(ptext), int(stext)
             if not 1 <= precision <= MAX_DECIMAL_PRECISION:
                 self.fail(node, f"{where}: decimal precision {precision} is out of range", usage)
             if scale > precision:
-                self.fail(node, f"{where}: decimal scale {scale} exceeds precision {precision}", usage)
+                self.fail(
+                    node, f"{where}: decimal scale {scale} exceeds precision {precision}", usage
+                )
             return Scalar("decimal", precision=precision, scale=scale)
 
         if not text:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fmtbench.codecs.values.decimals import decimal_from_unscaled, decimal_to_unscaled
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name
+from fmtbench.codecs.values.decimals import decimal_from_unscaled, decimal_to_unscaled
 from fmtbench.codecs.values.leaves import (
     Conv,
     duration_check,

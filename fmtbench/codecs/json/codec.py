@@ -30,8 +30,8 @@ from fmtbench.codecs.base import (
 from fmtbench.codecs.json.keys import KeyProof, refuse_duplicates
 from fmtbench.codecs.json.typed import REJECTED, compile_typed
 from fmtbench.codecs.structs.write import COMMON_GUARDS, DECLINED, WriteTarget, compile_writer
-from fmtbench.codecs.values.decimals import decimal_from_text, decimal_to_text
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
+from fmtbench.codecs.values.decimals import decimal_from_text, decimal_to_text
 from fmtbench.codecs.values.leaves import (
     Conv,
     b64_decode,

@@ -32,8 +32,8 @@ from fmtbench.codecs.msgpack.keys import DuplicateKey, unique_map
 from fmtbench.codecs.msgpack.typed import TypedMsgpack
 from fmtbench.codecs.structs.read import REJECTED
 from fmtbench.codecs.structs.write import COMMON_GUARDS, DECLINED, WriteTarget, compile_writer
-from fmtbench.codecs.values.decimals import decimal_from_text, decimal_to_text
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
+from fmtbench.codecs.values.decimals import decimal_from_text, decimal_to_text
 from fmtbench.codecs.values.leaves import (
     Conv,
     duration_check,

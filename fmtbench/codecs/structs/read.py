@@ -110,7 +110,7 @@ class TypedReader(ABC):
     # -- per format ------------------------------------------------------------------
     def decimal(self, precision: int, scale: int) -> Callable[[Any], Any]:
         """How a ``decimal(p, s)`` read as a str becomes canonical (both formats: its text)."""
-        return decimal_from_text(precision, scale)  # type: ignore[no-any-return]
+        return decimal_from_text(precision, scale)
 
     @abstractmethod
     def map_key(self, kind: str) -> ScalarRule:

@@ -113,7 +113,7 @@ def decimal_from_proto(p: int, s: int) -> Conv:
     zero = Decimal(0).scaleb(-s)
 
     def read(v: Any) -> Decimal:
-        return zero if v == "" else parse(v)  # type: ignore[no-any-return]
+        return zero if v == "" else parse(v)
 
     return read
 

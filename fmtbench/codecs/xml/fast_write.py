@@ -19,7 +19,7 @@ from typing import Any
 
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.xml.fast_read import plain_names
-from fmtbench.codecs.xml.write import ATTR_LEX, TEXT_LEX, enum_text, lex_of
+from fmtbench.codecs.xml.write import enum_text, lex_of
 from fmtbench.schema.model import (
     INT_RANGES,
     EnumRef,

@@ -145,7 +145,7 @@ def lex_of(t: Scalar, attr: bool) -> Conv:
     """The lexical form of a scalar type: by kind, a decimal by precision and scale (its
     xs:decimal text, digits and a point only: nothing to escape, alike in attributes)."""
     if t.kind == "decimal":
-        return decimal_to_text(t.precision, t.scale)  # type: ignore[no-any-return]
+        return decimal_to_text(t.precision, t.scale)
     return (ATTR_LEX if attr else TEXT_LEX)[t.kind]
 
 
