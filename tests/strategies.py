@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import struct
 from datetime import UTC, datetime, timedelta
+from decimal import Context, Decimal, Inexact
 from functools import cache
 from typing import Any
 
@@ -264,6 +265,18 @@ def scalars(kind: str, *, xml_safe: bool = False) -> SearchStrategy[Any]:
     raise AssertionError(kind)
 
 
+@cache
+def decimals(p: int, s: int) -> SearchStrategy[Decimal]:
+    """Canonical ``decimal(p, s)`` values: quantized to the scale, the extremes often."""
+    top = 10**p - 1
+    edges = [0, 1, -1, top, -top, 10 ** (p - 1), 5 * 10 ** max(s - 1, 0)]
+    return st.one_of(st.integers(-top, top), st.sampled_from(edges)).map(
+        lambda n: Decimal(n).scaleb(-s, _DECIMAL_CONTEXT) if n else Decimal(0).scaleb(-s)
+    )
+
+
+_DECIMAL_CONTEXT = Context(prec=100, traps=[Inexact])
+
 _KEY_EDGES = ["", " ", "k", " padded ", "\t", "a\r\nb", "<&\"'>", "[0]", "\U0001f511"]
 
 
@@ -320,6 +333,8 @@ class _Builder:
         return self._memo[key]
 
     def value(self, ftype: FieldType, depth: int) -> SearchStrategy[Any]:
+        if isinstance(ftype, Scalar) and ftype.kind == "decimal":
+            return decimals(ftype.precision, ftype.scale)
         if isinstance(ftype, Scalar):
             return scalars(ftype.kind, xml_safe=self.xml_safe)
         if isinstance(ftype, EnumRef):
@@ -431,6 +446,30 @@ messages:
       wait: {type: duration, tag: 8, xml: attribute}
       by_step: map<int32, timestamp> = 9
       child: optional Span = 10
+"""
+
+#: Decimals at their edges: every precision and scale bound, in every position a scalar takes.
+MONEY_YAML = """
+schema: tt.money
+root: Invoice
+messages:
+  Invoice:
+    fields:
+      total: decimal(12, 2) = 1
+      rate: {type: "decimal(9, 9)", tag: 2, xml: attribute}
+      units: decimal(1, 0) = 3
+      huge: decimal(76, 10) = 4
+      tip: optional decimal(5, 2) = 5
+      prices: list<decimal(10, 4)> = 6
+      by_code: map<string, decimal(38, 0)> = 7
+      by_line: map<int32, decimal(76, 76)> = 8
+      discount: {type: "optional decimal(4, 1)", tag: 9, xml: attribute}
+      paid: {oneof: {cash: "decimal(18, 2) = 10", note: string = 11}}
+      lines: list<Line> = 12
+  Line:
+    fields:
+      amount: decimal(20, 6) = 1
+      tax: optional decimal(3, 3) = 2
 """
 
 TREE_YAML = """
@@ -578,9 +617,10 @@ def schema_named(name: str) -> Schema:
         "limits": LIMITS_YAML,
         "proto2": PROTO2_YAML,
         "time": TIME_YAML,
+        "money": MONEY_YAML,
     }[name]
     return parse_schema(text, f"<{name}>")
 
 
 #: The schemas every property runs on; ``limits`` is for the XML character test only.
-SCHEMAS = ["order", "sensor", "optionals", "tree", "empty", "proto2", "union", "time"]
+SCHEMAS = ["order", "sensor", "optionals", "tree", "empty", "proto2", "union", "time", "money"]

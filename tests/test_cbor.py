@@ -470,3 +470,69 @@ def test_explain_counts_heads_as_overhead() -> None:
     assert rules.payload(f, "hello", alone) == 5  # the text; its head is overhead
     alone = cbor2.dumps({"t": cbor2.CBORTag(1001, {1: 1_700_000_000, -9: 5})}, canonical=True)
     assert rules.payload(fields["t"], None, alone) == 1 + 4 + 1 + 1  # keys 1, -9, s, ns
+
+
+# -- decimal(p, s): tag 4 -------------------------------------------------------------------
+DECIMALS = parse_schema(
+    """
+schema: cbor.money
+messages:
+  Price:
+    fields:
+      amount: decimal(76, 10) = 1
+      small: decimal(5, 2) = 2
+"""
+)
+
+
+def price(**fields: Any) -> dict[str, Any]:
+    from decimal import Decimal
+
+    return {"amount": Decimal("0E-10"), "small": Decimal("0.00"), **fields}
+
+
+def test_a_decimal_is_a_tag_4_with_the_field_s_scale_as_its_exponent() -> None:
+    from decimal import Decimal
+
+    c = codec_for("cbor", DECIMALS)
+    data = c.encode(price(small=Decimal("-12.5")))
+    assert bytes.fromhex("c482213904e1") in data  # 4([-2, -1250])
+    assert cbor2.loads(data)["small"] == Decimal("-12.50")  # cbor2's own tag 4 agrees
+    assert c.decode(data)["small"] == Decimal("-12.50")
+    assert_deterministic(data)
+    huge = Decimal("-" + "9" * 66 + "." + "9" * 10)  # 76 digits: a bignum mantissa (tag 3)
+    data = c.encode(price(amount=huge))
+    assert bytes.fromhex("c48229c3") in data  # 4([-10, 3(bignum)])
+    assert cbor2.loads(data)["amount"] == huge
+    assert c.decode(data)["amount"] == huge
+
+
+@pytest.mark.parametrize(
+    ("pair", "value"),
+    [([-1, 125], "12.50"), ([0, 7], "7.00"), ([-4, 12500], "1.25"), ([1, 3], "30.00")],
+)
+def test_other_writers_exponents_are_read_when_exact(pair: list[int], value: str) -> None:
+    from decimal import Decimal
+
+    data = cbor2.dumps({"amount": cbor2.CBORTag(4, [0, 0]), "small": cbor2.CBORTag(4, pair)})
+    assert codec_for("cbor", DECIMALS).decode(data)["small"] == Decimal(value)
+
+
+@pytest.mark.parametrize(
+    ("small", "message"),
+    [
+        (cbor2.CBORTag(4, [-3, 12345]), "more than 2 digits after the point"),
+        (cbor2.CBORTag(4, [3, 12345]), "more than 3 digits before the point"),
+        (cbor2.CBORTag(4, [-(10**9), 1]), "exponent must be an integer within"),
+        (cbor2.CBORTag(4, [0, cbor2.CBORTag(2, b"\x01" * 33)]), "at most 32 bytes"),
+        (cbor2.CBORTag(4, [0, 1.5]), "mantissa must be an integer"),
+        (cbor2.CBORTag(4, [0]), "must hold [exponent, mantissa]"),
+        (cbor2.CBORTag(5, [0, 1]), "expected a decimal fraction (tag 4)"),
+        ("12.50", "expected a decimal fraction (tag 4)"),
+    ],
+)
+def test_a_decimal_that_does_not_fit_is_refused_naming_the_field(small: Any, message: str) -> None:
+    data = cbor2.dumps({"amount": cbor2.CBORTag(4, [0, 0]), "small": small})
+    with pytest.raises(DecodeError, match=r"small") as info:
+        codec_for("cbor", DECIMALS).decode(data)
+    assert message in str(info.value)

@@ -127,8 +127,24 @@ class BytesSpec:
     kind: str
 
 
+@dataclass(frozen=True)
+class DecimalSpec:
+    precision: int
+    scale: int
+    lo: float  # the values' range (amounts: 0..1000 unless hinted)
+    hi: float
+
+
 LeafSpec = (
-    StringSpec | IntSpec | FloatSpec | TimeSpec | DurationSpec | EnumSpec | BoolSpec | BytesSpec
+    StringSpec
+    | IntSpec
+    | FloatSpec
+    | TimeSpec
+    | DurationSpec
+    | EnumSpec
+    | BoolSpec
+    | BytesSpec
+    | DecimalSpec
 )
 
 
@@ -427,6 +443,11 @@ def leaf_spec(h: Hints, schema: Schema, type_name: str) -> LeafSpec:
         return time_spec(h)
     if type_name == "duration":
         return duration_spec(h)
+    if type_name.startswith("decimal("):  # the type's text: decimal(p, s)
+        p, s = (int(n) for n in type_name[len("decimal(") : -1].split(","))
+        top = 10.0 ** (p - s) - 10.0**-s
+        lo, hi = h.float_range("range", (0.0, min(top, 1000.0)), top)
+        return DecimalSpec(p, s, lo, hi)
     if type_name == "bool":
         return BoolSpec(h.number("true_rate", 0.5, 0.0, 1.0))
     if type_name == "bytes":
@@ -444,6 +465,7 @@ LEAF_KEYS: dict[str, frozenset[str]] = {
     "enum": frozenset({"weights"}),
     "bool": frozenset({"true_rate"}),
     "bytes": frozenset({"len", "kind"}),
+    "decimal": frozenset({"range"}),
 }
 
 
@@ -454,4 +476,6 @@ def leaf_family(schema: Schema, type_name: str) -> str:
         return "int"
     if type_name in ("float32", "float64"):
         return "float"
+    if type_name.startswith("decimal("):
+        return "decimal"
     return type_name

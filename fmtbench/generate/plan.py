@@ -112,7 +112,7 @@ def field_spec(
     elif isinstance(t, MapOf):
         allowed, what = {"len", "keys", "values"}, "a map field"
     else:
-        name = t.name if isinstance(t, EnumRef) else t.kind
+        name = t.name if isinstance(t, EnumRef) else str(t) if t.kind == "decimal" else t.kind
         allowed, what = set(LEAF_KEYS[leaf_family(schema, name)]), f"a {name} field"
     layers = [dict(layer) for layer in (f.gen, profile) if layer]
     for layer in layers:
@@ -143,7 +143,7 @@ def field_spec(
         val = _element(schema, t.value, values, f"{where} values", f.name, "values")
         value = MapSpec(h.length("len", DEFAULT_MAP_LEN), key, val)
     else:
-        name = t.name if isinstance(t, EnumRef) else t.kind
+        name = t.name if isinstance(t, EnumRef) else str(t) if t.kind == "decimal" else t.kind
         leaf_layers = [{k: v for k, v in layer.items() if k != "presence"} for layer in layers]
         value = _leaf(schema, name, leaf_layers, where, f.name, root=msg.name == root)
     return FieldSpec(f.name, where, presence, value)
@@ -163,7 +163,7 @@ def _element(
                 f"{where}: {t.name} values take no {key} hints; hint its fields as '{t.name}.<field>'"
             )
         return MessageSpec(t.name)
-    type_name = t.name if isinstance(t, EnumRef) else t.kind
+    type_name = t.name if isinstance(t, EnumRef) else str(t) if t.kind == "decimal" else t.kind
     return _leaf(schema, type_name, layers, where, name, element=True)
 
 

@@ -13,12 +13,14 @@ import random
 import struct
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Context, Decimal
 from typing import Any
 
 from fmtbench.generate.hints import (
     MAX_LEN,
     BoolSpec,
     BytesSpec,
+    DecimalSpec,
     DurationSpec,
     EnumSpec,
     FloatSpec,
@@ -59,7 +61,28 @@ def leaf_binder(spec: LeafSpec, vocab_seed: str) -> Binder:
     if isinstance(spec, BoolSpec):
         p = spec.true_rate
         return lambda rng: lambda: rng.random() < p
+    if isinstance(spec, DecimalSpec):
+        return _decimal(spec)
     return _bytes(spec)
+
+
+def _decimal(spec: DecimalSpec) -> Binder:
+    """Amounts: whole units of the scale within the range, small ones more often (as prices
+    and payments are), quantized to the scale as the canonical value is."""
+    s, limit = spec.scale, 10**spec.precision - 1
+    a = max(-limit, math.ceil(spec.lo * 10**s))
+    b = min(limit, math.floor(spec.hi * 10**s))
+    exact = Context(prec=spec.precision + 2)
+    zero = Decimal(0).scaleb(-s)
+
+    def bind(rng: random.Random) -> Make:
+        def make() -> Decimal:
+            n = a + int((b - a) * rng.random() ** 3) if b > a else a
+            return Decimal(n).scaleb(-s, exact) if n else zero
+
+        return make
+
+    return bind
 
 
 def _between(rng: random.Random, span: Pair) -> int:

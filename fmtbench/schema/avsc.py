@@ -142,6 +142,8 @@ class _Compiler:
         if isinstance(t, Scalar):
             if t.kind in ("timestamp", "duration"):
                 return self.time(t.kind)
+            if t.kind == "decimal":
+                return self.decimal(t)
             return _PRIMITIVES[t.kind]
         if isinstance(t, EnumRef):
             if t.name in self.defined:
@@ -174,6 +176,20 @@ class _Compiler:
         }
         return {"type": "array", "items": entry}
 
+    def decimal(self, t: Scalar) -> Any:
+        """Avro's ``decimal`` logical type on bytes (the unscaled integer, big-endian two's
+        complement). fastavro is handed plain bytes (the wire schema): the codec converts
+        them itself, exactly, and refuses an unscaled integer of too many digits, where
+        fastavro's own reader would round it to the precision."""
+        if self.entries_for_maps:
+            return "bytes"
+        return {
+            "type": "bytes",
+            "logicalType": "decimal",
+            "precision": t.precision,
+            "scale": t.scale,
+        }
+
     def time(self, kind: str) -> Any:
         name = "Timestamp" if kind == "timestamp" else "Duration"
         full = f"{TIME_NAMESPACE}.{name}"
@@ -196,6 +212,8 @@ class _Compiler:
         if isinstance(f.type, EnumRef):
             value = f.default if f.default is not None else self.schema.enums[f.type.name].zero
             return self.schema.enums[f.type.name].canonical()[value]
+        if isinstance(f.type, Scalar) and f.type.kind == "decimal":
+            return "\u0000"  # the unscaled zero: one byte 0, a code point a byte
         if not isinstance(f.type, Scalar) or f.type.kind not in _PRIMITIVES:
             return _NONE  # messages, timestamps and durations: records, left without one
         if f.default is None:

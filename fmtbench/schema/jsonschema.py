@@ -100,6 +100,8 @@ def _default(f: Field) -> dict[str, Any]:
 
 
 def _type(t: FieldType) -> dict[str, Any]:
+    if isinstance(t, Scalar) and t.kind == "decimal":
+        return _decimal(t.precision, t.scale)
     if isinstance(t, Scalar):
         return _scalar(t.kind)
     if isinstance(t, EnumRef | MessageRef):
@@ -113,6 +115,18 @@ def _type(t: FieldType) -> dict[str, Any]:
             "additionalProperties": _type(t.value),
         }
     raise AssertionError(t)
+
+
+def _decimal(p: int, s: int) -> dict[str, Any]:
+    """A decimal is a JSON string of its digits (docs/formats.md): the pattern takes what
+    the reader takes, an xs:decimal (sign, point, leading and trailing zeros as it likes)
+    of at most p - s digits before the point and s after it, not counting those zeros."""
+    fraction = rf"(\.[0-9]{{0,{s}}}0*)?" if s else r"(\.0*)?"
+    return {
+        "type": "string",
+        "pattern": rf"^[+-]?(?=\.?[0-9])0*[0-9]{{0,{p - s}}}{fraction}$",
+        "description": f'decimal({p}, {s}) as text, such as "-12.50"',
+    }
 
 
 def _scalar(kind: str) -> dict[str, Any]:

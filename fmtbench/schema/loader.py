@@ -22,6 +22,7 @@ from fmtbench.schema.model import (
     ENCODED_INTEGERS,
     INT_RANGES,
     MAP_KEY_KINDS,
+    MAX_DECIMAL_PRECISION,
     SCALAR_KINDS,
     WRAPPER_TYPES,
     ElementType,
@@ -46,7 +47,9 @@ MAX_TAG = 2**29 - 1
 RESERVED_TAGS = range(19000, 20000)
 # Words a type name may not take: they already mean something in the type syntax, and
 # "records" is the XML wrapper element for many records.
-RESERVED_NAMES = frozenset({*SCALAR_KINDS, *ENCODED_INTEGERS, "list", "map", "optional", "records"})
+RESERVED_NAMES = frozenset(
+    {*SCALAR_KINDS, *ENCODED_INTEGERS, "decimal", "list", "map", "optional", "records"}
+)
 TOP_KEYS = frozenset({"schema", "root", "doc", "enums", "messages"})
 FIELD_KEYS = frozenset(
     {"type", "tag", "optional", "required", "default", "wrapper", "xml", "doc", "gen", "packed"}
@@ -681,7 +684,9 @@ class _Loader:
         if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
             self.fail(node, f"{where}: a default is one value of the field's type")
         enum = self.enums.get(ftype.name) if isinstance(ftype, EnumRef) else None
-        if not (isinstance(ftype, Scalar) and ftype.kind != "timestamp") and enum is None:
+        # Not decimals: proto2 defaults are for protoc's scalars, and a decimal is a string there.
+        scalar = isinstance(ftype, Scalar) and ftype.kind not in ("timestamp", "decimal")
+        if not scalar and enum is None:
             self.fail(node, f"{where}: a default applies to a scalar or enum field, not {ftype}")
         value = yaml.safe_load(yaml.serialize(node))
         try:
@@ -690,7 +695,7 @@ class _Loader:
             self.fail(node, f"{where}: default {exc}")
 
     def type_expr(self, text: str, node: yaml.Node, where: str) -> FieldType:
-        tokens: list[str] = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|[<>,]|\S", text)
+        tokens: list[str] = re.findall(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[<>,()]|\S", text)
         pos = 0
 
         def take() -> str:
@@ -735,6 +740,8 @@ class _Loader:
                 value = element("a map")
                 expect(">")
                 return MapOf(key, value)
+            if tok == "decimal":
+                return decimal()
             for kind in SCALAR_KINDS:
                 if tok == kind:
                     return Scalar(kind)
@@ -748,6 +755,27 @@ class _Loader:
             if tok == "optional":
                 self.fail(node, f"{where}: 'optional' may only lead the whole field type")
             self.fail(node, f"{where}: unknown type {tok!r}", self.hint(tok))
+
+        def decimal() -> Scalar:
+            # decimal(p, s): p digits in all (1..MAX_DECIMAL_PRECISION), s after the point.
+            usage = f"write decimal(P, S) with 1 <= P <= {MAX_DECIMAL_PRECISION} and 0 <= S <= P"
+            expect("(")
+            ptext = take()
+            expect(",")
+            stext = take()
+            expect(")")
+            if not (ptext.isdigit() and stext.isdigit()):
+                self.fail(
+                    node, f"{where}: decimal precision and scale must be whole numbers", usage
+                )
+            precision, scale = int(ptext), int(stext)
+            if not 1 <= precision <= MAX_DECIMAL_PRECISION:
+                self.fail(node, f"{where}: decimal precision {precision} is out of range", usage)
+            if scale > precision:
+                self.fail(
+                    node, f"{where}: decimal scale {scale} exceeds precision {precision}", usage
+                )
+            return Scalar("decimal", precision=precision, scale=scale)
 
         if not text:
             self.fail(node, f"{where}: missing type")

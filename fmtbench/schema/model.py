@@ -20,6 +20,7 @@ ScalarKind = Literal[
     "bytes",
     "timestamp",
     "duration",
+    "decimal",
 ]
 SCALAR_KINDS: tuple[ScalarKind, ...] = (
     "bool",
@@ -34,6 +35,9 @@ SCALAR_KINDS: tuple[ScalarKind, ...] = (
     "timestamp",
     "duration",
 )
+#: The most digits a ``decimal(p, s)`` may have: 76, as BigQuery's BIGNUMERIC and ClickHouse's
+#: Decimal256 (the widest SQL decimals in use); a precision of 1..76 and a scale of 0..p.
+MAX_DECIMAL_PRECISION = 76
 INTEGER_KINDS: frozenset[str] = frozenset({"int32", "int64", "uint32", "uint64"})
 MAP_KEY_KINDS: frozenset[str] = frozenset({"string", "bool", *INTEGER_KINDS})
 
@@ -65,8 +69,14 @@ class Scalar:
     kind: ScalarKind
     #: "" (the kind's own wire form), "zigzag" or "fixed": integers only (ENCODED_INTEGERS).
     encoding: str = ""
+    #: ``decimal(p, s)`` only: at most ``precision`` digits in all, ``scale`` of them after
+    #: the point (0 for every other kind).
+    precision: int = 0
+    scale: int = 0
 
     def __str__(self) -> str:
+        if self.kind == "decimal":
+            return f"decimal({self.precision}, {self.scale})"
         if self.encoding:
             return _ENCODED_NAMES[(self.kind, self.encoding)]
         return self.kind

@@ -362,7 +362,8 @@ def _set_type(schema: Schema, fd: FDP, t: FieldType) -> None:
         if t.kind in WELL_KNOWN:
             fd.type, fd.type_name = FDP.TYPE_MESSAGE, "." + WELL_KNOWN[t.kind][1]
         else:
-            fd.type = _SCALAR_TYPES[str(t)]  # "sint64" for Scalar("int64", "zigzag")
+            # "sint64" for Scalar("int64", "zigzag"); a decimal is a string of its text.
+            fd.type = _SCALAR_TYPES["string" if t.kind == "decimal" else str(t)]
     elif isinstance(t, EnumRef):
         fd.type, fd.type_name = FDP.TYPE_ENUM, f".{schema.proto_package}.{t.name}"
     elif isinstance(t, MessageRef):
@@ -484,6 +485,8 @@ def proto_text(schema: Schema) -> str:
             if isinstance(t, Scalar):
                 if t.kind in well_known:
                     return well_known[t.kind]
+                if t.kind == "decimal":
+                    return "string"  # the decimal's text (docs/formats.md)
                 return _SCALAR_TEXT.get(str(t), str(t))
             assert isinstance(t, EnumRef | MessageRef)
             # A nested map entry of the same name, or a keyword, would capture a bare name.

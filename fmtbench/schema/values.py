@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from fmtbench.schema.model import EnumRef, FieldType, ListOf, MapOf, MessageRef, Scalar, Schema
@@ -26,10 +27,15 @@ SCALAR_ZEROS: dict[str, Any] = {
 }
 
 
+def decimal_zero(scale: int) -> Decimal:
+    """The zero of a ``decimal(p, s)``: 0 with ``s`` zeros after the point (``0.00``)."""
+    return Decimal(0).scaleb(-scale)
+
+
 def zero_factory(schema: Schema, ftype: FieldType) -> Callable[[], Any]:
     """A function returning a fresh zero value of ``ftype`` (fresh: lists and dicts mutate)."""
     if isinstance(ftype, Scalar):
-        value = SCALAR_ZEROS[ftype.kind]
+        value = decimal_zero(ftype.scale) if ftype.kind == "decimal" else SCALAR_ZEROS[ftype.kind]
         return lambda: value
     if isinstance(ftype, EnumRef):
         name = schema.enums[ftype.name].zero

@@ -71,6 +71,23 @@ def _uses_duration(schema: Schema) -> bool:
     )
 
 
+def _decimals(schema: Schema) -> list[Scalar]:
+    """The decimal types the schema uses, each once, in order of precision and scale."""
+    found: set[Scalar] = set()
+    for m in schema.messages.values():
+        for f in m.fields:
+            t = f.type.item if isinstance(f.type, ListOf) else f.type
+            t = t.value if isinstance(t, MapOf) else t
+            if isinstance(t, Scalar) and t.kind == "decimal":
+                found.add(t)
+    return sorted(found, key=lambda t: (t.precision, t.scale))
+
+
+def decimal_type_name(t: Scalar) -> str:
+    """``decimal-10-2``: a hyphen, which no schema type name has, so it clashes with none."""
+    return f"decimal-{t.precision}-{t.scale}"
+
+
 def _long_name(name: str) -> str:
     return f"{name[:40]}… ({len(name):,} characters)"
 
@@ -181,6 +198,14 @@ class _XsdWriter:
             self.line(3, f'<xs:pattern value="{escape(_DURATION_PATTERN)}"/>')
             self.line(2, "</xs:restriction>")
             self.line(1, "</xs:simpleType>")
+        for t in _decimals(s):  # only those used: other schemas' XSDs stay as they were
+            self.line(1, f'<xs:simpleType name="{decimal_type_name(t)}">')
+            self.annotation(2, f"{t}: at most {t.precision} digits, {t.scale} after the point.")
+            self.line(2, '<xs:restriction base="xs:decimal">')
+            self.line(3, f'<xs:totalDigits value="{t.precision}"/>')
+            self.line(3, f'<xs:fractionDigits value="{t.scale}"/>')
+            self.line(2, "</xs:restriction>")
+            self.line(1, "</xs:simpleType>")
         self.line(0, "</xs:schema>")
         return "\n".join(self.lines) + "\n"
 
@@ -285,6 +310,8 @@ class _XsdWriter:
         self.line(depth, "</xs:element>")
 
     def type_name(self, t: FieldType) -> str:
+        if isinstance(t, Scalar) and t.kind == "decimal":
+            return f"tns:{decimal_type_name(t)}"
         if isinstance(t, Scalar):
             return SCALAR_XSD[t.kind]
         if isinstance(t, EnumRef | MessageRef):

@@ -47,7 +47,7 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
 def _scalar(kind: str, data: bytes, pos: int) -> tuple[int, int]:
     if kind in _FIXED:
         return pos + _FIXED[kind], _FIXED[kind]
-    if kind in ("string", "bytes"):
+    if kind in ("string", "bytes", "decimal"):
         pos, n = _varint(data, pos)  # the length is overhead
         return pos + n, n
     if kind in ("timestamp", "duration"):

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name
+from fmtbench.codecs.values.decimals import decimal_from_unscaled, decimal_to_unscaled
 from fmtbench.codecs.values.leaves import (
     Conv,
     duration_check,
@@ -108,6 +109,7 @@ ENCODE_RULES = TreeRules(
     fill_missing=False,
     sort_maps=True,  # equal records, equal bytes
     map_out=entries_out,
+    decimal=decimal_to_unscaled,  # bytes: the ``decimal`` logical type's unscaled integer
 )
 
 _IN_SCALARS: dict[str, Conv] = {
@@ -124,4 +126,5 @@ DECODE_RULES = TreeRules(
     fill_missing=True,
     null_is_absent=True,
     map_in=entries_in,
+    decimal=decimal_from_unscaled,
 )

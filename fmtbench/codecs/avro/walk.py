@@ -123,8 +123,8 @@ class _Walk:
                 raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise ValueMismatch(f"the string is not valid UTF-8: {exc.reason}") from None
-        elif kind == "bytes":
-            self.take(self.long(), "bytes")
+        elif kind in ("bytes", "decimal"):  # a decimal: the bytes of its unscaled integer
+            self.take(self.long(), kind)
         elif kind in ("timestamp", "duration"):
             for part in ("seconds", "nanos"):
                 try:

@@ -29,6 +29,8 @@ from fmtbench.codecs.base import (
 )
 from fmtbench.codecs.cbor.mapping import (
     SEMANTIC,
+    decimal_in,
+    decimal_out,
     duration_in,
     duration_out,
     timestamp_in,
@@ -50,6 +52,7 @@ _SCALARS = {**CANONICAL_SCALARS, "string": str_check}
 
 ENCODE_RULES = TreeRules(
     scalar={**_SCALARS, "timestamp": timestamp_out, "duration": duration_out},
+    decimal=decimal_out,
     enum=enum_by_name,
     map_key=_SCALARS,
     fill_missing=False,  # cbor2 sorts map keys itself (canonical=True)
@@ -57,6 +60,7 @@ ENCODE_RULES = TreeRules(
 
 DECODE_RULES = TreeRules(
     scalar={**_SCALARS, "timestamp": timestamp_in, "duration": duration_in},
+    decimal=decimal_in,
     enum=enum_by_name,
     map_key=_SCALARS,
     fill_missing=True,

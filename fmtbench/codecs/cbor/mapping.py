@@ -13,11 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal
+from functools import cache
 from typing import Any
 
 from cbor2 import CBORTag
 
+from fmtbench.codecs.values.decimals import decimal_check
 from fmtbench.codecs.values.leaves import (
     DURATION_MAX_SECONDS,
     _clip,
@@ -29,19 +31,73 @@ from fmtbench.codecs.values.leaves import (
     utc_datetime_as_is,
 )
 from fmtbench.errors import ValueMismatch
+from fmtbench.schema.model import MAX_DECIMAL_PRECISION
 from fmtbench.schema.values import EPOCH
 from fmtbench.values import from_nanoseconds, total_nanoseconds
 
 EPOCH_TIME = 1  # RFC 8949 3.4.2: seconds since the epoch, an integer or a float
 EXTENDED_TIME = 1001  # RFC 9581: {1: seconds, -3/-6/-9: the fraction}
 DURATION = 1002  # RFC 9581: the same map, a span of time
-USED_TAGS = (EPOCH_TIME, EXTENDED_TIME, DURATION)
+DECIMAL_FRACTION = 4  # RFC 8949 3.4.4: [exponent, mantissa], the value mantissa x 10^exponent
+BIGNUMS = (2, 3)  # RFC 8949 3.4.3: a mantissa beyond 64 bits (tag 3: -1 - n)
+USED_TAGS = (EPOCH_TIME, EXTENDED_TIME, DURATION, DECIMAL_FRACTION)
+#: A decimal's mantissa needs at most 76 digits (253 bits: 32 bytes); an exponent beyond
+#: this many places cannot give a value any decimal(p, s) holds.
+_MAX_BIGNUM_BYTES = 32
+_MAX_EXPONENT = 2 * MAX_DECIMAL_PRECISION
+#: Room for any mantissa a bignum of that size holds: scaleb under it is exact.
+_WIDE = Context(prec=4 * MAX_DECIMAL_PRECISION)
 
 _NS = 1_000_000_000
 _DURATION_MAX_NS = DURATION_MAX_SECONDS * _NS + _NS - 1
 #: RFC 9581's fraction keys and what one unit of each is in nanoseconds.
 _FRACTIONS = {-3: 1_000_000, -6: 1000, -9: 1}
 _UNITS = {-3: 1000, -6: 1_000_000, -9: _NS}
+
+
+@cache
+def decimal_out(p: int, s: int) -> Callable[[Any], CBORTag]:
+    """Tag 4 ``[-s, mantissa]``: the exponent is always the field's scale, so a value has
+    one spelling (deterministic); cbor2 writes a mantissa past 64 bits as a bignum."""
+    check = decimal_check(p, s)
+
+    def out(v: Any) -> CBORTag:
+        return CBORTag(DECIMAL_FRACTION, [-s, int(check(v).scaleb(s, _WIDE))])
+
+    return out
+
+
+@cache
+def decimal_in(p: int, s: int) -> Callable[[Any], Decimal]:
+    """A tag 4 of any exponent whose value the field holds exactly (``decimal_check``)."""
+    check = decimal_check(p, s)
+
+    def read(v: Any) -> Decimal:
+        if v.__class__ is not CBORTag or v.tag != DECIMAL_FRACTION:
+            raise ValueMismatch(f"expected a decimal fraction (tag 4), got {what(v)}")
+        pair = v.value
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise ValueMismatch(f"tag 4 must hold [exponent, mantissa], got {what(pair)}")
+        exponent, mantissa = pair
+        if exponent.__class__ is not int or not -_MAX_EXPONENT <= exponent <= _MAX_EXPONENT:
+            raise ValueMismatch(
+                f"tag 4's exponent must be an integer within +-{_MAX_EXPONENT}, got"
+                f" {_clip(repr(exponent))}"
+            )
+        if mantissa.__class__ is CBORTag and mantissa.tag in BIGNUMS:
+            digits = mantissa.value
+            if not isinstance(digits, bytes) or len(digits) > _MAX_BIGNUM_BYTES:
+                raise ValueMismatch(
+                    f"tag 4's bignum mantissa must be at most {_MAX_BIGNUM_BYTES} bytes"
+                )
+            n = int.from_bytes(digits, "big")
+            mantissa = n if mantissa.tag == 2 else -1 - n
+        elif mantissa.__class__ is not int:
+            raise ValueMismatch(f"tag 4's mantissa must be an integer, got {what(mantissa)}")
+        exact = Decimal(mantissa).scaleb(exponent, _WIDE)  # never rounded
+        return check(exact)  # type: ignore[no-any-return]
+
+    return read
 
 
 def what(v: object) -> str:
@@ -54,7 +110,7 @@ def what(v: object) -> str:
 def unused_tag(v: CBORTag) -> ValueMismatch:
     return ValueMismatch(
         f"CBOR tag {v.tag} is not one fmtbench's mapping uses (tags 1 and 1001 hold"
-        " timestamps, 1002 durations)"
+        " timestamps, 1002 durations, 4 decimals)"
     )
 
 

@@ -31,6 +31,7 @@ from fmtbench.codecs.json.keys import KeyProof, refuse_duplicates
 from fmtbench.codecs.json.typed import REJECTED, compile_typed
 from fmtbench.codecs.structs.write import COMMON_GUARDS, DECLINED, WriteTarget, compile_writer
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
+from fmtbench.codecs.values.decimals import decimal_from_text, decimal_to_text
 from fmtbench.codecs.values.leaves import (
     Conv,
     b64_decode,
@@ -118,6 +119,7 @@ ENCODE_RULES = TreeRules(
     },
     fill_missing=False,
     sort_maps=True,
+    decimal=decimal_to_text,  # a JSON string: numbers lose digits in most readers
 )
 
 DECODE_RULES = TreeRules(
@@ -139,6 +141,7 @@ DECODE_RULES = TreeRules(
     },
     fill_missing=True,
     null_is_absent=True,
+    decimal=decimal_from_text,  # a string only: a JSON number may have been rounded already
 )
 
 

@@ -33,6 +33,7 @@ from fmtbench.codecs.msgpack.typed import TypedMsgpack
 from fmtbench.codecs.structs.read import REJECTED
 from fmtbench.codecs.structs.write import COMMON_GUARDS, DECLINED, WriteTarget, compile_writer
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
+from fmtbench.codecs.values.decimals import decimal_from_text, decimal_to_text
 from fmtbench.codecs.values.leaves import (
     Conv,
     duration_check,
@@ -89,6 +90,7 @@ ENCODE_RULES = TreeRules(
     map_key=_FAST_SCALARS,
     fill_missing=False,
     sort_maps=True,
+    decimal=decimal_to_text,  # a str: MessagePack has no decimal type, and ext would need a peer
 )
 
 DECODE_RULES = TreeRules(
@@ -97,6 +99,7 @@ DECODE_RULES = TreeRules(
     map_key=_FAST_SCALARS,
     fill_missing=True,
     null_is_absent=True,
+    decimal=decimal_from_text,
 )
 
 

@@ -41,6 +41,7 @@ from fmtbench.codecs.protobuf.overflow import OVERFLOW_PATTERN, VARINT_CLASSES, 
 from fmtbench.codecs.protobuf.wide import wide_classes
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.canonical import explain
+from fmtbench.codecs.values.decimals import decimal_from_proto, decimal_to_text
 from fmtbench.codecs.values.leaves import (
     Conv,
     bool_check,
@@ -130,6 +131,7 @@ PROTO_RULES = TreeRules(
     map_key=PROTO_SCALARS,
     fill_missing=False,
     wrapper=_wrap,
+    decimal=decimal_to_text,  # a string field holding the decimal's text
 )
 
 
@@ -260,6 +262,8 @@ class _Walker:
                 return _timestamp_strict if self.strict else _timestamp_from_message
             if t.kind == "duration":
                 return _duration_strict if self.strict else _duration_from_message
+            if t.kind == "decimal":
+                return decimal_from_proto(t.precision, t.scale)
             return _WIRE_CHECKS.get(t.kind)
         if isinstance(t, EnumRef):
             return self.enums[t.name]

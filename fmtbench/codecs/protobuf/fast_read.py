@@ -28,6 +28,7 @@ from typing import Any
 from google.protobuf.unknown_fields import UnknownFieldSet
 
 from fmtbench.codecs.values import oneof
+from fmtbench.codecs.values.decimals import decimal_from_proto
 from fmtbench.codecs.values.leaves import duration_from_parts, timestamp_from_parts
 from fmtbench.schema.model import (
     EnumRef,
@@ -112,7 +113,7 @@ def _is_plain(ftype: FieldType) -> bool:
     return (
         isinstance(ftype, Scalar)
         and ftype.kind not in _MESSAGES
-        and ftype.kind != "bool"
+        and ftype.kind not in ("bool", "decimal")
         and ftype.kind not in _RANGES
     )
 
@@ -349,6 +350,8 @@ class FastDecoders:
                 return f"_B[{v}]"
             if ftype.kind in _MESSAGES:
                 return f"{'_ts' if ftype.kind == 'timestamp' else '_du'}({v})"
+            if ftype.kind == "decimal":  # the string's text, parsed and checked
+                return f"{self.bind(decimal_from_proto(ftype.precision, ftype.scale))}({v})"
             return v
         if isinstance(ftype, EnumRef):
             # KeyError for a number the schema cannot name: the reference reports it.

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from fmtbench.codecs.values import oneof
@@ -50,7 +51,11 @@ def _duration(v: timedelta) -> dict[str, int]:
     return {"seconds": seconds, "nanos": nanos}
 
 
-_WELL_KNOWN = {"timestamp": "_ts", "duration": "_du"}
+def _decimal(v: Decimal) -> str:
+    return format(v, "f")  # canonical already: quantized to its scale, finite, fits
+
+
+_WELL_KNOWN = {"timestamp": "_ts", "duration": "_du", "decimal": "_dc"}
 
 
 class _Generator:
@@ -60,7 +65,7 @@ class _Generator:
         # ``repr`` of field names.
         self.funcs = {name: f"_m{i}" for i, name in enumerate(schema.messages)}
         self.enums = {name: f"_e{i}" for i, name in enumerate(schema.enums)}
-        self.namespace: dict[str, Any] = {"_ts": _timestamp, "_du": _duration}
+        self.namespace: dict[str, Any] = {"_ts": _timestamp, "_du": _duration, "_dc": _decimal}
         for name, enum in schema.enums.items():
             self.namespace[self.enums[name]] = dict(enum.values)
 

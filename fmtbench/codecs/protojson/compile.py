@@ -22,7 +22,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from fmtbench.codecs.protojson.leaves import LEAVES, MAP_KEYS, Inexact, Unfit
+from fmtbench.codecs.protojson.leaves import LEAVES, MAP_KEYS, Inexact, Unfit, leaf_of
 from fmtbench.codecs.values.leaves import describe, mismatch
 from fmtbench.codecs.values.oneof import two_set
 from fmtbench.errors import ValueMismatch, key_segment
@@ -40,7 +40,7 @@ from fmtbench.schema.model import (
 )
 from fmtbench.schema.names import json_name
 from fmtbench.schema.proto_restore import enum_value_name
-from fmtbench.schema.values import SCALAR_ZEROS, zero_factory
+from fmtbench.schema.values import SCALAR_ZEROS, decimal_zero, zero_factory
 
 Conv = Callable[[Any], Any]
 
@@ -173,7 +173,7 @@ class _Writer(_Source):
     def value(self, t: FieldType, x: str) -> str:
         """An expression writing the canonical ``x`` of type ``t`` (raising Unfit)."""
         if isinstance(t, Scalar):
-            return f"{self.bind(LEAVES[t.kind].out)}({x})"
+            return f"{self.bind(leaf_of(t).out)}({x})"
         if isinstance(t, EnumRef):
             return f"{self.enums[t.name]}[{x}]"
         if isinstance(t, MessageRef):
@@ -184,7 +184,7 @@ class _Writer(_Source):
         """A bound function writing one list item or map value."""
         item = t.item if isinstance(t, ListOf) else t.value
         if isinstance(item, Scalar):
-            return self.bind(LEAVES[item.kind].out)
+            return self.bind(leaf_of(item).out)
         if isinstance(item, EnumRef):
             return f"{self.enums[item.name]}.__getitem__"
         return f"_w{self.index[item.name]}"
@@ -225,7 +225,7 @@ class _Writer(_Source):
             elif isinstance(t, EnumRef):
                 zero = self.schema.enums[t.name].zero
                 body += [f"y = {self.value(t, 'x')}", f"if x != {zero!r}: o[{key}] = y"]
-            elif isinstance(t, Scalar) and LEAVES[t.kind].is_default is not None:
+            elif isinstance(t, Scalar) and leaf_of(t).is_default is not None:
                 # The commonest leaves inline, as their LEAVES entries check and write them.
                 if t.kind in ("string", "bool"):
                     cls = "str" if t.kind == "string" else "bool"
@@ -243,7 +243,7 @@ class _Writer(_Source):
                         f"if x: o[{key}] = {text}",
                     ]
                 else:
-                    default = self.bind(LEAVES[t.kind].is_default)
+                    default = self.bind(leaf_of(t).is_default)
                     body += [f"y = {self.value(t, 'x')}", f"if not {default}(x): o[{key}] = y"]
             else:  # a message or a timestamp: always set, so always written
                 body.append(f"o[{key}] = {self.value(t, 'x')}")
@@ -311,7 +311,7 @@ class _Reader(_Source):
     def value(self, t: FieldType, x: str) -> str:
         """An expression reading JSON ``x`` of type ``t`` (raising ValueMismatch)."""
         if isinstance(t, Scalar):
-            read = self.bind(LEAVES[t.kind].read)
+            read = self.bind(leaf_of(t).read)
             kind = t.kind
             if kind in ("string", "bool"):
                 return f"{x} if {x}.__class__ is {'str' if kind == 'string' else 'bool'} else {read}({x})"
@@ -335,7 +335,7 @@ class _Reader(_Source):
 
     def function(self, t: FieldType) -> str:
         if isinstance(t, Scalar):
-            return self.bind(LEAVES[t.kind].read)
+            return self.bind(leaf_of(t).read)
         if isinstance(t, EnumRef):
             return self.enums[t.name]
         if isinstance(t, MessageRef):
@@ -343,6 +343,8 @@ class _Reader(_Source):
         raise AssertionError(t)
 
     def zero(self, t: FieldType) -> str:
+        if isinstance(t, Scalar) and t.kind == "decimal":
+            return self.bind(decimal_zero(t.scale))
         if isinstance(t, Scalar):
             value = SCALAR_ZEROS[t.kind]  # immutable: one object serves every record
             return self.bind(value) if t.kind in ("timestamp", "duration") else repr(value)

@@ -19,8 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
+from fmtbench.codecs.values.decimals import decimal_from_proto, decimal_to_text
 from fmtbench.codecs.values.leaves import (
     FLOAT_WORDS,
     b64_decode,
@@ -36,7 +38,7 @@ from fmtbench.codecs.values.leaves import (
     timestamp_from_text,
 )
 from fmtbench.errors import ValueMismatch
-from fmtbench.schema.model import INT_RANGES
+from fmtbench.schema.model import INT_RANGES, Scalar
 from fmtbench.values import Timestamp
 
 Conv = Callable[[Any], Any]
@@ -280,6 +282,26 @@ LEAVES: dict[str, Leaf] = {
 }
 
 
+@cache
+def _decimal_leaf(p: int, s: int) -> Leaf:
+    """A decimal: Protobuf's string field of its text, so a JSON string; written always
+    (the text is never empty), read with an absent or empty string as zero, as Protobuf."""
+    text = decimal_to_text(p, s)
+
+    def out(v: Any) -> str:
+        try:
+            return text(v)  # type: ignore[no-any-return]
+        except ValueMismatch:
+            raise Unfit from None
+
+    return Leaf(out, decimal_from_proto(p, s), None)
+
+
+def leaf_of(t: Scalar) -> Leaf:
+    """The leaf of a scalar type: ``LEAVES`` by kind, a decimal by precision and scale."""
+    return _decimal_leaf(t.precision, t.scale) if t.kind == "decimal" else LEAVES[t.kind]
+
+
 # -- map keys: always JSON strings ---------------------------------------------------------
 def _bool_key_read(v: str) -> bool:
     if v == "true":
@@ -318,4 +340,4 @@ def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-__all__ = ["LEAVES", "MAP_KEYS", "Inexact", "Leaf", "Unfit", "shortest_float32"]
+__all__ = ["LEAVES", "MAP_KEYS", "Inexact", "Leaf", "Unfit", "leaf_of", "shortest_float32"]

@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Literal
 import msgspec
 
 from fmtbench.codecs.values import oneof
+from fmtbench.codecs.values.decimals import decimal_from_text
 from fmtbench.codecs.values.leaves import float64_check
 from fmtbench.errors import ValueMismatch
 from fmtbench.schema.model import (
@@ -107,6 +108,10 @@ class TypedReader(ABC):
         return name
 
     # -- per format ------------------------------------------------------------------
+    def decimal(self, precision: int, scale: int) -> Callable[[Any], Any]:
+        """How a ``decimal(p, s)`` read as a str becomes canonical (both formats: its text)."""
+        return decimal_from_text(precision, scale)
+
     @abstractmethod
     def map_key(self, kind: str) -> ScalarRule:
         """The msgspec type of a map key of ``kind``, and its converter's name."""
@@ -168,6 +173,11 @@ class TypedReader(ABC):
 
     def _type(self, ftype: FieldType) -> tuple[Any, Callable[[str], str]]:
         """The msgspec type of a field, and how to turn an expression of it canonical."""
+        if isinstance(ftype, Scalar) and ftype.kind == "decimal":
+            # Read as text and parsed by the tree path's own rule (msgspec's Decimal would
+            # take exponents and NaN); a number is not a str, so it goes to the tree path.
+            func = self._bind(self.decimal(ftype.precision, ftype.scale))
+            return str, lambda x: f"{func}({x})"
         if isinstance(ftype, Scalar):
             return _rule(self.scalars[ftype.kind])
         if isinstance(ftype, EnumRef):

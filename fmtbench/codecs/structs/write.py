@@ -86,6 +86,9 @@ COMMON_GUARDS: dict[str, str] = {
     "timestamp": "x.__class__ is _datetime and x.tzinfo is _UTC",
     # msgspec cannot write either format's spelling of a duration: the tree path does.
     "duration": "False",
+    # msgspec writes str(Decimal), which may be an exponent form ("1E-9"), and checks no
+    # digit count: a record holding a decimal is written on the tree path.
+    "decimal": "False",
     "uint64": f"x <= {_U64_MAX}",
 }
 
@@ -95,7 +98,7 @@ def _scalar_type(kind: str) -> Any:
         return int | float  # ints kept as ints, so that the guard sends them to the tree path
     if kind == "timestamp":
         return datetime
-    if kind == "duration":
+    if kind in ("duration", "decimal"):
         return Any  # never written here (see COMMON_GUARDS)
     if kind == "uint64":
         return Annotated[int, msgspec.Meta(ge=0)]  # the top is the guard's (see above)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fmtbench.codecs.values import oneof
+from fmtbench.codecs.values.decimals import decimal_check
 from fmtbench.codecs.values.leaves import (
     Conv,
     bool_check,
@@ -73,6 +74,15 @@ class TreeRules:
     # makes the tree's form of the converted dict.
     map_in: Conv | None = None
     map_out: Conv | None = None
+    # How a ``decimal(p, s)`` is spelled: a converter made (once, cached) for each (p, s);
+    # the canonical Decimal itself unless a format says otherwise.
+    decimal: Callable[[int, int], Conv] = decimal_check
+
+    def leaf(self, t: Scalar) -> Conv:
+        """The converter of a scalar type."""
+        if t.kind == "decimal":
+            return self.decimal(t.precision, t.scale)
+        return self.scalar[t.kind]
 
 
 class TreeConverter:
@@ -100,7 +110,7 @@ class TreeConverter:
     # -- compilation -----------------------------------------------------------------
     def _compile_type(self, ftype: FieldType) -> Conv:
         if isinstance(ftype, Scalar):
-            return self.rules.scalar[ftype.kind]
+            return self.rules.leaf(ftype)
         if isinstance(ftype, EnumRef):
             return self._enum(ftype.name)
         if isinstance(ftype, MessageRef):
@@ -363,7 +373,7 @@ class _FastSource:
         In ``A if C else B`` Python evaluates C first, so ``first`` always goes into C.
         """
         if isinstance(ftype, Scalar):
-            return self.leaf(self.rules.scalar[ftype.kind], x, first)
+            return self.leaf(self.rules.leaf(ftype), x, first)
         if isinstance(ftype, EnumRef):
             return self.enum(ftype.name, x, first)
         if isinstance(ftype, MessageRef):

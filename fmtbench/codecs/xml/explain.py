@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from fmtbench.codecs.format import ExplainRules
-from fmtbench.codecs.xml.write import ATTR_LEX, TEXT_LEX
+from fmtbench.codecs.xml.write import lex_of
 from fmtbench.schema.model import EnumRef, Field, FieldType, ListOf, MapOf, MessageRef, Scalar
 
 
 def _text(t: FieldType, v: Any, attr: bool = False) -> int:
     if isinstance(t, Scalar):
-        return len((ATTR_LEX if attr else TEXT_LEX)[t.kind](v).encode())
+        return len(lex_of(t, attr)(v).encode())
     assert isinstance(t, EnumRef), t  # names are identifiers: nothing to escape
     return len(v.encode())
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from fmtbench.codecs.base import Record
 from fmtbench.codecs.values import oneof
-from fmtbench.codecs.xml.read import PARSE, Parse
+from fmtbench.codecs.xml.read import PARSE, Parse, parse_of
 from fmtbench.schema.model import (
     INT_RANGES,
     EnumRef,
@@ -219,6 +219,8 @@ class _Source:
             return [f"if {x} not in {names}: raise _F", f"{out} = {x}"]
         assert isinstance(t, Scalar)
         kind = t.kind
+        if kind == "decimal":  # the reference's parser: the text is short, and checked
+            return [f"if amp: {x} = _u({x})", f"{out} = {self.bind(parse_of(t))}({x})"]
         if kind == "string":
             return [
                 f"if not {x}.isprintable(): _ct({x})",
@@ -267,7 +269,7 @@ class _Source:
         if isinstance(t, Scalar) and t.kind == "string":
             return [f"{out} = _u({x}) if amp else {x}"]
         if isinstance(t, Scalar):
-            parse = PARSE[t.kind]
+            parse = parse_of(t)
         else:
             assert isinstance(t, EnumRef)
             parse = _enum_parse(self.schema, t)

@@ -19,7 +19,7 @@ from typing import Any
 
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.xml.fast_read import plain_names
-from fmtbench.codecs.xml.write import ATTR_LEX, TEXT_LEX, enum_text
+from fmtbench.codecs.xml.write import enum_text, lex_of
 from fmtbench.schema.model import (
     INT_RANGES,
     EnumRef,
@@ -174,7 +174,7 @@ class XmlFastSource:
             return f"{x} if type({x}) is str and {x} in {names} else {conv}({x})"
         assert isinstance(t, Scalar)
         kind = t.kind
-        call = f"{self.bind((ATTR_LEX if attr else TEXT_LEX)[kind])}({x})"
+        call = f"{self.bind(lex_of(t, attr))}({x})"
         if kind == "string":
             # Printable text holds none of the characters that need a reference except these
             # (tab, newline and CR are unprintable), nor any XML cannot carry.

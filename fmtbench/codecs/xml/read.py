@@ -13,12 +13,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any, BinaryIO, NoReturn, cast
 
 from lxml import etree
 
 from fmtbench.codecs.base import Record
 from fmtbench.codecs.values import oneof
+from fmtbench.codecs.values.decimals import decimal_from_text
 from fmtbench.codecs.values.leaves import (
     b64_decode,
     duration_from_xml,
@@ -280,6 +282,23 @@ PARSE: dict[str, Parse] = {
 }
 
 
+@cache
+def _parse_decimal(p: int, s: int) -> Parse:
+    parse = decimal_from_text(p, s)
+
+    def decimal(text: str) -> Any:
+        return parse(text.strip(_WS))  # xs:decimal collapses whitespace
+
+    return decimal
+
+
+def parse_of(t: Scalar) -> Parse:
+    """The parser of a scalar type: by kind, a decimal by precision and scale."""
+    if t.kind == "decimal":
+        return _parse_decimal(t.precision, t.scale)
+    return PARSE[t.kind]
+
+
 def _parse_enum(enum: Enum) -> Parse:
     # xs:string enumerations keep whitespace, so names match exactly, as the XSD says.
     names = enum.canonical()  # any name -> the first of its number (allow_alias)
@@ -361,7 +380,7 @@ class XmlDecoder:
     # -- compilation ---------------------------------------------------------------------
     def _parse(self, t: FieldType) -> Parse:
         if isinstance(t, Scalar):
-            return PARSE[t.kind]
+            return parse_of(t)
         if isinstance(t, EnumRef):
             return self._enums[t.name]
         raise AssertionError(t)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fmtbench.codecs.values import oneof
+from fmtbench.codecs.values.decimals import decimal_to_text
 from fmtbench.codecs.values.leaves import (
     Conv,
     bytes_check,
@@ -140,6 +141,14 @@ TEXT_LEX: dict[str, Conv] = {
 ATTR_LEX: dict[str, Conv] = {**TEXT_LEX, "string": attr_string}
 
 
+def lex_of(t: Scalar, attr: bool) -> Conv:
+    """The lexical form of a scalar type: by kind, a decimal by precision and scale (its
+    xs:decimal text, digits and a point only: nothing to escape, alike in attributes)."""
+    if t.kind == "decimal":
+        return decimal_to_text(t.precision, t.scale)
+    return (ATTR_LEX if attr else TEXT_LEX)[t.kind]
+
+
 def enum_text(enum: Enum) -> Conv:
     names = enum.canonical()  # any name -> the first of its number (allow_alias)
 
@@ -172,7 +181,7 @@ class XmlEncoder:
     # -- compilation ---------------------------------------------------------------------
     def _lex(self, t: FieldType, attr: bool) -> Conv:
         if isinstance(t, Scalar):
-            return (ATTR_LEX if attr else TEXT_LEX)[t.kind]
+            return lex_of(t, attr)
         if isinstance(t, EnumRef):
             return self._enums[t.name]
         raise AssertionError(t)
