@@ -75,6 +75,13 @@ class AvroCodec(Codec):
         # walked first, and refused past --max-depth (walk.py).
         self._guarded = self._unbounded or self._depth_check is not None
 
+    def read_tree(self, src: BinaryIO, writer: Any = None) -> Any:
+        """One datum as fastavro reads it: a union of several types as ``(branch, {"v": x})``
+        (avro_wire.py); ``writer``: a file's writer schema, resolved against this one."""
+        if writer is None:
+            return schemaless_reader(src, self.wire, None, True, True)
+        return schemaless_reader(src, writer, self.wire, True, True)
+
     # -- message mode ----------------------------------------------------------------------
     def to_tree(self, record: Record) -> Any:
         """The datum fastavro writes for a canonical record (EncodeError naming the field)."""
@@ -111,7 +118,7 @@ class AvroCodec(Codec):
         src = io.BytesIO(data)
         src.seek(start)
         try:
-            tree = schemaless_reader(src, self.wire, None)
+            tree = self.read_tree(src)
         except Exception as exc:  # fastavro's errors (EOFError, IndexError...) name nothing
             raise self._malformed(data, start, end, exc, where) from None
         if src.tell() != end:
@@ -247,7 +254,7 @@ class ContainerReader(RecordReader):
             if codec._guarded:
                 codec._walk(data, start, len(data), where)
             try:
-                tree = schemaless_reader(src, codec.wire, None)
+                tree = codec.read_tree(src)
             except Exception as exc:
                 raise codec._malformed(data, start, len(data), exc, where) from None
             self.at = end = src.tell()
