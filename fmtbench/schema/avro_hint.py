@@ -88,8 +88,9 @@ def field_problem(f: Field, hint: Any) -> str | None:
         if logical == "duration" and hint.get("size") != 12:
             return "the logical type duration needs a fixed of size 12"
         if logical == "decimal":
-            p, s = hint.get("precision"), hint.get("scale", 0)
-            if not (_count(p) and _count(s)) or int(p) < 1 or int(s) > int(p):
+            p: Any = hint.get("precision")
+            s: Any = hint.get("scale", 0)
+            if not (_count(p) and _count(s)) or p < 1 or s > p:
                 return "decimal needs a precision of 1 or more and a scale within 0..precision"
     elif "precision" in hint or "scale" in hint:
         return "precision and scale belong to the logical type decimal"

@@ -59,6 +59,24 @@ def import_avsc(path: str | Path, type_name: str | None = None) -> Schema:
     return schema_from_json(text, str(path), type_name)
 
 
+def header_schema(path: str) -> Schema:
+    """The schema in the header of an Avro Object Container File (``x.avro``), imported."""
+    from fmtbench.codecs.avro.container import read_header
+    from fmtbench.errors import FmtbenchError
+
+    try:
+        with open(path, "rb") as f:
+            meta, _ = read_header(f, 64 << 20)
+    except OSError as exc:
+        raise SchemaError(f"{path}: cannot read it: {exc}") from None
+    except FmtbenchError as exc:
+        raise SchemaError(f"{path}: no schema to import: {exc}") from None
+    text = meta.get("avro.schema")
+    if text is None:
+        raise SchemaError(f"{path}: the header holds no avro.schema")
+    return schema_from_json(text, f"{path} (its header's avro.schema)")
+
+
 def schema_from_json(text: str | bytes, source: str, type_name: str | None = None) -> Schema:
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         out = dict(items)
