@@ -115,6 +115,8 @@ WIDER_SCHEMA = MY_SCHEMA.replace(
 
 #: The files the commands name, made in this order in the fixture directory.
 MAKE = [
+    "generate --schema shop.avsc --type Line -n 20 --seed 1 -o lines.jsonl",
+    "convert lines.jsonl lines.avro --schema shop.avsc --type Line -q",
     "generate --schema my.yaml -n 40 --seed 1 -o mine.jsonl",
     "generate --schema my.yaml -n 40 --seed 2 -o in.jsonl",
     "generate --schema my.yaml -n 40 --seed 3 -o events.jsonl",
@@ -259,6 +261,8 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # The .proto files of docs/schema.md's "Importing .proto files".
     shutil.copyfile(ROOT / "tests/data/proto2/station.proto", where / "station.proto")
     shutil.copytree(ROOT / "tests/data/otlp", where / "otlp")
+    # The .avsc of docs/schema.md's "Importing .avsc files".
+    shutil.copyfile(ROOT / "tests/data/avro/shop.avsc", where / "shop.avsc")
     (where / "shards").mkdir()
     (where / "logs").mkdir()
     plugin = importlib.util.find_spec(NEEDS["lpjson"]) is not None

@@ -20,7 +20,6 @@ import typer
 from fmtbench.cli.app import (
     OutputFormatOpt,
     ProtoPathOpt,
-    SchemaArg,
     TypeOpt,
     app,
     say,
@@ -55,7 +54,14 @@ def convert_cmd(
             metavar="IN... OUT",
         ),
     ],
-    schema: SchemaArg,
+    schema: Annotated[
+        str | None,
+        typer.Option(
+            "--schema",
+            "-s",
+            help="Schema file, or a built-in name (order, sensor); an .avro input carries its own.",
+        ),
+    ] = None,
     type_name: TypeOpt = None,
     proto_path: ProtoPathOpt = None,
     from_format: Annotated[
@@ -145,6 +151,11 @@ def convert_cmd(
         ),
         max_record_values=max_record_values,
     )
+    if schema is None:
+        # An Avro container file carries its writer schema: the first input's is imported.
+        if not inputs or not all(p.endswith(".avro") for p in inputs):
+            raise UsageError("give --schema (only .avro inputs carry their own schema)")
+        schema = inputs[0]
     ref, type_name = schema_type(schema, proto_path, type_name)
     assert ref is not None
     writer_options: tuple[tuple[str, object], ...] = ()

@@ -144,7 +144,7 @@ def _write_tree(files: dict[str, str], folder: str, name: str) -> None:
 
 @schema_app.command("import")
 def schema_import(
-    proto: Annotated[str, typer.Argument(help="The .proto file to import.")],
+    proto: Annotated[str, typer.Argument(help="The .proto or .avsc file to import.")],
     proto_path: ProtoPathOpt = None,
     type_name: Annotated[
         str | None,
@@ -159,14 +159,24 @@ def schema_import(
         str, typer.Option("-o", "--output", help="Output file (default: stdout).")
     ] = STDIO,
 ) -> None:
-    """Write the canonical YAML schema of a .proto file, parsed by protoc (grpcio-tools)."""
+    """Write the canonical YAML schema of a .proto file (parsed by protoc, from
+    grpcio-tools) or of an Avro .avsc file."""
     from fmtbench.schema.dump import schema_yaml
-    from fmtbench.schema.protofile import import_proto
 
-    if not proto.endswith(".proto"):
-        raise UsageError(f"{proto}: schema import reads a .proto file")
-    refuse_overwriting_inputs([out], [proto])
-    s = import_proto(proto, proto_path or (), type_name)
+    if proto.endswith(".avsc"):
+        from fmtbench.schema.avscfile import import_avsc
+
+        if proto_path:
+            raise UsageError("-I/--proto-path applies to a .proto file only")
+        refuse_overwriting_inputs([out], [proto])
+        s = import_avsc(proto, type_name)
+    else:
+        from fmtbench.schema.protofile import import_proto
+
+        if not proto.endswith(".proto"):
+            raise UsageError(f"{proto}: schema import reads a .proto or .avsc file")
+        refuse_overwriting_inputs([out], [proto])
+        s = import_proto(proto, proto_path or (), type_name)
     header = f"Imported by fmtbench from {proto}" + (f" (--type {type_name})" if type_name else "")
     text = schema_yaml(s, header)
     with atomic_output(out) as f:

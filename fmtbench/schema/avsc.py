@@ -20,13 +20,16 @@ import math
 from typing import Any
 
 from fmtbench.errors import SchemaError
+from fmtbench.schema.avro_hint import LOGICAL
 from fmtbench.schema.model import (
     EnumRef,
     Field,
     FieldType,
     ListOf,
     MapOf,
+    Message,
     MessageRef,
+    Oneof,
     Scalar,
     Schema,
 )
@@ -68,8 +71,20 @@ def avro_schema(schema: Schema, type_name: str | None = None) -> dict[str, Any]:
 
 
 def wire_schema(schema: Schema, type_name: str | None = None) -> dict[str, Any]:
-    """``avro_schema`` with every map spelled as the array of entry records of its bytes."""
-    return _Compiler(schema, entries_for_maps=True).record(schema.message(type_name).name)
+    """The schema fastavro reads and writes the record type's datums with (``wire_form``)."""
+    from fmtbench.schema.avro_wire import wire_form
+
+    wire: dict[str, Any] = wire_form(avro_schema(schema, type_name))
+    return wire
+
+
+def full_name(schema: Schema, name: str) -> str:
+    """The Avro full name of a message or enum of ``schema``: an imported type's own, else
+    the type's name in the schema's namespace (where the exported root puts it)."""
+    t = schema.messages.get(name) or schema.enums[name]
+    if t.avro and "name" in t.avro:
+        return str(t.avro["name"])
+    return f"{schema.name}.{name}"
 
 
 def avsc_file(schema: Schema, type_name: str | None) -> str:
@@ -91,6 +106,7 @@ class _Compiler:
         self.entries_for_maps = entries_for_maps
         self.namespace = schema.name
         self.defined: set[str] = set()
+        self.fixed_sizes: dict[str, int] = {}
         taken = {*schema.messages, *schema.enums}
         self.entry_names: dict[tuple[str, str], str] = {}
         for msg in schema.messages.values():
@@ -109,61 +125,149 @@ class _Compiler:
 
     def record(self, name: str) -> dict[str, Any]:
         msg = self.schema.messages[name]
+        root = not self.defined
         self.defined.add(name)
-        out: dict[str, Any] = {"type": "record", "name": name}
-        if not self.defined - {name}:  # the root carries the namespace (and the schema's doc)
-            out["namespace"] = self.namespace
-        if doc := msg.doc or (self.schema.doc if "namespace" in out else None):
+        out: dict[str, Any] = {"type": "record", **self.named(msg.avro, name)}
+        if root and "namespace" not in out and "." not in out["name"]:
+            out["namespace"] = self.namespace  # the root carries the namespace (and doc)
+        if doc := msg.doc or (self.schema.doc if root else None):
             out["doc"] = doc
+        if msg.avro and msg.avro.get("aliases"):
+            out["aliases"] = list(msg.avro["aliases"])
         groups = {g.name: g for g in msg.oneofs}
         fields = []
         for f in msg.fields:
+            group = groups.get(f.oneof) if f.oneof is not None else None
+            if group is not None and group.avro:  # one Avro union of the members' types
+                if f.name == group.members[0]:
+                    fields.append(self.union(msg, group))
+                continue
             entry: dict[str, Any] = {"name": f.name, "type": self.field_type(msg.name, f)}
             doc = f.doc
-            if f.oneof is not None:
-                members = ", ".join(groups[f.oneof].members)
-                note = f"Member of oneof {f.oneof}: at most one of {members} is set."
+            if group is not None:
+                members = ", ".join(group.members)
+                note = f"Member of oneof {group.name}: at most one of {members} is set."
                 doc = f"{doc} {note}" if doc else note
             if doc:
                 entry["doc"] = doc
-            if f.optional:
+            hint = f.avro or {}
+            if "default" in hint:
+                entry["default"] = hint["default"]
+            elif f.optional:
                 entry["default"] = None
             elif (default := self.default(f, entry["type"])) is not _NONE:
                 entry["default"] = default
+            if hint.get("aliases"):
+                entry["aliases"] = list(hint["aliases"])
             fields.append(entry)
         out["fields"] = fields
         return out
 
-    def field_type(self, message: str, f: Field) -> Any:
-        t = self.map(message, f.name, f.type) if isinstance(f.type, MapOf) else self.type(f.type)
-        return ["null", t] if f.optional else t
+    def named(self, hint: dict[str, Any] | None, name: str) -> dict[str, Any]:
+        """The ``name`` of a type: an imported one's Avro full name (``namespace: ""`` when
+        it has none, so that it does not take the enclosing one), else the schema's."""
+        if not hint or "name" not in hint:
+            return {"name": name}
+        full = str(hint["name"])
+        return {"name": full} if "." in full else {"name": full, "namespace": ""}
 
-    def type(self, t: FieldType) -> Any:
+    def union(self, msg: Message, group: Oneof) -> dict[str, Any]:
+        """An imported union of several types: one field, a branch a member."""
+        hint = group.avro or {}
+        branches = [self.leaf(msg.field(m)) for m in group.members]
+        if hint.get("null") is not None:
+            branches.insert(int(hint["null"]), "null")
+        entry: dict[str, Any] = {"name": group.name, "type": branches}
+        if group.doc:
+            entry["doc"] = group.doc
+        if "default" in hint:
+            entry["default"] = hint["default"]
+        if hint.get("aliases"):
+            entry["aliases"] = list(hint["aliases"])
+        return entry
+
+    def field_type(self, message: str, f: Field) -> Any:
+        hint = f.avro or {}
+        if isinstance(f.type, MapOf):
+            t = self.map(message, f.name, f.type, hint)
+        elif isinstance(f.type, ListOf):
+            t = {"type": "array", "items": self.type(f.type.item, hint)}
+        else:
+            t = self.type(f.type, hint)
+        if not f.optional:
+            return t
+        return [t, "null"] if hint.get("null") == "last" else ["null", t]
+
+    def leaf(self, f: Field) -> Any:
+        """The Avro type of a union member (a scalar, enum or message)."""
+        return self.type(f.type, f.avro or {})
+
+    def type(self, t: FieldType, hint: dict[str, Any] | None = None) -> Any:
         if isinstance(t, Scalar):
+            if hint and ("fixed" in hint or "logical" in hint):
+                return self.hinted(t, hint)
+            if hint and "other" in hint:  # an unknown logical type, kept as it was spelled
+                return {"type": _PRIMITIVES[t.kind], "logicalType": hint["other"]}
             if t.kind in ("timestamp", "duration"):
                 return self.time(t.kind)
             if t.kind == "decimal":
                 return self.decimal(t)
             return _PRIMITIVES[t.kind]
         if isinstance(t, EnumRef):
-            if t.name in self.defined:
-                return t.name
-            self.defined.add(t.name)
             enum = self.schema.enums[t.name]
-            out: dict[str, Any] = {"type": "enum", "name": t.name}
+            if t.name in self.defined:
+                return self.ref(enum.avro, t.name)
+            self.defined.add(t.name)
+            out: dict[str, Any] = {"type": "enum", **self.named(enum.avro, t.name)}
             if enum.doc:
                 out["doc"] = enum.doc
+            if enum.avro and enum.avro.get("aliases"):
+                out["aliases"] = list(enum.avro["aliases"])
             out["symbols"] = list(enum.canonical_names)
+            if enum.avro and "default" in enum.avro:
+                out["default"] = enum.canonical()[enum.avro["default"]]
             return out
         if isinstance(t, MessageRef):
-            return t.name if t.name in self.defined else self.record(t.name)
+            if t.name in self.defined:
+                return self.ref(self.schema.messages[t.name].avro, t.name)
+            return self.record(t.name)
         if isinstance(t, ListOf):
             return {"type": "array", "items": self.type(t.item)}
         raise AssertionError(t)  # maps are compiled by ``map``, which knows the field
 
-    def map(self, message: str, field: str, t: MapOf) -> Any:
+    def ref(self, hint: dict[str, Any] | None, name: str) -> str:
+        return str(hint["name"]) if hint and "name" in hint else name
+
+    def hinted(self, t: Scalar, hint: dict[str, Any]) -> Any:
+        """A scalar Avro spells with a logical type or as a ``fixed`` (avro_hint.py)."""
+        logical = hint.get("logical")
+        if "fixed" in hint:
+            name = str(hint["fixed"])
+            if name in self.defined:
+                if self.fixed_sizes[name] != hint["size"]:
+                    raise SchemaError(
+                        f"schema {self.schema.name}: the fixed {name} is given the sizes"
+                        f" {self.fixed_sizes[name]} and {hint['size']}"
+                    )
+                return name
+            self.defined.add(name)
+            self.fixed_sizes[name] = hint["size"]
+            out: dict[str, Any] = {"type": "fixed", **self.named({"name": name}, name)}
+            out["size"] = hint["size"]
+        else:
+            out = {"type": LOGICAL[str(logical)][1]}
+        if logical is not None:
+            out["logicalType"] = logical
+        if logical == "decimal":
+            out["precision"] = hint["precision"]
+            out["scale"] = hint.get("scale", 0)
+        if t.kind == "decimal" and not self.entries_for_maps:  # an imported fixed decimal
+            out |= {"logicalType": "decimal", "precision": t.precision, "scale": t.scale}
+        return out
+
+    def map(self, message: str, field: str, t: MapOf, hint: dict[str, Any] | None = None) -> Any:
         if t.key.kind == "string" and not self.entries_for_maps:
-            return {"type": "map", "values": self.type(t.value)}
+            return {"type": "map", "values": self.type(t.value, hint)}
         name = self.entry_names[(message, field)]
         self.defined.add(name)
         entry = {
@@ -171,7 +275,7 @@ class _Compiler:
             "name": name,
             "fields": [
                 {"name": "key", "type": self.type(t.key)},
-                {"name": "value", "type": self.type(t.value)},
+                {"name": "value", "type": self.type(t.value, hint)},
             ],
         }
         return {"type": "array", "items": entry}
@@ -214,6 +318,8 @@ class _Compiler:
             return self.schema.enums[f.type.name].canonical()[value]
         if isinstance(f.type, Scalar) and f.type.kind == "decimal":
             return "\u0000"  # the unscaled zero: one byte 0, a code point a byte
+        if f.avro and ("fixed" in f.avro or "logical" in f.avro) and not isinstance(f.type, ListOf):
+            return _NONE  # a fixed or logical type: no zero of its own to spell
         if not isinstance(f.type, Scalar) or f.type.kind not in _PRIMITIVES:
             return _NONE  # messages, timestamps and durations: records, left without one
         if f.default is None:

@@ -57,12 +57,32 @@ def _import(ref: str) -> Schema:
     return import_proto(path, dirs, types[0] if types else None)
 
 
+@functools.lru_cache(maxsize=8)
+def _import_avsc(ref: str) -> Schema:
+    from fmtbench.schema.avscfile import import_avsc
+
+    return import_avsc(ref)
+
+
+@functools.lru_cache(maxsize=8)
+def _import_container(ref: str) -> Schema:
+    """The writer schema in an Avro container file's header, imported as an .avsc is."""
+    from fmtbench.schema.avscfile import header_schema
+
+    return header_schema(ref)
+
+
 def resolve_schema(ref: str) -> Schema:
     """A schema file path, or the name of a built-in schema (``order``, ``sensor``...), or a
-    ``.proto`` file imported with ``schema_ref``'s include folders and type."""
+    ``.proto`` file imported with ``schema_ref``'s include folders and type, or an Avro
+    ``.avsc`` file (imported: docs/schema.md, "Importing .avsc files")."""
     if is_proto(ref):
         return _import(ref)
     path = Path(ref)
+    if ref.endswith(".avsc") and path.is_file():
+        return _import_avsc(ref)
+    if ref.endswith(".avro") and path.is_file():
+        return _import_container(ref)
     if path.is_file():
         return load_schema(path)
     if path.suffix == "" and ref in builtin_names():

@@ -37,7 +37,7 @@ def _reserved(numbers: tuple[tuple[int, int], ...], names: tuple[str, ...]) -> l
 def _field(f: Field) -> Any:
     # str(f) spells "optional T" and "required T", and a oneof member bare.
     type_text = str(f)
-    plain = f.packed and not f.xml_attribute and f.gen is None and not f.wrapper
+    plain = f.packed and not f.xml_attribute and f.gen is None and not f.wrapper and not f.avro
     if f.doc is None and plain and f.default is None:
         return f"{type_text} = {f.tag}"
     out: dict[str, Any] = {"type": type_text, "tag": f.tag}
@@ -53,6 +53,8 @@ def _field(f: Field) -> Any:
         out["doc"] = f.doc
     if f.gen is not None:
         out["gen"] = f.gen
+    if f.avro:  # the shorthand when the hint is a logical type alone
+        out["avro"] = f.avro["logical"] if list(f.avro) == ["logical"] else f.avro
     return out
 
 
@@ -65,6 +67,8 @@ def _enum(e: Enum) -> Any:
     if e.allow_alias:
         out["allow_alias"] = True
     out["values"] = dict(e.values)
+    if e.avro:
+        out["avro"] = e.avro
     if e.reserved_numbers or e.reserved_names:
         out["reserved"] = _reserved(e.reserved_numbers, e.reserved_names)
     return out
@@ -76,6 +80,8 @@ def _message(m: Message) -> Any:
         out["full_name"] = m.full_name
     if m.doc is not None:
         out["doc"] = m.doc
+    if m.avro:
+        out["avro"] = m.avro
     if m.reserved_numbers or m.reserved_names:
         out["reserved"] = _reserved(m.reserved_numbers, m.reserved_names)
     fields: dict[str, Any] = {}
@@ -86,7 +92,11 @@ def _message(m: Message) -> Any:
             continue
         if f.oneof not in fields:  # a group is written where its first member stands
             group = groups[f.oneof]
-            fields[f.oneof] = {"oneof": {}} | ({"doc": group.doc} if group.doc else {})
+            fields[f.oneof] = (
+                {"oneof": {}}
+                | ({"doc": group.doc} if group.doc else {})
+                | ({"avro": group.avro} if group.avro else {})
+            )
         fields[f.oneof]["oneof"][f.name] = _field(f)
     out["fields"] = fields
     return out

@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
 import yaml
 
 from fmtbench.errors import SchemaError
+from fmtbench.schema.avro_hint import field_problem, group_problem, named_problem, normal
 from fmtbench.schema.defaults import DefaultError, parse_default
 from fmtbench.schema.model import (
     ENCODED_INTEGERS,
@@ -52,7 +53,19 @@ RESERVED_NAMES = frozenset(
 )
 TOP_KEYS = frozenset({"schema", "root", "doc", "enums", "messages"})
 FIELD_KEYS = frozenset(
-    {"type", "tag", "optional", "required", "default", "wrapper", "xml", "doc", "gen", "packed"}
+    {
+        "type",
+        "tag",
+        "optional",
+        "required",
+        "default",
+        "wrapper",
+        "xml",
+        "doc",
+        "gen",
+        "packed",
+        "avro",
+    }
 )
 
 
@@ -285,11 +298,18 @@ class _Loader:
         if isinstance(node, yaml.MappingNode):
             parts = {k.value: (k, v) for k, v in self.mapping(node, f"enum {name}")}
             for key, _ in parts.values():
-                if key.value not in {"values", "doc", "reserved", "allow_alias", "full_name"}:
+                if key.value not in {
+                    "values",
+                    "doc",
+                    "reserved",
+                    "allow_alias",
+                    "full_name",
+                    "avro",
+                }:
                     self.fail(
                         key,
                         f"enum {name}: unknown key {key.value!r}",
-                        "use 'values', 'reserved', 'allow_alias', 'doc' and 'full_name'",
+                        "use 'values', 'reserved', 'allow_alias', 'doc', 'full_name' and 'avro'",
                     )
             if "allow_alias" in parts:
                 alias_node = parts["allow_alias"][1]
@@ -349,7 +369,7 @@ class _Loader:
                 f"enum {name}: allow_alias is set but no two values share a number",
                 "remove 'allow_alias', or give an alias the number of its value",
             )
-        return Enum(
+        enum = Enum(
             name,
             tuple((v, n) for _, v, n in pairs),
             doc,
@@ -358,17 +378,26 @@ class _Loader:
             allow_alias=allow_alias,
             full_name=full_name,
         )
+        if isinstance(node, yaml.MappingNode) and "avro" in parts:
+            avro = self.avro(parts["avro"][1], f"enum {name}", lambda h: named_problem(h, enum))
+            enum = dataclasses.replace(enum, avro=avro)
+        return enum
 
     # -- messages -------------------------------------------------------------------
     def message(self, name: str, node: yaml.Node) -> Message:
         parts = {k.value: (k, v) for k, v in self.mapping(node, f"message {name}")}
         for key, _ in parts.values():
-            if key.value not in {"fields", "doc", "reserved", "full_name"}:
+            if key.value not in {"fields", "doc", "reserved", "full_name", "avro"}:
                 self.fail(
                     key,
                     f"message {name}: unknown key {key.value!r}",
-                    "use 'fields', 'reserved', 'doc' and 'full_name'",
+                    "use 'fields', 'reserved', 'doc', 'full_name' and 'avro'",
                 )
+        avro = (
+            self.avro(parts["avro"][1], f"message {name}", named_problem)
+            if "avro" in parts
+            else None
+        )
         doc = self.text(parts["doc"][1], "doc") if "doc" in parts else None
         full_name = self.full_name(parts, f"message {name}")
         numbers, names = (
@@ -437,23 +466,43 @@ class _Loader:
                             self.fail(mkey, f"{name}.{fname}: a member has the oneof's name")
                         add(mkey, mspec, f)
                     taken.add(fname)
-                    oneofs.append(Oneof(fname, tuple(f.name for _, _, f in members), group[0]))
+                    hint = None
+                    if group[2] is not None:
+                        n = len(members)
+
+                        def problem(h: Any, n: int = n) -> str | None:
+                            return group_problem(h, n)
+
+                        hint = self.avro(group[2], f"{name}.{fname}", problem)
+                    oneofs.append(
+                        Oneof(fname, tuple(f.name for _, _, f in members), group[0], avro=hint)
+                    )
                     continue
                 add(key, spec, self.field(name, fname, spec))
-        return Message(name, tuple(fields), doc, numbers, names, tuple(oneofs), full_name=full_name)
+        return Message(
+            name,
+            tuple(fields),
+            doc,
+            numbers,
+            names,
+            tuple(oneofs),
+            full_name=full_name,
+            avro=avro,
+        )
 
     def oneof(
         self, message: str, group: str, spec: yaml.Node
-    ) -> tuple[str | None, list[tuple[yaml.ScalarNode, yaml.Node]]]:
-        """A ``NAME: {oneof: {member: TYPE = TAG, ...}, doc: ...}`` entry: its doc and members."""
+    ) -> tuple[str | None, list[tuple[yaml.ScalarNode, yaml.Node]], yaml.Node | None]:
+        """A ``NAME: {oneof: {member: TYPE = TAG, ...}, doc: ...}`` entry: its doc, members
+        and ``avro`` hint node."""
         where = f"{message}.{group}"
         parts = {k.value: (k, v) for k, v in self.mapping(spec, where)}
         for key, _ in parts.values():
-            if key.value not in ("oneof", "doc"):
+            if key.value not in ("oneof", "doc", "avro"):
                 self.fail(
                     key,
                     f"{where}: unknown key {key.value!r} in a oneof",
-                    "a oneof has 'oneof' (its members) and 'doc'",
+                    "a oneof has 'oneof' (its members), 'doc' and 'avro'",
                 )
         doc = self.text(parts["doc"][1], "doc") if "doc" in parts else None
         body = parts["oneof"][1]
@@ -463,7 +512,8 @@ class _Loader:
                 f"{where}: a oneof needs its members, a mapping of at least one field",
                 "write 'oneof: {name: TYPE = TAG, ...}'",
             )
-        return doc, list(self.mapping(body, f"{where} oneof"))
+        hint = parts["avro"][1] if "avro" in parts else None
+        return doc, list(self.mapping(body, f"{where} oneof")), hint
 
     def member(self, message: str, group: str, key: yaml.ScalarNode, spec: yaml.Node) -> Field:
         """A field of a oneof: any scalar, enum or message, never a list or map, never
@@ -541,6 +591,7 @@ class _Loader:
         packed: bool | None = None
         doc: str | None = None
         gen: dict[str, Any] | None = None
+        avro_node: yaml.Node | None = None
         tag_node: yaml.Node = spec
         if isinstance(spec, yaml.ScalarNode):
             m = SHORTHAND.match(str(spec.value))
@@ -591,6 +642,8 @@ class _Loader:
                 xml_attribute = xml == "attribute"
             if "doc" in parts:
                 doc = self.text(parts["doc"][1], "doc")
+            if "avro" in parts:
+                avro_node = parts["avro"][1]
             if "gen" in parts:
                 loaded = yaml.safe_load(yaml.serialize(parts["gen"][1]))
                 if not isinstance(loaded, dict):
@@ -650,7 +703,7 @@ class _Loader:
                 parts["packed"][1],
                 f"{where}: packed applies to a list of numbers, bools or enums, not {ftype}",
             )
-        return Field(
+        f = Field(
             name,
             ftype,
             tag,
@@ -663,6 +716,24 @@ class _Loader:
             default,
             wrapper,
         )
+        if avro_node is not None:
+            hint = self.avro(avro_node, where, lambda h: field_problem(f, h), normal)
+            f = dataclasses.replace(f, avro=hint)
+        return f
+
+    def avro(
+        self,
+        node: yaml.Node,
+        where: str,
+        problem: Callable[[Any], str | None],
+        shape: Callable[[Any], Any] = lambda v: v,
+    ) -> dict[str, Any]:
+        """An ``avro:`` hint (schema/avro_hint.py), checked by ``problem``."""
+        hint = shape(yaml.safe_load(yaml.serialize(node)))
+        bad = problem(hint)
+        if bad is not None:
+            self.fail(node, f"{where}: {bad}", "see docs/schema.md, 'Importing .avsc files'")
+        return hint  # type: ignore[no-any-return]
 
     def default(
         self,

@@ -163,6 +163,9 @@ class Field:
 
     #: The ``Oneof`` group this field is a member of, by name, or None.
     oneof: str | None = None
+    #: How Avro spells the field (schema/avro_hint.py: a logical type, a fixed, where null
+    #: stands in its union, its Avro default and aliases); every other format ignores it.
+    avro: dict[str, Any] | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         # A oneof member has presence, as an optional field has: every walk that handles
@@ -191,6 +194,9 @@ class Enum:
     #: The Protobuf full name (``pkg.Outer.Inner``) of an enum imported from a .proto file:
     #: the exported .proto restores it, with the value names verbatim (no prefix).
     full_name: str | None = None
+    #: What an enum imported from an .avsc keeps for Avro (its full name, default symbol,
+    #: aliases; schema/avro_hint.py); every other format ignores it.
+    avro: dict[str, Any] | None = field(default=None, hash=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -242,6 +248,9 @@ class Oneof:
     name: str
     members: tuple[str, ...]
     doc: str | None = None
+    #: ``{"union": True, ...}``: the group is one Avro union of its members' types (an
+    #: imported .avsc union of several types; schema/avro_hint.py). Other formats ignore it.
+    avro: dict[str, Any] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)
@@ -258,6 +267,9 @@ class Message:
     #: The Protobuf full name (``pkg.Outer.Inner``) of a message imported from a .proto
     #: file: the exported .proto restores its package and nesting.
     full_name: str | None = None
+    #: What a record imported from an .avsc keeps for Avro (its full name and aliases;
+    #: schema/avro_hint.py); every other format ignores it.
+    avro: dict[str, Any] | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         if self.oneofs:
@@ -320,9 +332,11 @@ class Schema:
         try:
             return self.messages[key]
         except KeyError:
-            # An imported message also answers to its Protobuf full name.
+            # An imported message also answers to its Protobuf (or Avro) full name.
             for msg in self.messages.values():
                 if msg.full_name is not None and msg.full_name == key.lstrip("."):
+                    return msg
+                if msg.avro and msg.avro.get("name") == key.lstrip("."):
                     return msg
 
             known = ", ".join(sorted(self.messages))

@@ -75,6 +75,13 @@ class AvroCodec(Codec):
         # walked first, and refused past --max-depth (walk.py).
         self._guarded = self._unbounded or self._depth_check is not None
 
+    def read_tree(self, src: BinaryIO, writer: Any = None) -> Any:
+        """One datum as fastavro reads it: a union of several types as ``(branch, {"v": x})``
+        (avro_wire.py); ``writer``: a file's writer schema, resolved against this one."""
+        if writer is None:
+            return schemaless_reader(src, self.wire, None, True, True)
+        return schemaless_reader(src, writer, self.wire, True, True)
+
     # -- message mode ----------------------------------------------------------------------
     def to_tree(self, record: Record) -> Any:
         """The datum fastavro writes for a canonical record (EncodeError naming the field)."""
@@ -111,7 +118,7 @@ class AvroCodec(Codec):
         src = io.BytesIO(data)
         src.seek(start)
         try:
-            tree = schemaless_reader(src, self.wire, None)
+            tree = self.read_tree(src)
         except Exception as exc:  # fastavro's errors (EOFError, IndexError...) name nothing
             raise self._malformed(data, start, end, exc, where) from None
         if src.tell() != end:
@@ -152,6 +159,19 @@ class AvroCodec(Codec):
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
         return ContainerWriter(self, out)
+
+
+def resolve_writer(text: bytes, codec: AvroCodec) -> Any:
+    """A file's writer schema, rewritten as the codec's own is (avro_wire.py) and parsed."""
+    from fmtbench.schema.avro_wire import wire_form
+
+    try:
+        return fastavro.parse_schema(wire_form(json.loads(text)))
+    except Exception as exc:
+        raise DecodeError(
+            f"its avro.schema is not a valid Avro schema ({type(exc).__name__}: {exc})",
+            position="header",
+        ) from None
 
 
 class ContainerWriter(RecordWriter):
@@ -203,6 +223,8 @@ class ContainerReader(RecordReader):
         limit = codec.limits.max_record_bytes
         self.cap = limit + container.BLOCK_SLACK
         meta, self.sync = container.read_header(src, self.cap)
+        self.writer: Any = None
+        self.difference = ""
         self.avro_codec = self._check(meta)
         self.block_no = 0
         self.data = b""
@@ -224,11 +246,10 @@ class ContainerReader(RecordReader):
             raise DecodeError("the header holds no avro.schema", position="header")
         difference = schema_difference(text, self.codec.canonical_form)
         if difference is not None:
-            raise DecodeError(
-                f"the file's schema is not {self.codec.schema.name}'s {self.codec.message.name}"
-                f" as fmtbench exports it: {difference}",
-                position="header",
-            )
+            # Another schema: its datums are read by Avro's resolution rules (promotions,
+            # defaults, skipped fields, aliases), in fastavro, against this one.
+            self.difference = difference
+            self.writer = resolve_writer(text, self.codec)
         return codec_name
 
     def __next__(self) -> Record:
@@ -244,11 +265,13 @@ class ContainerReader(RecordReader):
         try:
             src = io.BytesIO(data)
             src.seek(start)
-            if codec._guarded:
+            if codec._guarded and self.writer is None:
                 codec._walk(data, start, len(data), where)
             try:
-                tree = schemaless_reader(src, codec.wire, None)
+                tree = codec.read_tree(src, self.writer)
             except Exception as exc:
+                if self.writer is not None:
+                    raise self._unresolved(exc, where) from None
                 raise codec._malformed(data, start, len(data), exc, where) from None
             self.at = end = src.tell()
             if end - start > codec._max_bytes:
@@ -265,6 +288,18 @@ class ContainerReader(RecordReader):
             return codec.from_tree(tree, end - start, where)
         except DecodeError as exc:
             raise exc.located(record=self.count) from None
+
+    def _unresolved(self, exc: Exception, where: str) -> DecodeError:
+        from fastavro.read import SchemaResolutionError
+
+        if isinstance(exc, SchemaResolutionError):
+            return DecodeError(
+                f"the file's schema cannot be read as {self.codec.schema.name}'s"
+                f" {self.codec.message.name} by Avro's resolution rules ({exc});"
+                f" {self.difference}",
+                position="header",
+            )
+        return DecodeError(f"malformed Avro: {exc or type(exc).__name__}", position=where)
 
     def _next_block(self) -> None:
         src = self.src

@@ -8,6 +8,8 @@ records its bytes are (schema/avsc.py ``wire_schema``), a key seen twice an erro
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +17,8 @@ from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name
 from fmtbench.codecs.values.decimals import decimal_from_unscaled, decimal_to_unscaled
 from fmtbench.codecs.values.leaves import (
     Conv,
+    bytes_check,
+    describe,
     duration_check,
     duration_from_parts,
     duration_parts,
@@ -28,6 +32,11 @@ from fmtbench.codecs.values.leaves import (
 )
 from fmtbench.codecs.values.tree import TreeRules
 from fmtbench.errors import ValueMismatch, key_segment
+from fmtbench.schema.avro_hint import LOGICAL, UNIT_NANOS, element
+from fmtbench.schema.avro_wire import branch_key, branch_name
+from fmtbench.schema.avsc import _PRIMITIVES as _AVRO_PRIMITIVES
+from fmtbench.schema.avsc import TIME_NAMESPACE, full_name
+from fmtbench.schema.model import EnumRef, Field, Message, MessageRef, Scalar, Schema
 
 #: The largest Avro ``long``: a uint64 above it is written as the long with the same 64 bits.
 LONG_MAX = 2**63 - 1
@@ -127,4 +136,175 @@ DECODE_RULES = TreeRules(
     null_is_absent=True,
     map_in=entries_in,
     decimal=decimal_from_unscaled,
+)
+
+
+# -- what an imported .avsc adds (schema/avro_hint.py) -------------------------------------
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+_LONG_MIN = -(2**63)
+
+
+def _timestamp_units_out(logical: str) -> Conv:
+    unit = UNIT_NANOS[logical.rsplit("-", 1)[1]]
+
+    def conv(v: Any) -> int:
+        seconds, nanos = timestamp_parts(timestamp_check(v))
+        if nanos % unit:
+            raise ValueMismatch(
+                f"{nanos} nanoseconds are finer than {logical} holds (whole {logical.rsplit('-', 1)[1]})"
+            )
+        n = seconds * (1_000_000_000 // unit) + nanos // unit
+        if not _LONG_MIN <= n <= LONG_MAX:
+            raise ValueMismatch(f"the timestamp is outside the range of {logical} (an Avro long)")
+        return n
+
+    return conv
+
+
+def _timestamp_units_in(logical: str) -> Conv:
+    per_second = 1_000_000_000 // UNIT_NANOS[logical.rsplit("-", 1)[1]]
+    unit = UNIT_NANOS[logical.rsplit("-", 1)[1]]
+
+    def conv(v: Any) -> Any:
+        if v.__class__ is not int:
+            raise mismatch(f"{logical} (a long)", v)
+        seconds, rest = divmod(v, per_second)
+        return timestamp_from_parts(seconds, rest * unit)
+
+    return conv
+
+
+def _uuid_out(v: Any) -> str:
+    if v.__class__ is not str or not _UUID.match(v):
+        raise ValueMismatch(f"expected a UUID (8-4-4-4-12 hex digits), got {describe(v)}")
+    return v
+
+
+def _fixed(size: int) -> Conv:
+    def conv(v: Any) -> bytes:
+        b = bytes_check(v)
+        if len(b) != size:
+            raise ValueMismatch(f"expected {size} bytes (an Avro fixed), got {len(b)}")
+        return b
+
+    return conv
+
+
+def _decimal_fixed_out(p: int, s: int, size: int) -> Conv:
+    """A decimal in a ``fixed``: its unscaled integer sign-extended to the fixed's size (the
+    import checked that every p-digit value fits)."""
+    unscaled = decimal_to_unscaled(p, s)
+
+    def conv(v: Any) -> bytes:
+        b: bytes = unscaled(v)
+        return (b"\xff" if b[0] & 0x80 else b"\x00") * (size - len(b)) + b
+
+    return conv
+
+
+def _decimal_fixed_in(p: int, s: int, size: int) -> Conv:
+    read, fixed = decimal_from_unscaled(p, s), _fixed(size)
+    return lambda v: read(fixed(v))
+
+
+def _field_scalars(out: bool) -> Any:
+    base = ENCODE_RULES.scalar if out else DECODE_RULES.scalar
+
+    def rule(schema: Schema, f: Field) -> dict[str, Conv] | None:
+        hint = f.avro
+        if not hint or ("logical" not in hint and "fixed" not in hint):
+            return None
+        table = dict(base)
+        logical = hint.get("logical")
+        if logical is not None and LOGICAL[logical][0] == "timestamp":
+            make = _timestamp_units_out if out else _timestamp_units_in
+            table["timestamp"] = make(logical)
+        elif logical == "uuid" and out:
+            table["string"] = _uuid_out
+        if "fixed" in hint:
+            table["bytes"] = _fixed(hint["size"])
+            t = element(f)
+            if isinstance(t, Scalar) and t.kind == "decimal":  # unscaled, in the fixed's size
+                sized = _decimal_fixed_out if out else _decimal_fixed_in
+                table["decimal"] = sized(t.precision, t.scale, hint["size"])
+        return table
+
+    return rule
+
+
+def _member_key(schema: Schema, f: Field) -> str:
+    """The branch (avro_wire.branch_key) a union member is written in."""
+    hint, t = f.avro or {}, f.type
+    if "fixed" in hint:
+        return branch_key(str(hint["fixed"]))
+    if isinstance(t, Scalar):
+        if "logical" in hint:
+            return LOGICAL[hint["logical"]][1]
+        if t.kind in ("timestamp", "duration"):
+            return branch_key(f"{TIME_NAMESPACE}.{t.kind.capitalize()}")
+        return _AVRO_PRIMITIVES[t.kind]
+    assert isinstance(t, EnumRef | MessageRef)
+    return branch_key(full_name(schema, t.name))
+
+
+def _unions(schema: Schema, msg: Message) -> list[tuple[str, list[tuple[str, str]], bool]]:
+    """(group, [(member, branch record's full name)], null allowed) of each union group."""
+    out = []
+    for g in msg.oneofs:
+        if g.avro:
+            members = [(m, branch_name(_member_key(schema, msg.field(m)))) for m in g.members]
+            out.append((g.name, members, g.avro.get("null") is not None))
+    return out
+
+
+def _union_out(schema: Schema, msg: Message) -> Conv | None:
+    plan = _unions(schema, msg)
+    if not plan:
+        return None
+
+    def conv(d: dict[str, Any]) -> dict[str, Any]:
+        for group, members, nullable in plan:
+            found = None
+            for member, branch in members:
+                if member in d:
+                    found = (branch, {"v": d.pop(member)})  # two set: refused before
+                    break
+            if found is None and not nullable:
+                names = ", ".join(m for m, _ in members)
+                raise ValueMismatch(f"one of {names} must be set: the Avro union has no null").at(
+                    group
+                )
+            d[group] = found
+        return d
+
+    return conv
+
+
+def _union_in(schema: Schema, msg: Message) -> Conv | None:
+    plan = [(g, {b: m for m, b in members}) for g, members, _ in _unions(schema, msg)]
+    if not plan:
+        return None
+
+    def conv(d: Any) -> Any:
+        if d.__class__ is not dict:
+            return d  # the converter says what is wrong
+        for group, by_branch in plan:
+            x = d.pop(group, None)
+            if x is None:
+                continue
+            if x.__class__ is tuple:
+                name, x = x
+                d[by_branch[name]] = x["v"]
+            else:  # a union of one branch: fastavro names no record
+                d[next(iter(by_branch.values()))] = x["v"]
+        return d
+
+    return conv
+
+
+ENCODE_RULES = dataclasses.replace(
+    ENCODE_RULES, field_scalars=_field_scalars(True), message_out=_union_out
+)
+DECODE_RULES = dataclasses.replace(
+    DECODE_RULES, field_scalars=_field_scalars(False), message_in=_union_in
 )

@@ -163,8 +163,6 @@ class _SingleReader(RecordReader):
         begin = self.pos + HEAD
         import io
 
-        from fastavro import schemaless_reader
-
         if codec._guarded:
             try:
                 codec._walk(data, begin, len(data), where)
@@ -175,7 +173,7 @@ class _SingleReader(RecordReader):
         src = io.BytesIO(data)
         src.seek(begin)
         try:
-            tree = schemaless_reader(src, codec.wire, None)
+            tree = codec.read_tree(src)
         except Exception as exc:  # fastavro's error says nothing of where: the walk does
             error = codec._malformed(data, begin, len(data), exc, where)
             if not self.eof and error.problem.startswith("truncated"):

@@ -77,25 +77,56 @@ class _Walk:
                 f"nested more than {self.max_depth} levels deep, over the limit of"
                 f" {self.max_depth} (--max-depth)"
             )
-        for f in self.schema.messages[name].fields:
+        msg = self.schema.messages[name]
+        unions = {g.members[0]: g for g in msg.oneofs if g.avro}
+        in_union = {m for g in unions.values() for m in g.members}
+        for f in msg.fields:
+            if f.name in in_union:
+                if f.name in unions:
+                    self.union(msg, unions[f.name])
+                continue
             try:
                 if f.optional:
+                    value = 0 if f.avro and f.avro.get("null") == "last" else 1
                     branch = self.long()
                     if branch not in (0, 1):
                         raise ValueMismatch(
                             f"union branch {branch} is out of range (0 for null, 1 for a value)"
                         )
-                    if branch == 1:
-                        self.value(f.type)
+                    if branch == value:
+                        self.value(f.type, f.avro)
                 else:
-                    self.value(f.type)
+                    self.value(f.type, f.avro)
             except ValueMismatch as exc:
                 raise exc.at(f.name) from None
         self.depth -= 1
 
-    def value(self, t: FieldType) -> None:
+    def union(self, msg: Any, group: Any) -> None:
+        """An imported union of several types: a branch index, then that member's value."""
+        members: list[Any] = [msg.field(m) for m in group.members]
+        null = group.avro.get("null")
+        if null is not None:
+            members.insert(null, None)
+        try:
+            branch = self.long()
+            if not 0 <= branch < len(members):
+                raise ValueMismatch(
+                    f"union branch {branch} is out of range (0..{len(members) - 1})"
+                )
+            f = members[branch]
+            if f is not None:
+                self.value(f.type, f.avro)
+        except ValueMismatch as exc:
+            raise exc.at(group.name) from None
+
+    def value(self, t: FieldType, hint: dict[str, Any] | None = None) -> None:
         if isinstance(t, Scalar):
-            self.scalar(t.kind)
+            if hint and "fixed" in hint:
+                self.take(hint["size"], "a fixed")
+            elif hint and hint.get("logical", "").endswith(("-millis", "-micros", "-nanos")):
+                self.long()  # a timestamp or a time of day: one long (or int)
+            else:
+                self.scalar(t.kind)
         elif isinstance(t, EnumRef):
             index = self.long()
             symbols = self.schema.enums[t.name].canonical_names
@@ -106,9 +137,9 @@ class _Walk:
         elif isinstance(t, MessageRef):
             self.message(t.name)
         elif isinstance(t, ListOf):
-            self.blocks(t.item, None)
+            self.blocks(t.item, None, hint)
         elif isinstance(t, MapOf):
-            self.blocks(t.value, t.key)
+            self.blocks(t.value, t.key, hint)
 
     def scalar(self, kind: str) -> None:
         if kind in _FIXED:
@@ -134,7 +165,9 @@ class _Walk:
         else:  # the integers: fastavro reads any long, the converter checks the range
             self.long()
 
-    def blocks(self, item: FieldType, key: Scalar | None) -> None:
+    def blocks(
+        self, item: FieldType, key: Scalar | None, hint: dict[str, Any] | None = None
+    ) -> None:
         empty = key is None and isinstance(item, MessageRef) and self.sizes[item.name] == 0
         index = 0
         while True:
@@ -159,7 +192,7 @@ class _Walk:
             for _ in range(count):
                 if key is None:
                     try:
-                        self.value(item)
+                        self.value(item, hint)
                     except ValueMismatch as exc:
                         raise exc.at(index) from None
                 else:
@@ -169,7 +202,7 @@ class _Walk:
                     except ValueMismatch as exc:
                         raise ValueMismatch(f"map key: {exc.problem}").at(index) from None
                     try:
-                        self.value(item)
+                        self.value(item, hint)
                     except ValueMismatch as exc:
                         raise exc.at(key_segment(k)) from None
                 index += 1

@@ -77,6 +77,14 @@ class TreeRules:
     # How a ``decimal(p, s)`` is spelled: a converter made (once, cached) for each (p, s);
     # the canonical Decimal itself unless a format says otherwise.
     decimal: Callable[[int, int], Conv] = decimal_check
+    # Per-field leaves (Avro's logical types and fixeds: a timestamp written as millis):
+    # the scalar rules of a field where they differ from ``scalar``, or None.
+    field_scalars: Callable[[Schema, Field], Mapping[str, Conv] | None] | None = None
+    # Per-message reshaping (Avro's unions of several types: one key for a oneof group):
+    # ``message_in`` turns the tree's dict into one keyed by field before it is converted,
+    # ``message_out`` the converted dict into the tree's; None for a message left as is.
+    message_in: Callable[[Schema, Message], Conv | None] | None = None
+    message_out: Callable[[Schema, Message], Conv | None] | None = None
 
     def leaf(self, t: Scalar) -> Conv:
         """The converter of a scalar type."""
@@ -96,8 +104,18 @@ class TreeConverter:
         # fast path walks the rest of the value once (never fast, fail, slow again below).
         self._slow: dict[str, Conv] = {}
         self._enums: dict[str, Conv] = {}
-        for name in schema.messages:
-            self._slow[name] = self._compile_message(schema.messages[name])
+        #: Converters of the messages reshaped on the way (``message_in``/``message_out``)
+        #: before the reshaping: what their fast paths fall back to.
+        self.unshaped: dict[str, Conv] = {}
+        self.shapes: dict[str, tuple[Conv | None, Conv | None]] = {}
+        for name, msg in schema.messages.items():
+            self._slow[name] = conv = self._compile_message(msg)
+            before = rules.message_in(schema, msg) if rules.message_in else None
+            after = rules.message_out(schema, msg) if rules.message_out else None
+            if before is not None or after is not None:
+                self.unshaped[name] = conv
+                self.shapes[name] = (before, after)
+                self._slow[name] = _shaped(conv, before, after)
         self._messages: dict[str, Conv] = _FastSource(self).compile()
 
     def message(self, name: str) -> Conv:
@@ -108,8 +126,10 @@ class TreeConverter:
         return self._slow[name]
 
     # -- compilation -----------------------------------------------------------------
-    def _compile_type(self, ftype: FieldType) -> Conv:
+    def _compile_type(self, ftype: FieldType, scalars: Mapping[str, Conv] | None = None) -> Conv:
         if isinstance(ftype, Scalar):
+            if scalars is not None and ftype.kind in scalars:
+                return scalars[ftype.kind]
             return self.rules.leaf(ftype)
         if isinstance(ftype, EnumRef):
             return self._enum(ftype.name)
@@ -118,9 +138,10 @@ class TreeConverter:
             # Looked up at call time: message types may refer to each other (recursion).
             return lambda v: table[name](v)
         if isinstance(ftype, ListOf):
-            return _list_conv(self._compile_type(ftype.item))
+            return _list_conv(self._compile_type(ftype.item, scalars))
         if isinstance(ftype, MapOf):
-            key, value = self.rules.map_key[ftype.key.kind], self._compile_type(ftype.value)
+            key = self.rules.map_key[ftype.key.kind]
+            value = self._compile_type(ftype.value, scalars)
             conv = _sorted_map_conv(key, value) if self.rules.sort_maps else _map_conv(key, value)
             return _spelled_map(conv, self.rules.map_in, self.rules.map_out)
         raise AssertionError(ftype)
@@ -172,12 +193,26 @@ class TreeConverter:
         zero = zero_factory(self.schema, f.type) if fill else None
         return f.name, self.field_conv(f), f.optional, zero
 
+    def scalars_of(self, f: Field) -> Mapping[str, Conv] | None:
+        """The field's own scalar rules (``TreeRules.field_scalars``), or None."""
+        rule = self.rules.field_scalars
+        return rule(self.schema, f) if rule is not None else None
+
     def field_conv(self, f: Field) -> Conv:
-        conv = self._compile_type(f.type)
+        conv = self._compile_type(f.type, self.scalars_of(f))
         wrap = self.rules.wrapper
         if f.wrapper and wrap is not None:
             return lambda v: wrap(conv(v))
         return conv
+
+
+def _shaped(conv: Conv, before: Conv | None, after: Conv | None) -> Conv:
+    if before is not None:
+        inner, conv = conv, lambda v: inner(before(v))
+    if after is not None:
+        plain = conv
+        return lambda v: after(plain(v))
+    return conv
 
 
 def _list_conv(item: Conv) -> Conv:
@@ -289,6 +324,11 @@ class _FastSource:
     def compile(self) -> dict[str, Conv]:
         source = [self.message(name) for name in self.index]
         exec("\n".join(source), self.ns)
+        # A reshaped message: its generated function converts the reshaped dict (falling
+        # back to the unshaped reference), and ``_m`` reshapes around it.
+        for name, (before, after) in self.tree.shapes.items():
+            i = self.index[name]
+            self.ns[f"_m{i}"] = _shaped(self.ns[f"_m{i}"], before, after)
         # Each function finds the others (and itself) in ``ns`` at call time: recursion works.
         return {name: self.ns[f"_m{i}"] for name, i in self.index.items()}
 
@@ -301,13 +341,31 @@ class _FastSource:
 
     def message(self, name: str) -> str:
         i = self.index[name]
-        self.ns[f"_s{i}"] = self.tree.reference(name)
+        self.ns[f"_s{i}"] = self.tree.unshaped.get(name) or self.tree.reference(name)
         check_unknown = not self.tree.drop_unknown
         shown: list[str] = []  # entries of the dict display, up to the first optional
         later: list[str] = []  # statements after it, so that keys stay in schema order
         required = 0
         for f in self.tree.schema.messages[name].fields:
             key = repr(f.name)
+            if self.tree.scalars_of(f) is not None:
+                # Rare (Avro's logical types): the reference's converter of the field.
+                call = f"{self.bind(self.tree.field_conv(f))}"
+                if f.optional:
+                    later.append(f"x = v.get({key}, _MISSING)")
+                    later.append("if x is not _MISSING:")
+                    if check_unknown:
+                        later.append("    n += 1")
+                    test = "x is not None" if self.rules.null_is_absent else "True"
+                    later.append(f"    if {test}:")
+                    later.append(f"        d[{key}] = {call}(x)")
+                    continue
+                required += 1
+                if later:
+                    later.append(f"d[{key}] = {call}(v[{key}])")
+                else:
+                    shown.append(f"{key}: {call}(v[{key}])")
+                continue
             if f.wrapper and self.rules.wrapper is not None:
                 # Rare: the reference's converter, called (it raises to the fallback).
                 later.append(f"x = v.get({key}, _MISSING)")
