@@ -99,3 +99,22 @@ def test_protobufs_own_package_is_refused(empty_jsonl: Path, tmp_path: Path) -> 
         parse_schema(text)
     with pytest.raises(SchemaError, match="Protobuf's own package"):
         parse_schema(text.replace("google.protobuf", "google.protobuf.extra"))
+
+
+def test_an_optional_chain_too_deep_to_compile_is_one_line_in_every_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Optional links: usable records (forced depth 1), but 3,000 nested message types.
+    lines = ["schema: deep.chain", "root: M0", "messages:"]
+    for i in range(3000):
+        lines += [f"  M{i}:", "    fields:", f"      next: optional M{i + 1} = 1"]
+    lines += ["  M3000:", "    fields:", "      v: int32 = 1"]
+    schema_file = tmp_path / "chain.yaml"
+    schema_file.write_text("\n".join(lines) + "\n")
+    for to in ("proto", "xsd", "jsonschema", "avro"):
+        out = tmp_path / f"out.{to}"
+        status = main(["schema", "export", str(schema_file), "--to", to, "-o", str(out)])
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        assert status == 0 or (status == 1 and err.count("\n") == 1), err
+        assert status == 0 or not out.exists()

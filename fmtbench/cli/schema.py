@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,17 +16,23 @@ from fmtbench.cli.app import (
     schema_type,
     wants_json,
 )
-from fmtbench.codecs.format import Export, resolve
 from fmtbench.errors import SchemaError, UsageError
 from fmtbench.files import STDIO, atomic_output, refuse_overwriting_inputs
 from fmtbench.schema.builtin import resolve_schema
 
+if TYPE_CHECKING:
+    from fmtbench.codecs.format import Format
 
-def export_targets() -> dict[str, Export]:
-    """``--to`` name -> what it writes: every registered format's schema export, once."""
+
+def export_targets() -> dict[str, Format]:
+    """``--to`` name -> the format whose schema export it writes, once a target."""
     from fmtbench.codecs.registry import REGISTRY
 
-    return {f.export.target: f.export for f in REGISTRY.values() if f.export is not None}
+    targets: dict[str, Format] = {}
+    for f in REGISTRY.values():
+        if f.export is not None:
+            targets.setdefault(f.export.target, f)
+    return targets
 
 
 @schema_app.command("check")
@@ -46,22 +52,11 @@ def schema_check(
     s = resolve_schema(ref)
     # Each target has limits of its own (Protobuf's enum value scope, XML's attribute
     # names): compiling for every one proves the schema works everywhere.
+    from fmtbench.limits import DEFAULT_MAX_DEPTH, forced_depth
     from fmtbench.schema.proto_restore import is_imported, proto_files
 
-    for target, export in export_targets().items():
-        if target == "proto" and is_imported(s):
-            proto_files(s)  # one file a package: it may not fit the single text render writes
-            continue
-        resolve(export.render)(s, None)
-    # And every format's codec of the root, as convert would build it: what a codec's
-    # compiler refuses (a name clashing in Protobuf's pool, XML's mapping) shows here.
-    from fmtbench.codecs import FORMATS, codec_for
-
-    for fmt in FORMATS:
-        codec_for(fmt, s)
-    # A record type whose every record nests past the depth limit could never be used.
-    from fmtbench.limits import DEFAULT_MAX_DEPTH, forced_depth
-
+    # A record type whose every record nests past the depth limit could never be used: said
+    # first, as no target could do anything with it.
     for name in s.messages:
         if (least := forced_depth(s, name)) > DEFAULT_MAX_DEPTH:
             raise SchemaError(
@@ -69,6 +64,19 @@ def schema_check(
                 f" message, timestamp and duration fields), over the limit of {DEFAULT_MAX_DEPTH} (--max-depth): make"
                 " a field on that chain optional"
             )
+    from fmtbench.codecs import render_export
+
+    for target, exporter in export_targets().items():
+        if target == "proto" and is_imported(s):
+            proto_files(s)  # one file a package: it may not fit the single text render writes
+            continue
+        render_export(exporter, s, None)
+    # And every format's codec of the root, as convert would build it: what a codec's
+    # compiler refuses (a name clashing in Protobuf's pool, XML's mapping) shows here.
+    from fmtbench.codecs import FORMATS, codec_for
+
+    for fmt in FORMATS:
+        codec_for(fmt, s)
     from fmtbench.schema.lint import lint_hints
 
     hints = lint_hints(s) if lint else []
@@ -120,7 +128,9 @@ def schema_export(
         if len(files) > 1:
             _write_tree(files, out, s.name)
             return
-    text = resolve(targets[to].render)(s, type_name)
+    from fmtbench.codecs import render_export
+
+    text = render_export(targets[to], s, type_name)
     with atomic_output(out) as f:
         f.write(text.encode("utf-8"))
 

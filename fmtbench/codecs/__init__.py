@@ -68,6 +68,26 @@ def codec_for(
         sys.setrecursionlimit(stack)
 
 
+def render_export(fmt: Format, schema: Schema, type_name: str | None = None) -> str:
+    """The schema artifact of a format (``schema export --to``), compiled with the room a
+    codec gets: a chain of nested message types too deep for it is one SchemaError."""
+    assert fmt.export is not None
+    from fmtbench.codecs.format import resolve
+
+    render = resolve(fmt.export.render)
+    stack = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(stack, _COMPILE_FRAMES))
+    try:
+        return render(schema, type_name)
+    except RecursionError:
+        raise SchemaError(
+            f"schema {schema.name}: its messages nest too deeply to write a"
+            f" {fmt.export.target} schema"
+        ) from None
+    finally:
+        sys.setrecursionlimit(stack)
+
+
 #: Frames allowed while a codec compiles: room for about 300 nested message types, well
 #: short of what would overflow the C stack.
 _COMPILE_FRAMES = 4000
@@ -83,4 +103,5 @@ __all__ = [
     "RecordWriter",
     "codec_for",
     "format_for_path",
+    "render_export",
 ]
