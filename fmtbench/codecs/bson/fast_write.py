@@ -134,7 +134,8 @@ class FastWriter:
             # come in the order of the canonical keys, as the reference sorts them.
             items = f"(sorted({x}.items()) if len({x}) > 1 else {x}.items())"
             made = f"{{{key}: {value} for {k}, {w} in {items} if {keep} or _fallback()}}"
-            return f"{made} if {first}.__class__ is dict else _fallback()"
+            # An empty map skips the comprehension (a function call in Python 3.11).
+            return f"({made} if {x} else {{}}) if {first}.__class__ is dict else _fallback()"
         raise AssertionError(ftype)
 
     def map_key(self, kind: str, k: str) -> tuple[str, str]:
