@@ -6,11 +6,19 @@ bytes binary subtype 0; enums by name. A file is documents back to back, as mong
 writes a collection: each read by its length prefix, never the whole file at once.
 
 Duplicate keys are legal on BSON's wire and pymongo keeps the last of them silently, so a
-record read is proven free of them by length: the document pymongo returned, written back
-by pymongo, is exactly as long as the input only when no element was dropped (an element
-is at least two bytes: its type and its key's NUL). Anything else (a wider spelling another
-writer chose, array keys other than "0", "1"...) is read once more with a document class
-that refuses a key set twice.
+record read is proven free of them by length: the length of the document pymongo returned,
+as pymongo writes it, equals the input's only when no element was dropped (an element is at
+least two bytes: its type and its key's NUL). The fast path (``fast_read.py``) sums that
+length from the values as it converts them; the reference path writes the document again.
+Anything else (a wider spelling another writer chose, array keys other than "0", "1"...)
+is read once more with a document class that refuses a key set twice. Known gap of the
+length proof: array keys *shorter* than "0", "1"... (pymongo ignores array keys) can save
+exactly the bytes of a dropped duplicate (tests/test_bson_fast.py, xfail).
+
+Writing and reading, compiled per-schema fast paths (``fast_write.py``, ``fast_read.py``)
+take the usual records and trees; whatever they do not convert the usual way goes to the
+reference converters (``values/tree.py`` with the rules below), so results and errors are
+the reference's.
 """
 
 from __future__ import annotations
@@ -36,6 +44,8 @@ from fmtbench.codecs.base import (  # noqa: E402
     oversized,
 )
 from fmtbench.codecs.bson import leaves  # noqa: E402
+from fmtbench.codecs.bson.fast_read import FastReader  # noqa: E402
+from fmtbench.codecs.bson.fast_write import FastWriter  # noqa: E402
 from fmtbench.codecs.values.canonical import enum_by_name, explain  # noqa: E402
 from fmtbench.codecs.values.leaves import (  # noqa: E402
     Conv,
@@ -208,6 +218,12 @@ class BsonCodec(Codec):
         self._from_tree: Conv = TreeConverter(
             self.schema, DECODE_RULES, drop_unknown=self.drop_unknown
         ).message(self.message.name)
+        # The fast paths (fast_write.py, fast_read.py): compiled per schema, they hand any
+        # record or tree they do not convert the usual way to the converters above.
+        self._fast_tree = FastWriter(self.schema, self.message.name).tree
+        self._fast_read = FastReader(
+            self.schema, self.message.name, drop_unknown=self.drop_unknown
+        ).read
         self._max_bytes = self.limits.max_record_bytes
         # A document nested past the cap is refused on reading too (pymongo itself reads on
         # to its recursion limit, which depends on the caller's stack). Each level takes at
@@ -219,6 +235,17 @@ class BsonCodec(Codec):
     # -- writing ---------------------------------------------------------------------------
     def encode(self, record: Record) -> bytes:
         try:
+            data: bytes = _encode(self._fast_tree(record))
+        except Exception:  # anything unusual, wrong or unwritable: the reference path says
+            data = self._encode_reference(record)
+        if len(data) > self._write_bound:  # a large record only: more checks then
+            if len(data) > self._max_bytes:
+                raise oversized(len(data), self._max_bytes, "BSON")
+            self.refuse_too_many_values(record)
+        return data
+
+    def _encode_reference(self, record: Record) -> bytes:
+        try:
             tree = self._to_tree(record)
         except ValueMismatch as exc:
             raise encode_error(exc) from None
@@ -226,10 +253,6 @@ class BsonCodec(Codec):
             data: bytes = _encode(tree)
         except (InvalidDocument, ValueError, TypeError, OverflowError) as exc:
             raise explain(self.schema, self.message.name, record, exc, "BSON") from None
-        if len(data) > self._write_bound:  # a large record only: more checks then
-            if len(data) > self._max_bytes:
-                raise oversized(len(data), self._max_bytes, "BSON")
-            self.refuse_too_many_values(record)
         return data
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
@@ -261,6 +284,15 @@ class BsonCodec(Codec):
             except LimitError as exc:
                 exc.position = position
                 raise
+        try:
+            record, size = self._fast_read(tree)
+        except Exception:  # anything unusual or wrong: the reference path says
+            return self._read_reference(tree, data, position)
+        if size != len(data):  # the proof of no duplicate failed (module docstring)
+            self._refuse_duplicates(data, position)
+        return record
+
+    def _read_reference(self, tree: dict[str, Any], data: bytes, position: str) -> Record:
         try:
             record: Record = self._from_tree(tree)
         except ValueMismatch as exc:
