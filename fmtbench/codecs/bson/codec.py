@@ -11,9 +11,12 @@ as pymongo writes it, equals the input's only when no element was dropped (an el
 least two bytes: its type and its key's NUL). The fast path (``fast_read.py``) sums that
 length from the values as it converts them; the reference path writes the document again.
 Anything else (a wider spelling another writer chose, array keys other than "0", "1"...)
-is read once more with a document class that refuses a key set twice. Known gap of the
-length proof: array keys *shorter* than "0", "1"... (pymongo ignores array keys) can save
-exactly the bytes of a dropped duplicate (tests/test_bson_fast.py, xfail).
+is read once more with a document class that refuses a key set twice. The length proof
+alone has one gap: pymongo ignores array keys, and keys *shorter* than "0", "1"... could
+save exactly the bytes of a dropped duplicate. So a record whose schema has lists is proven
+by bytes instead: pymongo writes the document it returned again, and the two must be equal
+(they are for every document with canonical array keys and no duplicate), else the slow
+check decides. That costs a ``bson.encode`` a record, for those schemas only.
 
 Writing and reading, compiled per-schema fast paths (``fast_write.py``, ``fast_read.py``)
 take the usual records and trees; whatever they do not convert the usual way goes to the
@@ -26,6 +29,7 @@ from __future__ import annotations
 from typing import Any, BinaryIO
 
 from fmtbench.codecs.bson import library
+from fmtbench.schema.model import ListOf, MapOf, MessageRef, Schema
 
 library.require()  # before anything is imported from bson: pymongo's, with C
 
@@ -76,6 +80,7 @@ ENCODE_RULES = TreeRules(
         "timestamp": leaves.timestamp_out,
         "duration": leaves.duration_out,
     },
+    decimal=leaves.decimal_out,
     enum=enum_by_name,
     map_key={
         "string": leaves.key_out_string,
@@ -100,6 +105,7 @@ DECODE_RULES = TreeRules(
         "timestamp": leaves.timestamp_in,
         "duration": leaves.duration_in,
     },
+    decimal=leaves.decimal_in,
     enum=enum_by_name,
     map_key={
         "string": str_check,
@@ -225,6 +231,7 @@ class BsonCodec(Codec):
             self.schema, self.message.name, drop_unknown=self.drop_unknown
         ).read
         self._max_bytes = self.limits.max_record_bytes
+        self._arrays = _has_lists(self.schema, self.message.name)
         # A document nested past the cap is refused on reading too (pymongo itself reads on
         # to its recursion limit, which depends on the caller's stack). Each level takes at
         # least 7 bytes (a type, an empty key's NUL, a length, the end NUL): only a record
@@ -288,8 +295,8 @@ class BsonCodec(Codec):
             record, size = self._fast_read(tree)
         except Exception:  # anything unusual or wrong: the reference path says
             return self._read_reference(tree, data, position)
-        if size != len(data):  # the proof of no duplicate failed (module docstring)
-            self._refuse_duplicates(data, position)
+        if size != len(data) or (self._arrays and _encode(tree) != data):
+            self._refuse_duplicates(data, position)  # the proof failed (module docstring)
         return record
 
     def _read_reference(self, tree: dict[str, Any], data: bytes, position: str) -> Record:
@@ -297,7 +304,7 @@ class BsonCodec(Codec):
             record: Record = self._from_tree(tree)
         except ValueMismatch as exc:
             raise decode_error(exc, position=position) from None
-        if len(_encode(tree)) != len(data):  # proof of no duplicate (module docstring)
+        if _encode(tree) != data:  # proof of no duplicate (module docstring)
             self._refuse_duplicates(data, position)
         return record
 
@@ -378,3 +385,19 @@ class _BsonReader(RecordReader):
             return self.codec.read_document(head + body, position)
         except DecodeError as exc:
             raise exc.located(record=record_no) from None
+
+
+def _has_lists(schema: Schema, name: str) -> bool:
+    """Whether a record of ``name`` can hold an array (a list field anywhere below it)."""
+    seen, todo = set(), [name]
+    while todo:
+        msg = schema.messages[todo.pop()]
+        for f in msg.fields:
+            t = f.type
+            if isinstance(t, ListOf):
+                return True
+            inner = t.value if isinstance(t, MapOf) else t
+            if isinstance(inner, MessageRef) and inner.name not in seen:
+                seen.add(inner.name)
+                todo.append(inner.name)
+    return False

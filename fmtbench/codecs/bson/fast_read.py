@@ -228,6 +228,8 @@ class FastReader:
             ], x
         if kind == "duration":
             return [f"{x}, s = _duration({x}); n += s"], x
+        if kind == "decimal":  # the reference path converts decimals (leaves.decimal_in)
+            return [fail], x
         lo, hi = INT_RANGES[kind]
         # An int32 element is an ``int`` (within int32's range by construction), an int64
         # one an ``Int64`` (within int64's): either width, within the field's range.

@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import struct
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from bson.datetime_ms import DatetimeMS
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 
+from fmtbench.codecs.values.decimals import decimal_check, decimal_from_text, decimal_to_text
 from fmtbench.codecs.values.leaves import (
     Conv,
     _clip,
@@ -98,6 +101,37 @@ def key_out_bool(v: Any) -> str:
     if type(v) is not bool:
         raise mismatch("bool", v)
     return "true" if v else "false"
+
+
+#: The most digits a Decimal128 holds exactly (IEEE 754 decimal128's 34): a decimal(p, s)
+#: of no more is a Decimal128, a wider one its text.
+DECIMAL128_DIGITS = 34
+
+
+@cache
+def decimal_out(p: int, s: int) -> Conv:
+    """``decimal(p, s)``: a Decimal128 holding the value at scale s (exact for p <= 34, what
+    MongoDB's own decimal type is), else a string of its text (Decimal128 would round)."""
+    if p > DECIMAL128_DIGITS:
+        return decimal_to_text(p, s)
+    check = decimal_check(p, s)
+    return lambda v: Decimal128(check(v))
+
+
+@cache
+def decimal_in(p: int, s: int) -> Conv:
+    """A Decimal128 (p <= 34) or a string (wider) the field holds exactly."""
+    if p > DECIMAL128_DIGITS:
+        return decimal_from_text(p, s)
+    check = decimal_check(p, s)
+
+    def read(v: Any) -> Decimal:
+        if v.__class__ is not Decimal128:
+            raise mismatch(f"decimal({p}, {s}) (a Decimal128)", v)
+        exact: Decimal = check(v.to_decimal())
+        return exact
+
+    return read
 
 
 # -- reading -----------------------------------------------------------------------------
