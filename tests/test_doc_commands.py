@@ -38,7 +38,7 @@ SHELL = {"sh", "bash", "shell", "console"}  # console: "$ " lines are commands, 
 #: Lines shown but not run, with the reason. Every line of a shell block that is not a
 #: fmtbench command must be here (test_every_shown_line_is_run_or_skipped).
 SKIPPED = {
-    "python3 -m venv .venv && .venv/bin/pip install -q . && .venv/bin/fmtbench bench --json results.json": (
+    "python3 -m venv .venv && .venv/bin/pip install -q '.[formats]' && .venv/bin/fmtbench bench --json results.json": (
         "makes a virtual environment and installs fmtbench: CI (.ci/run) does so (pip install ."
         " in a fresh venv); the `fmtbench bench` it ends with is README.md's `fmtbench bench`,"
         " run here"
