@@ -307,3 +307,55 @@ def test_decimals_are_fmtbench_decimals_in_bytes_and_in_fixeds(tmp_path: Path) -
         codec_for("avro", imported).encode(
             {**records[0], "fee2": d("1"), "wide": b"\x01", "fee": d("1e6")}
         )
+
+
+def test_fmtbench_uint64_union_imports_as_uint64() -> None:
+    # An exported uint64 (["long", fmtbench.avro.UInt64]), plain, optional, in a list and as
+    # a map's key and value, comes back a uint64, not a union of two members.
+    s = parse_schema(
+        """
+        schema: t.u
+        messages:
+          R:
+            fields:
+              a: uint64 = 1
+              b: optional uint64 = 2
+              c: list<uint64> = 3
+              d: map<uint64, uint64> = 4
+              e: map<string, uint64> = 5
+        """,
+        "t.yaml",
+    )
+    back = schema_from_json(json.dumps(avro_schema(s)), "t.avsc")
+    fields = {f.name: f for f in back.messages["R"].fields}
+    assert (str(fields["a"].type), fields["b"].optional) == ("uint64", True)
+    assert (str(fields["b"].type), str(fields["c"].type)) == ("uint64", "list<uint64>")
+    assert str(fields["e"].type) == "map<string, uint64>"
+    entry = back.messages[str(fields["d"].type).removeprefix("list<").removesuffix(">")]
+    assert [str(f.type) for f in entry.fields] == ["uint64", "uint64"]
+    record = {"a": 2**64 - 1, "b": 2**63, "c": [0, 2**64 - 1], "e": {"k": 2**63 + 1}}
+    ours, theirs = codec_for("avro", s), codec_for("avro", back)
+    got = theirs.decode(ours.encode({**record, "d": {2**64 - 1: 2**63}}))
+    assert got == {**record, "d": [{"key": 2**64 - 1, "value": 2**63}]}
+
+
+def test_commands_read_a_containers_own_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, data = tmp_path / "o.avro", tmp_path / "o.jsonl"
+    assert main(["generate", "order", "-n", "5", "-o", str(data)]) == 0
+    assert main(["convert", str(data), str(src), "-s", "order", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["schema", "infer", str(src), "-o", str(tmp_path / "o.yaml")]) == 0
+    inferred = resolve_schema(str(tmp_path / "o.yaml"))
+    assert (inferred.name, inferred.root) == ("shop.order", "Order")
+    assert str(inferred.messages["Order"].field("id").type) == "uint64"
+    assert main(["explain", "--input", str(src), "--formats", "avro,json"]) == 0
+    assert "placed_at" in capsys.readouterr().out
+    results = tmp_path / "r.json"
+    args = ["bench", "--input", str(src), "--formats", "json,avro", "--quick", "--json"]
+    assert main([*args, str(results), "-n", "5"]) == 0
+    assert json.loads(results.read_text())["datasets"][0]["records"] == 5
+    # Anything else still needs its schema, and says which inputs do not.
+    assert main(["bench", "--input", str(data), "--quick"]) == 2
+    assert "only .avro inputs carry their own schema" in capsys.readouterr().err

@@ -63,6 +63,19 @@ def schema_type(
     return schema_ref(schema, proto_path or (), type_name), None
 
 
+def schema_of_inputs(inputs: list[str], ask: str) -> str:
+    """The schema of inputs given without ``--schema``: the first one's, when every one
+    carries its own (an Avro container's header); else a usage error, ``ask`` first."""
+    from fmtbench.codecs.registry import REGISTRY
+    from fmtbench.errors import UsageError
+    from fmtbench.schema.builtin import carried_schema_format
+
+    if inputs and all(carried_schema_format(p) for p in inputs):
+        return inputs[0]
+    carriers = [e for f in REGISTRY.values() if f.schema_in_file for e in f.extensions]
+    raise UsageError(f"{ask} (only {', '.join(carriers)} inputs carry their own schema)")
+
+
 def say(line: str, *, err: bool = False) -> None:
     """Print one line for a person. Names, keys and messages in it may come from a file,
     so its control characters are escaped (``fmtbench.text``): it stays one line, and

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fmtbench.cli.app import ProtoPathOpt, TypeOpt, app, say, schema_type
+from fmtbench.cli.app import ProtoPathOpt, TypeOpt, app, say, schema_of_inputs, schema_type
 from fmtbench.errors import FileError, UsageError
 from fmtbench.files import STDIO, refuse_overwriting_inputs
 from fmtbench.text import plain_text
@@ -176,7 +176,7 @@ def dataset_specs(
     from fmtbench.generate import builtin_datasets
 
     if input_file is not None and schema is None:
-        raise UsageError("--input needs --schema: the records and their schema")
+        schema = schema_of_inputs([input_file], "--input needs --schema")
     if type_name is not None and schema is None:
         raise UsageError("--type applies to --schema records (a dataset has its own type)")
     if len(set(names)) != len(names):

@@ -23,6 +23,7 @@ from fmtbench.cli.app import (
     TypeOpt,
     app,
     say,
+    schema_of_inputs,
     schema_type,
     wants_json,
 )
@@ -152,10 +153,7 @@ def convert_cmd(
         max_record_values=max_record_values,
     )
     if schema is None:
-        # An Avro container file carries its writer schema: the first input's is imported.
-        if not inputs or not all(p.endswith(".avro") for p in inputs):
-            raise UsageError("give --schema (only .avro inputs carry their own schema)")
-        schema = inputs[0]
+        schema = schema_of_inputs(inputs, "give --schema")
     ref, type_name = schema_type(schema, proto_path, type_name)
     assert ref is not None
     writer_options: tuple[tuple[str, object], ...] = ()

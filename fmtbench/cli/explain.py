@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fmtbench.cli.app import ProtoPathOpt, TypeOpt, app, schema_type
+from fmtbench.cli.app import ProtoPathOpt, TypeOpt, app, schema_of_inputs, schema_type
 from fmtbench.errors import EncodeError, UsageError
 from fmtbench.text import plain_text
 
@@ -56,6 +56,8 @@ def explain_cmd(
     from fmtbench.explain import dataset_record, explain, file_record
     from fmtbench.schema.builtin import resolve_schema
 
+    if schema is None and input is not None and dataset is None:
+        schema = schema_of_inputs([input], "give --schema SCHEMA with --input FILE")
     schema, type_name = schema_type(schema, proto_path, type_name)
     chosen = tuple(dict.fromkeys(f for arg in formats or () for f in arg.split(",") if f))
     if dataset is not None:

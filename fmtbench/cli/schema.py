@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -228,6 +229,16 @@ def schema_infer(
 
     with open_input(file) as packed, decompressing(packed, compression(file), file) as f:
         data = f.read()
-    text = infer_schema_text(data, fmt, name=name, source=None if file == STDIO else file)
+    from fmtbench.codecs.registry import REGISTRY
+
+    entry = REGISTRY.get_format(fmt)
+    if entry.schema_in_file is not None:  # no guess: the file says (an Avro header)
+        from fmtbench.schema.dump import schema_yaml
+
+        source = f"{REGISTRY[fmt].title} input" if file == STDIO else file
+        s = entry.file_schema(io.BytesIO(data), source)
+        text = schema_yaml(s, f"Imported by fmtbench from the schema {source} carries")
+    else:
+        text = infer_schema_text(data, fmt, name=name, source=None if file == STDIO else file)
     with atomic_output(out) as f:
         f.write(text.encode("utf-8"))

@@ -17,7 +17,7 @@ import importlib
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 if TYPE_CHECKING:
     from fmtbench.codecs.base import Codec, Record
@@ -148,6 +148,10 @@ class Format:
     concatenates: bool = False
     #: Reads records without a schema (``schema infer``); None: a schema is required.
     sample: Ref | SampleReader | None = None
+    #: Its files carry their writer schema (an Avro container's header): the function that
+    #: imports it, ``(file, source) -> Schema``. Such inputs need no ``--schema``, and
+    #: ``schema infer`` imports theirs instead of guessing one; None: they carry none.
+    schema_in_file: Ref | Callable[[BinaryIO, str], Schema] | None = None
     #: The library doing the work, for ``bench`` labels ("fmtbench (msgspec)").
     library: str | Callable[[], str] = ""
     #: Distributions whose versions travel with results, and a function for versions no
@@ -209,8 +213,15 @@ class Format:
 
     @property
     def needs_schema(self) -> bool:
-        """Whether reading it needs a schema (anything without a sample reader does)."""
-        return self.sample is None
+        """Whether reading it needs a schema given (anything without a sample reader, or a
+        schema of its own, does)."""
+        return self.sample is None and self.schema_in_file is None
+
+    def file_schema(self, src: BinaryIO, source: str) -> Schema:
+        """The schema a file of this format carries (SchemaError naming ``source``)."""
+        assert self.schema_in_file is not None, self.name
+        reader: Callable[[BinaryIO, str], Schema] = resolve(self.schema_in_file)
+        return reader(src, source)
 
     def problems(self) -> list[str]:
         """What is wrong with the entry itself (a plugin's is checked before it is used)."""

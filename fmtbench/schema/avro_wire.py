@@ -10,6 +10,8 @@
   branch (a record of one field is that field's bytes): fastavro then tells which branch it
   read (``return_record_name``) and is told which to write (a ``(name, datum)`` tuple),
   where it would guess from the Python value (an ``int`` fits ``int`` and ``long`` alike).
+  The one exception is fmtbench's own ``uint64``, ``long`` or ``fmtbench.avro.UInt64``
+  (avsc.py): an ``int`` or 8 bytes, which fastavro cannot confuse, kept as it is.
 
 It serves the codec's own schema and, for schema resolution, a file's writer schema: both
 rewritten alike, names stay comparable (entries by their record and field, branches by
@@ -24,6 +26,8 @@ from typing import Any
 BRANCH_NS = "fmtbench.branch"
 #: The namespace of the entry records of maps.
 ENTRY_NS = "fmtbench.entry"
+#: fmtbench's fixed(8) of the uint64 values above 2^63-1 (avsc.py).
+UINT64_NAME = "fmtbench.avro.UInt64"
 _PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 #: What each primitive branch also takes in schema resolution (Avro's promotions).
 _PROMOTED_FROM = {
@@ -57,6 +61,15 @@ class _Wire:
 
     def name(self, name: str, ns: str) -> str:
         return name if "." in name or not ns else f"{ns}.{name}"
+
+    def branch_name(self, t: Any, ns: str) -> str | None:
+        """A primitive's or a fixed's full name (without rewriting it), else None."""
+        if isinstance(t, str):
+            return t if t in _PRIMITIVES else self.name(t, ns)
+        if isinstance(t, dict) and t.get("type") == "fixed" and isinstance(t.get("name"), str):
+            inner = t.get("namespace", ns) if "." not in t["name"] else ""
+            return self.name(t["name"], inner)
+        return None
 
     def type(self, t: Any, ns: str, where: str) -> Any:
         if isinstance(t, str):
@@ -109,6 +122,8 @@ class _Wire:
         others = [b for b in branches if b != "null"]
         if len(others) == 1 and len(branches) == 2:
             return [self.type(b, ns, where) for b in branches]  # an optional value
+        if [self.branch_name(b, ns) for b in others] == ["long", UINT64_NAME]:
+            return [self.type(b, ns, where) for b in branches]  # a uint64: int or bytes
         out: list[Any] = []
         for b in branches:
             if b == "null":

@@ -4,8 +4,9 @@
 container file's header: named records for messages (recursive ones referred to by name),
 Avro enums of the canonical value names, ``["null", T]`` for optional fields and oneof
 members, ``map`` for maps keyed by strings and an array of ``{key, value}`` records for the
-others, and records of seconds and nanoseconds for timestamps and durations, which Avro's
-logical types cannot hold losslessly (docs/formats.md, "Avro").
+others, records of seconds and nanoseconds for timestamps and durations, which Avro's
+logical types cannot hold losslessly, and for ``uint64`` the union of ``long`` and a
+fixed(8) for the values above 2^63-1 (docs/formats.md, "Avro").
 
 ``wire_schema`` is the same schema as the codecs hand it to fastavro: every map spelled as
 the array of ``{key, value}`` records its bytes also are (an Avro map is blocks of key and
@@ -36,6 +37,8 @@ from fmtbench.schema.model import (
 
 #: The namespace of the records that hold timestamps and durations, apart from any schema's.
 TIME_NAMESPACE = "fmtbench.avro"
+#: The fixed(8) of the uint64 values above 2^63-1, in that namespace.
+UINT64 = "UInt64"
 
 _PRIMITIVES = {
     "bool": "boolean",
@@ -117,10 +120,10 @@ class _Compiler:
                         name, n = f"{entry_name(msg.name, f.name)}{n}", n + 1
                     taken.add(name)
                     self.entry_names[(msg.name, f.name)] = name
-        if schema.name == TIME_NAMESPACE and {"Timestamp", "Duration"} & taken:
+        if schema.name == TIME_NAMESPACE and {"Timestamp", "Duration", UINT64} & taken:
             raise SchemaError(
                 f"schema {schema.name}: its namespace is the one fmtbench's Avro mapping keeps"
-                " for timestamps and durations; rename the schema"
+                " for timestamps, durations and uint64; rename the schema"
             )
 
     def record(self, name: str) -> dict[str, Any]:
@@ -196,7 +199,8 @@ class _Compiler:
             t = self.type(f.type, hint)
         if not f.optional:
             return t
-        return [t, "null"] if hint.get("null") == "last" else ["null", t]
+        branches = t if isinstance(t, list) else [t]  # a union is not nested: it grows
+        return [*branches, "null"] if hint.get("null") == "last" else ["null", *branches]
 
     def leaf(self, f: Field) -> Any:
         """The Avro type of a union member (a scalar, enum or message)."""
@@ -212,6 +216,8 @@ class _Compiler:
                 return self.time(t.kind)
             if t.kind == "decimal":
                 return self.decimal(t)
+            if t.kind == "uint64":
+                return self.uint64()
             return _PRIMITIVES[t.kind]
         if isinstance(t, EnumRef):
             enum = self.schema.enums[t.name]
@@ -294,6 +300,25 @@ class _Compiler:
             "scale": t.scale,
         }
 
+    def uint64(self) -> Any:
+        """A ``uint64``: the union of ``long`` (up to 2^63-1, what every reader shows as the
+        number) and ``fmtbench.avro.UInt64``, a fixed(8) of the big-endian value, for the
+        values above, which no Avro type holds."""
+        full = f"{TIME_NAMESPACE}.{UINT64}"
+        if full in self.defined:
+            return ["long", full]
+        self.defined.add(full)
+        return [
+            "long",
+            {
+                "type": "fixed",
+                "name": UINT64,
+                "namespace": TIME_NAMESPACE,
+                "doc": "A uint64 above 2^63-1 (no Avro long holds it): its 8 bytes, big-endian.",
+                "size": 8,
+            },
+        ]
+
     def time(self, kind: str) -> Any:
         name = "Timestamp" if kind == "timestamp" else "Duration"
         full = f"{TIME_NAMESPACE}.{name}"
@@ -326,7 +351,7 @@ class _Compiler:
             return _ZEROS[_PRIMITIVES[f.type.kind]]
         value = f.default
         if f.type.kind == "uint64" and value >= 2**63:
-            return value - 2**64  # the long of the same bits, as the value is written
+            return _NONE  # a union's default is of its first branch, the long
         if isinstance(value, bytes):
             return value.decode("latin-1")  # Avro's form: a code point a byte
         if isinstance(value, float) and not math.isfinite(value):

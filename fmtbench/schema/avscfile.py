@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 from fmtbench.errors import SchemaError
 from fmtbench.schema.avro_hint import LOGICAL
+from fmtbench.schema.avro_wire import UINT64_NAME
 from fmtbench.schema.model import (
     MAX_DECIMAL_PRECISION,
     Enum,
@@ -60,22 +61,21 @@ def import_avsc(path: str | Path, type_name: str | None = None) -> Schema:
     return schema_from_json(text, str(path), type_name)
 
 
-def header_schema(path: str) -> Schema:
+def header_schema(src: BinaryIO, source: str) -> Schema:
     """The schema in the header of an Avro Object Container File (``x.avro``), imported."""
     from fmtbench.codecs.avro.container import read_header
     from fmtbench.errors import FmtbenchError
 
     try:
-        with open(path, "rb") as f:
-            meta, _ = read_header(f, 64 << 20)
+        meta, _ = read_header(src, 64 << 20)
     except OSError as exc:
-        raise SchemaError(f"{path}: cannot read it: {exc}") from None
+        raise SchemaError(f"{source}: cannot read it: {exc}") from None
     except FmtbenchError as exc:
-        raise SchemaError(f"{path}: no schema to import: {exc}") from None
+        raise SchemaError(f"{source}: no schema to import: {exc}") from None
     text = meta.get("avro.schema")
     if text is None:
-        raise SchemaError(f"{path}: the header holds no avro.schema")
-    return schema_from_json(text, f"{path} (its header's avro.schema)")
+        raise SchemaError(f"{source}: the header holds no avro.schema")
+    return schema_from_json(text, f"{source} (its header's avro.schema)")
 
 
 def schema_from_json(text: str | bytes, source: str, type_name: str | None = None) -> Schema:
@@ -178,6 +178,8 @@ class _Importer:
     def type(self, t: Any, ns: str, where: str) -> tuple[FieldType, dict[str, Any]]:
         """A non-union Avro type: the canonical type and its hint."""
         if isinstance(t, list):
+            if self.is_uint64(t, ns, where):
+                return Scalar("uint64"), {}
             self.fail(where, "a union inside an array, a map or a union cannot be represented")
         if isinstance(t, str):
             if t in _PRIMITIVES:
@@ -243,7 +245,25 @@ class _Importer:
             return Scalar("bytes"), fixed
         self.fail(where, f"unknown type {kind!r}")
 
+    def is_uint64(self, branches: list[Any], ns: str, where: str) -> bool:
+        """Whether a union (its branches but null) is fmtbench's own ``uint64``: ``long``
+        and the fixed(8) ``fmtbench.avro.UInt64`` (schema/avsc.py), defined or named."""
+        if len(branches) != 2 or branches[0] != "long":
+            return False
+        b = branches[1]
+        if isinstance(b, dict) and b.get("type") == "fixed" and b.get("size") == 8:
+            if self.full(b, ns, where) != UINT64_NAME:
+                return False
+            self.named.setdefault(UINT64_NAME, ("fixed", {"fixed": UINT64_NAME, "size": 8}))
+            return True
+        if not isinstance(b, str) or b in _PRIMITIVES or b == "null":
+            return False
+        found = next((f for f in ((b,) if "." in b else (f"{ns}.{b}", b)) if f in self.named), None)
+        return found == UINT64_NAME
+
     def element(self, t: Any, ns: str, where: str) -> tuple[Any, dict[str, Any]]:
+        if isinstance(t, list) and self.is_uint64(t, ns, where):
+            return Scalar("uint64"), {}
         if isinstance(t, list):
             self.fail(
                 where, "a union inside an array or map cannot be represented (wrap it in a record)"
@@ -339,6 +359,15 @@ class _Importer:
             self.fail(where, "the union holds null twice")
         if not others:
             self.fail(where, "a union of null alone holds nothing: fmtbench has no type for it")
+        if self.is_uint64(others, ns, where):  # fmtbench's own uint64 (and [null, ...])
+            hint = extra | ({"null": "last"} if nulls and nulls[0] == 2 else {})
+            if hint.get("default", 0) is None and "null" not in hint:
+                del hint["default"]
+            ftype = Scalar("uint64")
+            fields.append(
+                Field(fname, ftype, tag, optional=bool(nulls), doc=doc, avro=hint or None)
+            )
+            return
         if nulls and len(others) == 1:
             ftype, hint = self.type(others[0], ns, where)
             if isinstance(ftype, ListOf | MapOf):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from fmtbench.errors import SchemaError
+from fmtbench.errors import SchemaError, UsageError
 from fmtbench.schema.loader import load_schema, parse_schema
 from fmtbench.schema.model import Schema
 from fmtbench.text import did_you_mean
@@ -65,11 +65,28 @@ def _import_avsc(ref: str) -> Schema:
 
 
 @functools.lru_cache(maxsize=8)
-def _import_container(ref: str) -> Schema:
-    """The writer schema in an Avro container file's header, imported as an .avsc is."""
-    from fmtbench.schema.avscfile import header_schema
+def _import_from_file(ref: str, fmt: str) -> Schema:
+    """The schema a file carries (an Avro container's header: ``Format.schema_in_file``)."""
+    from fmtbench.codecs.registry import REGISTRY
 
-    return header_schema(ref)
+    try:
+        with open(ref, "rb") as f:
+            return REGISTRY[fmt].file_schema(f, ref)
+    except OSError as exc:
+        raise SchemaError(f"{ref}: cannot read it: {exc}") from None
+
+
+def carried_schema_format(ref: str) -> str | None:
+    """The format of a file that carries its own schema (by its name), else None."""
+    from fmtbench.codecs.registry import REGISTRY
+
+    if Path(ref).suffix.lower() in (".yaml", ".yml"):
+        return None  # a schema file: no format, and no need to look at plugins
+    try:
+        fmt = REGISTRY.for_path(ref)
+    except UsageError:
+        return None
+    return fmt if REGISTRY[fmt].schema_in_file is not None else None
 
 
 def resolve_schema(ref: str) -> Schema:
@@ -81,8 +98,8 @@ def resolve_schema(ref: str) -> Schema:
     path = Path(ref)
     if ref.endswith(".avsc") and path.is_file():
         return _import_avsc(ref)
-    if ref.endswith(".avro") and path.is_file():
-        return _import_container(ref)
+    if path.is_file() and (fmt := carried_schema_format(ref)) is not None:
+        return _import_from_file(ref, fmt)
     if path.is_file():
         return load_schema(path)
     if path.suffix == "" and ref in builtin_names():

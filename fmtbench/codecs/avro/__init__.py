@@ -44,6 +44,7 @@ FORMATS = (
         order=50,
         native="fmtbench.codecs.avro.native:NATIVE",
         options=("avro_codec",),  # convert --avro-codec: the container's compression
+        schema_in_file="fmtbench.schema.avscfile:header_schema",  # the header's avro.schema
         **_COMMON,  # type: ignore[arg-type]
     ),
     Format(

@@ -50,12 +50,34 @@ def _scalar(kind: str, data: bytes, pos: int) -> tuple[int, int]:
     if kind in ("string", "bytes", "decimal"):
         pos, n = _varint(data, pos)  # the length is overhead
         return pos + n, n
+    if kind == "uint64":  # the union's index is overhead; then a long or 8 bytes
+        pos, branch = _varint(data, pos)
+        return _uint64(data, pos, branch)
     if kind in ("timestamp", "duration"):
         after, _ = _varint(data, pos)
         end, _ = _varint(data, after)
         return end, end - pos
     end, _ = _varint(data, pos)
     return end, end - pos
+
+
+def _uint64(data: bytes, pos: int, branch: int) -> tuple[int, int]:
+    """A uint64 after its union's index: ``branch`` 0 a long, 1 its 8 bytes."""
+    if branch:
+        return pos + 8, 8
+    end, _ = _varint(data, pos)
+    return end, end - pos
+
+
+def _optional(schema: Schema, t: FieldType, data: bytes, pos: int) -> tuple[int, int]:
+    """An optional field's value: its union's index (overhead: 0 is null), then the value.
+    A uint64's union is flattened into the optional one: 1 a long, 2 its 8 bytes."""
+    pos, branch = _varint(data, pos)
+    if not branch:
+        return pos, 0
+    if isinstance(t, Scalar) and t.kind == "uint64":
+        return _uint64(data, pos, branch - 1)
+    return _value(schema, t, data, pos)
 
 
 def _value(schema: Schema, t: FieldType, data: bytes, pos: int) -> tuple[int, int]:
@@ -68,11 +90,8 @@ def _value(schema: Schema, t: FieldType, data: bytes, pos: int) -> tuple[int, in
     if isinstance(t, MessageRef):
         total = 0
         for f in schema.messages[t.name].fields:
-            if f.optional:
-                pos, branch = _varint(data, pos)  # the union index is overhead
-                if not branch:
-                    continue
-            pos, paid = _value(schema, f.type, data, pos)
+            read = _optional if f.optional else _value
+            pos, paid = read(schema, f.type, data, pos)
             total += paid
         return pos, total
     total = 0
@@ -98,8 +117,8 @@ def _value(schema: Schema, t: FieldType, data: bytes, pos: int) -> tuple[int, in
 
 def payload(f: Field, value: Any, alone: bytes) -> int:
     schema = _SCHEMA_OF[id(f)]
-    pos = 1 if f.optional else 0  # the union's branch index
-    return _value(schema, f.type, alone, pos)[1]
+    read = _optional if f.optional else _value
+    return read(schema, f.type, alone, 0)[1]
 
 
 def fields_alone(codec: Codec, value: Record) -> tuple[int, dict[str, bytes]]:

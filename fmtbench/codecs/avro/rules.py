@@ -1,7 +1,7 @@
 """Canonical values as fastavro's datums and back: the leaf rules of the Avro mapping.
 
 The tree converters (values/tree.py) do the walk; these rules say how each leaf is spelled
-for fastavro (docs/formats.md, "Avro"): uint64 as the long of the same 64 bits, timestamps
+for fastavro (docs/formats.md, "Avro"): uint64 as a long or, above 2^63-1, 8 bytes; timestamps
 and durations as ``{"seconds", "nanos"}`` records, every map as the array of ``{key, value}``
 records its bytes are (schema/avsc.py ``wire_schema``), a key seen twice an error.
 """
@@ -38,26 +38,29 @@ from fmtbench.schema.avsc import _PRIMITIVES as _AVRO_PRIMITIVES
 from fmtbench.schema.avsc import TIME_NAMESPACE, full_name
 from fmtbench.schema.model import EnumRef, Field, Message, MessageRef, Scalar, Schema
 
-#: The largest Avro ``long``: a uint64 above it is written as the long with the same 64 bits.
+#: The largest Avro ``long``: a uint64 above it is written as ``fmtbench.avro.UInt64``.
 LONG_MAX = 2**63 - 1
-_WRAP = 2**64
 
 _uint64 = int_check("uint64")
 
 
-def _uint64_out(v: Any) -> int:
-    """A uint64 as a long of the same 64 bits (two's complement, as Java's long holds one):
-    values above 2^63-1 are negative on the wire, and read back as they were."""
+def _uint64_out(v: Any) -> int | bytes:
+    """A uint64 as the ``long`` branch of its union, or above 2^63-1 (which no long holds)
+    as the fixed(8) branch: its 8 bytes, big-endian (schema/avsc.py ``uint64``)."""
     if v.__class__ is int and 0 <= v <= LONG_MAX:
         return v
     v = _uint64(v)
-    return v - _WRAP if v > LONG_MAX else v  # type: ignore[no-any-return]
+    return v.to_bytes(8, "big") if v > LONG_MAX else v  # type: ignore[no-any-return]
 
 
 def _uint64_in(v: Any) -> int:
-    if v.__class__ is not int:
-        raise mismatch("uint64 (a long)", v)
-    return v if v >= 0 else v + _WRAP
+    if v.__class__ is int:
+        if v < 0:  # a peer's long (or a file's own schema with long for the field)
+            raise ValueMismatch(f"{v} is out of range for uint64")
+        return v
+    if v.__class__ is bytes and len(v) == 8:
+        return int.from_bytes(v, "big")
+    raise mismatch("uint64 (a long, or 8 bytes)", v)
 
 
 def _timestamp_out(v: Any) -> dict[str, int]:

@@ -10,8 +10,9 @@ import fastavro
 
 from fmtbench.schema.model import EnumRef, ListOf, MapOf, MessageRef, Scalar, Schema
 
-#: The fewest bytes a value of each kind takes (timestamps and durations: two longs).
-_SCALAR_SIZES = {"float32": 4, "float64": 8, "timestamp": 2, "duration": 2}
+#: The fewest bytes a value of each kind takes (timestamps and durations: two longs; a
+#: uint64: its union's index and a long).
+_SCALAR_SIZES = {"float32": 4, "float64": 8, "timestamp": 2, "duration": 2, "uint64": 2}
 
 
 def min_sizes(schema: Schema) -> dict[str, int]:

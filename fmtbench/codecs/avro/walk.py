@@ -87,19 +87,30 @@ class _Walk:
                 continue
             try:
                 if f.optional:
-                    value = 0 if f.avro and f.avro.get("null") == "last" else 1
-                    branch = self.long()
-                    if branch not in (0, 1):
-                        raise ValueMismatch(
-                            f"union branch {branch} is out of range (0 for null, 1 for a value)"
-                        )
-                    if branch == value:
-                        self.value(f.type, f.avro)
+                    self.optional(f)
                 else:
                     self.value(f.type, f.avro)
             except ValueMismatch as exc:
                 raise exc.at(f.name) from None
         self.depth -= 1
+
+    def optional(self, f: Any) -> None:
+        """An optional field: ``["null", T]`` (or ``[T, "null"]``), a uint64's flattened
+        into ``["null", "long", UInt64]``."""
+        last = bool(f.avro and f.avro.get("null") == "last")
+        values = 2 if isinstance(f.type, Scalar) and f.type.kind == "uint64" else 1
+        branch = self.long()
+        null = values if last else 0
+        if not 0 <= branch <= values:
+            raise ValueMismatch(f"union branch {branch} is out of range (0..{values})")
+        if branch == null:
+            return
+        if values == 1:
+            self.value(f.type, f.avro)
+        elif branch - (0 if last else 1) == 1:
+            self.take(8, "a uint64")
+        else:
+            self.long()
 
     def union(self, msg: Any, group: Any) -> None:
         """An imported union of several types: a branch index, then that member's value."""
@@ -162,6 +173,16 @@ class _Walk:
                     self.long()
                 except ValueMismatch as exc:
                     raise exc.at(part) from None
+        elif kind == "uint64":  # the union of long and an 8-byte fixed (schema/avsc.py)
+            branch = self.long()
+            if branch == 1:
+                self.take(8, "a uint64")
+            elif branch == 0:
+                self.long()
+            else:
+                raise ValueMismatch(
+                    f"union branch {branch} is out of range (0 for a long, 1 for 8 bytes)"
+                )
         else:  # the integers: fastavro reads any long, the converter checks the range
             self.long()
 
@@ -200,6 +221,8 @@ class _Walk:
                     try:
                         self.scalar(key.kind)
                     except ValueMismatch as exc:
+                        if exc.problem.startswith("truncated"):  # readers read on at these
+                            raise exc.at(index) from None
                         raise ValueMismatch(f"map key: {exc.problem}").at(index) from None
                     try:
                         self.value(item, hint)
