@@ -56,7 +56,8 @@ from fmtbench.schema.model import (
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-DATASETS = ("log", "order")
+#: Every built-in dataset (issue 16: the floors hold on recursive and numeric ones too).
+DATASETS = ("blob", "log", "media", "mesh", "order", "telemetry", "tree")
 RECORDS = 50_000
 ROUNDS = 5
 CONVERT_ROUNDS = 3
