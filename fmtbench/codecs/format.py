@@ -80,6 +80,52 @@ class Native:
 
 
 @dataclass(frozen=True)
+class LibraryStep:
+    """What one implementation of a format does with the prepared values of a dataset, for a
+    library cell of ``bench --libraries`` (docs/methodology.md, "Library cells").
+
+    ``objects`` are what ``encode`` takes, one per record: the tree the format's codec builds
+    for it (the same start for every library of the format). ``encode``/``decode``: None
+    when the library does only the other direction (pysimdjson and xmltodict only read).
+    ``tree_of``: how a decoded result is compared with ``objects`` (xmltodict's dicts and
+    ElementTree's elements are brought to one form); None compares them as they are."""
+
+    objects: Sequence[Any]
+    encode: Callable[[Any], bytes] | None
+    decode: Callable[[bytes], Any] | None
+    tree_of: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Library:
+    """One implementation of a format that users choose between (orjson, ujson, the standard
+    library's json...): a library cell beside the format's own in ``bench --libraries``.
+
+    ``step(codec, records)`` builds its ``LibraryStep`` from the format's message codec.
+    ``requires``: modules it imports; when one is missing the cell is left out with a note
+    naming the extra (``pip install 'fmtbench[libraries]'``). ``environment``: variables its
+    worker process needs (protobuf's pure-Python backend is chosen per process)."""
+
+    name: str
+    step: Ref | Callable[[Codec, Sequence[Record]], LibraryStep]
+    requires: tuple[str, ...] = ()
+    environment: Mapping[str, str] = field(default_factory=dict)
+    extra: str = "libraries"
+
+    def missing(self) -> str | None:
+        """Why the library cannot run here (with the install command), or None."""
+        from importlib.util import find_spec
+
+        absent = [m for m in self.requires if find_spec(m) is None]
+        if not absent:
+            return None
+        return f"{self.name} needs {', '.join(absent)}: pip install 'fmtbench[{self.extra}]'"
+
+    def adapter(self) -> Callable[[Codec, Sequence[Record]], LibraryStep]:
+        return resolve(self.step)
+
+
+@dataclass(frozen=True)
 class ExplainRules:
     """How ``explain`` measures one format (docs/explain.md).
 
@@ -171,6 +217,9 @@ class Format:
     #: Keyword options its codec takes for writing (``proto_names``), given through
     #: ``codec_for(..., options=...)`` (``convert --proto-names``).
     options: tuple[str, ...] = ()
+    #: The other implementations users choose between, for ``bench --libraries`` (the
+    #: implementation matrix); the format's own codec is always measured.
+    libraries: tuple[Library, ...] = ()
     #: Modules its code imports that only an optional install brings (fastavro), and the
     #: pip extra that brings them: without them the format is still listed, and using it is
     #: one line naming the extra (``missing``), never an ImportError.
