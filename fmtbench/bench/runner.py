@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gc
 import itertools
-import math
 import time
 import tracemalloc
 import zlib
@@ -44,8 +43,9 @@ from fmtbench.bench.timer import Clock, Sampled, Timer
 from fmtbench.codecs import Codec, Record, codec_for, format_for_path
 from fmtbench.codecs.format import Native
 from fmtbench.codecs.registry import REGISTRY
+from fmtbench.codecs.values.difference import difference
 from fmtbench.compress import compression, decompressing
-from fmtbench.errors import FmtbenchError, RecordError, UsageError, format_path, key_segment
+from fmtbench.errors import FmtbenchError, RecordError, UsageError
 from fmtbench.files import open_input
 from fmtbench.generate.dataset import Dataset
 from fmtbench.schema.model import Schema
@@ -209,48 +209,6 @@ def _load_file(spec: DatasetSpec) -> Loaded:
 # -- the round trip ------------------------------------------------------------------------
 class RoundTripError(FmtbenchError):
     """A record did not come back equal, or the codec failed on a valid record."""
-
-
-def difference(a: Any, b: Any, path: tuple[str | int, ...] = ()) -> str | None:
-    """Where ``b`` differs from ``a``, or None: canonical equality (exact types, NaN == NaN)."""
-    where = format_path(path) or "the record"
-    if type(a) is not type(b):
-        return (
-            f"{where}: {type(a).__name__} {_short(a)} came back as {type(b).__name__} {_short(b)}"
-        )
-    if isinstance(a, dict):
-        lost, added = a.keys() - b.keys(), b.keys() - a.keys()
-        if lost or added:
-            change = (
-                f"lost {sorted(map(str, lost))}" if lost else f"gained {sorted(map(str, added))}"
-            )
-            return f"{where}: {change}"
-        for k in a:
-            seg = k if isinstance(k, str) else key_segment(k)
-            if (diff := difference(a[k], b[k], (*path, seg))) is not None:
-                return diff
-        return None
-    if isinstance(a, list):
-        if len(a) != len(b):
-            return f"{where}: {len(a)} items came back as {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            if (diff := difference(x, y, (*path, i))) is not None:
-                return diff
-        return None
-    if isinstance(a, float):
-        same = (math.isnan(a) and math.isnan(b)) or (
-            a == b and math.copysign(1.0, a) == math.copysign(1.0, b)  # -0.0 is not 0.0
-        )
-    elif isinstance(a, datetime):
-        same = a == b and a.utcoffset() == b.utcoffset()
-    else:
-        same = bool(a == b)
-    return None if same else f"{where}: {_short(a)} came back as {_short(b)}"
-
-
-def _short(v: Any) -> str:
-    text = v.isoformat() if isinstance(v, datetime) else repr(v)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def as_bytes_encoder(encode: Callable[[Any], Any], sample: Any) -> Callable[[Any], bytes]:

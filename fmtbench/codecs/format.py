@@ -87,12 +87,15 @@ class LibraryStep:
     ``objects`` are what ``encode`` takes, one per record: the tree the format's codec builds
     for it (the same start for every library of the format). ``encode``/``decode``: None
     when the library does only the other direction (pysimdjson and xmltodict only read).
-    ``tree_of``: how a decoded result is compared with ``objects`` (xmltodict's dicts and
-    ElementTree's elements are brought to one form); None compares them as they are."""
+    ``expected``: what ``decode`` must give for each record's bytes (the format's reference
+    reading of them; None: ``objects``). ``tree_of``: how a decoded result and ``expected``
+    are brought to one form before comparing (xmltodict's dicts, ElementTree's elements);
+    None compares them as they are (codecs/agreement.py)."""
 
     objects: Sequence[Any]
     encode: Callable[[Any], bytes] | None
     decode: Callable[[bytes], Any] | None
+    expected: Sequence[Any] | None = None
     tree_of: Callable[[Any], Any] | None = None
 
 
