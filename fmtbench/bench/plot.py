@@ -2,7 +2,9 @@
 
 Per dataset (full-step cells that succeeded): a size-vs-speed scatter (x = bytes/record,
 y = decode ns/record, one point per format: down and left is better), grouped bars of encode
-and decode ns/record, and grouped bars of bytes/record raw and after each compressor.
+and decode ns/record, and grouped bars of bytes/record raw and after each compressor. A run
+with library cells (``bench --libraries``) gets a fourth chart per dataset: each format's
+implementations side by side, in their rank within the format.
 Per-record times come from message timings when the run had them, else from batch ones
 (the chart says which).
 
@@ -78,14 +80,18 @@ def plot_png(results: Results, kind: str = "png") -> bytes:
     drawn = [(d, rows) for d in view.datasets(results) if (rows := _ranked(results, d.name))]
     if not drawn:
         raise FmtbenchError("nothing to plot: no dataset has a successful full-step cell")
-    fig = Figure(figsize=(16, 4.6 * len(drawn)), layout="constrained")
+    libraries = view.has_libraries(view.rows(results))
+    columns = 4 if libraries else 3
+    fig = Figure(figsize=(16 * columns / 3, 4.6 * len(drawn)), layout="constrained")
     FigureCanvasAgg(fig)  # binds the Agg canvas: PNG output without any GUI backend
-    axes = fig.subplots(len(drawn), 3, squeeze=False)
-    for (d, rows), (scatter, speed, size) in zip(drawn, axes, strict=True):
+    axes = fig.subplots(len(drawn), columns, squeeze=False)
+    for (d, rows), row_axes in zip(drawn, axes, strict=True):
         mode = view.timing_mode(rows)
-        _scatter(scatter, rows, mode, d.name)
-        _speed(speed, rows, mode, d.name)
-        _size(size, rows, d.name)
+        _scatter(row_axes[0], rows, mode, d.name)
+        _speed(row_axes[1], rows, mode, d.name)
+        _size(row_axes[2], rows, d.name)
+        if libraries:
+            _implementations(row_axes[3], view.rows(results, d.name), d.name)
     buf = io.BytesIO()
     # SVG and PDF are vector formats: text stays text, and no timestamp is embedded, so the
     # same results give the same bytes.
@@ -156,3 +162,19 @@ def _size(ax: Axes, rows: Sequence[Row], title: str) -> None:
     _bars(ax, [names[r.key] for r in rows], series)
     ax.set_title(f"{title}: size, raw and compressed")
     ax.set_ylabel("bytes/record (lower is better)")
+
+
+def _implementations(ax: Axes, rows: Sequence[Row], title: str) -> None:
+    """Each format's implementations (full step, native, libraries) that succeeded, for the
+    formats with library cells, in rank order within the format (``view.format_ranks``)."""
+    ranks = view.format_ranks(rows)
+    several = {r.format for r in rows if r.is_library}
+    shown = [r for r in rows if r.ok and r.format in several]
+    names = [f"{r.format}: {view.step_label(r)} ({view.rank_text(r, ranks)})" for r in shown]
+    series = {
+        step: [r.ns_per_record(f"message_{step}") or 0.0 for r in shown]
+        for step in ("encode", "decode")
+    }
+    _bars(ax, names, series)
+    ax.set_title(f"{title}: implementations (message)")
+    ax.set_ylabel("ns/record (lower is better; 0: not measured)")

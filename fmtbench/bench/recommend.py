@@ -26,6 +26,13 @@ messages compressed one at a time.
 
 Times come from message timings when the run has them, else from batch timings per record.
 
+Libraries. With ``libraries`` (``recommend --libraries``), the candidates are (format,
+implementation) pairs: each format's full-step cell and every library cell of it that
+succeeded (``bench --libraries``), so the answer is "this format, through this library".
+A library cell's size is its format's (the batch file fmtbench writes; a library writes
+the same format), its times are its own message timings; it has no memory figure, so a
+weight on memory leaves library cells unranked, with the reason.
+
 Ranking. Without a load, by score; with ``--bandwidth`` and ``--rate``, by the most messages
 a second each format sustains before its bottleneck runs out (``max rate``), since that is
 the question those options ask. Noise: each timing's interquartile range gives every score
@@ -93,6 +100,7 @@ class Recommendation:
     compressed: bool  # sizes after zstd, zstd time charged to CPU
     ranked: list[Ranked]
     skipped: list[str]  # cells that could not be ranked, and why
+    libraries: bool = False  # (format, implementation) pairs were ranked, library cells too
 
 
 def recommend(
@@ -103,8 +111,10 @@ def recommend(
     *,
     compressed: bool = False,
     dataset: str | None = None,
+    libraries: bool = False,
 ) -> list[Recommendation]:
-    """Rank the formats of every dataset (or one) by weighted score; see the module docstring."""
+    """Rank the formats of every dataset (or one) by weighted score, or with ``libraries``
+    (format, implementation) pairs; see the module docstring."""
     w = check_weights(DEFAULT_WEIGHTS if weights is None else weights)
     link = parse_bandwidth(bandwidth) if isinstance(bandwidth, str) else bandwidth
     if (link is None) != (rate is None):
@@ -124,8 +134,34 @@ def recommend(
     out = []
     for name in names:
         rows = view.rows(results, name)
-        out.append(_rank(name, rows, w, link, rate, compressed))
+        out.append(_rank(name, rows, w, link, rate, compressed, libraries))
     return out
+
+
+def _with_libraries(rows: Sequence[Row]) -> tuple[list[Row], dict[tuple[str, str, str, str], str], list[str]]:  # fmt: skip
+    """The candidates of a (format, implementation) ranking: full-step cells and library
+    cells, each library cell with its format's size; their labels; and the cells left out."""
+    full = {r.format: r for r in rows if r.comparable}
+    candidates, skipped = [], []
+    for r in rows:
+        if r.comparable:
+            candidates.append(r)
+        elif r.is_library and not r.ok:
+            skipped.append(f"{r.format} / {r.implementation}: failed")
+        elif r.is_library and (own := full.get(r.format)) is None:
+            skipped.append(f"{r.format} / {r.implementation}: no size (the format's own cell failed)")  # fmt: skip
+        elif r.is_library and own is not None:
+            candidates.append(
+                replace(
+                    r,
+                    records=own.records,
+                    bytes=own.bytes,
+                    bytes_per_record=own.bytes_per_record,
+                    compressed=own.compressed,
+                )
+            )
+    labels = {r.key: f"{r.format} / {r.implementation}" for r in candidates}
+    return candidates, labels, skipped
 
 
 def _rank(
@@ -135,13 +171,18 @@ def _rank(
     link: float | None,
     rate: float | None,
     compressed: bool,
+    libraries: bool = False,
 ) -> Recommendation:
-    candidates = [r for r in rows if r.comparable]
-    mode = view.timing_mode(candidates)
-    names = view.labels(candidates)
     skipped = [
         f"{r.format} {r.implementation}: failed" for r in rows if r.step == "full" and not r.ok
     ]
+    if libraries:
+        candidates, names, left_out = _with_libraries(rows)
+        skipped += left_out
+    else:
+        candidates = [r for r in rows if r.comparable]
+        names = view.labels(candidates)
+    mode = view.timing_mode(candidates)
     measured: list[tuple[Row, dict[str, float]]] = []
     needed = [m for m, wt in weights.items() if wt > 0]
     if link is not None:
@@ -196,7 +237,7 @@ def _rank(
         ranked.sort(key=lambda x: (x.score, x.label))
         ties = [b.low <= a.high for a, b in pairwise(ranked)]
     ranked = ranked[:1] + [replace(r, tie=t) for r, t in zip(ranked[1:], ties, strict=True)]
-    return Recommendation(name, mode, dict(weights), compressed, ranked, skipped)
+    return Recommendation(name, mode, dict(weights), compressed, ranked, skipped, libraries)
 
 
 def _spreads(r: Row, mode: str) -> dict[str, tuple[float, float]]:
@@ -338,7 +379,8 @@ def recommend_lines(
             relative = (f"{r.relative[m]:.2f}x" for m in metrics)
             table.append([rank, label, f"{r.score:.2f}", *relative, r.why])
         if table:
-            lines += aligned(["rank", "format", "score", *metrics, "why"], table, indent="  ")
+            what = "format / implementation" if rec.libraries else "format"
+            lines += aligned(["rank", what, "score", *metrics, "why"], table, indent="  ")
         if any(r.tie for r in rec.ranked):
             lines.append("  =: tied (their ranges over the timings' quartiles overlap)")
         if any(r.unstable for r in rec.ranked):
@@ -403,6 +445,9 @@ def recommend_json(recs: Sequence[Recommendation]) -> list[dict[str, object]]:
                     },
                 }
             )
+        if rec.libraries:  # "format" holds "json / orjson": the parts apart, for programs
+            for item, r in zip(ranked, rec.ranked, strict=True):
+                item["format"], _, item["implementation"] = r.label.partition(" / ")
         out.append(
             {
                 "dataset": rec.dataset,

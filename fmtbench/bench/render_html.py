@@ -30,6 +30,7 @@ th { background: #f3f3f3; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.best { font-weight: bold; color: #11772d; }
 tr.native td { color: #777; }
+tr.library td:nth-child(2) { font-style: italic; }
 tr.failed td { color: #b00020; }
 .scroll { overflow-x: auto; max-width: 100%; }
 .unstable { color: #888; }
@@ -85,6 +86,7 @@ def to_html(results: Results) -> str:
             f'<p class="note">Best of each column in <b>bold green</b> (full-step cells only); '
             f'<span class="unstable">~</span> marks an unstable timing (IQR/median above '
             f"{spread:.0%}); native rows time the library's own step alone.</p>",
+            *_library_note(rows),
         ]
     parts += [
         '<h2 id="environment">Environment</h2>',
@@ -95,6 +97,12 @@ def to_html(results: Results) -> str:
         "</html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _library_note(rows: Sequence[Row]) -> list[str]:
+    if not view.has_libraries(rows):
+        return []
+    return [f'<p class="note">Library rows: {escape(view.library_note(rows))}.</p>']
 
 
 def _contents(datasets: Sequence[DatasetInfo]) -> list[str]:
@@ -196,6 +204,39 @@ def _charts(dataset: str, rows: Sequence[Row], colours: dict[str, str], caption:
         f"{escape(caption)}</figcaption></figure>",
         f"<figure>{time_chart}<figcaption>Median {mode} encode and decode time of "
         f"{escape(dataset)}, lower is better. {escape(caption)}</figcaption></figure>",
+        *_implementations_chart(dataset, rows, colours, caption),
+    ]
+
+
+def _implementations_chart(
+    dataset: str, rows: Sequence[Row], colours: dict[str, str], caption: str
+) -> list[str]:
+    """With library cells: every implementation of each format that has several, in the
+    order the table ranks them, encode and decode per record (message timings)."""
+    if not view.has_libraries(rows):
+        return []
+    ranks = view.format_ranks(rows)
+    several = {r.format for r in rows if r.is_library}
+    shown = [r for r in rows if r.ok and r.format in several]
+    groups = [
+        svg.Group(
+            f"{r.format}: {view.step_label(r)} ({view.rank_text(r, ranks)})",
+            r.format,
+            (r.ns_per_record("message_encode"), r.ns_per_record("message_decode")),
+        )
+        for r in shown
+    ]
+    chart = svg.bar_chart(
+        f"{dataset}: implementations, message time per record",
+        ("encode", "decode"),
+        groups,
+        colours,
+        _time,
+    )
+    return [
+        f"<figure>{chart}<figcaption>Each format's implementations on {escape(dataset)}, "
+        f"ranked within the format by {escape(view.rank_timing(rows).replace('_', ' '))}; "
+        f"lower is better. {escape(caption)}</figcaption></figure>"
     ]
 
 
@@ -215,13 +256,19 @@ def _time(ns: float) -> str:
 
 
 def html_table(rows: Sequence[Row]) -> list[str]:
-    heads = ["format", "implementation", "step", "status", *(m.label for m in METRICS)]
+    ranked = view.has_libraries(rows)
+    ranks = view.format_ranks(rows)
+    texts = ["format", "implementation", "step", "status"] + (["rank"] if ranked else [])
+    heads = [*texts, *(m.label for m in METRICS)]
     out = ["<table>", "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in heads) + "</tr>"]
     bests = {m.key: view.best(rows, m) for m in METRICS}
     for r in rows:
-        cls = "failed" if not r.ok else ("native" if r.step != "full" else "")
+        # The class from a fixed set, never the file's text: a results file may come from anywhere.
+        cls = "failed" if not r.ok else {"native": "native", "library": "library"}.get(r.step, "")
         status = r.status if r.ok else f"{r.status}: {r.error or 'no error recorded'}"
         cells = [f"<td>{escape(c)}</td>" for c in (r.format, r.implementation, r.step, status)]
+        if ranked:
+            cells.append(f'<td class="num">{escape(view.rank_text(r, ranks))}</td>')
         for m in METRICS:
             cells.append(_cell(r, m, bests[m.key]))
         attr = f' class="{cls}"' if cls else ""

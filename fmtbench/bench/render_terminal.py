@@ -1,7 +1,9 @@
 """Results as rich tables for the terminal: the raw figures, then the same relative to the best.
 
 Builds renderables only; the CLI prints them. Per dataset, rows are grouped by format (full
-step first, then the library's native step, dimmed: it never competes for "best"). The best
+step first, then the library's native step, dimmed: it never competes for "best"; then the
+other libraries of ``bench --libraries``, with a rank column placing each among the format's
+implementations, fastest first). The best
 value of each column is bold green, an unstable timing is prefixed with ``~`` and explained
 below the table, and a failed cell says so with its error.
 
@@ -108,7 +110,7 @@ def environment_table(results: Results) -> Table:
     return grid
 
 
-def _base(title: str, metrics: Sequence[Metric] = METRICS) -> Table:
+def _base(title: str, metrics: Sequence[Metric] = METRICS, rank: bool = False) -> Table:
     # Light borders and wrapping names: the table fits about 85 columns before rich has to
     # shorten numbers, and numbers never wrap.
     table = Table(
@@ -122,6 +124,8 @@ def _base(title: str, metrics: Sequence[Metric] = METRICS) -> Table:
     )
     table.add_column("format", no_wrap=True)
     table.add_column("implementation", no_wrap=True)
+    if rank:
+        table.add_column("rank", justify="right", no_wrap=True)
     for m in metrics:
         table.add_column(m.heading, justify="right", no_wrap=True)
     return table
@@ -130,13 +134,15 @@ def _base(title: str, metrics: Sequence[Metric] = METRICS) -> Table:
 def figures_table(
     rows: Sequence[Row], title: str, spread: float, metrics: Sequence[Metric] = METRICS
 ) -> Table:
-    table = _base(title, metrics)
+    ranked = view.has_libraries(rows)
+    ranks = view.format_ranks(rows)
+    table = _base(title, metrics, rank=ranked)
     bests = {m.key: view.best(rows, m) for m in metrics}
     notes: list[Text] = []
     unstable_seen = False
     for i, r in enumerate(rows):
         last_of_format = i + 1 == len(rows) or rows[i + 1].format != r.format
-        impl = r.implementation if r.step == "full" else f"{r.implementation} [{r.step}]"
+        impl = view.step_label(r)
         if not r.ok:
             why = r.error or "no error recorded"
             notes.append(_text(f"{r.format} {impl} failed: {why}", "red"))
@@ -147,11 +153,13 @@ def figures_table(
                 cell, unstable = _cell(r, m, bests[m.key])
                 unstable_seen |= unstable
                 cells.append(cell)
+        place = [Text(view.rank_text(r, ranks))] if ranked else []
         table.add_row(
             _text(r.format),
             _text(impl),
+            *place,
             *cells,
-            style="" if r.step == "full" else "dim",
+            style="dim" if r.step == "native" else "",
             end_section=last_of_format,
         )
     if unstable_seen:
@@ -162,8 +170,11 @@ def figures_table(
                 style="dim",
             )
         )
-    if any(not r.comparable for r in rows if r.ok):
-        notes.append(Text("[native]: the library's own step alone, never ranked", style="dim"))
+    if any(r.step == "native" for r in rows if r.ok):
+        where = "ranked only within its format" if ranked else "never ranked"
+        notes.append(Text(f"[native]: the library's own step alone, {where}", style="dim"))
+    if ranked:
+        notes.append(Text(f"[library]: {view.library_note(rows)}", style="dim"))
     if notes:
         table.caption = Text("\n").join(notes)
     return table

@@ -41,13 +41,20 @@ _LEGEND = (
 
 
 def markdown_table(rows: Sequence[Row]) -> list[str]:
-    headers = ["format", "implementation", "step", "status", *(m.label for m in METRICS)]
-    align = ["---"] * 4 + ["---:"] * len(METRICS)
+    """One row per cell; with library cells, a rank column places each row among its
+    format's implementations (``view.format_ranks``)."""
+    ranked = view.has_libraries(rows)
+    ranks = view.format_ranks(rows)
+    texts = ["format", "implementation", "step", "status"] + (["rank"] if ranked else [])
+    headers = [*texts, *(m.label for m in METRICS)]
+    align = ["---"] * 4 + ["---:"] * (len(METRICS) + ranked)
     out = [_md_row(headers), _md_row(align)]
     bests = {m.key: view.best(rows, m) for m in METRICS}
     for r in rows:
         status = r.status if r.ok else f"{r.status}: {r.error or 'no error recorded'}"
         cells = [r.format, r.implementation, r.step, status]
+        if ranked:
+            cells.append(view.rank_text(r, ranks))
         for m in METRICS:
             shown = view.show(m, r)
             if shown is None:
@@ -68,8 +75,12 @@ def _footnotes(rows: Sequence[Row], spread: float) -> list[str]:
         notes.append(
             f"`{UNSTABLE}` unstable: IQR/median above {spread:.0%}; rerun before trusting it."
         )
-    if any(r.ok and r.step != "full" for r in rows):
-        notes.append("`native` rows time the library's own step alone and are never ranked.")
+    ranked = view.has_libraries(rows)
+    if any(r.ok and r.step == "native" for r in rows):
+        where = "ranked only within their format" if ranked else "never ranked"
+        notes.append(f"`native` rows time the library's own step alone and are {where}.")
+    if ranked:
+        notes.append(f"`library` rows: {_md(view.library_note(rows))}.")
     return [" ".join(notes)] if notes else []
 
 
@@ -87,6 +98,8 @@ def _md(text: str) -> str:
 
 def csv_columns(rows: Sequence[Row]) -> list[str]:
     cols = ["dataset", "format", "implementation", "step", "status", "error"]
+    if view.has_libraries(rows):  # place and count among the format's implementations
+        cols += ["format_rank", "format_implementations"]
     cols += ["records", "bytes", "bytes_per_record"]
     for c in view.compressors(rows):
         cols += [f"{c}_bytes", f"{c}_bytes_per_record", f"{c}_ratio"]
@@ -135,8 +148,13 @@ def to_csv(results: Results) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
+    ranks = view.format_ranks(rows) if view.has_libraries(rows) else None
     for r in rows:
-        writer.writerow({k: _csv(v) for k, v in csv_row(r, compressors).items()})
+        row = csv_row(r, compressors)
+        if ranks is not None:
+            place, count = ranks.get(r.key, (None, None))
+            row |= {"format_rank": place, "format_implementations": count}
+        writer.writerow({k: _csv(v) for k, v in row.items()})
     return buf.getvalue()
 
 

@@ -74,7 +74,7 @@ class Cell:
     dataset: str
     format: str
     implementation: str
-    step: str  # "full" or "native"
+    step: str  # "full", "native" or "library" (bench --libraries)
     status: str  # "ok" or "failed"
     error: str | None = None
     size: Size | None = None

@@ -4,7 +4,8 @@ A cell (docs/methodology.md has every rule) goes through fixed phases, each apar
 others: build the codecs and prepare the inputs; check the round trip of every record and of
 the batch (a failure is reported, never timed); size the batch file and its compressed
 forms; time message and batch encode and decode; measure the decode's memory peak in a pass
-of its own. The native step of the format's library gets a cell of its own beside it.
+of its own. The native step of the format's library gets a cell of its own beside it, and
+so does each other implementation asked for with ``--libraries`` (``libraries.py``).
 
 ``run`` measures in this process; with ``settings.isolate`` each cell runs in a fresh worker
 process (``fmtbench.bench.worker``) that regenerates its dataset from the ``DatasetSpec``.
@@ -26,6 +27,7 @@ from typing import Any, Protocol
 import brotli
 import zstandard
 
+from fmtbench.bench import libraries as libs
 from fmtbench.bench.environment import collect_environment, machine_busy
 from fmtbench.bench.interleave import Immediate, Interleaver
 from fmtbench.bench.results import (
@@ -41,7 +43,7 @@ from fmtbench.bench.results import (
 from fmtbench.bench.stats import UNSTABLE_SPREAD, summarize
 from fmtbench.bench.timer import Clock, Sampled, Timer
 from fmtbench.codecs import Codec, Record, codec_for, format_for_path
-from fmtbench.codecs.format import Native
+from fmtbench.codecs.format import Library, Native
 from fmtbench.codecs.registry import REGISTRY
 from fmtbench.codecs.values.difference import difference
 from fmtbench.compress import compression, decompressing
@@ -263,7 +265,7 @@ def timing(sampled: Sampled, per: str, units: int, spread: float) -> Timing:
     return Timing(per, seconds, sampled.loops, s.median, s.iqr, s.mad, s.unstable)
 
 
-def _each(fn: Callable[[Any], object], items: Sequence[Any]) -> Callable[[], None]:
+def each(fn: Callable[[Any], object], items: Sequence[Any]) -> Callable[[], None]:
     """One pass: ``fn`` on every item, results dropped as they come (no list to grow)."""
 
     def body() -> None:
@@ -320,7 +322,7 @@ def decode_peak(decode: Callable[[bytes], object], data: bytes) -> int:
     return max(peak - before, 0)
 
 
-def _failed(loaded: Loaded, fmt: str, impl: str, step: str, error: str) -> Cell:
+def failed_cell(loaded: Loaded, fmt: str, impl: str, step: str, error: str) -> Cell:
     return Cell(loaded.info.name, fmt, impl, step, "failed", error)
 
 
@@ -369,22 +371,43 @@ def measure_cell(loaded: Loaded, fmt: str, settings: Settings, clock: Clock) -> 
     return plan_cell(loaded, fmt, settings, Immediate(timer), brief)()
 
 
+def measure_library(
+    loaded: Loaded, fmt: str, library: Library, settings: Settings, clock: Clock
+) -> Cell:
+    """One library cell alone, its samples back to back (a worker process measures it):
+    the format's own round trip first, for the bytes the library must read."""
+    timer, _ = make_timers(settings, clock)
+    entry = REGISTRY.get_format(fmt)
+    codec = codec_for(fmt, *loaded.codec_args)
+    stream = codec_for(entry.batch_format or fmt, *loaded.codec_args)
+    try:
+        blobs, _ = check_round_trip(codec, stream, loaded.records)
+    except RoundTripError as exc:
+        why = f"not measured: fmtbench's own round trip failed ({exc})"
+        return failed_cell(loaded, fmt, library.name, libs.STEP, why)
+    spread = settings.unstable_spread
+    return libs.plan(loaded, fmt, library, codec, blobs, Immediate(timer), spread)()
+
+
 def measure_dataset(
     loaded: Loaded,
     formats: Sequence[str],
     settings: Settings,
     clock: Clock,
     progress: Callable[[float, str], None] | None = None,
+    libraries: libs.Chosen = libs.NONE,
 ) -> list[Cell]:
     """Every format's cells on one dataset, their samples interleaved (interleave.py).
-    ``progress(fraction, what)``: calibrating is the first half, the rounds the second."""
+    ``progress(fraction, what)``: calibrating is the first half, the rounds the second.
+    A library needing an environment of its own is measured after, in a worker process."""
     timer, brief = make_timers(settings, clock)
     rounds = Interleaver(timer)
     finish = []
     for i, fmt in enumerate(formats):
         if progress is not None:
             progress(i / len(formats) / 2, f"{loaded.info.name} {fmt}: calibrating")
-        finish.append(plan_cell(loaded, fmt, settings, rounds, brief))
+        here = [lib for lib in libraries.of(fmt) if not libs.in_worker(lib, settings.isolate)]
+        finish.append(plan_cell(loaded, fmt, settings, rounds, brief, here))
 
     def after_round(i: int) -> None:
         if progress is not None:
@@ -393,14 +416,43 @@ def measure_dataset(
 
     after_round(0)
     rounds.run(after_round)
-    return [cell for done in finish for cell in done()]
+    cells = [cell for done in finish for cell in done()]
+    return cells + _worker_libraries(loaded, formats, settings, libraries, progress)
+
+
+def _worker_libraries(
+    loaded: Loaded,
+    formats: Sequence[str],
+    settings: Settings,
+    libraries: libs.Chosen,
+    progress: Callable[[float, str], None] | None = None,
+) -> list[Cell]:
+    """The library cells that run in worker processes, in format order, each alone."""
+    from fmtbench.bench.worker import run_library_isolated
+
+    if "message" not in settings.modes:  # library cells hold message timings only
+        return []
+    out = []
+    for fmt in formats:
+        for lib in libraries.of(fmt):
+            if not libs.in_worker(lib, settings.isolate):
+                continue
+            if progress is not None:
+                progress(1.0, f"{loaded.info.name} {fmt} {lib.name}: in a worker process")
+            out.append(run_library_isolated(loaded.spec, loaded.info.name, fmt, lib, settings))
+    return out
 
 
 def plan_cell(
-    loaded: Loaded, fmt: str, settings: Settings, sampler: Sampler, brief: Timer
+    loaded: Loaded,
+    fmt: str,
+    settings: Settings,
+    sampler: Sampler,
+    brief: Timer,
+    libraries: Sequence[Library] = (),
 ) -> Callable[[], list[Cell]]:
-    """Check, size and calibrate one format on one dataset; the cells, once ``sampler`` has
-    taken the samples, from the function returned."""
+    """Check, size and calibrate one format on one dataset (and ``libraries`` of it); the
+    cells, once ``sampler`` has taken the samples, from the function returned."""
     name, records = loaded.info.name, loaded.records
     entry = REGISTRY.get_format(fmt)
     impl = f"fmtbench ({entry.library_name()})" if entry.library_name() else "fmtbench"
@@ -411,18 +463,20 @@ def plan_cell(
     try:
         blobs, batch = check_round_trip(codec, stream, records)
     except RoundTripError as exc:
-        failed = [_failed(loaded, fmt, impl, "full", str(exc))]
+        failed = [failed_cell(loaded, fmt, impl, "full", str(exc))]
         if native_impl is not None:
             why = f"not measured: fmtbench's own round trip failed ({exc})"
-            failed.append(_failed(loaded, fmt, native_impl, "native", why))
+            failed.append(failed_cell(loaded, fmt, native_impl, "native", why))
+        why = f"not measured: fmtbench's own round trip failed ({exc})"
+        failed += [failed_cell(loaded, fmt, lib.name, libs.STEP, why) for lib in libraries]
         return lambda: failed
     size = size_of(batch, len(records), brief)
     spread = settings.unstable_spread
     measured: dict[str, tuple[Measured, str, int]] = {}
     if "message" in settings.modes:
         encode = as_bytes_encoder(codec.encode, records[0])
-        measured["message_encode"] = (sampler.measure(_each(encode, records)), "record", len(records))  # fmt: skip
-        measured["message_decode"] = (sampler.measure(_each(codec.decode, blobs)), "record", len(records))  # fmt: skip
+        measured["message_encode"] = (sampler.measure(each(encode, records)), "record", len(records))  # fmt: skip
+        measured["message_decode"] = (sampler.measure(each(codec.decode, blobs)), "record", len(records))  # fmt: skip
     if "batch" in settings.modes:
         encode_many = as_bytes_encoder(stream.encode_many, records)
         measured["batch_encode"] = (sampler.measure(lambda: encode_many(records)), "batch", 1)
@@ -431,13 +485,18 @@ def plan_cell(
     native_done = (
         None if native is None else _native_cell(loaded, fmt, native, codec, blobs, sampler, spread)
     )
+    # Library cells are message timings, as native ones: none in a batch-only run.
+    library_done = [
+        libs.plan(loaded, fmt, lib, codec, blobs, sampler, spread)
+        for lib in (libraries if "message" in settings.modes else ())
+    ]
 
     def cells() -> list[Cell]:
         timings = {k: timing(m.result(), per, n, spread) for k, (m, per, n) in measured.items()}
         out = [Cell(name, fmt, impl, "full", "ok", None, size, timings, memory)]
         if native_done is not None:
             out.append(native_done())
-        return out
+        return out + [done() for done in library_done]
 
     return cells
 
@@ -458,13 +517,13 @@ def _native_cell(
     except Exception as exc:  # a library refusing the codec's own bytes is a result, not a crash
         problem = f"{type(exc).__name__}: {exc}"
     if problem is not None:
-        failed = _failed(loaded, fmt, impl, "native", problem)
+        failed = failed_cell(loaded, fmt, impl, "native", problem)
         return lambda: failed
     measured: dict[str, Measured] = {}
     if native.encode is not None:
         encode = as_bytes_encoder(native.encode, native.objects[0])
-        measured["message_encode"] = sampler.measure(_each(encode, native.objects))
-    measured["message_decode"] = sampler.measure(_each(native.decode, blobs))
+        measured["message_encode"] = sampler.measure(each(encode, native.objects))
+    measured["message_decode"] = sampler.measure(each(native.decode, blobs))
 
     def cell() -> Cell:
         timings = {k: timing(m.result(), "record", n, spread) for k, m in measured.items()}
@@ -501,7 +560,10 @@ def run(
     command: Sequence[str] = (),
     clock: Clock = time.perf_counter,
     progress: Progress | None = None,
+    libraries: libs.Chosen = libs.NONE,
 ) -> Results:
+    """Measure every dataset of ``specs`` in every format, with the cells of ``libraries``
+    (``libraries.choose``: none unless ``--libraries`` asked)."""
     formats = check_formats(formats)
     environment = collect_environment()
     # Progress counts cells: a dataset's are done together when its samples are interleaved.
@@ -520,13 +582,14 @@ def run(
                     progress(done, total, f"{loaded.info.name} {fmt}")
                 cells.extend(run_isolated(loaded.spec, fmt, settings))
                 done += 1
+            cells.extend(_worker_libraries(loaded, formats, settings, libraries))
         else:
 
             def report(fraction: float, what: str, base: int = done) -> None:
                 if progress is not None:
                     progress(base + int(fraction * len(formats)), total, what)
 
-            cells.extend(measure_dataset(loaded, formats, settings, clock, report))
+            cells.extend(measure_dataset(loaded, formats, settings, clock, report, libraries))
             done += len(formats)
         del loaded  # its records go before the next dataset's are generated
     if progress is not None:

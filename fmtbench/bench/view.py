@@ -63,9 +63,15 @@ class Row:
     def comparable(self) -> bool:
         """Full-step rows that succeeded: the ones a 'best' is chosen among.
 
-        Native rows time the library's own step alone, so they never compete with full ones.
+        Native and library rows time one library's step alone, so they never compete with
+        full ones for a best format; they are ranked within their format (``format_ranks``).
         """
         return self.ok and self.step == "full"
+
+    @property
+    def is_library(self) -> bool:
+        """Another implementation of the format (``bench --libraries``)."""
+        return self.step == "library"
 
     def seconds_per_record(self, name: str) -> float | None:
         t = self.timings.get(name)
@@ -110,24 +116,85 @@ def datasets(results: Results) -> list[DatasetInfo]:
 
 def rows(results: Results, dataset: str | None = None) -> list[Row]:
     """Every cell (of one dataset, if given): datasets in file order, then formats in the
-    usual order, full step before native."""
+    usual order, the full step first, then the format's other implementations (native,
+    libraries) fastest first by ``rank_timing``, failed ones last."""
     counts = {d.name: d.records for d in results.datasets}
     position = {d.name: i for i, d in enumerate(results.datasets)}
     cells = [c for c in results.cells if dataset is None or c.dataset == dataset]
+    made = [_row(c, counts.get(c.dataset, 0)) for c in cells]
+    timing = rank_timing(made)
+    steps = {"full": 0, "native": 1, "library": 2}
 
-    def order(r: Row) -> tuple[int, str, int, str, int, str]:
+    def order(r: Row) -> tuple[int, str, int, str, int, float, int, str]:
         fmt = format_order(r.format)
-        step = 0 if r.step == "full" else 1
+        first = 0 if r.step == "full" else 1
+        speed = r.seconds_per_record(timing) if r.ok else None
         return (
             position.get(r.dataset, len(position)),
             r.dataset,
             fmt,
             r.format,
-            step,
+            first,
+            math.inf if speed is None else speed,
+            steps.get(r.step, 3),
             r.implementation,
         )
 
-    return sorted((_row(c, counts.get(c.dataset, 0)) for c in cells), key=order)
+    return sorted(made, key=order)
+
+
+def has_libraries(rows: Sequence[Row]) -> bool:
+    """Whether the run measured other implementations (``bench --libraries``): the reports
+    then rank each format's implementations, and show nothing new otherwise."""
+    return any(r.is_library for r in rows)
+
+
+def rank_timing(rows: Sequence[Row]) -> str:
+    """The timing a format's implementations are ranked by: decode per record, from message
+    timings when the run has them (library cells hold only those), else batch ones."""
+    return f"{timing_mode(rows)}_decode"
+
+
+def format_ranks(rows: Sequence[Row]) -> dict[tuple[str, str, str, str], tuple[int, int]]:
+    """Each row's place among its format's implementations on its dataset (full step,
+    native, libraries), by ``rank_timing``: row key -> (place, how many). Rows that failed
+    or lack the timing (an encode-only library) have no place."""
+    timing = rank_timing(rows)
+    groups: dict[tuple[str, str], list[tuple[float, Row]]] = {}
+    for r in rows:
+        value = r.seconds_per_record(timing) if r.ok else None
+        if value is not None:
+            groups.setdefault((r.dataset, r.format), []).append((value, r))
+    out = {}
+    for group in groups.values():
+        group.sort(key=lambda vr: (vr[0], vr[1].implementation))
+        for place, (_, r) in enumerate(group, 1):
+            out[r.key] = (place, len(group))
+    return out
+
+
+def rank_text(row: Row, ranks: Mapping[tuple[str, str, str, str], tuple[int, int]]) -> str:
+    """``2/4``: second fastest of the format's four implementations; ``-`` if unranked."""
+    place = ranks.get(row.key)
+    return "-" if place is None else f"{place[0]}/{place[1]}"
+
+
+def step_label(row: Row) -> str:
+    """The implementation as tables show it: ``orjson [library]``, ``... [native]``."""
+    return row.implementation if row.step == "full" else f"{row.implementation} [{row.step}]"
+
+
+#: The note every report gives under a table with library rows.
+LIBRARY_NOTE = (
+    "another implementation of the format (bench --libraries), timed from "
+    "the same prepared values after agreeing with fmtbench's codec on every record; "
+    "rank: place among the format's implementations by {timing} ns/record; never ranked "
+    "against other formats"
+)
+
+
+def library_note(rows: Sequence[Row]) -> str:
+    return LIBRARY_NOTE.format(timing=rank_timing(rows).replace("_", " "))
 
 
 def _row(cell: Cell, records: int) -> Row:

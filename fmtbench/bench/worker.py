@@ -1,8 +1,10 @@
 """One benchmark cell in a fresh process (``fmtbench bench --isolate``), JSON in and out.
 
 Run as ``python -m fmtbench.bench.worker``: reads a job from stdin
-(``{"dataset": DatasetSpec, "format": ..., "settings": Settings}``) and writes
-``{"cells": [...]}`` (cells as in the results file) or ``{"error": "..."}`` to stdout.
+(``{"dataset": DatasetSpec, "format": ..., "settings": Settings}``, and ``"library"`` for
+one library cell of ``--libraries``) and writes ``{"cells": [...]}`` (cells as in the
+results file) or ``{"error": "..."}`` to stdout. A library's worker is started with the
+environment variables the library declares (the protobuf backend is chosen per process).
 
 A fresh process per cell means no cell's numbers depend on what ran before it: no heap
 fragmented by another codec, no allocator pools, caches or interpreter specialisations
@@ -24,15 +26,24 @@ from pathlib import Path
 from typing import Any
 
 import fmtbench
+from fmtbench.bench.libraries import job_library, library_from
 from fmtbench.bench.results import Cell, Settings, cell_dict, cell_from, settings_dict
-from fmtbench.bench.runner import BenchError, DatasetSpec, load, measure_cell
+from fmtbench.bench.runner import BenchError, DatasetSpec, load, measure_cell, measure_library
+from fmtbench.codecs.format import Library
 from fmtbench.errors import FmtbenchError
 
 
-def job_json(spec: DatasetSpec, fmt: str, settings: Settings) -> str:
-    return json.dumps(
-        {"dataset": dataclasses.asdict(spec), "format": fmt, "settings": settings_dict(settings)}
-    )
+def job_json(
+    spec: DatasetSpec, fmt: str, settings: Settings, library: Library | None = None
+) -> str:
+    job: dict[str, Any] = {
+        "dataset": dataclasses.asdict(spec),
+        "format": fmt,
+        "settings": settings_dict(settings),
+    }
+    if library is not None:
+        job["library"] = job_library(fmt, library)
+    return json.dumps(job)
 
 
 def run_job(job: dict[str, Any]) -> list[Cell]:
@@ -40,18 +51,38 @@ def run_job(job: dict[str, Any]) -> list[Cell]:
     raw = job["settings"]
     settings = Settings(**{**raw, "modes": tuple(raw["modes"])})
     loaded = load(spec, quick=settings.quick)
+    if job.get("library") is not None:
+        library = library_from(job["library"])
+        return [measure_library(loaded, job["format"], library, settings, time.perf_counter)]
     return measure_cell(loaded, job["format"], settings, time.perf_counter)
 
 
-def run_isolated(spec: DatasetSpec, fmt: str, settings: Settings) -> list[Cell]:
-    """The cells of one format on one dataset, measured in a fresh worker process."""
+def run_library_isolated(
+    spec: DatasetSpec, dataset: str, fmt: str, library: Library, settings: Settings
+) -> Cell:
+    """One library cell, measured in a fresh worker process with the library's environment.
+    A worker that fails is the cell's failure (with the worker's last word), not the run's."""
+    try:
+        (cell,) = run_isolated(spec, fmt, settings, library)
+    except FmtbenchError as exc:
+        return Cell(dataset, fmt, library.name, "library", "failed", str(exc))
+    return cell
+
+
+def run_isolated(
+    spec: DatasetSpec, fmt: str, settings: Settings, library: Library | None = None
+) -> list[Cell]:
+    """The cells of one format on one dataset (or one library cell of it), measured in a
+    fresh worker process."""
     env = dict(os.environ)
+    if library is not None:
+        env.update(library.environment)
     # The worker must run this very fmtbench, even where another copy is installed.
     root = str(Path(fmtbench.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     proc = subprocess.run(
         [sys.executable, "-m", "fmtbench.bench.worker"],
-        input=job_json(spec, fmt, settings),
+        input=job_json(spec, fmt, settings, library),
         capture_output=True,
         text=True,
         env=env,
@@ -67,7 +98,8 @@ def run_isolated(spec: DatasetSpec, fmt: str, settings: Settings) -> list[Cell]:
         else:
             lines = proc.stderr.strip().splitlines()
             problem = lines[-1] if lines else f"exit status {proc.returncode}"
-        raise BenchError(f"the worker for {spec.ref} {fmt} failed: {problem}")
+        what = fmt if library is None else f"{fmt} {library.name}"
+        raise BenchError(f"the worker for {spec.ref} {what} failed: {problem}")
     return [cell_from(c) for c in reply["cells"]]
 
 

@@ -53,6 +53,22 @@ def bench_cmd(
             show_default=False,
         ),
     ] = None,
+    libraries: Annotated[
+        bool,
+        typer.Option(
+            "--libraries",
+            help="Add a cell for every installed library of each measured format (orjson,"
+            " ujson...), ranked within its format.",
+        ),
+    ] = False,
+    library: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--library",
+            help="Only these libraries (comma-separated or repeated; implies --libraries).",
+            show_default=False,
+        ),
+    ] = None,
     records: Annotated[
         int | None,
         typer.Option(
@@ -93,9 +109,16 @@ def bench_cmd(
     ] = None,
 ) -> None:
     """Measure sizes, encode/decode speed and memory of every format on datasets."""
+    from fmtbench.bench import libraries as libs
     from fmtbench.bench.environment import machine_busy
     from fmtbench.bench.results import save
-    from fmtbench.bench.runner import bench_formats, make_settings, missing_formats, run
+    from fmtbench.bench.runner import (
+        bench_formats,
+        check_formats,
+        make_settings,
+        missing_formats,
+        run,
+    )
 
     if mode not in MODE_CHOICES:
         raise UsageError(f"--mode must be message, batch or both, not {mode!r}")
@@ -128,10 +151,19 @@ def bench_cmd(
             f"pip install {' '.join(repr(e) for e in extras)}",
             err=True,
         )
+    lib_names = [n.strip() for arg in library or () for n in arg.split(",") if n.strip()]
+    chosen = libs.NONE
+    if libraries or library is not None:
+        if "message" not in settings.modes:
+            raise UsageError("library cells time messages: --libraries needs --mode message or both")  # fmt: skip
+        chosen = libs.choose(check_formats(fmts), None if library is None else lib_names)
+        for note in chosen.notes:
+            say(f"fmtbench: note: {note}", err=True)
     command = ["fmtbench", "bench", *(datasets or [])]
     for flag, value in (
         ("--schema", schema), ("--input", input_file), ("--type", type_name),
         ("--formats", ",".join(named) if formats is not None else None),
+        ("--library", ",".join(lib_names) if library is not None else None),
         ("--records", records), ("--mode", None if mode == "both" else mode),
         ("--json", json_out), ("--seed", seed),
         ("--samples", samples), ("--min-time", min_time), ("--warmup", warmup),
@@ -140,9 +172,14 @@ def bench_cmd(
             command += [flag, str(value)]
     for folder in proto_path or ():
         command += ["-I", folder]
-    command += [flag for flag, on in (("--isolate", isolate), ("--quick", quick)) if on]
+    every_library = libraries and library is None
+    command += [
+        flag
+        for flag, on in (("--libraries", every_library), ("--isolate", isolate), ("--quick", quick))
+        if on
+    ]
     with progress_bar() as progress:
-        results = run(specs, fmts, settings, command=command, progress=progress)
+        results = run(specs, fmts, settings, command=command, progress=progress, libraries=chosen)
     if json_out is not None:
         save(results, json_out)
     if json_out != STDIO:  # with --json -, stdout holds the results file alone

@@ -168,6 +168,14 @@ def recommend_cmd(
         bool,
         typer.Option("--compressed", help="Judge sizes after zstd, and charge zstd time to CPU."),
     ] = False,
+    libraries: Annotated[
+        bool,
+        typer.Option(
+            "--libraries",
+            help="Rank (format, implementation) pairs: library cells of 'bench --libraries'"
+            " too, each with its format's size.",
+        ),
+    ] = False,
     output_format: OutputFormatOpt = "text",
 ) -> None:
     """Rank formats per dataset by a weighted score; with a link and a rate, name the bottleneck."""
@@ -190,6 +198,7 @@ def recommend_cmd(
         rate,
         compressed=compressed,
         dataset=dataset,
+        libraries=libraries,
     )
     if as_json:
         print_json(recommend_json(recs))
