@@ -108,8 +108,20 @@ def main(argv: list[str] | None = None) -> int:
             print("buf and fmtbench wrote different ProtoJSON", file=sys.stderr)
             return 1
         back = {  # both read buf's own JSON, so the input is the same bytes
-            "buf json -> protobuf": [*buf, "--from", str(out["buf.json"]) + "#format=json", "--to", str(out["buf.binpb"])],  # fmt: skip
-            "fmtbench protojson -> protobuf": [*ours, "--from", "protojson", str(out["buf.json"]), str(out["ours.binpb"])],  # fmt: skip
+            "buf json -> protobuf": [
+                *buf,
+                "--from",
+                str(out["buf.json"]) + "#format=json",
+                "--to",
+                str(out["buf.binpb"]),
+            ],
+            "fmtbench protojson -> protobuf": [
+                *ours,
+                "--from",
+                "protojson",
+                str(out["buf.json"]),
+                str(out["ours.binpb"]),
+            ],
         }
         times |= interleaved(back, args.rounds)
         if out["buf.binpb"].read_bytes() != out["ours.binpb"].read_bytes():
@@ -117,8 +129,20 @@ def main(argv: list[str] | None = None) -> int:
         lines = {
             "fmtbench jsonl -> msgpack": [*log, str(p["jsonl"]), str(out["o.msgpack"])],
             "fmtbench jsonl -> protobuf-delimited": [*log, str(p["jsonl"]), str(out["o.pbd"])],
-            "fmtbench jsonl -> msgpack, 1 worker": [*log, "-j", "1", str(p["jsonl"]), str(out["o1.msgpack"])],  # fmt: skip
-            "fmtbench jsonl -> protobuf-delimited, 1 worker": [*log, "-j", "1", str(p["jsonl"]), str(out["o1.pbd"])],  # fmt: skip
+            "fmtbench jsonl -> msgpack, 1 worker": [
+                *log,
+                "-j",
+                "1",
+                str(p["jsonl"]),
+                str(out["o1.msgpack"]),
+            ],
+            "fmtbench jsonl -> protobuf-delimited, 1 worker": [
+                *log,
+                "-j",
+                "1",
+                str(p["jsonl"]),
+                str(out["o1.pbd"]),
+            ],
         }
         times |= interleaved(lines, args.rounds)
         pb_mb = p["pb"].stat().st_size / 1e6
