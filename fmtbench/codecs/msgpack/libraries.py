@@ -20,7 +20,6 @@ from typing import Any
 from fmtbench.codecs.base import Codec, Record
 from fmtbench.codecs.format import Library, LibraryStep
 
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
