@@ -72,7 +72,7 @@ def rapidjson_step(codec: Codec, records: Sequence[Record]) -> LibraryStep:
     decoder = rapidjson.Decoder()
 
     def encode(tree: Any) -> bytes:
-        return encoder(tree).encode()  # a str, as ujson's
+        return str(encoder(tree)).encode()  # a str (no stream given), as ujson's
 
     return _reading(codec, records, encode, decoder)
 

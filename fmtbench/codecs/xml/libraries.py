@@ -99,7 +99,7 @@ def lxml_step(codec: Codec, records: Sequence[Record]) -> LibraryStep:
     parser = hardened_parser()
 
     def encode(elem: Any) -> bytes:
-        return etree.tostring(elem, xml_declaration=True, encoding="UTF-8")  # type: ignore[no-any-return]
+        return etree.tostring(elem, xml_declaration=True, encoding="UTF-8")
 
     def decode(data: bytes) -> Any:
         return etree.fromstring(data, parser)
@@ -115,7 +115,8 @@ def elementtree_step(codec: Codec, records: Sequence[Record]) -> LibraryStep:
 
     def encode(elem: Any) -> bytes:
         # Its own prefixes (ns0:) for the namespace: the same names, spelled otherwise.
-        return ElementTree.tostring(elem, encoding="utf-8", xml_declaration=True)
+        data: bytes = ElementTree.tostring(elem, encoding="utf-8", xml_declaration=True)
+        return data
 
     decode: Callable[[bytes], Any] = ElementTree.fromstring
     return LibraryStep(trees, encode, decode, expected=elements, tree_of=element_form)
