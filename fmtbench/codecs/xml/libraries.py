@@ -34,7 +34,11 @@ def element_form(elem: Any) -> Any:
         "tag": elem.tag,
         "attributes": dict(elem.attrib),
         "text": elem.text or "",
-        "children": [element_form(child) for child in elem],
+        # Keyed "position:name", so that a difference names the element, in order.
+        "children": {
+            f"{i}:{child.tag.rpartition('}')[2]}": element_form(child)
+            for i, child in enumerate(elem)
+        },
         "tail": elem.tail or "",
     }
 
