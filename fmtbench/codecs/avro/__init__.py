@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from fmtbench.codecs.avro.libraries import LIBRARIES
 from fmtbench.codecs.format import Export, Format
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ FORMATS = (
         extensions=(".avro",),
         order=50,
         native="fmtbench.codecs.avro.native:NATIVE",
+        libraries=LIBRARIES,  # avro-single's datums are the same: only avro has cells
         options=("avro_codec",),  # convert --avro-codec: the container's compression
         schema_in_file="fmtbench.schema.avscfile:header_schema",  # the header's avro.schema
         **_COMMON,  # type: ignore[arg-type]

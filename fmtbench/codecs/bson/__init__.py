@@ -21,6 +21,9 @@ FORMATS = (
         sample="fmtbench.codecs.bson.sample:BSON",
         library="pymongo",
         distributions=("pymongo",),
+        # No library cells: pymongo's ``bson`` is the one implementation (the standalone
+        # ``bson`` distribution installs a module of the same name, so the two cannot sit
+        # side by side), and the native cell already times its encode and decode.
         native="fmtbench.codecs.bson.native:NATIVE",
         explain="fmtbench.codecs.bson.explain:RULES",
         # pymongo's module; the unrelated PyPI "bson" also installs one (library.py).

@@ -9,6 +9,7 @@ declares it.
 
 from __future__ import annotations
 
+from fmtbench.codecs.cbor.libraries import LIBRARIES
 from fmtbench.codecs.format import Format
 
 FORMATS = (
@@ -25,6 +26,7 @@ FORMATS = (
         requires=("cbor2",),
         extra="cbor",
         native="fmtbench.codecs.cbor.native:NATIVE",
+        libraries=LIBRARIES,
         explain="fmtbench.codecs.cbor.explain:RULES",
     ),
 )

@@ -13,6 +13,7 @@ import json
 from typing import TYPE_CHECKING
 
 from fmtbench.codecs.format import Export, Format
+from fmtbench.codecs.json.libraries import LIBRARIES
 
 if TYPE_CHECKING:
     from fmtbench.schema.model import Schema
@@ -42,6 +43,7 @@ FORMATS = (
         library="msgspec",
         distributions=_DISTRIBUTIONS,
         native="fmtbench.codecs.json.native:NATIVE",
+        libraries=LIBRARIES,  # jsonl's are the same implementations: only json has cells
         explain=_EXPLAIN,
         export=_JSON_SCHEMA,
     ),

@@ -9,6 +9,7 @@ for streams. ``native.py``, ``explain.py`` and ``sample.py`` are what ``bench``,
 from __future__ import annotations
 
 from fmtbench.codecs.format import Format
+from fmtbench.codecs.msgpack.libraries import LIBRARIES
 
 FORMATS = (
     Format(
@@ -22,6 +23,7 @@ FORMATS = (
         library="msgspec",
         distributions=("msgspec", "msgpack"),
         native="fmtbench.codecs.msgpack.native:NATIVE",
+        libraries=LIBRARIES,
         explain="fmtbench.codecs.msgpack.explain:RULES",
     ),
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fmtbench.codecs.format import Export, Format
+from fmtbench.codecs.protobuf.libraries import LIBRARIES
 
 if TYPE_CHECKING:
     from fmtbench.schema.model import Schema
@@ -45,6 +46,7 @@ FORMATS = (
         # A message holds one record: the batch file is the delimited stream.
         batch_format="protobuf-delimited",
         native="fmtbench.codecs.protobuf.native:NATIVE",
+        libraries=LIBRARIES,
         library=backend,
         distributions=("protobuf",),
         explain=_EXPLAIN,

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from fmtbench.codecs.format import Export, Format
+from fmtbench.codecs.xml.libraries import LIBRARIES
 
 if TYPE_CHECKING:
     from fmtbench.schema.model import Schema
@@ -43,6 +44,7 @@ FORMATS = (
         distributions=("lxml",),
         versions=libxml2_version,
         native="fmtbench.codecs.xml.native:NATIVE",
+        libraries=LIBRARIES,
         explain="fmtbench.codecs.xml.explain:RULES",
         export=Export("xsd", "an XML Schema (XSD 1.0)", xsd_file),
     ),
