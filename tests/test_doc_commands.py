@@ -70,6 +70,10 @@ ADAPTED = {
     "fmtbench bench log order --formats protobuf,json,msgpack --json run.json": (
         "fmtbench bench log order --formats protobuf,json,msgpack --json run.json --quick"
     ),
+    # Every JSON and MessagePack library: quick.
+    "fmtbench bench order --formats json,msgpack --libraries --json libs.json": (
+        "fmtbench bench order --formats json,msgpack --libraries --json libs.json --quick"
+    ),
     # 10 s at full length, 3 s with --quick.
     "fmtbench bench --schema my.yaml --input mine.jsonl --json mine.json": (
         "fmtbench bench --schema my.yaml --input mine.jsonl --json mine.json --quick"
@@ -136,6 +140,7 @@ MAKE = [
     "convert b.jsonl c.pbd --schema log",
     "bench log order --quick --formats protobuf,json,msgpack --json old.json",
     "bench log order --quick --formats protobuf,json,msgpack --json new.json",
+    "bench order --quick --formats json,msgpack --libraries --json libs.json",
 ]
 MAKE_WITH_PLUGIN = ["convert orders.jsonl orders.lpjson --schema order"]
 #: Results files under the names the docs give them: two real runs.
