@@ -8,7 +8,7 @@ infinities as the strings "NaN", "Infinity", "-Infinity". A ``.json`` file holds
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import datetime
 from typing import Any, BinaryIO, Protocol
@@ -28,7 +28,8 @@ from fmtbench.codecs.base import (
     refuse_oversized,
 )
 from fmtbench.codecs.json.keys import KeyProof, refuse_duplicates
-from fmtbench.codecs.json.typed import REJECTED, compile_typed
+from fmtbench.codecs.json.typed import REJECTED, _long_integers, compile_typed
+from fmtbench.codecs.structs.read import has_cycle
 from fmtbench.codecs.structs.write import COMMON_GUARDS, DECLINED, WriteTarget, compile_writer
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
 from fmtbench.codecs.values.decimals import decimal_from_text, decimal_to_text
@@ -182,7 +183,11 @@ class JsonCodec(Codec):
         # re-read on the tree path, which returns the record or today's error.
         self._typed = compile_typed(self.schema, self.message.name, drop_unknown=self.drop_unknown)
         self._parse, self._convert = self._typed.parse, self._typed.convert
+        self._convert_each, self._gated = self._typed.convert_each, self._typed._gated
         self._keys = KeyProof(self.schema, self.message.name)
+        self._writeback: Callable[[Any], bytes] | None = None
+        if has_cycle(self.schema, self.message.name):
+            self._writeback = msgspec.json.Encoder().encode
         # The same for writing (structs/write.py): msgspec checks and writes, or declines.
         writer = compile_writer(self.schema, self.message.name, WRITE_TARGET)
         self._fast_encode = writer.encode if writer is not None else None
@@ -250,15 +255,22 @@ class JsonCodec(Codec):
         if len(data) > self._safe_size:  # values/count.py: a large record only
             self._count_values(data, line)
         try:
-            record = self._convert(self._parse(data))
+            struct = self._parse(data)
+            if self._gated and _long_integers(data):  # typed.py: maybe past uint64
+                record = self._convert_each(struct)
+            else:
+                record = self._convert(struct)
         except REJECTED:
             pass  # outside the handler, so that errors do not chain msgspec's refusal
         else:
             # keys.py: orjson and msgspec keep the last of two equal keys silently. The
             # quote count is inlined (this runs once a line); the key count only if it fails.
-            if (
-                b"\\" in data or data.count(b'"') != 2 * self._keys.strings(record)
-            ) and not self._keys.by_keys(data, [record]):
+            # A recursive record's count walks every node: there the Structs written back
+            # are tried first (keys.py: equal to the input, they prove it).
+            if not (self._writeback is not None and data.startswith(self._writeback(struct))) and (
+                (b"\\" in data or data.count(b'"') != 2 * self._keys.strings(record))
+                and not self._keys.by_keys(data, [record])
+            ):
                 refuse_duplicates(data, f"line {line}" if line else None)
             return record
         # Named only now: formatting it for every line costs more than the check above.

@@ -17,6 +17,10 @@ string in the input, and nothing else did, unless a duplicate key dropped one.
   followed by a colon inside a string (``\\":``): never fewer than the keys of the input. So
   a count equal to the record's (distinct) keys proves there is no duplicate.
 
+- Write-back (recursive schemas, where the counts walk every node): the record's Structs
+  written back by msgspec, when they are the input itself (fmtbench's own output always
+  is), prove it: those bytes hold no duplicate key. The codec tries it first.
+
 Anything else (fields filled with zero values, nulls read as absent, dropped unknown fields,
 ``"NaN"`` read as a float, ``"key" :`` spacing with backslashes) takes the full check, which
 names the duplicate key.

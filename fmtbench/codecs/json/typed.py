@@ -45,8 +45,9 @@ __all__ = ["REJECTED", "TypedJson", "compile_typed"]
 _FLOAT_WORDS = Literal["NaN", "Infinity", "-Infinity"]
 _BOOL_KEY = Literal["true", "false"]
 _BOOL_KEYS = {"true": True, "false": False}
-# Above this many brackets a recursive schema's input is read by the tree path (see below).
-_MAX_BRACKETS = 256
+# Above this many brackets a recursive schema's input is read by the tree path (see below):
+# orjson reads 1,024 levels, and this many brackets cannot nest deeper.
+_MAX_BRACKETS = 1024
 _FLOAT64 = json_float(float64_check)
 _FLOAT32 = json_float(float32_round)
 # What fmtbench writes: whole seconds or six fraction digits, 'Z'. ASCII digits only, so
@@ -106,6 +107,10 @@ class TypedJson(TypedReader):
         **{f"_{k}_key": int_from_text(k) for k in INT_RANGES},
     }
 
+    # uint64 once ``_no_long_integers`` passed (``decode``); map keys are text.
+    bulk_same = frozenset({"bool", "int32", "int64", "uint32", "uint64", "string", "bytes"})
+    bulk_keys = frozenset({"string"})
+
     def map_key(self, kind: str) -> ScalarRule:
         if kind == "string":
             return str, None
@@ -124,12 +129,17 @@ class TypedJson(TypedReader):
         #: One record's Struct from its bytes (``convert`` makes it canonical), or an
         #: exception from ``REJECTED``: msgspec's own method where depth is bounded.
         self.parse: Callable[[bytes], Any] = self._one.decode if self._bounded else self._parse_deep
-        self._bytes = has_bytes(schema, root)
+        self._bytes = has_kind(schema, root, "bytes")
         if self._bytes:
             self.parse = _declining_odd_padding(self.parse)
+        # The bulk converter (structs/bulk.py) takes msgspec's integers as they are: input
+        # that may hold one past 2**64 - 1 (a run of 20 digits) is converted leaf by leaf.
+        self._gated = self.bulk and has_kind(schema, root, "uint64")
         #: One record from its bytes, or an exception from ``REJECTED``. A closure rather
         #: than a method: at about a microsecond a record, every call level shows.
         self.decode: Callable[[bytes], dict[str, Any]] = compose(self.parse, self.convert)
+        if self._gated:
+            self.decode = _gated(self.parse, self.convert, self.convert_each)
 
     def _parse_deep(self, data: bytes) -> Any:
         if data.count(b"{") + data.count(b"[") > _MAX_BRACKETS:
@@ -144,9 +154,55 @@ class TypedJson(TypedReader):
             raise ValueError("base64 with bits past the data, maybe: left to the tree path")
         out = self._file.decode(data)
         convert = self.convert
+        if self._gated and _long_integers(data):
+            convert = self.convert_each
         if type(out) is list:
             return [convert(s) for s in out]
         return convert(out)
+
+
+#: Every byte to "." but the ASCII digits, to "0": a run of 20 digits is then a substring.
+_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x2E for b in range(256))
+_TWENTY_DIGITS = b"0" * 20
+
+
+def _long_integers(data: bytes) -> bool:
+    """Whether ``data`` may hold an integer past 2**64 - 1 (which has 20 digits or more):
+    two passes in C, where a regular expression would step byte by byte."""
+    return _TWENTY_DIGITS in data.translate(_DIGITS)
+
+
+def _gated(
+    parse: Callable[[bytes], Any],
+    bulk: Callable[[Any], dict[str, Any]],
+    each: Callable[[Any], dict[str, Any]],
+) -> Callable[[bytes], dict[str, Any]]:
+    def decode(data: bytes) -> dict[str, Any]:
+        s = parse(data)
+        return each(s) if _long_integers(data) else bulk(s)
+
+    return decode
+
+
+def has_kind(schema: Schema, root: str, kind: str) -> bool:
+    """Whether a record of ``root`` can hold a ``kind`` scalar anywhere (map keys too)."""
+    seen: set[str] = set()
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for f in schema.messages[name].fields:
+            t = f.type
+            for part in (t.item if isinstance(t, ListOf) else t,
+                         t.key if isinstance(t, MapOf) else None,
+                         t.value if isinstance(t, MapOf) else None):  # fmt: skip
+                if isinstance(part, Scalar) and part.kind == kind:
+                    return True
+                if isinstance(part, MessageRef):
+                    todo.append(part.name)
+    return False
 
 
 # The tree path's own sets (values/leaves.py), as the byte values this scan meets.
@@ -181,27 +237,6 @@ def _declining_odd_padding(parse: Callable[[bytes], Any]) -> Callable[[bytes], A
         return parse(data)
 
     return checked
-
-
-def has_bytes(schema: Schema, root: str) -> bool:
-    """Whether a record of ``root`` can hold a bytes value anywhere."""
-    seen: set[str] = set()
-    todo = [root]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        for f in schema.messages[name].fields:
-            t = f.type
-            for part in (t.item if isinstance(t, ListOf) else t,
-                         t.key if isinstance(t, MapOf) else None,
-                         t.value if isinstance(t, MapOf) else None):  # fmt: skip
-                if isinstance(part, Scalar) and part.kind == "bytes":
-                    return True
-                if isinstance(part, MessageRef):
-                    todo.append(part.name)
-    return False
 
 
 def compile_typed(schema: Schema, root: str, *, drop_unknown: bool = False) -> TypedJson:

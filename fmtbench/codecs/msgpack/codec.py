@@ -266,8 +266,10 @@ class MsgpackCodec(Codec):
             pass  # outside the handler, so that errors do not chain msgspec's refusal
         else:
             # keys.py: msgspec keeps the last of two equal keys. No entry was dropped when
-            # the Structs written back are exactly as long and nothing was float32-encoded.
-            if b"\xca" in data or len(_encode_structs(struct)) != len(data):
+            # the Structs written back are the input itself, or exactly as long with
+            # nothing float32-encoded.
+            back = _encode_structs(struct)
+            if back != data and (b"\xca" in data or len(back) != len(data)):
                 self._refuse_duplicates(data)
             return record
         try:

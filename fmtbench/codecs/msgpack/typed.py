@@ -75,6 +75,10 @@ class TypedMsgpack(TypedReader):
         "_float64": float64,
     }
 
+    # uint64's helper is redundant here: MessagePack holds no integer above 2**64 - 1.
+    bulk_same = frozenset({"bool", "int32", "int64", "uint32", "uint64", "string", "bytes"})
+    bulk_keys = frozenset({"bool", "int32", "int64", "uint32", "uint64", "string"})
+
     def map_key(self, kind: str) -> ScalarRule:
         return self.scalars[kind]
 

@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Literal
 
 import msgspec
 
+from fmtbench.codecs.structs.bulk import NOT_CANONICAL, compile_bulk
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.decimals import decimal_from_text
 from fmtbench.codecs.values.leaves import float64_check
@@ -78,6 +79,10 @@ class TypedReader(ABC):
     scalars: ClassVar[dict[str, ScalarRule]]
     #: Functions the rules name, bound in the generated code's namespace.
     helpers: ClassVar[dict[str, Callable[..., Any]]]
+    #: Scalar kinds and map key kinds whose msgspec value is canonical as read (bulk.py),
+    #: once the format's own gate on the input passed (json/typed.py for uint64).
+    bulk_same: ClassVar[frozenset[str]] = frozenset()
+    bulk_keys: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, schema: Schema, root: str, *, drop_unknown: bool = False) -> None:
         self.schema = schema
@@ -100,7 +105,21 @@ class TypedReader(ABC):
         # repr, functions are numbered), so the text is as trustworthy as this module.
         exec("\n".join(source), self._namespace)
         self.root_type = self._structs[root]
-        self.convert: Callable[[Any], dict[str, Any]] = self._namespace[self._funcs[root]]
+        #: The generated converter: every leaf converted in Python.
+        self.convert_each: Callable[[Any], dict[str, Any]] = self._namespace[self._funcs[root]]
+        #: A Struct to its canonical dict: in C where bulk.py can (falling back on the
+        #: generated converter record by record), else the generated converter.
+        self.convert: Callable[[Any], dict[str, Any]] = self.convert_each
+        bulk = compile_bulk(
+            schema,
+            root,
+            same=self.bulk_same,
+            map_keys=self.bulk_keys,
+            cyclic=has_cycle(schema, root),
+        )
+        self.bulk = bulk is not None
+        if bulk is not None:
+            self.convert = _falling_back(bulk, self.convert_each)
 
     def _bind(self, obj: object) -> str:
         name = f"_g{len(self._namespace_extra)}"
@@ -207,6 +226,18 @@ class TypedReader(ABC):
 def _rule(rule: ScalarRule) -> tuple[Any, Callable[[str], str]]:
     mtype, func = rule
     return mtype, (lambda x: f"{func}({x})") if func else _same
+
+
+def _falling_back(
+    bulk: Callable[[Any], dict[str, Any]], each: Callable[[Any], dict[str, Any]]
+) -> Callable[[Any], dict[str, Any]]:
+    def convert(s: Any) -> dict[str, Any]:
+        try:
+            return bulk(s)
+        except NOT_CANONICAL:  # a float to round or check: leaf by leaf
+            return each(s)
+
+    return convert
 
 
 def compose(
