@@ -290,6 +290,7 @@ def _run_chunks(
             for c in chunks
         }
         pending: set[Future[_ChunkDone]] = set(futures)
+        last = (0, 0)
         while pending:
             # With a bar, woken every tenth of a second to show the chunks' own counters.
             timeout = None if shared is None else 0.1
@@ -310,7 +311,10 @@ def _run_chunks(
                 else:
                     results[chunk.index] = fut.result()
             if progress is not None and not failed:
-                progress(*_moving(chunks, results, shared))
+                now = _moving(chunks, results, shared)
+                if now[0] and now != last:  # workers still starting, or nothing new: no call
+                    progress(*now)
+                    last = now
     if failed:
         first = min(failed)
         raise _globalize(failed[first], [results[i] for i in range(first)], chunks[first], src)
