@@ -53,7 +53,7 @@ from fmtbench.schema.xsd import MAP_KEY_ATTRIBUTE
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 # Far below libxml2's limits without XML_PARSE_HUGE (10,000,000 bytes a text node, nesting
 # 256 deep), so a document the scanner accepts never hits a limit the parser would report.
-_MAX_CHARS = 1_000_000
+_MAX_CHARS = MAX_CHARS = 1_000_000
 _MAX_DEPTH = 100
 
 # Characters XML 1.0 cannot carry, and ``\r`` (the parser turns it into ``\n``, so text
@@ -160,6 +160,11 @@ def _in_pattern(t: FieldType) -> bool:
     return not isinstance(t, MessageRef)
 
 
+#: A generated scanner: (text, position, depth, whether the text holds "&") -> the record
+#: and the position after its end tag; it raises on anything it does not accept.
+Scan = Callable[[str, int, int, bool], tuple[Record, int]]
+
+
 class _Source:
     """Generates the scanner's functions; safe to ``exec``: the text comes from the schema
     model only. Tags and field names appear only as ``repr`` literals, functions and
@@ -200,8 +205,10 @@ class _Source:
             self.pending.append((kind, name))
         return name
 
-    def compile(self, root: str) -> Callable[[str, int, int, bool], tuple[Record, int]]:
-        first = self.element(root, root, None, True)
+    def compile(self, root: str, *, alone: bool = True) -> Scan:
+        """The scanner of one ``root`` element: standing alone (with its ``xmlns``) or,
+        unless ``alone``, a record inside the ``<records>`` wrapper (fast_stream.py)."""
+        first = self.element(root, root, None, alone)
         while self.pending:
             kind, name = self.pending.pop()
             self.source.append(self.function(name, *kind))
@@ -650,6 +657,16 @@ class XmlFastDecoder:
         # Otherwise every document goes the reference way.
         plain = plain_names(schema)
         self._root = _Source(schema, patterns=patterns).compile(type_name) if plain else None
+        self._schema, self._type_name, self._patterns = schema, type_name, patterns
+        self._wrapped: Scan | None = None
+
+    def wrapped(self) -> Scan | None:
+        """The scanner of a record inside a ``<records>`` wrapper (no ``xmlns`` of its
+        own), compiled on first use; ``None`` where names are not plain."""
+        if self._wrapped is None and self._root is not None:
+            source = _Source(self._schema, patterns=self._patterns)
+            self._wrapped = source.compile(self._type_name, alone=False)
+        return self._wrapped
 
     def decode(self, data: object) -> Record | None:
         """The record ``data`` holds, or ``None``: then only the reference path can tell."""
