@@ -24,7 +24,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from fmtbench.codecs.base import Record, RecordReader
 from fmtbench.codecs.xml.fast_read import MAX_CHARS, Scan
@@ -79,7 +79,7 @@ class FastXmlReader(RecordReader):
         if scan is None or not head.startswith(wrapper_open.encode("utf-8")):
             # Another form (the single record, another prolog, a DOCTYPE...): the reference
             # reader from the start, made now as it always was (it refuses a DOCTYPE here).
-            self._inner = reference(Replay(head, src))
+            self._inner = reference(cast("BinaryIO", Replay(head, src)))
             self._records: Iterator[Record] = self._inner_records()
         else:
             self._records = self._walk(head[len(wrapper_open.encode("utf-8")) :])
@@ -98,7 +98,7 @@ class FastXmlReader(RecordReader):
         """The reference reader from here: the wrapper's start tag, ``lines`` newlines (the
         line of the next record stays the same), the unread text, then the stream."""
         head = (self._open + "\n" * lines).encode("utf-8") + rest
-        self._inner = self._reference(Replay(head, self._src))
+        self._inner = self._reference(cast("BinaryIO", Replay(head, self._src)))
         self._inner.count = self.count  # errors name the record they always named
         return self._inner_records()
 
@@ -106,7 +106,7 @@ class FastXmlReader(RecordReader):
         decoder = codecs.getincrementaldecoder("utf-8")()  # strict, as the reference
         scan, src, start, end = self._scan, self._src, self._record_start, self._record_end
         assert scan is not None
-        space = _SPACE.match
+        space = _SPACE.match  # always matches (possibly nothing)
         safe_size = self._safe_size
         safe_chars = safe_size // 4  # 4 bytes a character at most: no need to count bytes
         lines = 0  # newlines in the text dropped from the buffer (after the wrapper's tag)
@@ -132,7 +132,7 @@ class FastXmlReader(RecordReader):
                 return
             # -- the records the buffer holds whole ------------------------------------
             while True:
-                q = space(s, p).end()
+                q = space(s, p).end()  # type: ignore[union-attr]
                 if s.startswith(start, q):
                     try:
                         record, after = scan(s, q, 1, amp)
