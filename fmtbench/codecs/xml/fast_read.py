@@ -28,6 +28,7 @@ maps at their zero values in schema order).
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -82,6 +83,10 @@ _plain_utc = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?Z\Z"
 ).match
 _fromiso = datetime.fromisoformat
+_F32 = struct.Struct("<f")
+_pack32, _unpack32 = _F32.pack, _F32.unpack
+# the nearest float32 of a finite double
+
 _BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False}
 # read.py's xs:double pattern, without the whitespace its parser strips first.
 _number = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z").match
@@ -253,6 +258,20 @@ class _Source:
             # ValueError, which declines the document.
             plain, iso, parse = (self.bind(c) for c in (_plain_utc, _fromiso, PARSE[kind]))
             return [*lines, f"{out} = {iso}({x}) if {plain}({x}) else {parse}({x})"]
+        if kind == "float32":
+            # As float64 below, then rounded to the nearest float32 as float32_round does
+            # (struct in C); a value past float32's range raises (OverflowError): the
+            # reference path then names it.
+            number, parse = self.bind(_number), self.bind(PARSE[kind])
+            pack, unpack = self.bind(_pack32), self.bind(_unpack32)
+            return [
+                *lines,
+                f"if {x}.isascii() and {x}.replace('.', '', 1).isdigit(): {out} = float({x})",
+                f"elif {number}({x}): {out} = float({x})",
+                f"else: {out} = {parse}({x})",
+                f"if {out} - {out}: {out} = {parse}({x})",
+                f"else: {out} = {unpack}({pack}({out}))[0]",
+            ]
         if kind == "float64":
             # A number without surrounding whitespace: what float() gives is the value
             # (the pattern refuses what float() alone would take: 'inf', '1_0', ' 1').
