@@ -2,9 +2,11 @@
 
 Every pair of ``ratios.py`` becomes two benchmarks in one group, ``fmtbench`` and
 ``reference``, so the comparison table sets them side by side: JSON against orjson, Protobuf
-against ``json_format``, XML against xmltodict and an lxml ``SubElement`` builder, MessagePack
-against ``packb``/``unpackb``, and ``fmtbench convert`` against a ``json_format`` script as
-whole processes. Timed runs use the issue's 50,000 records a dataset (``--bench-records``
+against ``json_format`` and against its floors (upb's own step: ``Message(**kwargs)`` +
+``SerializeToString``, ``FromString`` + a generated walk), XML against xmltodict, an lxml
+``SubElement`` builder, ``lxml.etree.fromstring`` + one pass, and its batch decode against
+its message decode, MessagePack against ``packb``/``unpackb``, and ``fmtbench convert``
+against a ``json_format`` script as whole processes. Timed runs use the issue's 50,000 records a dataset (``--bench-records``
 overrides it); ``--benchmark-disable`` uses a few records, so CI only checks that every body
 still runs. Slow references make calibration costly, so each body runs a fixed number of
 rounds (``pedantic``). Speed is never asserted; ``ratios.py`` prints the verdicts.
@@ -111,11 +113,27 @@ def test_sides_agree(references: References, dataset: str) -> None:
     assert [cls.FromString(b) for b in ref_pb] == [cls.FromString(b) for b in ours_pb]
     assert pair["protobuf decode"].ours() == records
     assert pair["protobuf decode"].reference() == p.proto_dicts
+    # The floors (issue 16): upb's own step on the keywords the codec builds, the same
+    # messages; FromString and proto_walk reading one dict a record.
+    ours_pb, floor_pb = (
+        pair["protobuf encode floor"].ours(),
+        pair["protobuf encode floor"].reference(),
+    )
+    assert [cls.FromString(b) for b in floor_pb] == [cls.FromString(b) for b in ours_pb]
+    assert pair["protobuf decode floor"].ours() == records
+    walked = pair["protobuf decode floor"].reference()
+    assert len(walked) == len(records)
+    assert all(type(d) is dict for d in walked)
     # XML: the reference builder writes what fmtbench reads back as the same records.
     xml = p.codecs["xml"]
     assert [xml.decode(b) for b in pair["xml encode"].reference()] == records
     assert pair["xml decode"].ours() == records
     assert len(pair["xml decode"].reference()) == len(records)
+    # One <records> file read as the same records as one message each; the lxml floor
+    # visits every element.
+    assert pair["xml batch decode"].ours() == pair["xml batch decode"].reference() == records
+    assert pair["xml decode floor"].ours() == records
+    assert all(n > 1 for n in pair["xml decode floor"].reference())
 
     # MessagePack: the same values written (fmtbench sorts map keys, packb keeps their
     # order), the same values read.

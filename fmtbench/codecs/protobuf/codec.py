@@ -36,6 +36,7 @@ from fmtbench.codecs.base import (
 )
 from fmtbench.codecs.protobuf.count import bound, count_message
 from fmtbench.codecs.protobuf.fast_read import FastDecoders
+from fmtbench.codecs.protobuf.fast_write import compile_fast_kwargs
 from fmtbench.codecs.protobuf.kwargs import Kwargs, compile_kwargs
 from fmtbench.codecs.protobuf.overflow import OVERFLOW_PATTERN, VARINT_CLASSES, WHOLE, OverflowScan
 from fmtbench.codecs.protobuf.wide import wide_classes
@@ -412,7 +413,19 @@ class _ProtobufBase(Codec):
         self._from_string = self.reading_class.FromString
         self._overflow = OverflowScan(schema, self.message.name)
         self._varints = self._overflow.needed
-        self._to_tree = TreeConverter(schema, PROTO_RULES).message(self.message.name)
+        tree = TreeConverter(schema, PROTO_RULES)
+        self._to_tree = tree.message(self.message.name)
+        self._cls = self.message_class
+        check = self.write_check()
+        if check is None:
+            self._fast_kwargs = compile_fast_kwargs(schema, self.message.name, tree)
+        else:
+            # Within the cap, by a margin of the two levels a message's own leaves may
+            # take (a map of timestamps), a record passes both depth checks.
+            cap = min(self.limits.max_depth, UPB.cap) - 2
+            self._fast_kwargs = compile_fast_kwargs(schema, self.message.name, tree, cap)
+            self._checked_reference = self.checked_writes(self._encode_reference_sized)
+            self.encode = self._encode_nested  # type: ignore[method-assign]
         self._reference = _Walker(self, reading).walks[self.message.name]
         fast = FastDecoders(schema, reading, strict=not drop_unknown).compile()
         self._fast = fast[self.message.name]
@@ -476,16 +489,46 @@ class _ProtobufBase(Codec):
         return DecodeError(f"not a valid {self.message.name} message: {exc}")
 
     def encode(self, record: Record) -> bytes:
-        msg = self.to_message(record)
+        data: bytes | None
         try:
-            data: bytes = msg.SerializeToString(deterministic=True)
-        except (ValueError, TypeError) as exc:
-            raise explain(self.schema, self.message.name, record, exc, "protobuf") from None
+            # The checked keywords (fast_write.py), straight to upb: it only accepts.
+            data = self._cls(**self._fast_kwargs(record)).SerializeToString(deterministic=True)
+        except Exception:  # any reason at all: the reference path decides
+            data = None
+        if data is None:  # outside the handler: its errors do not chain the decline
+            data = self._encode_reference(record)
+        return self._sized(record, data)
+
+    def _encode_nested(self, record: Record) -> bytes:
+        """``encode`` for records that may nest past the depth limits (a recursive schema):
+        the fast keywords count levels themselves and decline a record that comes near
+        the cap, so only the reference path needs the walk of ``write_check``."""
+        data: bytes | None
+        try:
+            kwargs = self._fast_kwargs(record, 0)
+            data = self._cls(**kwargs).SerializeToString(deterministic=True)
+        except Exception:
+            data = None
+        if data is None:
+            return self._checked_reference(record)
+        return self._sized(record, data)
+
+    def _sized(self, record: Record, data: bytes) -> bytes:
         if len(data) > self._write_bound:  # a large record only: more checks then
             if len(data) > self.max_message_bytes:  # what decode() and both readers refuse
                 raise oversized(len(data), self.max_message_bytes, "Protobuf")
             self.refuse_too_many_values(record)
         return data
+
+    def _encode_reference_sized(self, record: Record) -> bytes:
+        return self._sized(record, self._encode_reference(record))
+
+    def _encode_reference(self, record: Record) -> bytes:
+        msg = self.to_message(record)
+        try:
+            return msg.SerializeToString(deterministic=True)
+        except (ValueError, TypeError) as exc:
+            raise explain(self.schema, self.message.name, record, exc, "protobuf") from None
 
     def decode(self, data: bytes) -> Record:
         refuse_oversized(data, self.max_message_bytes, "message")

@@ -28,6 +28,7 @@ from fmtbench.codecs.base import Codec, Record, RecordReader, RecordWriter, enco
 from fmtbench.codecs.values.count import ValueCount
 from fmtbench.codecs.xml.count import count_element
 from fmtbench.codecs.xml.fast_read import XmlFastDecoder
+from fmtbench.codecs.xml.fast_stream import FastXmlReader
 from fmtbench.codecs.xml.fast_write import XmlFastSource
 from fmtbench.codecs.xml.read import (
     Element,
@@ -88,7 +89,8 @@ class XmlCodec(Codec):
         self._decoder = XmlDecoder(schema, drop_unknown=drop_unknown)
         # Accepts only documents in the shape the encoder writes, and declines the rest:
         # those (and every error) go through the lxml parse and the reference walk.
-        self._fast = XmlFastDecoder(schema, self.message.name).decode
+        self._fast_decoder = XmlFastDecoder(schema, self.message.name)
+        self._fast = self._fast_decoder.decode
         # Per lxml's docs, sharing a parser between threads is harmless, only less efficient
         # than one each; a codec used from many threads may want one codec per thread.
         self._parser = hardened_parser()
@@ -175,6 +177,19 @@ class XmlCodec(Codec):
 
     # -- stream mode -----------------------------------------------------------------------
     def reader(self, src: BinaryIO) -> RecordReader:
+        # The scanner record after record (fast_stream.py); the reference reader takes over
+        # at anything it declines.
+        return FastXmlReader(
+            src,
+            self._fast_decoder.wrapped(),
+            self.wrapper_open,
+            self.message.name,
+            self.reference_reader,
+            self.values.safe_size,
+        )
+
+    def reference_reader(self, src: BinaryIO) -> RecordReader:
+        """The reference reader: lxml's iterparse and the compiled walk of each record."""
         return XmlReader(self._decoder, self.message.name, src, self.values)
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:

@@ -28,6 +28,7 @@ maps at their zero values in schema order).
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -53,7 +54,7 @@ from fmtbench.schema.xsd import MAP_KEY_ATTRIBUTE
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 # Far below libxml2's limits without XML_PARSE_HUGE (10,000,000 bytes a text node, nesting
 # 256 deep), so a document the scanner accepts never hits a limit the parser would report.
-_MAX_CHARS = 1_000_000
+_MAX_CHARS = MAX_CHARS = 1_000_000
 _MAX_DEPTH = 100
 
 # Characters XML 1.0 cannot carry, and ``\r`` (the parser turns it into ``\n``, so text
@@ -82,6 +83,10 @@ _plain_utc = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?Z\Z"
 ).match
 _fromiso = datetime.fromisoformat
+_F32 = struct.Struct("<f")
+_pack32, _unpack32 = _F32.pack, _F32.unpack
+# the nearest float32 of a finite double
+
 _BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False}
 # read.py's xs:double pattern, without the whitespace its parser strips first.
 _number = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z").match
@@ -160,6 +165,11 @@ def _in_pattern(t: FieldType) -> bool:
     return not isinstance(t, MessageRef)
 
 
+#: A generated scanner: (text, position, depth, whether the text holds "&") -> the record
+#: and the position after its end tag; it raises on anything it does not accept.
+Scan = Callable[[str, int, int, bool], tuple[Record, int]]
+
+
 class _Source:
     """Generates the scanner's functions; safe to ``exec``: the text comes from the schema
     model only. Tags and field names appear only as ``repr`` literals, functions and
@@ -200,8 +210,10 @@ class _Source:
             self.pending.append((kind, name))
         return name
 
-    def compile(self, root: str) -> Callable[[str, int, int, bool], tuple[Record, int]]:
-        first = self.element(root, root, None, True)
+    def compile(self, root: str, *, alone: bool = True) -> Scan:
+        """The scanner of one ``root`` element: standing alone (with its ``xmlns``) or,
+        unless ``alone``, a record inside the ``<records>`` wrapper (fast_stream.py)."""
+        first = self.element(root, root, None, alone)
         while self.pending:
             kind, name = self.pending.pop()
             self.source.append(self.function(name, *kind))
@@ -246,6 +258,20 @@ class _Source:
             # ValueError, which declines the document.
             plain, iso, parse = (self.bind(c) for c in (_plain_utc, _fromiso, PARSE[kind]))
             return [*lines, f"{out} = {iso}({x}) if {plain}({x}) else {parse}({x})"]
+        if kind == "float32":
+            # As float64 below, then rounded to the nearest float32 as float32_round does
+            # (struct in C); a value past float32's range raises (OverflowError): the
+            # reference path then names it.
+            number, parse = self.bind(_number), self.bind(PARSE[kind])
+            pack, unpack = self.bind(_pack32), self.bind(_unpack32)
+            return [
+                *lines,
+                f"if {x}.isascii() and {x}.replace('.', '', 1).isdigit(): {out} = float({x})",
+                f"elif {number}({x}): {out} = float({x})",
+                f"else: {out} = {parse}({x})",
+                f"if {out} - {out}: {out} = {parse}({x})",
+                f"else: {out} = {unpack}({pack}({out}))[0]",
+            ]
         if kind == "float64":
             # A number without surrounding whitespace: what float() gives is the value
             # (the pattern refuses what float() alone would take: 'inf', '1_0', ' 1').
@@ -650,6 +676,16 @@ class XmlFastDecoder:
         # Otherwise every document goes the reference way.
         plain = plain_names(schema)
         self._root = _Source(schema, patterns=patterns).compile(type_name) if plain else None
+        self._schema, self._type_name, self._patterns = schema, type_name, patterns
+        self._wrapped: Scan | None = None
+
+    def wrapped(self) -> Scan | None:
+        """The scanner of a record inside a ``<records>`` wrapper (no ``xmlns`` of its
+        own), compiled on first use; ``None`` where names are not plain."""
+        if self._wrapped is None and self._root is not None:
+            source = _Source(self._schema, patterns=self._patterns)
+            self._wrapped = source.compile(self._type_name, alone=False)
+        return self._wrapped
 
     def decode(self, data: object) -> Record | None:
         """The record ``data`` holds, or ``None``: then only the reference path can tell."""
