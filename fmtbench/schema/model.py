@@ -282,6 +282,32 @@ class Message:
         raise KeyError(name)
 
 
+def reachable_messages(schema: Schema, root: str) -> list[Message]:
+    """The message types a record of ``root`` can hold, ``root`` first, each once (through
+    fields, list items and map values; recursion is followed once)."""
+    seen: dict[str, Message] = {}
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        msg = seen[name] = schema.messages[name]
+        for f in reversed(msg.fields):
+            inner = element_type(f.type)
+            if isinstance(inner, MessageRef):
+                todo.append(inner.name)
+    return list(seen.values())
+
+
+def element_type(t: FieldType) -> Scalar | EnumRef | MessageRef:
+    """What a field holds one of: a list's item, a map's value, else the type itself."""
+    if isinstance(t, ListOf):
+        return t.item
+    if isinstance(t, MapOf):
+        return t.value
+    return t
+
+
 def _check_oneofs(msg: Message) -> None:
     """A group's members are consecutive fields that name it (as in Protobuf, where they
     stand in one ``oneof`` block): every compiler writes a group where its members stand."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Any, BinaryIO
 
 from fmtbench.codecs.bson import library
-from fmtbench.schema.model import ListOf, MapOf, MessageRef, Schema
+from fmtbench.schema.model import ListOf, Schema, reachable_messages
 
 library.require()  # before anything is imported from bson: pymongo's, with C
 
@@ -389,15 +389,6 @@ class _BsonReader(RecordReader):
 
 def _has_lists(schema: Schema, name: str) -> bool:
     """Whether a record of ``name`` can hold an array (a list field anywhere below it)."""
-    seen, todo = set(), [name]
-    while todo:
-        msg = schema.messages[todo.pop()]
-        for f in msg.fields:
-            t = f.type
-            if isinstance(t, ListOf):
-                return True
-            inner = t.value if isinstance(t, MapOf) else t
-            if isinstance(inner, MessageRef) and inner.name not in seen:
-                seen.add(inner.name)
-                todo.append(inner.name)
-    return False
+    return any(
+        isinstance(f.type, ListOf) for msg in reachable_messages(schema, name) for f in msg.fields
+    )

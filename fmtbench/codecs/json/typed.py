@@ -38,7 +38,14 @@ from fmtbench.codecs.values.leaves import (
     json_float,
     timestamp_from_text,
 )
-from fmtbench.schema.model import INT_RANGES, ListOf, MapOf, MessageRef, Scalar, Schema
+from fmtbench.schema.model import (
+    INT_RANGES,
+    MapOf,
+    Scalar,
+    Schema,
+    element_type,
+    reachable_messages,
+)
 
 __all__ = ["REJECTED", "TypedJson", "compile_typed"]
 
@@ -186,23 +193,12 @@ def _gated(
 
 def has_kind(schema: Schema, root: str, kind: str) -> bool:
     """Whether a record of ``root`` can hold a ``kind`` scalar anywhere (map keys too)."""
-    seen: set[str] = set()
-    todo = [root]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        for f in schema.messages[name].fields:
-            t = f.type
-            for part in (t.item if isinstance(t, ListOf) else t,
-                         t.key if isinstance(t, MapOf) else None,
-                         t.value if isinstance(t, MapOf) else None):  # fmt: skip
-                if isinstance(part, Scalar) and part.kind == kind:
-                    return True
-                if isinstance(part, MessageRef):
-                    todo.append(part.name)
-    return False
+    return any(
+        isinstance(part, Scalar) and part.kind == kind
+        for msg in reachable_messages(schema, root)
+        for f in msg.fields
+        for part in (element_type(f.type), f.type.key if isinstance(f.type, MapOf) else None)
+    )
 
 
 # The tree path's own sets (values/leaves.py), as the byte values this scan meets.

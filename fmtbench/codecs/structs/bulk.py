@@ -37,7 +37,17 @@ from typing import Any
 import msgspec
 
 from fmtbench.codecs.values import oneof
-from fmtbench.schema.model import EnumRef, FieldType, ListOf, MapOf, MessageRef, Scalar, Schema
+from fmtbench.schema.model import (
+    EnumRef,
+    FieldType,
+    ListOf,
+    MapOf,
+    MessageRef,
+    Scalar,
+    Schema,
+    element_type,
+    reachable_messages,
+)
 
 _FLOATS = ("float32", "float64")
 # What ``to_builtins`` must hand over as it is: the canonical form holds these objects.
@@ -60,30 +70,8 @@ def _leaf_ok(ftype: FieldType, same: Collection[str], map_keys: Collection[str])
     raise AssertionError(ftype)
 
 
-def _reachable(schema: Schema, root: str) -> list[str]:
-    seen: list[str] = []
-    todo = [root]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.append(name)
-        for f in schema.messages[name].fields:
-            t = f.type
-            inner = t.item if isinstance(t, ListOf) else t.value if isinstance(t, MapOf) else t
-            if isinstance(inner, MessageRef):
-                todo.append(inner.name)
-    return seen
-
-
 def _has_floats(ftype: FieldType) -> bool:
-    inner = (
-        ftype.item
-        if isinstance(ftype, ListOf)
-        else ftype.value
-        if isinstance(ftype, MapOf)
-        else ftype
-    )
+    inner = element_type(ftype)
     return isinstance(inner, Scalar) and inner.kind in _FLOATS
 
 
@@ -101,7 +89,7 @@ def compile_bulk(
     once its own gate passed); ``map_keys``: likewise for map keys; ``cyclic``: whether
     ``root`` can contain itself (then no float leaf may be gathered).
     """
-    names = _reachable(schema, root)
+    names = [m.name for m in reachable_messages(schema, root)]
     for name in names:
         msg = schema.messages[name]
         if oneof.groups(msg):  # two members set is for the tree path to name
