@@ -11,18 +11,23 @@ Like the scanner, it only ever accepts: at the first thing it does not take (ano
 prolog, a comment between records, a record the scanner declines, a record large enough to
 need the values count, bytes that are not UTF-8, anything after ``</records>``) it hands the
 rest of the file to the reference reader, which then returns the same records or raises
-today's error. The hand-over replays what the reference would have read, so its positions
-are today's: the wrapper's start tag, as many newlines as came before the current record
-(the same line numbers), then the text from that record on and the rest of the stream; the
-records already returned are counted, so errors name the same record. A record the scanner
+today's error. The reference is the contract on damaged files too, down to the record an
+error names: lxml feeds libxml2 32 KiB at a time (FEED) and returns the records ending in a
+feed only once the whole feed parsed, so an error drops the records before it in its feed,
+and names the first of them. This reader therefore holds back the records that end in the
+feed the scan is in, and a hand-over starts from the first held record; the reference reads
+the wrapper's start tag, white space that puts that record at the same line, column and
+offset in a feed as in the file, then the file from there (the records already returned are
+counted), so its feeds, positions and record numbers are today's. A record the scanner
 returns is the one the reference walk returns (test_xml_fast.py holds it to that), and the
-text between records is whitespace, which the reference accepts too.
+text between records is white space, which the reference accepts too.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import BinaryIO, cast
 
@@ -31,11 +36,16 @@ from fmtbench.codecs.xml.fast_read import MAX_CHARS, Scan
 
 #: Bytes read at a time: the reference reader's first read, and enough for many records.
 CHUNK = 1 << 16
+#: Bytes lxml's iterparse reads, and feeds libxml2, at a time (tests check it): the
+#: reference returns the records that end in a feed after libxml2 has taken the whole feed.
+FEED = 1 << 15
 _SPACE = re.compile("[ \t\n]*")  # between records; "\r" (the parser rewrites it) hands over
 
 
 class Replay:
-    """Bytes read already, then the rest of the stream: what the reference reader reads."""
+    """Bytes read already, then the rest of the stream: what the reference reader reads.
+    Reads are whole (the head topped up from the stream), so the reference reader's feeds
+    fall where they would have fallen on the stream itself."""
 
     def __init__(self, head: bytes, rest: BinaryIO) -> None:
         self.head, self.rest = head, rest
@@ -45,8 +55,10 @@ class Replay:
             return self.rest.read(size)
         if size < 0:
             out, self.head = self.head + self.rest.read(), b""
-        else:
+        elif len(self.head) >= size:
             out, self.head = self.head[:size], self.head[size:]
+        else:
+            out, self.head = self.head + self.rest.read(size - len(self.head)), b""
         return out
 
 
@@ -94,10 +106,29 @@ class FastXmlReader(RecordReader):
             self.count, self.single = inner.count, inner.single
             yield record
 
-    def _hand_over(self, lines: int, rest: bytes) -> Iterator[Record]:
-        """The reference reader from here: the wrapper's start tag, ``lines`` newlines (the
-        line of the next record stays the same), the unread text, then the stream."""
-        head = (self._open + "\n" * lines).encode("utf-8") + rest
+    def _hand_over(self, at: int, line: int, column: int, rest: bytes) -> Iterator[Record]:
+        """The reference reader from the record (or other text) at byte ``at`` of the file,
+        on ``line`` lines after the wrapper's and at ``column`` characters into its line;
+        ``rest`` is the file from there on, read so far.
+
+        What it reads: the wrapper's start tag, white space, then ``rest`` and the stream,
+        so that ``rest`` begins on the same line and column as in the file (libxml2's
+        positions, and the lines its messages name, stay the same) and at the same offset
+        in a feed of FEED bytes, in the first feed if it was there, else in a later one
+        than the wrapper's start tag. Its feeds then end where the reference's would have
+        ended on the file, so it returns the records the reference would return before an
+        error, and counts them as the reference would (``_walk`` holds back the records
+        that end in the feed where the hand-over falls)."""
+        opening = self._open.encode("utf-8")  # ends in a newline: no record on its line
+        least = len(opening) + line + column
+        if at < FEED:
+            target = at
+        else:
+            target = at % FEED + FEED
+            if target < least:
+                target += -(-(least - target) // FEED) * FEED
+        pad = b" " * max(0, target - least)  # white space in <records>, on the tag's line
+        head = opening[:-1] + pad + b"\n" * (line + 1) + b" " * column + rest
         self._inner = self._reference(cast("BinaryIO", Replay(head, self._src)))
         self._inner.count = self.count  # errors name the record they always named
         return self._inner_records()
@@ -109,26 +140,60 @@ class FastXmlReader(RecordReader):
         space = _SPACE.match  # always matches (possibly nothing)
         safe_size = self._safe_size
         safe_chars = safe_size // 4  # 4 bytes a character at most: no need to count bytes
-        lines = 0  # newlines in the text dropped from the buffer (after the wrapper's tag)
+        # The buffer ``s`` is the file's text from character ``base`` (after the wrapper's
+        # start tag), byte ``base_b``; before it, ``lines`` newlines and ``col0`` characters
+        # since the last one. ``cur``/``cur_b``: a character and its byte, for non-ASCII text.
+        base, base_b = 0, len(self._open.encode("utf-8"))
+        lines = col0 = 0
+        ascii_text, cur, cur_b = True, 0, base_b
+        # Records scanned but not returned yet, as (record, first character, its byte, byte
+        # after its end): those ending in the feed (FEED bytes) the scan is in. The reference
+        # returns a record only once libxml2 has taken the whole feed it ends in without an
+        # error; a hand-over starts from the first of them, so that the reference returns
+        # them, or does not, as it would have.
+        held: deque[tuple[Record, int, int, int]] = deque()
         raw = first
         s, p, eof = "", 0, False
         largest, size = 0, CHUNK  # the largest record so far (characters), bytes a read
         want: str | None = None  # an end tag to read up to before scanning again
+
+        def byte_of(i: int) -> int:  # the byte of s[i] in the file; i never goes back
+            nonlocal cur, cur_b
+            if ascii_text:
+                return base_b + i
+            cur_b += len(s[cur - base : i].encode("utf-8"))
+            cur = base + i
+            return cur_b
+
+        def hand_over(q: int, rest: bytes) -> Iterator[Record]:
+            """From the first held record, else from ``s[q]``; ``rest`` follows ``s``."""
+            at, at_b = (held[0][1] - base, held[0][2]) if held else (q, byte_of(q))
+            nl = s.rfind("\n", 0, at)
+            column = col0 + at if nl < 0 else at - nl - 1
+            return self._hand_over(
+                at_b, lines + s.count("\n", 0, at), column, s[at:].encode() + rest
+            )
+
         while True:
-            # -- refill: the unread text, and the next chunk decoded -----------------------
+            # -- refill: the unread text (from the first held record), the next chunk ------
             pending = decoder.getstate()[0]
             try:
                 text = decoder.decode(raw, final=not raw)
             except UnicodeDecodeError:
-                rest = s[p:].encode("utf-8") + pending + raw
-                yield from self._hand_over(lines + s.count("\n", 0, p), rest)
+                yield from hand_over(p, pending + raw)
                 return
             eof = not raw
-            lines += s.count("\n", 0, p)
-            s, p = s[p:] + text, 0
+            keep = held[0][1] - base if held else p
+            keep_b = held[0][2] if held else byte_of(p)
+            nl = s.rfind("\n", 0, keep)
+            col0 = col0 + keep if nl < 0 else keep - nl - 1
+            lines += s.count("\n", 0, keep)
+            s, p = s[keep:] + text, p - keep
+            base, base_b = base + keep, keep_b
+            ascii_text, cur, cur_b = s.isascii(), base, base_b
             amp = "&" in s
             if "]]>" in s:  # an error in text: the parser names it
-                yield from self._hand_over(lines, s.encode("utf-8"))
+                yield from hand_over(p, b"")
                 return
             # -- the records the buffer holds whole ------------------------------------
             while True:
@@ -142,44 +207,52 @@ class FastXmlReader(RecordReader):
                             # record again at every chunk would cost more than the record.
                             want, p = end, q
                             break
-                        yield from self._hand_over(lines + s.count("\n", 0, q), s[q:].encode())
+                        yield from hand_over(q, b"")
                         return
                     if after - q > safe_chars and (
                         after - q > MAX_CHARS or len(s[q:after].encode()) > safe_size
                     ):  # as large as libxml2's limits, or the values limit: the reference
-                        yield from self._hand_over(lines + s.count("\n", 0, q), s[q:].encode())
+                        yield from hand_over(q, b"")
                         return
                     p = after
                     if after - q > largest:  # chunks of many records: few records cut
                         largest = after - q
                         size = min(max(CHUNK, 8 * largest), MAX_CHARS)
-                    self.count += 1
-                    yield record
+                    q_b = byte_of(q)
+                    after_b = byte_of(after)
+                    held.append((record, base + q, q_b, after_b))
+                    done = after_b - after_b % FEED  # feeds before this one: taken whole
+                    while held and held[0][3] <= done:
+                        self.count += 1
+                        yield held.popleft()[0]
                     continue
                 if q == len(s) and not eof:
                     p = q
                     break
                 if s.startswith("</records>", q) and not s[q + 10 :].strip(" \t\n"):
                     if eof:
+                        while held:
+                            self.count += 1
+                            yield held.popleft()[0]
                         return
                     p = q  # only white space so far after the end tag: read on
                     break
                 # Anything else, or the end of the file before </records>: the reference.
-                yield from self._hand_over(lines + s.count("\n", 0, q), s[q:].encode())
+                yield from hand_over(q, b"")
                 return
             if len(s) - p > MAX_CHARS:  # white space without end, or a huge record
-                yield from self._hand_over(lines + s.count("\n", 0, p), s[p:].encode())
+                yield from hand_over(p, b"")
                 return
             raw = src.read(size)
             if want is not None:
                 # Chunks until the end tag comes (the tag may straddle two chunks: bytes
                 # searched across the joint), the end of the file, or too much to hold.
-                got, held = [raw], len(s) - p + len(raw)
+                got, held_b = [raw], len(s) - p + len(raw)
                 tail = want.encode("utf-8")
-                while got[-1] and tail not in got[-1] and held < MAX_CHARS:
+                while got[-1] and tail not in got[-1] and held_b < MAX_CHARS:
                     joint = got[-1][-len(tail) :]
                     got.append(src.read(size))
                     if tail in joint + got[-1][: len(tail)]:
                         break
-                    held += len(got[-1])
+                    held_b += len(got[-1])
                 raw, want = b"".join(got), None
