@@ -1,0 +1,369 @@
+"""Proof by data for ``schema diff --prove``: what really happens when one version of a schema
+reads what the other wrote, through fmtbench's own codecs.
+
+``prove(old, new, ...)`` generates seeded records with the writer version, writes each in
+every selected format with the writer version's codec, reads it with the reader version's
+codec, and counts, per format and direction, the records read, the records whose values
+changed and the records that failed (``Outcome``). **backward** is old data read by the new
+version, **forward** new data read by the old version. Formats with an unknown-field policy
+are read both without and with ``--drop-unknown`` (keys ``"backward --drop-unknown"`` and
+``"forward --drop-unknown"``), since the answer of keyed formats depends on it.
+
+How the records are written and read:
+
+- Every format in message mode (``encode``/``decode``: one record a message), except Avro's
+  container form (``avro``): each record is written as a file of its own, since the file's
+  header carries the writer schema and only then does fastavro resolve it against the
+  reader's by Avro's rules (promotions, defaults, skipped fields, aliases). ``avro-single``
+  is read as fmtbench reads it: its fingerprint must be the reader schema's (fmtbench keeps
+  no registry of writer schemas), so any change of the Avro schema fails there.
+- The data exercises what changes can break: optional fields are present in about half the
+  records, integers are drawn uniformly over their type's whole range (a narrowing from
+  int64 to int32 meets values that do not fit), enum values uniformly (a value added in the
+  writer version shows up), lists and maps from empty to a few entries.
+- Only ``FmtbenchError`` counts as a failed read; any other exception is a bug and escapes.
+
+How a record read is compared with the record written (``changed``), by the format's own
+identity of fields: the Protobuf family by tag number, Avro by name or by one of the reader
+field's aliases, every other format by name. The written record is walked in the reader
+version's shape, recursively into messages, lists and maps:
+
+- A reader field whose writer counterpart had a value must read that value: a different
+  value, or none, is a change. So is a value read where the writer wrote none.
+- Values compare exactly, types included (a string read as bytes is a change, -0.0 is not
+  0.0); an integer read as a float (or back) is the same value only when exact. A widening
+  (int32 -> int64, float32 -> float64) therefore reads the same value; a narrowing that
+  truncates shows as a change (or the codec's error).
+- Enum values compare by number under tag identity (Protobuf writes the number: a renamed
+  value reads as its new name, which is not a change) and by name elsewhere.
+- A value the writer wrote that the reader version has no field for (a removed field) is
+  dropped, and that is expected schema evolution, not a change; whether the codec drops it
+  or refuses the record is its unknown-field policy, and a refusal counts as an error.
+- A reader field the writer version does not have (an added field) is not compared: its
+  absence, or a default the reader fills in, is not a change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fmtbench.codecs import Codec, Record, codec_for
+from fmtbench.codecs.registry import REGISTRY
+from fmtbench.errors import FmtbenchError, format_path, key_segment
+from fmtbench.schema.model import (
+    INT_RANGES,
+    EnumRef,
+    Field,
+    FieldType,
+    ListOf,
+    MapOf,
+    Message,
+    MessageRef,
+    Scalar,
+    Schema,
+)
+
+BACKWARD = "backward"  # old data, new reader
+FORWARD = "forward"  # new data, old reader
+#: What a direction's key ends with when the reader ran with ``drop_unknown=True``.
+DROP_UNKNOWN = " --drop-unknown"
+
+#: Formats whose fields are known by tag number; ``_ALIASED`` by name or an alias of it.
+_TAGGED = frozenset({"protobuf", "protobuf-delimited"})
+_ALIASED = frozenset({"avro", "avro-single"})
+#: Formats whose reader never meets a field it does not know, so ``drop_unknown`` cannot
+#: change what it reads: Avro resolution skips the writer's extra fields itself.
+_NO_POLICY = frozenset({"avro", "avro-single"})
+#: Formats read as a file per record: the file carries the writer schema (Avro's header).
+_FILE_FORM = frozenset({"avro"})
+
+#: How often an optional field is present in generated records: both cases, evenly.
+PRESENCE = 0.5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened when one version read the other's records in one format."""
+
+    records: int  # records written by the writer version
+    read: int  # records the reader version read without error
+    changed: int  # records read whose values differ from what was written
+    errors: int  # records (or whole files) that failed to read
+    first_problem: str | None  # first error or first difference, with record index and path
+
+    @property
+    def ok(self) -> bool:
+        return self.read == self.records and self.changed == 0 and self.errors == 0
+
+
+def prove(
+    old: Schema,
+    new: Schema,
+    old_type: str | None,
+    new_type: str | None,
+    formats: Sequence[str],
+    *,
+    records: int = 200,
+    seed: int = 0,
+    drop_unknown: bool | None = None,
+) -> dict[str, dict[str, Outcome]]:
+    """format -> {direction key -> Outcome}; the module docstring says how it is decided.
+
+    ``drop_unknown``: None runs each format with an unknown-field policy both ways (keys
+    ``backward``/``forward`` without it, the same with ``DROP_UNKNOWN`` appended with it);
+    True or False runs only that policy, the key saying which. Formats with no such policy
+    (Avro) run once, under the plain keys."""
+    old_records = sample(old, old_type, records, seed)
+    new_records = sample(new, new_type, records, seed)
+    directions = (
+        (BACKWARD, (old, old_type), (new, new_type), old_records),
+        (FORWARD, (new, new_type), (old, old_type), new_records),
+    )
+    out: dict[str, dict[str, Outcome]] = {}
+    for fmt in formats:
+        REGISTRY.get_format(fmt)  # a UsageError naming the formats for an unknown name
+        if fmt in _NO_POLICY:
+            policies = [False]
+        else:
+            policies = [False, True] if drop_unknown is None else [drop_unknown]
+        results: dict[str, Outcome] = {}
+        for direction, (w_schema, w_type), (r_schema, r_type), written in directions:
+            writer = codec_for(fmt, w_schema, w_type)
+            blobs = _write(writer, fmt, written)
+            compare = _Compare(w_schema, r_schema, fmt)
+            w_msg, r_msg = w_schema.message(w_type), r_schema.message(r_type)
+            for drop in policies:
+                reader = codec_for(fmt, r_schema, r_type, drop_unknown=drop)
+                key = direction + (DROP_UNKNOWN if drop else "")
+                results[key] = _read(reader, fmt, blobs, compare.root(w_msg, r_msg))
+        out[fmt] = results
+    return out
+
+
+# -- writing and reading ---------------------------------------------------------------------
+#: One written record: its index (1-based), the record, its bytes or why the writer refused.
+_Written = tuple[int, Record, bytes | str]
+
+
+def _write(codec: Codec, fmt: str, records: Sequence[Record]) -> list[_Written]:
+    out: list[_Written] = []
+    for i, record in enumerate(records, 1):
+        try:
+            data = codec.encode_many([record]) if fmt in _FILE_FORM else codec.encode(record)
+        except FmtbenchError as exc:  # not the reader's doing: kept out of the counts
+            out.append((i, record, f"record {i}: the writer version refused it: {exc}"))
+            continue
+        out.append((i, record, data))
+    return out
+
+
+def _read(
+    codec: Codec,
+    fmt: str,
+    written: Iterable[_Written],
+    differ: Callable[[Record, Record], str | None],
+) -> Outcome:
+    records = read = changed = errors = 0
+    first: str | None = None
+    refused: str | None = None
+    for i, record, data in written:
+        if isinstance(data, str):
+            refused = refused or data
+            continue
+        records += 1
+        try:
+            if fmt in _FILE_FORM:
+                got = codec.decode_many(data)
+                if len(got) != 1:  # a file of one record must read as one
+                    raise AssertionError(f"{fmt}: a file of one record read as {len(got)}")
+                back = got[0]
+            else:
+                back = codec.decode(data)
+        except FmtbenchError as exc:
+            errors += 1
+            first = first or f"record {i}: {exc}"
+            continue
+        read += 1
+        difference = differ(record, back)
+        if difference is not None:
+            changed += 1
+            first = first or f"record {i}: {difference}"
+    return Outcome(records, read, changed, errors, first or refused)
+
+
+# -- the records -----------------------------------------------------------------------------
+def sample(schema: Schema, type_name: str | None, n: int, seed: int) -> list[Record]:
+    """``n`` seeded records of the type, with the hints that make the data probe changes."""
+    from fmtbench.generate import RecordGenerator
+
+    gen = RecordGenerator(schema, type_name, hints=probing_hints(schema), seed=seed)
+    return list(gen.records(n))
+
+
+def probing_hints(schema: Schema) -> dict[str, dict[str, Any]]:
+    """Generation hints (docs/datasets.md) over every field: optional fields present half
+    the time, integers uniform over their type's range, enum values equally likely."""
+    hints: dict[str, dict[str, Any]] = {}
+    for msg in schema.messages.values():
+        for f in msg.fields:
+            h: dict[str, Any] = {"presence": PRESENCE} if f.optional else {}
+            t = f.type
+            if isinstance(t, ListOf):
+                if leaf := _leaf_hint(schema, t.item):
+                    h["items"] = leaf
+            elif isinstance(t, MapOf):
+                if leaf := _leaf_hint(schema, t.value):
+                    h["values"] = leaf
+                if key := _leaf_hint(schema, t.key):
+                    h["keys"] = key
+            else:
+                h.update(_leaf_hint(schema, t))
+            if h:
+                hints[f"{msg.name}.{f.name}"] = h
+    return hints
+
+
+def _leaf_hint(schema: Schema, t: FieldType) -> dict[str, Any]:
+    if isinstance(t, Scalar) and t.kind in INT_RANGES:
+        lo, hi = INT_RANGES[t.kind]
+        return {"dist": "uniform", "range": [lo, hi]}
+    if isinstance(t, EnumRef):
+        return {"weights": dict.fromkeys(schema.enums[t.name].canonical_names, 1)}
+    return {}
+
+
+# -- the comparison --------------------------------------------------------------------------
+class _Compare:
+    """The written record walked in the reader's shape (the module docstring's rules)."""
+
+    def __init__(self, writer: Schema, reader: Schema, fmt: str) -> None:
+        self.writer, self.reader = writer, reader
+        self.tagged = fmt in _TAGGED
+        self.aliased = fmt in _ALIASED
+        self._pairs: dict[tuple[str, str], list[tuple[Field, Field]]] = {}
+
+    def root(self, w_msg: Message, r_msg: Message) -> Callable[[Record, Record], str | None]:
+        """The comparison of one written record with the record read back."""
+        return lambda w, r: self.message(w_msg, r_msg, w, r, ())
+
+    def pairs(self, w_msg: Message, r_msg: Message) -> list[tuple[Field, Field]]:
+        """(reader field, writer field) for every reader field the writer version has."""
+        key = (w_msg.name, r_msg.name)
+        if key not in self._pairs:
+            found = []
+            for rf in r_msg.fields:
+                wf = self._counterpart(w_msg, rf)
+                if wf is not None:
+                    found.append((rf, wf))
+            self._pairs[key] = found
+        return self._pairs[key]
+
+    def _counterpart(self, w_msg: Message, rf: Field) -> Field | None:
+        if self.tagged:
+            return next((f for f in w_msg.fields if f.tag == rf.tag), None)
+        names = [rf.name]
+        if self.aliased and rf.avro and rf.avro.get("aliases"):
+            names += list(rf.avro["aliases"])
+        for name in names:  # Avro: the reader field's own name first, then its aliases
+            wf = next((f for f in w_msg.fields if f.name == name), None)
+            if wf is not None:
+                return wf
+        return None
+
+    def message(
+        self, w_msg: Message, r_msg: Message, w: Record, r: Record, path: tuple[str | int, ...]
+    ) -> str | None:
+        """None when ``r`` holds what ``w`` wrote, else the first difference (a line)."""
+        for rf, wf in self.pairs(w_msg, r_msg):
+            at = (*path, rf.name)
+            w_has, r_has = wf.name in w, rf.name in r
+            if not w_has and not r_has:
+                continue
+            if not w_has:
+                return _line(at, "nothing", _show(r[rf.name]))
+            if not r_has:
+                return _line(at, _show(w[wf.name]), "nothing")
+            problem = self.value(wf.type, rf.type, w[wf.name], r[rf.name], at)
+            if problem is not None:
+                return problem
+        return None
+
+    def value(
+        self, wt: FieldType, rt: FieldType, w: Any, r: Any, path: tuple[str | int, ...]
+    ) -> str | None:
+        """None when the reader's value ``r`` is the writer's ``w``, else the first
+        difference (a line naming its path)."""
+        if isinstance(wt, MessageRef) and isinstance(rt, MessageRef):
+            if isinstance(w, dict) and isinstance(r, dict):
+                w_msg, r_msg = self.writer.messages[wt.name], self.reader.messages[rt.name]
+                return self.message(w_msg, r_msg, w, r, path)
+        elif isinstance(wt, ListOf) and isinstance(rt, ListOf):
+            if isinstance(w, list) and isinstance(r, list) and len(w) == len(r):
+                for i, (a, b) in enumerate(zip(w, r, strict=True)):
+                    if (problem := self.value(wt.item, rt.item, a, b, (*path, i))) is not None:
+                        return problem
+                return None
+        elif isinstance(wt, MapOf) and isinstance(rt, MapOf):
+            if isinstance(w, dict) and isinstance(r, dict) and len(w) == len(r):
+                for k, a in w.items():
+                    at = (*path, key_segment(k))
+                    if k not in r:
+                        return _line(at, _show(a), "nothing")
+                    if (problem := self.value(wt.value, rt.value, a, r[k], at)) is not None:
+                        return problem
+                return None
+        elif isinstance(wt, Scalar | EnumRef | MessageRef) and isinstance(rt, ListOf):
+            # A single field read as a repeated one (Protobuf allows it): one item.
+            return self.value(ListOf(wt), rt, [w], r, path)
+        elif self.tagged and (isinstance(wt, EnumRef) or isinstance(rt, EnumRef)):
+            # Protobuf writes an enum's number: the same number is the same value.
+            if _number(self.writer, wt, w) == _number(self.reader, rt, r):
+                return None
+        elif _same(w, r):
+            return None
+        return _line(path, _show(w), _show(r))
+
+
+def _number(schema: Schema, t: FieldType, value: Any) -> Any:
+    """An enum value's number (Protobuf writes the number); any other value as it is."""
+    if isinstance(t, EnumRef) and isinstance(value, str):
+        return dict(schema.enums[t.name].values).get(value, value)
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Exact equality: types must match (but an int and a float are equal when exact), NaN
+    equals NaN, -0.0 differs from 0.0, timestamps keep their offset."""
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        if isinstance(a, bool) or isinstance(b, bool):
+            return type(a) is type(b) and a == b
+        if isinstance(a, float) and isinstance(b, float):
+            if math.isnan(a):
+                return math.isnan(b)
+            return a == b and math.copysign(1, a) == math.copysign(1, b)
+        if isinstance(a, float) or isinstance(b, float):  # one int, one float: exact only
+            f, i = (float(a), b) if isinstance(a, float) else (float(b), a)
+            return math.isfinite(f) and f.is_integer() and int(f) == i
+        return bool(a == b)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, datetime):
+        return bool(a == b and a.utcoffset() == b.utcoffset())
+    return bool(a == b)
+
+
+def _line(at: tuple[str | int, ...], wrote: str, read: str) -> str:
+    return f"{format_path(at)}: wrote {wrote}, read {read}"
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
