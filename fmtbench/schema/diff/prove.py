@@ -117,6 +117,8 @@ def prove(
     ``backward``/``forward`` without it, the same with ``DROP_UNKNOWN`` appended with it);
     True or False runs only that policy, the key saying which. Formats with no such policy
     (Avro) run once, under the plain keys."""
+    for fmt in formats:  # every name checked before any work: a UsageError lists them
+        REGISTRY.get_format(fmt)
     old_records = sample(old, old_type, records, seed)
     new_records = sample(new, new_type, records, seed)
     directions = (
@@ -125,7 +127,6 @@ def prove(
     )
     out: dict[str, dict[str, Outcome]] = {}
     for fmt in formats:
-        REGISTRY.get_format(fmt)  # a UsageError naming the formats for an unknown name
         if fmt in _NO_POLICY:
             policies = [False]
         else:
