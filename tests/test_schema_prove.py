@@ -179,7 +179,7 @@ def test_optional_made_required() -> None:
     result = run(version(BASE), version(changed(note="string = 3")))
     # An absent value reads as the zero value: a change of what the record says.
     expect(result, TAGGED | KEYED, backward="changed", forward="ok")
-    assert "note: wrote nothing, read ''" in (result["json"][BACKWARD].first_problem or "")
+    assert "note: wrote nothing, read ''" in _first(result, "json")
     expect(result, AVRO, backward="errors", forward="ok")  # null is not a string
 
 
@@ -189,7 +189,7 @@ def test_int32_widened_to_int64() -> None:
     expect(result, TAGGED | KEYED | AVRO, backward="ok")
     # New data spans int64: old readers refuse what int32 cannot hold, never truncate it.
     expect(result, TAGGED | KEYED | AVRO, forward="errors")
-    assert "out of range for int32" in (result["protobuf"][FORWARD].first_problem or "")
+    assert "out of range for int32" in _first(result, "protobuf", FORWARD)
 
 
 def test_int64_narrowed_to_int32_inside_a_list() -> None:
@@ -198,8 +198,7 @@ def test_int64_narrowed_to_int32_inside_a_list() -> None:
     new = version(changed(lines="list<Line> = 5"), extra=extra.format(qty="int32 = 1"))
     result = run(old, new)
     expect(result, TAGGED | KEYED, backward="errors", forward="ok")
-    problem = result["protobuf"][BACKWARD].first_problem or ""
-    assert re.search(r"lines\[\d+\]\.qty", problem), problem  # the path to the value
+    assert re.search(r"lines\[\d+\]\.qty", _first(result, "protobuf"))  # the value's path
 
 
 def test_integer_encoding_changed() -> None:
@@ -213,7 +212,7 @@ def test_string_to_bytes() -> None:
     result = run(version(BASE), version(changed(name="bytes = 2")))
     # Same wire type in Protobuf: the text reads as bytes, a value of another type.
     expect(result, TAGGED, backward="changed")
-    assert "read b'" in (result["protobuf"][BACKWARD].first_problem or "")
+    assert "read b'" in _first(result, "protobuf")
     expect(result, {"json", "msgpack", "cbor", "bson"} & KEYED, backward="errors")
 
 
@@ -241,7 +240,7 @@ def test_enum_value_added_is_refused_by_old_readers() -> None:
     expect(result, TAGGED | KEYED | AVRO, backward="ok", forward="errors")
     # fmtbench's enums are closed in every format, Protobuf's included (no unknown numbers).
     expect(result, TAGGED | KEYED, forward_d="errors")
-    assert "no value numbered 2" in (result["protobuf"][FORWARD].first_problem or "")
+    assert "no value numbered 2" in _first(result, "protobuf", FORWARD)
 
 
 def test_enum_value_renamed_same_number() -> None:
@@ -257,7 +256,7 @@ def test_avro_field_added_with_and_without_default() -> None:
     expect(with_default, AVRO, backward="ok")
     without = run(version(BASE), version(changed(at="timestamp = 5")))
     expect(without, AVRO, backward="errors")
-    assert "resolution" in (without["avro"][BACKWARD].first_problem or "")
+    assert "resolution" in _first(without, "avro")
     expect(without, TAGGED | KEYED, backward="ok")  # an added field is not compared
 
 
@@ -265,3 +264,28 @@ def test_unknown_format_name_is_a_usage_error() -> None:
     schema = version(BASE)
     with pytest.raises(UsageError, match="unknown format"):
         prove(schema, schema, None, None, ["protobuf", "nope"], records=2)
+
+
+def test_map_values_compared_by_key_with_the_path() -> None:
+    old = version(changed(counts="map<string, int64> = 5"))
+    new = version(changed(counts="map<string, sint64> = 5"))
+    result = run(old, new)
+    expect(result, TAGGED, backward="changed")
+    assert re.search(r'counts\["[^"]*"\]: wrote -?\d+, read -?\d+', _first(result, "protobuf"))
+    expect(result, KEYED | AVRO, backward="ok", forward="ok")
+
+
+def test_a_version_a_format_cannot_compile_is_one_outcome_not_an_exception() -> None:
+    # Protobuf names a map's entry message TagsEntry: a field of that name clashes.
+    new = version(changed(tags="map<string, string> = 5", TagsEntry="string = 6"))
+    result = prove(version(BASE), new, None, None, ["protobuf", "json"], records=5)
+    backward, forward = result["protobuf"][BACKWARD], result["protobuf"][FORWARD]
+    assert (backward.records, backward.errors) == (5, 5)
+    assert "the reader version cannot read protobuf" in (backward.first_problem or "")
+    assert (forward.records, forward.errors) == (0, 1)
+    assert not forward.ok
+    check(result["json"][BACKWARD], "ok", "json backward")
+
+
+def _first(result: dict[str, dict[str, Outcome]], fmt: str, key: str = BACKWARD) -> str:
+    return result[fmt][key].first_problem or ""

@@ -53,7 +53,13 @@ from typing import Any
 
 from fmtbench.codecs import Codec, Record, codec_for
 from fmtbench.codecs.registry import REGISTRY
-from fmtbench.errors import FmtbenchError, RecordError, format_path, key_segment
+from fmtbench.errors import (
+    FmtbenchError,
+    RecordError,
+    UsageError,
+    format_path,
+    key_segment,
+)
 from fmtbench.schema.model import (
     INT_RANGES,
     EnumRef,
@@ -118,38 +124,63 @@ def prove(
     True or False runs only that policy, the key saying which. Formats with no such policy
     (Avro) run once, under the plain keys."""
     for fmt in formats:  # every name checked before any work: a UsageError lists them
-        REGISTRY.get_format(fmt)
+        if hint := REGISTRY.get_format(fmt).missing():
+            raise UsageError(hint)
+    old_version, new_version = (old, old_type), (new, new_type)
     old_records = sample(old, old_type, records, seed)
     new_records = sample(new, new_type, records, seed)
-    directions = (
-        (BACKWARD, (old, old_type), (new, new_type), old_records),
-        (FORWARD, (new, new_type), (old, old_type), new_records),
-    )
     out: dict[str, dict[str, Outcome]] = {}
     for fmt in formats:
         if fmt in _NO_POLICY:
             policies = [False]
         else:
             policies = [False, True] if drop_unknown is None else [drop_unknown]
-        results: dict[str, Outcome] = {}
-        for direction, (w_schema, w_type), (r_schema, r_type), written in directions:
-            writer = codec_for(fmt, w_schema, w_type)
-            blobs = _write(writer, fmt, written)
-            compare = _Compare(w_schema, r_schema, fmt)
-            w_msg, r_msg = w_schema.message(w_type), r_schema.message(r_type)
-            differ = compare.root(w_msg, r_msg)
-            plain: Outcome | None = None
-            for drop in policies:
-                key = direction + (DROP_UNKNOWN if drop else "")
-                if drop and plain is not None and plain.errors == 0:
-                    # Without the policy every unknown field is an error: a read that met
-                    # none reads the same with it, and is not read again.
-                    results[key] = plain
-                    continue
-                reader = codec_for(fmt, r_schema, r_type, drop_unknown=drop)
-                results[key] = _read(reader, fmt, blobs, differ)
-                plain = None if drop else results[key]
-        out[fmt] = results
+        out[fmt] = {
+            **_direction(fmt, BACKWARD, old_version, new_version, old_records, policies),
+            **_direction(fmt, FORWARD, new_version, old_version, new_records, policies),
+        }
+    return out
+
+
+#: A version: the schema and the record type (None: its root).
+_Version = tuple[Schema, str | None]
+
+
+def _direction(
+    fmt: str,
+    direction: str,
+    writer: _Version,
+    reader: _Version,
+    records: Sequence[Record],
+    policies: Sequence[bool],
+) -> dict[str, Outcome]:
+    """One direction in one format, under each unknown-field policy."""
+    (w_schema, w_type), (r_schema, r_type) = writer, reader
+    keys = [direction + (DROP_UNKNOWN if drop else "") for drop in policies]
+    try:
+        written = _write(codec_for(fmt, w_schema, w_type), fmt, records)
+    except FmtbenchError as exc:  # the version cannot be written in this format at all
+        failed = Outcome(0, 0, 0, 1, f"the writer version cannot be written as {fmt}: {exc}")
+        return dict.fromkeys(keys, failed)
+    w_msg, r_msg = w_schema.message(w_type), r_schema.message(r_type)
+    differ = _Compare(w_schema, r_schema, fmt).root(w_msg, r_msg)
+    out: dict[str, Outcome] = {}
+    plain: Outcome | None = None
+    for key, drop in zip(keys, policies, strict=True):
+        if drop and plain is not None and plain.errors == 0:
+            # Without the policy every unknown field is an error: a read that met none
+            # reads the same with it, and is not read again.
+            out[key] = plain
+            continue
+        try:
+            codec = codec_for(fmt, r_schema, r_type, drop_unknown=drop)
+        except FmtbenchError as exc:
+            count = sum(1 for _, _, data in written if isinstance(data, bytes))
+            problem = f"the reader version cannot read {fmt}: {exc}"
+            out[key] = Outcome(count, 0, 0, count or 1, problem)
+            continue
+        out[key] = _read(codec, fmt, written, differ)
+        plain = None if drop else out[key]
     return out
 
 
