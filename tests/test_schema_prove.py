@@ -18,7 +18,14 @@ import pytest
 from fmtbench.codecs.registry import REGISTRY
 from fmtbench.errors import UsageError
 from fmtbench.schema import Schema, parse_schema
-from fmtbench.schema.diff.prove import BACKWARD, DROP_UNKNOWN, FORWARD, Outcome, prove
+from fmtbench.schema.diff.prove import (
+    BACKWARD,
+    DROP_UNKNOWN,
+    FORWARD,
+    Outcome,
+    prove,
+    sample,
+)
 
 FORMATS = [
     name
@@ -111,6 +118,17 @@ def test_keys_per_policy_and_ok_property() -> None:
     assert not Outcome(3, 3, 1, 0, "record 2: x: wrote 1, read 2").ok
 
 
+def test_the_data_holds_absent_zero_and_extreme_values() -> None:
+    records = sample(version(BASE), None, RECORDS, 0)
+    ids = {r["id"] for r in records}
+    assert {0, -(2**63), 2**63 - 1} <= ids
+    assert any(abs(i) > 2**31 for i in ids)  # values a narrowing to int32 cannot hold
+    notes = [r.get("note") for r in records]
+    assert None in notes
+    assert "" in notes
+    assert {r["color"] for r in records} == {"RED", "GREEN"}
+
+
 def test_same_version_reads_back_unchanged_everywhere() -> None:
     # Nested messages, lists, maps with integer keys, every leaf kind fmtbench compares
     # specially (floats, bools, bytes, timestamps): the comparison finds no false change.
@@ -156,9 +174,12 @@ def test_field_renamed_same_tag() -> None:
     result = run(version(BASE), version(changed(name=None, title="string = 2")))
     expect(result, TAGGED, backward="ok", forward="ok")  # the wire carries the number only
     expect(result, KEYED, backward="errors", forward="errors")  # the wire carries the name
-    # With --drop-unknown the old name is dropped and the new one read as absent: a
-    # removed field and an added one under name identity, which drops data silently.
-    expect(result, KEYED, backward_d="ok", forward_d="ok")
+    # With --drop-unknown the old name is dropped and the field read under its new name
+    # holds its zero value: the value written is lost, which the comparison catches.
+    expect(result, KEYED, backward_d="changed", forward_d="changed")
+    assert re.search(r"title: wrote '[^']+', read ''", _first(result, "json", BACKWARD_D))
+    # Avro without an alias: the new field's default stands in for the value written.
+    expect(result, AVRO, backward="changed", forward="changed")
 
 
 def test_field_renamed_with_avro_alias_keeps_the_value() -> None:
@@ -172,15 +193,22 @@ def test_field_renamed_with_avro_alias_keeps_the_value() -> None:
 def test_field_retagged() -> None:
     result = run(version(BASE), version(changed(name="string = 7")))
     expect(result, TAGGED, backward="errors", forward="errors")
+    expect(result, TAGGED, backward_d="changed", forward_d="changed")  # the value is lost
     expect(result, KEYED | AVRO, backward="ok", forward="ok")  # the number is not on the wire
 
 
 def test_optional_made_required() -> None:
     result = run(version(BASE), version(changed(note="string = 3")))
     # An absent value reads as the zero value: a change of what the record says.
-    expect(result, TAGGED | KEYED, backward="changed", forward="ok")
+    expect(result, TAGGED | KEYED, backward="changed")
     assert "note: wrote nothing, read ''" in _first(result, "json")
     expect(result, AVRO, backward="errors", forward="ok")  # null is not a string
+    # The Protobuf family does not write a plain field's zero value: an old reader, for
+    # which the field has presence, reads the empty string as no value.
+    protobuf_family = {"protojson", "protojsonl"} & KEYED | TAGGED
+    expect(result, protobuf_family, forward="changed")
+    assert "note: wrote '', read nothing" in _first(result, "protobuf", FORWARD)
+    expect(result, KEYED - protobuf_family, forward="ok")
 
 
 # -- types ----------------------------------------------------------------------------------
@@ -210,9 +238,10 @@ def test_integer_encoding_changed() -> None:
 
 def test_string_to_bytes() -> None:
     result = run(version(BASE), version(changed(name="bytes = 2")))
-    # Same wire type in Protobuf: the text reads as bytes, a value of another type.
-    expect(result, TAGGED, backward="changed")
-    assert "read b'" in _first(result, "protobuf")
+    # Protobuf and Avro read a string as its UTF-8 bytes (the same value); bytes that are
+    # not UTF-8 cannot be read as a string.
+    expect(result, TAGGED | AVRO, backward="ok", forward="errors")
+    # The keyed formats spell bytes apart from text (base64, a bytes type).
     expect(result, {"json", "msgpack", "cbor", "bson"} & KEYED, backward="errors")
 
 
@@ -247,6 +276,16 @@ def test_enum_value_renamed_same_number() -> None:
     result = run(version(BASE), version(BASE, colors="[RED, VERT]"))
     expect(result, TAGGED, backward="ok", forward="ok")  # compared by number
     expect(result, KEYED | AVRO, backward="errors", forward="errors")  # by name
+
+
+def test_enum_value_renumbered_same_name() -> None:
+    # GREEN moves from 1 to 2 and BLUE takes 1: Protobuf readers read old GREENs as BLUE.
+    old = version(BASE, colors="[RED, GREEN]")
+    new = version(BASE, colors="{values: {RED: 0, BLUE: 1, GREEN: 2}}")
+    result = run(old, new)
+    expect(result, TAGGED, backward="changed")
+    assert "color: wrote 'GREEN', read 'BLUE'" in _first(result, "protobuf")
+    expect(result, KEYED | AVRO, backward="ok")  # by name
 
 
 # -- Avro defaults --------------------------------------------------------------------------

@@ -18,24 +18,39 @@ How the records are written and read:
   is read as fmtbench reads it: its fingerprint must be the reader schema's (fmtbench keeps
   no registry of writer schemas), so any change of the Avro schema fails there.
 - The data exercises what changes can break: optional fields are present in about half the
-  records, integers are drawn uniformly over their type's whole range (a narrowing from
-  int64 to int32 meets values that do not fit), enum values uniformly (a value added in the
-  writer version shows up), lists and maps from empty to a few entries.
+  records; integers are drawn uniformly over their type's whole range (a narrowing from
+  int64 to int32 meets values that do not fit); enum values uniformly (a value added in the
+  writer version shows up); and every other record has about half its values replaced by
+  edge values: zero values (an implicit-presence field does not write its zero, so a reader
+  that gives it presence reads nothing), the integers' extremes, -0.0, the widest decimal,
+  empty strings, bytes, lists and maps.
 - Only ``FmtbenchError`` counts as a failed read; any other exception is a bug and escapes.
+  A version a format cannot compile (codec_for refuses it) is one Outcome saying so.
+- A reader that met no unknown field without ``--drop-unknown`` (no error) reads the same
+  with it (the policy acts on unknown fields only): that outcome is reused, not read again.
 
-How a record read is compared with the record written (``changed``), by the format's own
-identity of fields: the Protobuf family by tag number, Avro by name or by one of the reader
-field's aliases, every other format by name. The written record is walked in the reader
-version's shape, recursively into messages, lists and maps:
+What a record read must hold is decided by the versions, not by the format: each reader
+field is paired with the writer field it continues, as ``schema diff`` pairs them (the same
+name; else a writer field, gone from the reader version, that one of its Avro aliases names;
+else a gone writer field of the same tag: a field renamed or retagged is the same field).
+Whether the format carries the value across (Protobuf by tag, Avro by name or alias, the
+others by name) is what the data then shows. The written record is walked in the reader
+version's shape, recursively into messages (paired from the root by the fields that hold
+them), lists and maps:
 
 - A reader field whose writer counterpart had a value must read that value: a different
-  value, or none, is a change. So is a value read where the writer wrote none.
-- Values compare exactly, types included (a string read as bytes is a change, -0.0 is not
-  0.0); an integer read as a float (or back) is the same value only when exact. A widening
-  (int32 -> int64, float32 -> float64) therefore reads the same value; a narrowing that
-  truncates shows as a change (or the codec's error).
-- Enum values compare by number under tag identity (Protobuf writes the number: a renamed
-  value reads as its new name, which is not a change) and by name elsewhere.
+  value, or none, is a change. So is a value read where the writer wrote none (an absence
+  read as the zero value). A renamed field that reads its zero value (JSON with
+  ``--drop-unknown``, Avro without an alias) is therefore a change: the value was lost.
+- Values compare exactly, types included (-0.0 is not 0.0, True is not 1): an integer read
+  as a float (or back) is the same value only when exact, and a string read as bytes (or
+  back) only when the bytes are exactly its UTF-8, as Protobuf and Avro read them. A
+  widening (int32 -> int64, float32 -> float64) therefore reads the same value; a narrowing
+  shows as a change or as the codec's error.
+- Enum values pair like fields: the same name, else (a value renamed) the reader's name of
+  the writer's number. A Protobuf reader reading an old GREEN as BLUE (renumbered) is a
+  change; one reading GREEN as VERT (renamed, same number) is not. An enum read as an
+  integer, or an integer as an enum, compares by number; an enum read as a string by name.
 - A value the writer wrote that the reader version has no field for (a removed field) is
   dropped, and that is expected schema evolution, not a change; whether the codec drops it
   or refuses the record is its unknown-field policy, and a refusal counts as an error.
@@ -46,9 +61,11 @@ version's shape, recursively into messages, lists and maps:
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from fmtbench.codecs import Codec, Record, codec_for
@@ -62,6 +79,7 @@ from fmtbench.errors import (
 )
 from fmtbench.schema.model import (
     INT_RANGES,
+    Enum,
     EnumRef,
     Field,
     FieldType,
@@ -78,9 +96,6 @@ FORWARD = "forward"  # new data, old reader
 #: What a direction's key ends with when the reader ran with ``drop_unknown=True``.
 DROP_UNKNOWN = " --drop-unknown"
 
-#: Formats whose fields are known by tag number; ``_ALIASED`` by name or an alias of it.
-_TAGGED = frozenset({"protobuf", "protobuf-delimited"})
-_ALIASED = frozenset({"avro", "avro-single"})
 #: Formats whose reader never meets a field it does not know, so ``drop_unknown`` cannot
 #: change what it reads: Avro resolution skips the writer's extra fields itself.
 _NO_POLICY = frozenset({"avro", "avro-single"})
@@ -163,7 +178,7 @@ def _direction(
         failed = Outcome(0, 0, 0, 1, f"the writer version cannot be written as {fmt}: {exc}")
         return dict.fromkeys(keys, failed)
     w_msg, r_msg = w_schema.message(w_type), r_schema.message(r_type)
-    differ = _Compare(w_schema, r_schema, fmt).root(w_msg, r_msg)
+    differ = _Compare(w_schema, r_schema).root(w_msg, r_msg)
     out: dict[str, Outcome] = {}
     plain: Outcome | None = None
     for key, drop in zip(keys, policies, strict=True):
@@ -244,7 +259,12 @@ def sample(schema: Schema, type_name: str | None, n: int, seed: int) -> list[Rec
     from fmtbench.generate import RecordGenerator
 
     gen = RecordGenerator(schema, type_name, hints=probing_hints(schema), seed=seed)
-    return list(gen.records(n))
+    records = list(gen.records(n))
+    # Every other record takes edge values too: zero values are where presence rules
+    # differ (an implicit field does not write its zero), extremes where ranges do.
+    edges = _Edges(schema, random.Random(f"{seed}/edges"))
+    name = schema.message(type_name).name
+    return [edges.message(name, r) if i % 2 else r for i, r in enumerate(records)]
 
 
 def probing_hints(schema: Schema) -> dict[str, dict[str, Any]]:
@@ -279,14 +299,72 @@ def _leaf_hint(schema: Schema, t: FieldType) -> dict[str, Any]:
     return {}
 
 
+class _Edges:
+    """A record with about half its leaves replaced by edge values of their types: zero
+    values, the integers' extremes, -0.0, empty strings, lists and maps."""
+
+    def __init__(self, schema: Schema, rng: random.Random) -> None:
+        self.schema, self.rng = schema, rng
+
+    def message(self, name: str, record: Record) -> Record:
+        msg = self.schema.messages[name]
+        out = dict(record)
+        for f in msg.fields:
+            if f.name in out:
+                out[f.name] = self.field(f.type, out[f.name])
+        return out
+
+    def field(self, t: FieldType, value: Any) -> Any:
+        if isinstance(t, ListOf):
+            if self.rng.random() < EMPTY:
+                return []
+            return [self.leaf(t.item, v) for v in value]
+        if isinstance(t, MapOf):
+            if self.rng.random() < EMPTY:
+                return {}
+            return {k: self.leaf(t.value, v) for k, v in value.items()}
+        return self.leaf(t, value)
+
+    def leaf(self, t: FieldType, value: Any) -> Any:
+        if isinstance(t, MessageRef):
+            return self.message(t.name, value)
+        choices = self.edges(t)
+        if not choices or self.rng.random() < 0.5:
+            return value
+        return self.rng.choice(choices)
+
+    def edges(self, t: FieldType) -> list[Any]:
+        if isinstance(t, EnumRef):
+            return [self.schema.enums[t.name].zero]
+        if not isinstance(t, Scalar):
+            return []
+        if t.kind in INT_RANGES:
+            lo, hi = INT_RANGES[t.kind]
+            return [0, 1, lo, hi, *([-1] if lo < 0 else [])]
+        if t.kind == "decimal":
+            top = Decimal(10**t.precision - 1).scaleb(-t.scale)
+            return [Decimal(0).scaleb(-t.scale), top, -top]
+        return list(_ZEROS.get(t.kind, ()))
+
+
+#: Edge values by scalar kind (integers and decimals: by their range, in ``_Edges``).
+_ZEROS: dict[str, tuple[Any, ...]] = {
+    "bool": (False,),
+    "float32": (0.0, -0.0),
+    "float64": (0.0, -0.0),
+    "string": ("",),
+    "bytes": (b"",),
+}
+#: How often an edge record's list or map is emptied.
+EMPTY = 0.25
+
+
 # -- the comparison --------------------------------------------------------------------------
 class _Compare:
     """The written record walked in the reader's shape (the module docstring's rules)."""
 
-    def __init__(self, writer: Schema, reader: Schema, fmt: str) -> None:
+    def __init__(self, writer: Schema, reader: Schema) -> None:
         self.writer, self.reader = writer, reader
-        self.tagged = fmt in _TAGGED
-        self.aliased = fmt in _ALIASED
         self._pairs: dict[tuple[str, str], list[tuple[Field, Field]]] = {}
         #: Whether ``==`` (in C) may stand for the walk where it finds two values equal.
         self.fast = False
@@ -294,7 +372,9 @@ class _Compare:
     def root(self, w_msg: Message, r_msg: Message) -> Callable[[Record, Record], str | None]:
         """The comparison of one written record with the record read back."""
         # Equal by ``==`` is equal by these rules (NaN and a type that differs make ``==``
-        # fail, and the walk then decides), except for a bool read as a number: True == 1.
+        # fail, and the walk then decides), except for a bool read as a number (True == 1),
+        # so not where a field turns bool or back; and -0.0 == 0.0, which no codec makes of
+        # a float kept a float (each reads back what it writes, tests/test_lossless.py).
         self.fast = self._no_bool_changes(w_msg, r_msg)
         return lambda w, r: None if self.fast and w == r else self.message(w_msg, r_msg, w, r, ())
 
@@ -316,28 +396,30 @@ class _Compare:
         return True
 
     def pairs(self, w_msg: Message, r_msg: Message) -> list[tuple[Field, Field]]:
-        """(reader field, writer field) for every reader field the writer version has."""
+        """(reader field, writer field) for every reader field the writer version has: the
+        same name, else a writer field (whose name the reader no longer has) named by one of
+        its Avro aliases, else one of the same tag: a field renamed or retagged is the same
+        field, as ``schema diff`` pairs them."""
         key = (w_msg.name, r_msg.name)
         if key not in self._pairs:
+            by_name = {f.name: f for f in w_msg.fields}
+            kept = {f.name for f in r_msg.fields}
+            free = {f.name: f for f in w_msg.fields if f.name not in kept}
             found = []
             for rf in r_msg.fields:
-                wf = self._counterpart(w_msg, rf)
+                wf = by_name.get(rf.name)
+                aliases = (rf.avro or {}).get("aliases") or ()
+                for alias in aliases if wf is None else ():
+                    wf = free.get(alias)
+                    if wf is not None:
+                        break
+                if wf is None:
+                    wf = next((f for f in free.values() if f.tag == rf.tag), None)
                 if wf is not None:
+                    free.pop(wf.name, None)
                     found.append((rf, wf))
             self._pairs[key] = found
         return self._pairs[key]
-
-    def _counterpart(self, w_msg: Message, rf: Field) -> Field | None:
-        if self.tagged:
-            return next((f for f in w_msg.fields if f.tag == rf.tag), None)
-        names = [rf.name]
-        if self.aliased and rf.avro and rf.avro.get("aliases"):
-            names += list(rf.avro["aliases"])
-        for name in names:  # Avro: the reader field's own name first, then its aliases
-            wf = next((f for f in w_msg.fields if f.name == name), None)
-            if wf is not None:
-                return wf
-        return None
 
     def message(
         self, w_msg: Message, r_msg: Message, w: Record, r: Record, path: tuple[str | int, ...]
@@ -386,13 +468,32 @@ class _Compare:
         elif isinstance(wt, Scalar | EnumRef | MessageRef) and isinstance(rt, ListOf):
             # A single field read as a repeated one (Protobuf allows it): one item.
             return self.value(ListOf(wt), rt, [w], r, path)
-        elif self.tagged and (isinstance(wt, EnumRef) or isinstance(rt, EnumRef)):
-            # Protobuf writes an enum's number: the same number is the same value.
-            if _number(self.writer, wt, w) == _number(self.reader, rt, r):
+        elif isinstance(wt, EnumRef) or isinstance(rt, EnumRef):
+            if self.enum_same(wt, rt, w, r):
                 return None
         elif _same(w, r):
             return None
         return _line(path, _show(w), _show(r))
+
+    def enum_same(self, wt: FieldType, rt: FieldType, w: Any, r: Any) -> bool:
+        """An enum value read as written: the same value name, or the value's new name where
+        it was renamed (same number, its old name gone); an enum read as an integer, or an
+        integer as an enum, by the number; an enum read as a string by the name."""
+        if isinstance(wt, EnumRef) and isinstance(rt, EnumRef):
+            w_enum, r_enum = self.writer.enums[wt.name], self.reader.enums[rt.name]
+            expected = r_enum.canonical().get(w)
+            if expected is None and (number := _number(w_enum, w)) is not None:
+                expected = r_enum.by_number().get(number)
+            return expected is not None and bool(r == expected)
+        if isinstance(wt, EnumRef) and isinstance(rt, Scalar) and rt.kind in INT_RANGES:
+            return bool(_number(self.writer.enums[wt.name], w) == r)
+        if isinstance(rt, EnumRef) and isinstance(wt, Scalar) and wt.kind in INT_RANGES:
+            return bool(_number(self.reader.enums[rt.name], r) == w)
+        return _same(w, r)
+
+
+def _number(enum: Enum, name: str) -> int | None:
+    return next((n for value, n in enum.values if value == name), None)
 
 
 def _has_bool(t: FieldType) -> bool:
@@ -403,13 +504,6 @@ def _has_bool(t: FieldType) -> bool:
 def _message_of(t: FieldType) -> str | None:
     leaf = t.value if isinstance(t, MapOf) else t.item if isinstance(t, ListOf) else t
     return leaf.name if isinstance(leaf, MessageRef) else None
-
-
-def _number(schema: Schema, t: FieldType, value: Any) -> Any:
-    """An enum value's number (Protobuf writes the number); any other value as it is."""
-    if isinstance(t, EnumRef) and isinstance(value, str):
-        return dict(schema.enums[t.name].values).get(value, value)
-    return value
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -426,6 +520,14 @@ def _same(a: Any, b: Any) -> bool:
             f, i = (float(a), b) if isinstance(a, float) else (float(b), a)
             return math.isfinite(f) and f.is_integer() and int(f) == i
         return bool(a == b)
+    if {type(a), type(b)} == {str, bytes}:
+        # Protobuf and Avro read a string as bytes and back: the same value when the bytes
+        # are exactly its UTF-8.
+        text, data = (a, b) if isinstance(a, str) else (b, a)
+        try:
+            return bool(str(text).encode("utf-8") == data)
+        except UnicodeEncodeError:  # a lone surrogate has no UTF-8
+            return False
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
