@@ -144,6 +144,7 @@ def test_same_version_reads_back_unchanged_everywhere() -> None:
         blob="optional bytes = 8",
         main="optional Line = 9",
         colors="list<Color> = 10",
+        amount="decimal(40, 6) = 11",
     )
     schema = version(fields, extra=extra)
     result = run(schema, schema)
@@ -261,6 +262,15 @@ def test_float32_widened_to_float64() -> None:
     # another value.
     expect(result, {"protojson"} & KEYED, backward="changed")
     expect(result, AVRO, backward="ok", forward="errors")  # float promotes to double only
+
+
+def test_decimal_precision_widened() -> None:
+    old = version(changed(amount="decimal(10, 2) = 5"))
+    new = version(changed(amount="decimal(12, 2) = 5"))
+    result = run(old, new)
+    expect(result, TAGGED | KEYED, backward="ok")
+    # The widest new values (edge values of the data) do not fit the old precision.
+    expect(result, TAGGED | KEYED, forward="errors")
 
 
 # -- enums ----------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from fmtbench.codecs import Codec, Record, codec_for
@@ -342,8 +342,9 @@ class _Edges:
             lo, hi = INT_RANGES[t.kind]
             return [0, 1, lo, hi, *([-1] if lo < 0 else [])]
         if t.kind == "decimal":
-            top = Decimal(10**t.precision - 1).scaleb(-t.scale)
-            return [Decimal(0).scaleb(-t.scale), top, -top]
+            exact = Context(prec=t.precision + 2)  # the default 28 digits would round
+            top = Decimal(10**t.precision - 1).scaleb(-t.scale, exact)
+            return [Decimal(0).scaleb(-t.scale), top, top.copy_negate()]
         return list(_ZEROS.get(t.kind, ()))
 
 
