@@ -212,6 +212,25 @@ def test_optional_made_required() -> None:
     expect(result, KEYED - protobuf_family, forward="ok")
 
 
+def test_record_type_renamed() -> None:
+    # Messages pair from the root by the fields that hold them, whatever their names.
+    old = version(
+        changed(sub="optional Sub = 5"), extra="  Sub:\n    fields:\n      x: int32 = 1\n"
+    )
+    new = version(
+        changed(sub="optional Sub2 = 5"), extra="  Sub2:\n    fields:\n      x: int32 = 1\n"
+    )
+    result = run(old, new)
+    expect(result, TAGGED | KEYED - {"xml"}, backward="ok", forward="ok")
+    # XML names the element by its type only at the root: a nested type's name is not on
+    # the wire. Avro resolves named types by name (or alias): Sub is not Sub2.
+    expect(result, {"xml"} & KEYED, backward="ok", forward="ok")
+    expect(result, AVRO, backward="errors", forward="errors")
+    problem = _first(result, "avro")
+    assert len(problem) < 600, problem  # fastavro's message quotes both schemas: cut short
+    assert "Sub2" in problem
+
+
 # -- types ----------------------------------------------------------------------------------
 def test_int32_widened_to_int64() -> None:
     result = run(version(changed(id="int32 = 1")), version(BASE))

@@ -250,7 +250,8 @@ def _read(
         if difference is not None:
             changed += 1
             first = first or f"record {i}: {difference}"
-    return Outcome(records, read, changed, errors, first or refused)
+    problem = first or refused
+    return Outcome(records, read, changed, errors, None if problem is None else _brief(problem))
 
 
 # -- the records -----------------------------------------------------------------------------
@@ -542,6 +543,14 @@ def _same(a: Any, b: Any) -> bool:
 
 def _line(at: tuple[str | int, ...], wrote: str, read: str) -> str:
     return f"{format_path(at)}: wrote {wrote}, read {read}"
+
+
+def _brief(text: str, head: int = 200, tail: int = 250) -> str:
+    """A problem line kept readable: fastavro's resolution errors quote both schemas whole
+    and say where they differ only at the end, so the middle goes."""
+    if len(text) <= head + tail + 20:
+        return text
+    return f"{text[:head]} [... {len(text) - head - tail} characters ...] {text[-tail:]}"
 
 
 def _show(value: Any, limit: int = 60) -> str:
