@@ -205,6 +205,7 @@ _Written = tuple[int, Record, bytes | str]
 
 
 def _write(codec: Codec, fmt: str, records: Sequence[Record]) -> list[_Written]:
+    """Each record as one message (or, for ``_FILE_FORM``, one file) of the writer."""
     out: list[_Written] = []
     for i, record in enumerate(records, 1):
         try:
@@ -222,6 +223,7 @@ def _read(
     written: Iterable[_Written],
     differ: Callable[[Record, Record], str | None],
 ) -> Outcome:
+    """Each written record read by the reader's codec and compared with what was written."""
     records = read = changed = errors = 0
     first: str | None = None
     refused: str | None = None
