@@ -43,7 +43,7 @@ SKIPPED = {
         " in a fresh venv); the `fmtbench bench` it ends with is README.md's `fmtbench bench`,"
         " run here"
     ),
-    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' -e ./examples/plugin && .venv/bin/python -m pytest -q": (
+    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' -e ./examples/plugin && .venv/bin/python -m pytest -q -n auto": (
         "the test command: CI (.ci/run) runs it, read from the README, and it runs this test"
     ),
     "pip install ./examples/plugin": (
