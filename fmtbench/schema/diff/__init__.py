@@ -1,0 +1,12 @@
+"""``fmtbench schema diff``: what changed between two versions of a schema, and what each
+wire format's readers make of it.
+
+``changes.diff`` lists the changes, ``rules.verdicts`` judges them per format (each
+format's own rules, as fmtbench's codecs apply them), ``render`` prints the table, the
+Markdown and the JSON. ``prove`` (separate) runs data through the codecs to back the verdicts.
+"""
+
+from fmtbench.schema.diff.changes import KINDS, Change, diff
+from fmtbench.schema.diff.rules import Effect, Verdict, verdicts
+
+__all__ = ["KINDS", "Change", "Effect", "Verdict", "diff", "verdicts"]
