@@ -74,10 +74,17 @@ def _int_read(w: str, r: str, family: str) -> Read:
         return ok(f"every {w} fits {r}")
     if family == "protobuf" and w.endswith("64") and r.endswith("64"):
         # A 64-bit varint is read as the reader's type, two's complement: no range to check.
-        return changed(f"a {w} beyond {r}'s range reads as another number (two's complement)", True)
+        return changed(
+            f"{_a(w)} beyond {r}'s range reads as another number (two's complement)", True
+        )
     if family == "protobuf" and w == "int32" and r == "uint64":
         return changed("a negative int32 is a 64-bit varint, read as a large uint64", True)
-    return error(f"a {w} value beyond {r}'s range is an error (never truncated)", True)
+    return error(f"{_a(w)} value beyond {r}'s range is an error (never truncated)", True)
+
+
+def _a(kind: str) -> str:
+    """``a int32``, ``an int64``: the article of a type name."""
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
 
 
 def scalar_read(w: FieldType, r: FieldType, family: str) -> Read:
@@ -146,10 +153,12 @@ def _keyed_read(w: Scalar, r: Scalar, family: str) -> Read:
         if detail == "widening":
             return ok(f"every {w} is exactly a float64")
         if family in ("protojson", "xml"):
-            return changed(f"a {w} beyond the float's 53 bits is rounded as text is parsed", True)
-        return error(f"a {w} the float cannot hold exactly is an error", True)
+            return changed(
+                f"{_a(str(w))} beyond the float's 53 bits is rounded as text is parsed", True
+            )
+        return error(f"{_a(str(w))} the float cannot hold exactly is an error", True)
     if w.kind in ("float32", "float64") and r.kind in INT_RANGES:
-        return error(f"a {w} is not an integer: an error", family == "protojson")
+        return error(f"{_a(str(w))} is not an integer: an error", family == "protojson")
     if (w.kind, r.kind) == ("string", "bytes"):
         if text:
             return changed("text read as base64: other bytes, or an error when not base64")

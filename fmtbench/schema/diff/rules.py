@@ -458,6 +458,10 @@ _AVRO_NEUTRAL = {
 
 
 def _avro_single(c: Change, ctx: Context) -> Effect:
+    if c.kind == "decimal_changed" and ctx.same_avro:
+        # Parsing Canonical Form leaves out a decimal's precision and scale: the fingerprint
+        # matches, and the unscaled integer is read at the reader's scale (Avro's rule).
+        return _decimal(c, "avro", ctx)
     if ctx.same_avro:
         return _both(ok("the Avro schema is the same: the fingerprint matches"))
     neutral = (
