@@ -115,7 +115,8 @@ def _reason(r: Read) -> str:
 def table(changes: list[Change], verdicts: list[Verdict], notes: list[str], drop: bool) -> str:
     """The human table, legend and reasons."""
     if not changes:
-        return "no changes: every format reads either version's data with the other's schema"
+        same = "no changes: every format reads either version's data with the other's schema"
+        return "\n".join([same, *[f"note: {n}" for n in notes], *_proof_lines(verdicts)])
     rows = _rows(changes, verdicts, drop)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(t.ljust(w) for t, w in zip(r, widths, strict=True)).rstrip() for r in rows]
@@ -130,7 +131,7 @@ def table(changes: list[Change], verdicts: list[Verdict], notes: list[str], drop
 def markdown(changes: list[Change], verdicts: list[Verdict], notes: list[str], drop: bool) -> str:
     """The same as a GitHub table, for a pull request."""
     if not changes:
-        return "No changes."
+        return "\n".join(["No changes.", *[f"- note: {n}" for n in notes]])
     rows = _rows(changes, verdicts, drop)
     esc = [[t.replace("|", "\\|") for t in r] for r in rows]
     lines = ["| " + " | ".join(esc[0]) + " |", "|" + "---|" * len(esc[0])]
