@@ -254,3 +254,21 @@ def test_avsc_and_proto_inputs(capsys: pytest.CaptureFixture[str]) -> None:
     proto = str(DATA / "proto2" / "station.proto")
     status, out, _ = run(capsys, proto, proto, "--formats", "protobuf")
     assert (status, out.strip().startswith("no changes")) == (0, True)
+
+
+def test_docs_table_is_the_case_table() -> None:
+    """docs/evolution.md's table of rules says what the cases (and so the codecs) do."""
+    short = {"full": "full", "backward": "B", "forward": "F", "breaking": "break"}
+
+    def cell(verdict: str) -> str:
+        plain, _, dropped = verdict.partition("/")
+        return short[plain] + (f" ({short[dropped]} +d)" if dropped else "")
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "evolution.md").read_text()
+    start = text.index("| change | protobuf |")
+    rows = text[start:].split("\n\n")[0].splitlines()[2:]
+    expected = [
+        "| " + " | ".join([c.name, *(cell(c.verdict(f)) for f in CASE_FAMILIES)]) + " |"
+        for c in CASES
+    ]
+    assert rows == expected
