@@ -272,3 +272,30 @@ def test_docs_table_is_the_case_table() -> None:
         for c in CASES
     ]
     assert rows == expected
+
+
+def test_every_pair_of_built_in_schemas_is_judged() -> None:
+    """Whatever the two versions, every change gets a verdict in every family (no change
+    unhandled), and a schema against itself has none."""
+    from fmtbench.schema.builtin import builtin_names, resolve_schema
+    from fmtbench.schema.diff.render import document, markdown, table
+
+    names = builtin_names()
+    for a in names:
+        for b in names:
+            old, new = resolve_schema(a), resolve_schema(b)
+            changes = diff(old, new, None, None)
+            assert bool(changes) == (a != b), (a, b)
+            judged, notes = verdicts(changes, list(FAMILIES), context(old, new, None, None))
+            assert all(len(v.effects) == len(changes) for v in judged)
+            table(changes, judged, notes, False)
+            markdown(changes, judged, notes, True)
+            document(changes, judged, notes, old={}, new={}, require="full", drop=False, ok=False)
+
+
+def test_a_list_that_becomes_a_map_breaks_everywhere() -> None:
+    old, new = schema("l: list<int32> = 2"), schema("l: map<string, int32> = 2")
+    changes = diff(old, new, None, None)
+    assert [(c.kind, c.detail) for c in changes] == [("type_changed", "incompatible")]
+    judged, _ = verdicts(changes, list(FORMAT_OF.values())[:-1], context(old, new, None, None))
+    assert {v.level for v in judged} == {"breaking"}

@@ -93,8 +93,8 @@ def scalar_read(w: FieldType, r: FieldType, family: str) -> Read:
         return error(f"{w} and {r} are not the same kind of value")
     if isinstance(w, EnumRef) or isinstance(r, EnumRef):
         return _enum_read(w, r, family)
-    assert isinstance(w, Scalar)
-    assert isinstance(r, Scalar)
+    if not isinstance(w, Scalar) or not isinstance(r, Scalar):
+        return error(f"{w} and {r} are not the same kind of value")  # a list, a map
     if family == "protobuf":
         return _protobuf_read(w, r)
     if family == "avro":

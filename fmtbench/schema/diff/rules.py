@@ -44,6 +44,9 @@ FAMILIES = {
     "avro-single": "avro-single",
 }
 KEYED = ("protojson", "json", "binary", "bson", "xml")
+#: Families whose writers leave out a plain field at its zero value (proto3's implicit
+#: presence; ProtoJSON as Protobuf's json_format): its reader sees it absent.
+ZERO_LEFT_OUT = ("protobuf", "protojson")
 #: The verdict names, most compatible first.
 LEVELS = ("full", "backward", "forward", "breaking")
 
@@ -258,6 +261,8 @@ def _typed(c: Change, family: str, ctx: Context) -> Effect:
         if family == "protobuf":
             return _both(error("a wrapper is a message on the wire, the bare value a scalar"))
         return _both(ok("only Protobuf's binary wire sees the wrapper"))
+    if isinstance(a, Scalar) and isinstance(b, Scalar) and a.kind == b.kind == "decimal":
+        return _decimal_effect(a, b, family)
     return Effect(scalar_read(a, b, family), scalar_read(b, a, family))
 
 
@@ -267,6 +272,10 @@ def _decimal(c: Change, family: str, ctx: Context) -> Effect:
         a, b = a.item, b.item
     assert isinstance(a, Scalar)
     assert isinstance(b, Scalar)
+    return _decimal_effect(a, b, family)
+
+
+def _decimal_effect(a: Scalar, b: Scalar, family: str) -> Effect:
     if family == "avro" and a.scale != b.scale:
         return _both(
             changed(
@@ -301,16 +310,15 @@ def _presence_read(w: Field, r: Field, family: str) -> Read:
         if r.required:
             return error("an absent value is an error for a required field", True)
         return changed("an absent value reads as the zero value", True)
-    if family == "protobuf" and not w.required:
-        # A plain field's zero value is not written (proto3): absent to the reader.
+    if family in ZERO_LEFT_OUT and not w.required:
+        # A plain field's zero value is not written (proto3, and ProtoJSON as json_format
+        # writes it): absent to the reader.
         if r.required:
             return error(
-                "Protobuf leaves a plain field's zero value out: a required reader"
-                " finds it missing",
-                True,
+                "a plain field's zero value is left out: a required reader finds it missing", True
             )
         if r.optional:
-            return changed("Protobuf leaves a plain field's zero value out: read as absent", True)
+            return changed("a plain field's zero value is left out: read as absent", True)
     return ok("every value is written and read")
 
 
@@ -335,10 +343,15 @@ def _shape(c: Change, family: str, ctx: Context) -> Effect:
         )
     if c.detail == "incompatible" or family not in ("protobuf", "xml"):
         return _both(error("a single value and a list are not read as each other"))
-    back = ok(
-        "a single value reads as a list of one"
-        + (" (repeated field)" if family == "protobuf" else " (one element)")
-    )
+    if family == "protobuf":
+        # A single value at its zero is left out: the list reads empty, not [zero].
+        back = changed(
+            "a single value reads as a list of one, but its zero value is not"
+            " written: an empty list",
+            True,
+        )
+    else:
+        back = ok("a single value reads as a list of one (one element)")
     item = c.after.type.item if isinstance(c.after.type, ListOf) else c.after.type
     if family == "protobuf" and isinstance(item, Scalar) and item.kind not in ("string", "bytes"):
         fwd = error("a packed list is length-delimited data: a scalar reader refuses it")
