@@ -105,7 +105,12 @@ def scalar_read(w: FieldType, r: FieldType, family: str) -> Read:
 def _enum_read(w: FieldType, r: FieldType, family: str) -> Read:
     scalars = isinstance(w, Scalar | EnumRef) and isinstance(r, Scalar | EnumRef)
     if family == "protobuf" and scalars and _wire(w) == _wire(r) == "varint":
-        return changed("an enum and an integer share the varint: a name becomes a number")
+        # Protobuf's guide: enums share the varint with the integers; the number is kept.
+        if isinstance(w, EnumRef) and isinstance(r, Scalar) and r.kind in INT_RANGES:
+            return _int_read("int32", r.kind, family)  # an enum's numbers are int32s
+        if isinstance(r, EnumRef) and isinstance(w, Scalar) and w.kind in INT_RANGES:
+            return error("a number the enum lacks is an error (a closed enum)", True)
+        return changed("bool and enums share the varint: values change type")
     names = family in ("json", "binary", "bson", "xml")
     if names and isinstance(w, EnumRef) and isinstance(r, Scalar) and r.kind == "string":
         return ok("the enum is written as its value's name: a string")
@@ -150,8 +155,13 @@ def _keyed_read(w: Scalar, r: Scalar, family: str) -> Read:
     if (w.kind, r.kind) == ("float64", "float32"):
         return changed("a float64 is rounded to the nearest float32 on reading", True)
     if w.kind in INT_RANGES and r.kind in ("float32", "float64"):
-        if detail == "widening":
+        if detail == "widening" and (family != "bson" or w.kind == "int32"):
             return ok(f"every {w} is exactly a float64")
+        if family == "bson":
+            return error(
+                f"BSON writes {_a(str(w))} beyond int32 as an int64, which a double reader refuses",
+                True,
+            )
         if family in ("protojson", "xml"):
             return changed(
                 f"{_a(str(w))} beyond the float's 53 bits is rounded as text is parsed", True
@@ -176,6 +186,8 @@ _AVRO = {
     "int32": "int",
     "uint32": "long",
     "int64": "long",
+    # A union of long and fixed(8) (the values past 2^63-1): resolved through its long.
+    "uint64": "long",
     "float32": "float",
     "float64": "double",
     "string": "string",

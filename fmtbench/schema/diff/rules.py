@@ -471,12 +471,10 @@ _AVRO_NEUTRAL = {
 
 
 def _avro_single(c: Change, ctx: Context) -> Effect:
-    if c.kind == "decimal_changed" and ctx.same_avro:
-        # Parsing Canonical Form leaves out a decimal's precision and scale: the fingerprint
-        # matches, and the unscaled integer is read at the reader's scale (Avro's rule).
-        return _decimal(c, "avro", ctx)
     if ctx.same_avro:
-        return _both(ok("the Avro schema is the same: the fingerprint matches"))
+        # The fingerprint matches: records read as Avro reads them with that one schema
+        # (an int64 now a uint32 is still a long, range-checked on reading).
+        return effect(c, "avro", ctx)
     neutral = (
         c.kind in _AVRO_NEUTRAL
         or c.detail in ("wire", "wrapper")
