@@ -299,3 +299,23 @@ def test_a_list_that_becomes_a_map_breaks_everywhere() -> None:
     assert [(c.kind, c.detail) for c in changes] == [("type_changed", "incompatible")]
     judged, _ = verdicts(changes, list(FORMAT_OF.values())[:-1], context(old, new, None, None))
     assert {v.level for v in judged} == {"breaking"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_prove_agrees_with_every_verdict(case: Case) -> None:
+    """Proof by data (the issue's check): every verdict of the table, in every installed
+    format, is what the codecs do; a failure for some values only may go unexercised."""
+    prove = pytest.importorskip("fmtbench.schema.diff.prove").prove
+    from fmtbench.schema.diff.render import agrees
+
+    formats = [f for f, entry in REGISTRY.items() if family_of(f) and entry.missing() is None]
+    changes = diff(case.old, case.new, None, None)
+    judged, _ = verdicts(changes, formats, context(case.old, case.new, None, None))
+    outcomes = prove(case.old, case.new, None, None, formats, records=60, seed=0)
+    wrong = [
+        f"{v.format} {way}: verdict {v.level}, data {o}"
+        for v in judged
+        for way, o in outcomes[v.format].items()
+        if agrees(v, way, o) is False
+    ]
+    assert not wrong, wrong
