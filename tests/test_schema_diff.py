@@ -209,6 +209,9 @@ def test_prove_outcomes_go_beside_the_verdicts(
     assert proof["forward --drop-unknown"]["agrees"] is True
     status, out, _ = run(capsys, *args)
     assert "json forward: 0/7 read, 0 changed, 7 errors: agrees; first: record 1" in out
+    status, out, _ = run(capsys, *args, "--markdown")
+    assert "\nProof by data:\n\n```\njson backward: 7/7 read, 0 changed, 0 errors: agrees\n" in out
+    assert out.rstrip().endswith("```")
 
 
 def test_prove_without_the_engine_says_so(

@@ -140,8 +140,8 @@ def markdown(changes: list[Change], verdicts: list[Verdict], notes: list[str], d
     lines += ["- " + line.replace("|", "\\|") for line in reasons(changes, verdicts, drop)]
     lines += [f"- note: {n}" for n in notes]
     proof = _proof_lines(verdicts)
-    if proof:
-        lines += ["", *[f"    {p}" if p else "" for p in proof[1:]]]
+    if proof:  # a fenced block: the lines keep their columns, and no list swallows them
+        lines += ["", "Proof by data:", "", "```", *proof[2:], "```"]
     return "\n".join(lines)
 
 
