@@ -162,6 +162,8 @@ class _Walk:
             self.out.append(Change(kind, f"{name}.{g.name}", "", str(g), after=g))
         for f, g in pairs:
             self._field(f"{name}.{g.name}", f, g)
+            if f.oneof != g.oneof:
+                self._regrouped(f"{name}.{g.name}", f, g, old, new)
         self._reserved(
             name,
             old.reserved_numbers,
@@ -184,11 +186,7 @@ class _Walk:
         if f.wrapper != g.wrapper:
             add("type_changed", _wrapped(f), _wrapped(g), "wrapper")
         a, b = presence(f), presence(g)
-        if (a, f.oneof) != (b, g.oneof) and f.oneof is None and g.oneof is not None:
-            add("field_moved_into_oneof", a, f"oneof {g.oneof}")
-        elif f.oneof is not None and g.oneof is None:
-            add("field_moved_out_of_oneof", f"oneof {f.oneof}", b)
-        elif a != b:
+        if f.oneof is None and g.oneof is None and a != b:
             less = PRESENCE.index(b) < PRESENCE.index(a)
             add("field_made_optional" if less else "field_made_required", a, b, f"{a} -> {b}")
         if f.default != g.default:
@@ -197,6 +195,30 @@ class _Walk:
             add("packed_changed", _packed(f), _packed(g))
         if f.xml_attribute != g.xml_attribute:
             add("xml_attribute_changed", _xml(f), _xml(g))
+
+    def _regrouped(self, path: str, f: Field, g: Field, old: Message, new: Message) -> None:
+        """A field moved into a oneof, out of one, or from one to another; the detail says
+        whether data of either version may set it beside another member of the group
+        (two members set is an error)."""
+
+        def shares(group: str | None, here: Message, there: Message, other: str | None) -> bool:
+            if group is None:
+                return False
+            members = {m.name for m in here.fields if m.oneof == group and m.name != f.name}
+            # Set beside the field in the other version unless in the same group there.
+            return any(
+                m.name in members and (other is None or m.oneof != other) for m in there.fields
+            )
+
+        joined = shares(g.oneof, new, old, f.oneof)
+        left = shares(f.oneof, old, new, g.oneof)
+        # "joins": old data may set it beside a member of its new group; "leaves": new data
+        # may set it beside a member of its old group.
+        detail = " and ".join(w for w, hit in (("joins", joined), ("leaves", left)) if hit)
+        was = f"oneof {f.oneof}" if f.oneof else presence(f)
+        now = f"oneof {g.oneof}" if g.oneof else presence(g)
+        kind = "field_moved_into_oneof" if g.oneof else "field_moved_out_of_oneof"
+        self.out.append(Change(kind, path, was, now, detail, before=f, after=g))
 
     def _type(self, path: str, a: FieldType, b: FieldType, f: Field, g: Field) -> None:
         def add(kind: str, detail: str = "", where: str = path) -> None:

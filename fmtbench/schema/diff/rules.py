@@ -323,16 +323,16 @@ def _presence_read(w: Field, r: Field, family: str) -> Read:
 
 
 def _oneof(c: Change, family: str, ctx: Context) -> Effect:
+    """Into a oneof (or out of one): the field gains (or loses) presence, and in a group of
+    several, data may set it beside another member ("joins", "leaves")."""
     f, g = c.before, c.after
-    if c.kind == "field_moved_out_of_oneof":
-        return _flip(
-            _oneof(Change("field_moved_into_oneof", c.path, before=g, after=f), family, ctx)
-        )
-    # Into a oneof: the field gains presence (and, in a group of several, neighbours).
-    back = _presence_read(f, g, family)
-    if family == "avro":
-        return Effect(back, error("Avro does not resolve a [null, T] union as T"))
-    return Effect(back, _presence_read(g, f, family))
+    back, fwd = _presence_read(f, g, family), _presence_read(g, f, family)
+    two = "the data may set it and another member of the oneof: two set is an error"
+    if "joins" in c.detail:
+        back = error(two, True)
+    if "leaves" in c.detail:
+        fwd = error(two, True)
+    return Effect(back, fwd)
 
 
 def _shape(c: Change, family: str, ctx: Context) -> Effect:
