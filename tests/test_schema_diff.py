@@ -311,7 +311,13 @@ def test_prove_agrees_with_every_verdict(case: Case) -> None:
     prove = pytest.importorskip("fmtbench.schema.diff.prove").prove
     from fmtbench.schema.diff.render import agrees
 
-    formats = [f for f, entry in REGISTRY.items() if family_of(f) and entry.missing() is None]
+    # Each codec once: jsonl, protojsonl and protobuf-delimited frame the same messages.
+    same = {"jsonl", "protojsonl", "protobuf-delimited"}
+    formats = [
+        f
+        for f, entry in REGISTRY.items()
+        if family_of(f) and entry.missing() is None and f not in same
+    ]
     changes = diff(case.old, case.new, None, None)
     judged, _ = verdicts(changes, formats, context(case.old, case.new, None, None))
     outcomes = prove(case.old, case.new, None, None, formats, records=60, seed=0)
