@@ -328,3 +328,24 @@ def test_prove_agrees_with_every_verdict(case: Case) -> None:
         if agrees(v, way, o) is False
     ]
     assert not wrong, wrong
+
+
+def test_map_and_list_values_pair_their_types() -> None:
+    # A map's (or list's) message and enum values are walked as a field's are: the change
+    # inside is told, not the type as removed and added.
+    old = schema("m: map<string, Sub> = 2\nl: list<Color> = 3\nn: map<string, Color> = 4")
+    new = schema(
+        "m: map<string, Sub> = 2\nl: list<Color> = 3\nn: map<string, Color> = 4",
+        color="[RED, GREEN, BLUE, PINK]",
+    )
+    assert [(c.kind, c.path) for c in diff(old, new, None, None)] == [
+        ("enum_value_added", "Color.PINK")
+    ]
+    from fmtbench.schema.loader import parse_schema
+
+    text = "schema: t\nroot: R\nmessages:\n  R: {fields: {m: map<string, Sub> = 1}}\n"
+    a = parse_schema(text + "  Sub: {fields: {x: int32 = 1}}\n")
+    b = parse_schema(text + "  Sub: {fields: {x: int64 = 1}}\n")
+    assert [(c.kind, c.path, c.detail) for c in diff(a, b, None, None)] == [
+        ("type_changed", "Sub.x", "widening")
+    ]

@@ -239,8 +239,8 @@ class _Walk:
                         after=g,
                     )
                 )
-            if a.value != b.value:
-                self._element(f"{path}{{}}", a.value, b.value, f, g, "map_value_changed")
+            # Always: equal message or enum values still pair their types.
+            self._element(f"{path}{{}}", a.value, b.value, f, g, "map_value_changed")
         elif isinstance(b, ListOf) and not isinstance(a, ListOf | MapOf):
             add("scalar_to_list", "incompatible" if a != b.item else "")
         elif isinstance(a, ListOf) and not isinstance(b, ListOf | MapOf):
