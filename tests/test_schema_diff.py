@@ -343,9 +343,9 @@ def test_map_and_list_values_pair_their_types() -> None:
     ]
     from fmtbench.schema.loader import parse_schema
 
-    text = "schema: t\nroot: R\nmessages:\n  R: {fields: {m: map<string, Sub> = 1}}\n"
-    a = parse_schema(text + "  Sub: {fields: {x: int32 = 1}}\n")
-    b = parse_schema(text + "  Sub: {fields: {x: int64 = 1}}\n")
+    text = "schema: t\nroot: R\nmessages:\n  R:\n    fields:\n      m: map<string, Sub> = 1\n"
+    a = parse_schema(text + "  Sub:\n    fields:\n      x: int32 = 1\n")
+    b = parse_schema(text + "  Sub:\n    fields:\n      x: int64 = 1\n")
     assert [(c.kind, c.path, c.detail) for c in diff(a, b, None, None)] == [
         ("type_changed", "Sub.x", "widening")
     ]
