@@ -7,6 +7,7 @@ Markdown and the JSON. ``prove`` (separate) runs data through the codecs to back
 """
 
 from fmtbench.schema.diff.changes import KINDS, Change, diff
-from fmtbench.schema.diff.rules import Effect, Verdict, verdicts
+from fmtbench.schema.diff.effects import Effect
+from fmtbench.schema.diff.rules import Verdict, verdicts
 
 __all__ = ["KINDS", "Change", "Effect", "Verdict", "diff", "verdicts"]

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from fmtbench.schema.diff.changes import Change
+from fmtbench.schema.diff.effects import Effect
 from fmtbench.schema.diff.reads import Read
-from fmtbench.schema.diff.rules import Effect, Verdict
+from fmtbench.schema.diff.rules import Verdict
 
 LEGEND = (
     "full: new readers read old data and old readers new data; B: backward only (new"
