@@ -43,9 +43,6 @@ FAMILIES = {
     "avro": "avro",
     "avro-single": "avro-single",
 }
-KEYED = ("protojson", "json", "binary", "bson", "xml")
-#: The verdict names, most compatible first.
-LEVELS = ("full", "backward", "forward", "breaking")
 
 
 @dataclass
