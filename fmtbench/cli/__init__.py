@@ -16,7 +16,7 @@ from typing import TextIO
 import typer
 from typer._click import exceptions as click_errors
 
-from fmtbench.cli import bench, convert, explain, generate, report, schema  # noqa: F401 - registers commands
+from fmtbench.cli import bench, convert, diff, explain, generate, report, schema  # noqa: F401 - registers commands
 from fmtbench.cli.app import ExitStatus, app, say
 from fmtbench.codecs.registry import FormatPluginWarning
 from fmtbench.errors import DecodeError, FmtbenchError, UsageError
