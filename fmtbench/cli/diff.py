@@ -66,6 +66,17 @@ def schema_diff(
         typer.Option("--drop-unknown", help="Judge readers that discard unknown fields."),
     ] = False,
     proto_path: ProtoPathOpt = None,
+    old_proto_path: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--old-proto-path",
+            help="The old .proto's import folders, when they are not -I's (two checkouts).",
+        ),
+    ] = None,
+    new_proto_path: Annotated[
+        list[str] | None,
+        typer.Option("--new-proto-path", help="The new .proto's import folders, likewise."),
+    ] = None,
 ) -> None:
     """Every change from OLD to NEW, and each format's verdict: full, backward (new readers
     read old data), forward (old readers read new data) or breaking (docs/evolution.md)."""
@@ -83,8 +94,12 @@ def schema_diff(
     if records < 1:
         raise UsageError(f"--records must be at least 1, not {records}")
     chosen = _formats(formats)
-    old_ref, old_t = schema_type(old, proto_path, old_type or type_name)
-    new_ref, new_t = schema_type(new, proto_path, new_type or type_name)
+    old_ref, old_t = schema_type(
+        old, _includes(old, old_proto_path, proto_path), old_type or type_name
+    )
+    new_ref, new_t = schema_type(
+        new, _includes(new, new_proto_path, proto_path), new_type or type_name
+    )
     assert old_ref is not None
     assert new_ref is not None
     a, b = resolve_schema(old_ref), resolve_schema(new_ref)
@@ -115,6 +130,16 @@ def schema_diff(
             say(line)
     if not passed:
         raise typer.Exit(1)
+
+
+def _includes(schema: str, own: list[str] | None, shared: list[str] | None) -> list[str] | None:
+    """The import folders of one side: its own, else -I's (which a side that is not a
+    .proto file ignores, as the two versions may come in different forms)."""
+    from fmtbench.schema.builtin import is_proto
+
+    if own and not is_proto(schema):
+        raise UsageError(f"{schema}: a proto path applies to a .proto schema only")
+    return own or (shared if is_proto(schema) else None)
 
 
 def _formats(text: str | None) -> list[str]:
