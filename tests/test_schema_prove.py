@@ -24,8 +24,8 @@ from fmtbench.schema.diff.prove import (
     FORWARD,
     Outcome,
     prove,
-    sample,
 )
+from fmtbench.schema.diff.sample import sample
 
 FORMATS = [
     name
