@@ -107,6 +107,13 @@ def test_stream_agrees_on_mutated_files_of_several_feeds(seed: int) -> None:
         fast_stream.CHUNK = saved
 
 
+def test_the_writers_files_stay_on_the_fast_path(chunk: int) -> None:
+    """Wherever a read ends (in a start tag, in </records>), nothing is handed over."""
+    reader = ORDER.fast_reader(io.BytesIO(_BIG))
+    assert len(list(reader)) == 60
+    assert reader._inner is None  # type: ignore[attr-defined]
+
+
 def test_lxml_feeds_libxml2_what_the_fast_reader_assumes() -> None:
     """The hand-over keeps the reference's feed boundaries: they must be FEED bytes apart."""
     reads: list[int] = []

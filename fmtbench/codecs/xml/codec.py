@@ -4,10 +4,11 @@ A record is ``<Order xmlns="urn:fmtbench:shop.order">`` with one child element p
 a file holds one record element (the single form) or a ``<records>`` wrapper of many.
 Encoding lives in ``write.py`` (string building with exact escaping), decoding in
 ``read.py`` (a hardened lxml parse and a compiled walk); this module ties them to the
-``Codec`` interface and holds the file writer and the streaming reader.
+``Codec`` interface and holds the file writer and the reference streaming reader.
 
 Message mode tries a fast path first each way: generated writers (``fast_write.py``) and a
-generated scanner over the document's text (``fast_read.py``). Both only ever accept; what they
+generated scanner over the document's text (``fast_read.py``); the stream reader runs the
+same scanner record after record (``fast_stream.py``). All only ever accept; what they
 decline (every error among it) goes through the reference path above, so results and errors
 are the reference's.
 
@@ -177,13 +178,14 @@ class XmlCodec(Codec):
 
     # -- stream mode -----------------------------------------------------------------------
     def reader(self, src: BinaryIO) -> RecordReader:
-        # The reference reader. The scanner's stream (fast_reader) is not used yet: on some
-        # damaged files it stops a record earlier than the reference (issue 16, open).
-        return self.reference_reader(src)
+        # The scanner's stream (decode_many, convert and bench read files through it): the
+        # same records and errors as the reference reader, which takes over at anything the
+        # scanner declines (fast_stream.py; test_xml_stream.py holds the two to that).
+        return self.fast_reader(src)
 
     def fast_reader(self, src: BinaryIO) -> RecordReader:
         """The scanner record after record (fast_stream.py); the reference reader takes over
-        at anything it declines. Not yet the codec's reader: see ``reader``."""
+        at anything it declines. The codec's ``reader``."""
         return FastXmlReader(
             src,
             self._fast_decoder.wrapped(),
@@ -194,7 +196,8 @@ class XmlCodec(Codec):
         )
 
     def reference_reader(self, src: BinaryIO) -> RecordReader:
-        """The reference reader: lxml's iterparse and the compiled walk of each record."""
+        """The reference reader: lxml's iterparse and the compiled walk of each record (what
+        the fast reader hands over to, and what tests compare it with)."""
         return XmlReader(self._decoder, self.message.name, src, self.values)
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:

@@ -86,15 +86,16 @@ class FastXmlReader(RecordReader):
         self._safe_size = safe_size
         self.count = 0
         self.single = False
-        head = src.read(CHUNK)
+        opening = wrapper_open.encode("utf-8")
+        head = src.read(max(CHUNK, len(opening)))  # enough to tell the wrapper's start tag
         self._inner: RecordReader | None = None
-        if scan is None or not head.startswith(wrapper_open.encode("utf-8")):
+        if scan is None or not head.startswith(opening):
             # Another form (the single record, another prolog, a DOCTYPE...): the reference
             # reader from the start, made now as it always was (it refuses a DOCTYPE here).
             self._inner = reference(cast("BinaryIO", Replay(head, src)))
             self._records: Iterator[Record] = self._inner_records()
         else:
-            self._records = self._walk(head[len(wrapper_open.encode("utf-8")) :])
+            self._records = self._walk(head[len(opening) :])
 
     def __next__(self) -> Record:
         return next(self._records)
@@ -152,7 +153,7 @@ class FastXmlReader(RecordReader):
         # error; a hand-over starts from the first of them, so that the reference returns
         # them, or does not, as it would have.
         held: deque[tuple[Record, int, int, int]] = deque()
-        raw = first
+        raw = first or src.read(CHUNK)  # empty: the first read held the start tag only
         s, p, eof = "", 0, False
         largest, size = 0, CHUNK  # the largest record so far (characters), bytes a read
         want: str | None = None  # an end tag to read up to before scanning again
@@ -226,7 +227,11 @@ class FastXmlReader(RecordReader):
                         self.count += 1
                         yield held.popleft()[0]
                     continue
-                if q == len(s) and not eof:
+                if (
+                    not eof
+                    and len(s) - q < max(len(start), 10)
+                    and (start.startswith(s[q:]) or "</records>".startswith(s[q:]))
+                ):  # nothing, or a tag cut by the end of the buffer: read on
                     p = q
                     break
                 if s.startswith("</records>", q) and not s[q + 10 :].strip(" \t\n"):
