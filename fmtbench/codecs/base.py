@@ -202,6 +202,22 @@ class FramedWriter(RecordWriter):
             raise exc.located(record=self.count) from None
         self.out.write(self.frame(data) if self.frame else data)
 
+    def write_many(self, records: list[Record]) -> None:
+        """``write`` for each record, encoded in one C loop and written at once; on any
+        refusal or a large record, the same records go through ``write`` one by one, which
+        raises today's error naming the record."""
+        try:
+            datas = list(map(self.encode, records))
+        except Exception:  # encode has no side effect: ``write`` encodes again and says why
+            datas = []
+        if len(datas) != len(records) or max(map(len, datas), default=0) > self.bulky_at:
+            for record in records:
+                self.write(record)
+            return
+        self.count += len(records)
+        frame = self.frame
+        self.out.write(b"".join(map(frame, datas) if frame else datas))
+
     def close(self) -> None:
         if self.count == 0 and self.name is not None:
             raise EncodeError(
@@ -309,6 +325,35 @@ class _DepthCheckedReader(RecordReader):
         line: int = getattr(self.inner, "line", 0)
         return line
 
+    def batches(self) -> Iterator[list[Record]]:
+        """``__next__`` for lists of records (``convert``): the inner reader's lists where
+        it has them, each record checked; the records before an error are handed on
+        first, and the error names the same record and line as ``__next__``'s."""
+        inner = getattr(self.inner, "batches", None)
+        lists = inner() if inner is not None else _lists(self.inner)
+        while True:
+            try:
+                batch = next(lists)
+            except StopIteration:
+                return
+            except RecursionError:
+                line = getattr(self.inner, "line", 0)
+                raise LimitError(
+                    _too_deep(self.max_depth),
+                    record=self.count + 1,
+                    position=f"line {line}" if line else None,
+                ) from None
+            for i, record in enumerate(batch):
+                try:
+                    self.check(record)
+                except LimitError as exc:
+                    if i:
+                        self.count += i
+                        yield batch[:i]
+                    raise exc.located(record=self.count + 1) from None
+            self.count += len(batch)
+            yield batch
+
     def __next__(self) -> Record:
         before = self.inner.count  # some readers count a record before they decode it
         try:
@@ -326,6 +371,27 @@ class _DepthCheckedReader(RecordReader):
         except LimitError as exc:
             raise exc.located(record=self.inner.count) from None
         return record
+
+
+#: Records a list made by ``_lists``: enough that a list costs nothing beside its records.
+LIST_RECORDS = 1024
+
+
+def _lists(reader: Iterator[Record]) -> Iterator[list[Record]]:
+    """A reader's records in lists; those before an error are handed on before it."""
+    batch: list[Record] = []
+    try:
+        for record in reader:
+            batch.append(record)
+            if len(batch) == LIST_RECORDS:
+                yield batch
+                batch = []
+    except Exception:
+        if batch:
+            yield batch
+        raise
+    if batch:
+        yield batch
 
 
 def oversized(size: int, limit: int, title: str) -> EncodeError:

@@ -8,6 +8,7 @@ infinities as the strings "NaN", "Infinity", "-Infinity". A ``.json`` file holds
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import datetime
@@ -27,6 +28,7 @@ from fmtbench.codecs.base import (
     oversized,
     refuse_oversized,
 )
+from fmtbench.codecs.json.block import BlockDecoder
 from fmtbench.codecs.json.keys import KeyProof, refuse_duplicates
 from fmtbench.codecs.json.typed import REJECTED, _long_integers, compile_typed
 from fmtbench.codecs.structs.read import has_cycle
@@ -192,6 +194,10 @@ class JsonCodec(Codec):
         writer = compile_writer(self.schema, self.message.name, WRITE_TARGET)
         self._fast_encode = writer.encode if writer is not None else None
         self._max_bytes = self.limits.max_record_bytes
+        #: JSON Lines a block at a time (block.py), for ``JsonLinesReader.batches``.
+        self.block_decoder = BlockDecoder(
+            self._typed, self._keys, self._safe_size, self.limits.max_record_bytes
+        )
 
     def to_tree(self, record: Record) -> Any:
         """The record as JSON-ready values (validated on the way)."""
@@ -402,6 +408,10 @@ class _JsonWriter(RecordWriter):
             self.out.write(b"[]\n" if self.count == 0 else b"\n]\n")
 
 
+#: Bytes of JSON Lines read at a time by ``JsonLinesReader.batches``: enough lines that the
+#: per-block work is nothing beside them, few enough that memory stays flat.
+BLOCK_BYTES = 1 << 18
+
 #: Whitespace in JSON (RFC 8259, section 2): what a blank line may hold.
 JSON_WHITESPACE = b" \t\r\n"
 
@@ -432,7 +442,50 @@ class JsonLinesReader(RecordReader):
         self.codec, self.src = codec, src
         self.line = 0
         self._limit = codec.limits.max_record_bytes
-        self._readline = src.readline
+        self._readline: Callable[[int], bytes] = src.readline
+
+    def batches(self) -> Iterator[list[Record]]:
+        """The records in lists, a block of lines at a time (``convert``): the codec's
+        ``decode_block`` where it vouches for a whole block, else the block's lines one by
+        one through ``__next__``, so records, errors and numbers are the same. A list is
+        handed on before any error of the record after it, as ``__next__`` would."""
+        block_decoder = getattr(self.codec, "block_decoder", None)
+        read, readline, limit = self.src.read, self.src.readline, self._limit
+        while True:
+            block = read(BLOCK_BYTES)
+            if not block:
+                return
+            if block[-1:] != b"\n":
+                # The rest of the last line, at most as much as ``__next__`` would read of
+                # it: a line over the limit is refused from that much, as there.
+                block += readline(limit + 2)
+            records = None
+            if block_decoder is not None:
+                lines = block.split(b"\n")
+                if not lines[-1]:
+                    lines.pop()
+                records = block_decoder.decode_block(block, lines)
+            if records is not None:
+                self.count += len(records)
+                self.line += len(lines)
+                yield records
+                continue
+            yield from self._one_by_one(io.BytesIO(block).readline)
+
+    def _one_by_one(self, readline: Callable[[int], bytes]) -> Iterator[list[Record]]:
+        """The lines ``readline`` gives, through ``__next__``."""
+        records: list[Record] = []
+        self._readline = readline
+        try:
+            records.extend(self)
+        except Exception:
+            if records:  # the records before it reach the writer first, as one by one
+                yield records
+            raise
+        finally:
+            self._readline = self.src.readline
+        if records:
+            yield records
 
     def __next__(self) -> Record:
         limit = self._limit

@@ -761,3 +761,18 @@ class _DecodedWriter(FramedWriter):
         else:
             self.count += 1
             self._write(_delimit(data))
+
+    def write_many(self, records: list[Record]) -> None:
+        """``write`` for each record, the messages built in one loop and written at once;
+        on any refusal or a large message, the same records go through ``write``."""
+        cls, kwargs = self._cls, self._kwargs
+        try:
+            datas = [cls(**kwargs(r)).SerializeToString(deterministic=True) for r in records]
+        except Exception:
+            datas = []
+        if len(datas) != len(records) or max(map(len, datas), default=0) > self._max_bytes:
+            for record in records:
+                self.write(record)
+            return
+        self.count += len(records)
+        self._write(b"".join(map(_delimit, datas)))

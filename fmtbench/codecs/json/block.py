@@ -1,0 +1,62 @@
+"""JSON Lines a block at a time: the typed path's per-line work done once for many lines.
+
+``JsonCodec._decode_line`` costs a few Python calls a line around the library's own work
+(issue 16: its bookkeeping, not msgspec, was most of ``convert``'s time). Here a block of
+whole lines is decoded with C loops (``map`` over msgspec's decoder and the converter),
+and the checks ``_decode_line`` makes on each line are made once on the block, where they
+answer for every line at once:
+
+- size: the longest line against ``safe_size`` (no value counting needed below it) and the
+  line limit;
+- base64 padding (``odd_padding``), integers past 64 bits (``_long_integers``): scans whose
+  patterns never span a newline, so the block has one exactly when some line has;
+- duplicate keys (keys.py): both counts are sums over the lines, and each line's count is
+  at least its record's, so the block's sum equal to the records' proves every line.
+
+Like every fast path here it only ever accepts: ``decode_block`` returns None whenever a
+line needs more (a blank line, a null, a refusal, a check that does not vouch), and the
+caller reads the same lines one by one as before, so records, errors, record numbers and
+line numbers are today's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fmtbench.codecs.json.keys import KeyProof
+from fmtbench.codecs.json.typed import REJECTED, TypedJson, _long_integers, odd_padding
+
+if TYPE_CHECKING:
+    from fmtbench.codecs.base import Record
+
+
+class BlockDecoder:
+    """``decode_block`` for one JSON codec's typed path and limits."""
+
+    def __init__(self, typed: TypedJson, keys: KeyProof, safe_size: int, max_line: int) -> None:
+        self._typed, self._keys = typed, keys
+        # msgspec's decoder itself where the typed path adds no per-line check of its own;
+        # else its checked parse (deep input of a recursive schema, base64 padding scan).
+        self._parse = typed._one.decode if typed._bounded else typed.parse
+        self._bytes = typed._bytes
+        # A line as ``_decode_line`` sees it has its newline: one byte more than here.
+        self._longest = min(safe_size - 1, max_line)
+
+    def decode_block(self, block: bytes, lines: list[bytes]) -> list[Record] | None:
+        """The records of ``lines`` (``block`` split at its newlines, none of them blank),
+        or None when any line needs the line-by-line path."""
+        if max(map(len, lines)) > self._longest:
+            return None
+        if self._bytes and odd_padding(block):
+            return None
+        typed = self._typed
+        convert = typed.convert
+        if typed._gated and _long_integers(block):
+            convert = typed.convert_each
+        try:
+            records: list[Any] = list(map(convert, map(self._parse, lines)))
+        except REJECTED:
+            return None
+        if not self._keys.unique_all(block, records):
+            return None
+        return records
