@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fmtbench.codecs.base import RecordReader, RecordWriter
+from fmtbench.codecs.base import Encoded, RecordReader, RecordWriter
 
 #: Records between two progress calls: often enough for a bar, rare enough to cost nothing.
 PROGRESS_EVERY = 2048
@@ -34,10 +34,17 @@ def pump(
             if tick is not None and count % PROGRESS_EVERY == 0:
                 tick(count)
         return count
+    target = getattr(writer, "structs", None)
+    direct = getattr(reader, "direct_batches", None)
+    lists = direct(target) if target is not None and direct is not None else batches()
     due = PROGRESS_EVERY
-    for batch in batches():
-        write_many(batch)
-        count += len(batch)
+    for batch in lists:
+        if batch.__class__ is Encoded:
+            writer.write_encoded(batch)  # type: ignore[attr-defined]  # where ``structs`` is
+            count += batch.count
+        else:
+            write_many(batch)
+            count += len(batch)
         if tick is not None and count >= due:
             tick(count)
             due = count - count % PROGRESS_EVERY + PROGRESS_EVERY

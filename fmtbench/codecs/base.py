@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, BinaryIO, ClassVar, TypeVar
 
 from fmtbench.codecs.values.count import ValueCount
@@ -168,6 +169,24 @@ class RecordWriter(ABC):
         """Finish the file (closing brackets, wrapper end); the stream itself stays open."""
 
 
+@dataclass(frozen=True)
+class StructTarget:
+    """A writer's leave to take records as a reader's Structs, encoded (structs/direct.py):
+    ``encode`` writes one Struct as the writer would its record; a record encoded to more
+    than ``most`` bytes needs the writer's own checks."""
+
+    encode: Callable[[Any], bytes]
+    most: int
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """``count`` records already encoded as the writer would, framed, as ``data``."""
+
+    count: int
+    data: bytes
+
+
 class FramedWriter(RecordWriter):
     """A stream of records each encoded on its own, framed, and written as it comes
     (JSON Lines, MessagePack, delimited protobuf): nothing to finish at the end.
@@ -191,6 +210,8 @@ class FramedWriter(RecordWriter):
         self.name = name
         self.count = 0
         self.bulky_at, self.bulky = bulky if bulky is not None else (MAX_BYTES, _nothing)
+        #: Set where the writer may be handed encoded Structs (``Encoded``): convert only.
+        self.structs: StructTarget | None = None
 
     def write(self, record: Record) -> None:
         self.count += 1
@@ -217,6 +238,11 @@ class FramedWriter(RecordWriter):
         self.count += len(records)
         frame = self.frame
         self.out.write(b"".join(map(frame, datas) if frame else datas))
+
+    def write_encoded(self, block: Encoded) -> None:
+        """Records encoded by a reader for this writer (``structs``)."""
+        self.count += block.count
+        self.out.write(block.data)
 
     def close(self) -> None:
         if self.count == 0 and self.name is not None:

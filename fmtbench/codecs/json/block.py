@@ -23,17 +23,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from fmtbench.codecs.json.keys import KeyProof
-from fmtbench.codecs.json.typed import REJECTED, TypedJson, _long_integers, odd_padding
+from fmtbench.codecs.json.typed import (
+    _WRITTEN_TIMESTAMP,
+    REJECTED,
+    TypedJson,
+    _long_integers,
+    has_kind,
+    odd_padding,
+)
+from fmtbench.codecs.structs.direct import DIRECT_DECLINED, compile_direct
 
 if TYPE_CHECKING:
-    from fmtbench.codecs.base import Record
+    from fmtbench.codecs.base import Record, StructTarget
 
 
 class BlockDecoder:
     """``decode_block`` for one JSON codec's typed path and limits."""
 
-    def __init__(self, typed: TypedJson, keys: KeyProof, safe_size: int, max_line: int) -> None:
+    def __init__(
+        self, typed: TypedJson, root: str, keys: KeyProof, safe_size: int, max_line: int
+    ) -> None:
         self._typed, self._keys = typed, keys
         # msgspec's decoder itself where the typed path adds no per-line check of its own;
         # else its checked parse (deep input of a recursive schema, base64 padding scan).
@@ -41,6 +53,11 @@ class BlockDecoder:
         self._bytes = typed._bytes
         # A line as ``_decode_line`` sees it has its newline: one byte more than here.
         self._longest = min(safe_size - 1, max_line)
+        # structs/direct.py: where the Structs may be encoded for a writer as they are.
+        self._fix = compile_direct(typed.schema, root, typed.bulk_same, _WRITTEN_TIMESTAMP)
+        self._uint64 = has_kind(typed.schema, root, "uint64")
+        self._writeback = msgspec.json.Encoder().encode
+        self._cyclic = not typed._bounded
 
     def decode_block(self, block: bytes, lines: list[bytes]) -> list[Record] | None:
         """The records of ``lines`` (``block`` split at its newlines, none of them blank),
@@ -54,9 +71,44 @@ class BlockDecoder:
         if typed._gated and _long_integers(block):
             convert = typed.convert_each
         try:
-            records: list[Any] = list(map(convert, map(self._parse, lines)))
+            structs = list(map(self._parse, lines))
+            records: list[Any] = list(map(convert, structs))
         except REJECTED:
             return None
+        if self._cyclic:
+            # keys.py: a recursive record's count walks every node; the Structs written
+            # back, when they are the block itself, prove it first (as _decode_line).
+            back = b"\n".join(map(self._writeback, structs))
+            if back == block or back + b"\n" == block:
+                return records
         if not self._keys.unique_all(block, records):
             return None
         return records
+
+    def encode_block(self, block: bytes, lines: list[bytes], target: StructTarget) -> bytes | None:
+        """The records of ``lines`` encoded by ``target`` from their Structs, which are
+        then canonical (direct.py), or None when the block needs the records built.
+
+        Duplicate keys: the Structs written back as JSON are the block itself (keys.py:
+        they hold none; fmtbench's own JSON Lines always are). That also proves what
+        ``odd_padding`` would (base64 written back is canonical)."""
+        fix = self._fix
+        if fix is None or max(map(len, lines)) > self._longest:
+            return None
+        if self._uint64 and _long_integers(block):  # msgspec does not bound 2**64 itself
+            return None
+        try:
+            structs = list(map(self._typed._one.decode, lines))
+        except REJECTED:
+            return None
+        back = b"\n".join(map(self._writeback, structs))
+        if back != block and back + b"\n" != block:
+            return None
+        try:
+            fix(structs)
+        except DIRECT_DECLINED:
+            return None
+        datas = list(map(target.encode, structs))
+        if max(map(len, datas)) > target.most:
+            return None
+        return b"".join(datas)

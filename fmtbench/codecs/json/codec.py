@@ -19,10 +19,12 @@ import orjson
 
 from fmtbench.codecs.base import (
     Codec,
+    Encoded,
     FramedWriter,
     Record,
     RecordReader,
     RecordWriter,
+    StructTarget,
     decode_error,
     encode_error,
     oversized,
@@ -196,7 +198,11 @@ class JsonCodec(Codec):
         self._max_bytes = self.limits.max_record_bytes
         #: JSON Lines a block at a time (block.py), for ``JsonLinesReader.batches``.
         self.block_decoder = BlockDecoder(
-            self._typed, self._keys, self._safe_size, self.limits.max_record_bytes
+            self._typed,
+            self.message.name,
+            self._keys,
+            self._safe_size,
+            self.limits.max_record_bytes,
         )
 
     def to_tree(self, record: Record) -> Any:
@@ -449,6 +455,14 @@ class JsonLinesReader(RecordReader):
         ``decode_block`` where it vouches for a whole block, else the block's lines one by
         one through ``__next__``, so records, errors and numbers are the same. A list is
         handed on before any error of the record after it, as ``__next__`` would."""
+        return self._blocks(None)  # type: ignore[return-value]  # no target: lists only
+
+    def direct_batches(self, target: StructTarget) -> Iterator[list[Record] | Encoded]:
+        """``batches``, where blocks whose Structs the codec can encode for the writer
+        (block.py, ``encode_block``) come as ``Encoded``, with no records built."""
+        return self._blocks(target)
+
+    def _blocks(self, target: StructTarget | None) -> Iterator[list[Record] | Encoded]:
         block_decoder = getattr(self.codec, "block_decoder", None)
         read, readline, limit = self.src.read, self.src.readline, self._limit
         while True:
@@ -459,17 +473,23 @@ class JsonLinesReader(RecordReader):
                 # The rest of the last line, at most as much as ``__next__`` would read of
                 # it: a line over the limit is refused from that much, as there.
                 block += readline(limit + 2)
-            records = None
             if block_decoder is not None:
                 lines = block.split(b"\n")
                 if not lines[-1]:
                     lines.pop()
+                if target is not None:
+                    data = block_decoder.encode_block(block, lines, target)
+                    if data is not None:
+                        self.count += len(lines)
+                        self.line += len(lines)
+                        yield Encoded(len(lines), data)
+                        continue
                 records = block_decoder.decode_block(block, lines)
-            if records is not None:
-                self.count += len(records)
-                self.line += len(lines)
-                yield records
-                continue
+                if records is not None:
+                    self.count += len(records)
+                    self.line += len(lines)
+                    yield records
+                    continue
             yield from self._one_by_one(io.BytesIO(block).readline)
 
     def _one_by_one(self, readline: Callable[[int], bytes]) -> Iterator[list[Record]]:
