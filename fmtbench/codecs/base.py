@@ -172,11 +172,13 @@ class RecordWriter(ABC):
 @dataclass(frozen=True)
 class StructTarget:
     """A writer's leave to take records as a reader's Structs, encoded (structs/direct.py):
-    ``encode`` writes one Struct as the writer would its record; a record encoded to more
-    than ``most`` bytes needs the writer's own checks."""
+    ``encode`` gives a list of Structs' bytes as the writer would write their records, or
+    raises (then the records are built and written as usual); a record encoded to more
+    than ``most`` bytes needs the writer's own checks; ``frame`` as the writer frames."""
 
-    encode: Callable[[Any], bytes]
+    encode: Callable[[list[Any]], list[bytes]]
     most: int
+    frame: Callable[[bytes], bytes] | None = None
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,10 @@ class BlockDecoder:
             fix(structs)
         except DIRECT_DECLINED:
             return None
-        datas = list(map(target.encode, structs))
+        try:
+            datas = target.encode(structs)
+        except Exception:  # the writer's refusal: the records are built and written as usual
+            return None
         if max(map(len, datas)) > target.most:
             return None
-        return b"".join(datas)
+        return b"".join(map(target.frame, datas) if target.frame else datas)

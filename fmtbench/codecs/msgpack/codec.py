@@ -338,7 +338,8 @@ class MsgpackCodec(Codec):
             # A JSON reader's Structs, where they are canonical, are what the fast path
             # would have built from the record (structs/direct.py): the same bytes.
             most = min(self._write_bound, max_items(self._max_bytes))
-            writer.structs = StructTarget(WRITE_TARGET.encoder().encode, most)
+            encode = WRITE_TARGET.encoder().encode
+            writer.structs = StructTarget(lambda structs: list(map(encode, structs)), most)
         return writer
 
     def _refuse_crowded(self, record: Record) -> None:

@@ -29,6 +29,7 @@ from fmtbench.codecs.base import (
     Record,
     RecordReader,
     RecordWriter,
+    StructTarget,
     decode_error,
     encode_error,
     oversized,
@@ -37,7 +38,7 @@ from fmtbench.codecs.base import (
 from fmtbench.codecs.protobuf.count import bound, count_message
 from fmtbench.codecs.protobuf.fast_read import FastDecoders
 from fmtbench.codecs.protobuf.fast_write import compile_fast_kwargs
-from fmtbench.codecs.protobuf.kwargs import Kwargs, compile_kwargs
+from fmtbench.codecs.protobuf.kwargs import Kwargs, compile_kwargs, struct_encoder
 from fmtbench.codecs.protobuf.overflow import OVERFLOW_PATTERN, VARINT_CLASSES, WHOLE, OverflowScan
 from fmtbench.codecs.protobuf.wide import wide_classes
 from fmtbench.codecs.values import oneof
@@ -577,7 +578,11 @@ class ProtobufDelimitedCodec(_ProtobufBase):
             return self.writer(out, single=single)
         if self._kwargs is None:
             self._kwargs = compile_kwargs(self.schema, self.message.name)
-        return _DecodedWriter(self, self._kwargs, out)
+        writer = _DecodedWriter(self, self._kwargs, out)
+        encode = struct_encoder(self.schema, self.message.name, self.message_class)
+        if encode is not None:  # a JSON reader's Structs, where canonical (kwargs.py)
+            writer.structs = StructTarget(encode, self.max_message_bytes, _delimit)
+        return writer
 
 
 # -- files ---------------------------------------------------------------------------------

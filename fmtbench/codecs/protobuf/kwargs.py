@@ -25,6 +25,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.leaves import duration_parts, timestamp_parts
 from fmtbench.schema.model import (
@@ -36,6 +38,8 @@ from fmtbench.schema.model import (
     MessageRef,
     Scalar,
     Schema,
+    element_type,
+    reachable_messages,
 )
 
 Kwargs = Callable[[dict[str, Any]], dict[str, Any]]
@@ -121,3 +125,29 @@ def compile_kwargs(schema: Schema, root: str) -> Kwargs:
     # as this module.
     exec(source, gen.namespace)
     return gen.namespace[gen.funcs[root]]  # type: ignore[no-any-return]
+
+
+#: What ``to_builtins`` hands over as it is: upb takes bytes, and a datetime for a Timestamp.
+_KEPT = (bytes, datetime)
+
+
+def struct_encoder(
+    schema: Schema, root: str, cls: type[Any]
+) -> Callable[[list[Any]], list[bytes]] | None:
+    """Messages from a JSON reader's Structs made canonical (structs/direct.py), with no
+    record built: ``msgspec.to_builtins`` gives, in C, the keywords the generator above
+    would (field names, absent optionals left out, sub-messages as dicts, timestamps as
+    the datetimes upb converts exactly as ``_timestamp`` does). None where a leaf would
+    need converting: enums (numbers here), wrappers; the direct path itself declines
+    durations, decimals and oneofs."""
+    for msg in reachable_messages(schema, root):
+        for f in msg.fields:
+            if f.wrapper or isinstance(element_type(f.type), EnumRef):
+                return None
+    to_builtins = msgspec.to_builtins
+
+    def encode(structs: list[Any]) -> list[bytes]:
+        kwargs = to_builtins(structs, builtin_types=_KEPT)
+        return [cls(**k).SerializeToString(deterministic=True) for k in kwargs]
+
+    return encode
