@@ -20,7 +20,7 @@ from fmtbench.codecs import codec_for
 from fmtbench.convert import convert
 from fmtbench.errors import RecordError
 from fmtbench.generate import load_dataset
-from fmtbench.limits import DEFAULT_LIMITS, Limits
+from fmtbench.limits import DEFAULT_LIMITS, LimitedInput, Limits
 from fmtbench.pump import pump
 from fmtbench.schema.builtin import resolve_schema
 from fmtbench.schema.model import Schema
@@ -46,7 +46,10 @@ def _run(data: bytes, schema: Schema, target: str, limits: Limits, batched: bool
     decoder = codec_for("jsonl", schema, limits=limits)
     encoder = codec_for(target, schema, limits=limits)
     out = io.BytesIO()
-    reader = decoder.reader(io.BytesIO(data))
+    src: Any = io.BytesIO(data)
+    if limits.max_input_bytes is not None:  # as convert wraps it: read line by line
+        src = LimitedInput(src, limits.max_input_bytes)
+    reader = decoder.reader(src)
     writer = encoder.writer_for_decoded(out, single=reader.single)
     try:
         if batched:
@@ -175,3 +178,16 @@ def test_convert_reports_the_line_and_record_of_the_file(tmp_path: Path) -> None
     assert caught.value.record == 2700
     assert caught.value.position == "line 2701"
     assert str(src) in str(caught.value)
+
+
+@pytest.mark.parametrize("bad_at", [None, 3, 30])
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_input_limit_comes_after_the_records_before_it(bad_at: int | None, target: str) -> None:
+    lines = _log_lines(60)
+    if bad_at is not None:
+        lines[bad_at] = b'{"status": -1}'
+    data = b"\n".join(lines) + b"\n"
+    limits = Limits(max_input_bytes=len(data) // 3)  # reached about line 20
+    outcome = assert_same(data, resolve_schema("log"), target, limits)
+    assert isinstance(outcome, tuple)
+    assert outcome[2] == (4 if bad_at == 3 else None), outcome

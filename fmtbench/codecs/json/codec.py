@@ -463,34 +463,69 @@ class JsonLinesReader(RecordReader):
         return self._blocks(target)
 
     def _blocks(self, target: StructTarget | None) -> Iterator[list[Record] | Encoded]:
-        block_decoder = getattr(self.codec, "block_decoder", None)
-        read, readline, limit = self.src.read, self.src.readline, self._limit
+        # A plain file is read a block at a time. fmtbench's own wrappers (--max-input-bytes,
+        # decompression) may fail part way: read line by line as ``__next__`` reads, so that
+        # the records before the failure, and their errors, come first as they did.
+        plain = isinstance(self.src, io.IOBase)
         while True:
-            block = read(BLOCK_BYTES)
+            block, failed = self._read_block() if plain else self._read_lines()
             if not block:
+                if failed is not None:
+                    raise failed
                 return
-            if block[-1:] != b"\n":
-                # The rest of the last line, at most as much as ``__next__`` would read of
-                # it: a line over the limit is refused from that much, as there.
-                block += readline(limit + 2)
-            if block_decoder is not None:
-                lines = block.split(b"\n")
-                if not lines[-1]:
-                    lines.pop()
-                if target is not None:
-                    data = block_decoder.encode_block(block, lines, target)
-                    if data is not None:
-                        self.count += len(lines)
-                        self.line += len(lines)
-                        yield Encoded(len(lines), data)
-                        continue
-                records = block_decoder.decode_block(block, lines)
-                if records is not None:
-                    self.count += len(records)
+            yield from self._decode(block, target)
+            if failed is not None:
+                raise failed
+
+    def _decode(
+        self, block: bytes, target: StructTarget | None
+    ) -> Iterator[list[Record] | Encoded]:
+        """One block's records: encoded for ``target`` or as lists where the codec vouches
+        for the whole block (block.py), else line by line through ``__next__``."""
+        block_decoder = getattr(self.codec, "block_decoder", None)
+        if block_decoder is not None:
+            lines = block.split(b"\n")
+            if not lines[-1]:
+                lines.pop()
+            if target is not None:
+                data = block_decoder.encode_block(block, lines, target)
+                if data is not None:
+                    self.count += len(lines)
                     self.line += len(lines)
-                    yield records
-                    continue
-            yield from self._one_by_one(io.BytesIO(block).readline)
+                    yield Encoded(len(lines), data)
+                    return
+            records = block_decoder.decode_block(block, lines)
+            if records is not None:
+                self.count += len(records)
+                self.line += len(lines)
+                yield records
+                return
+        yield from self._one_by_one(io.BytesIO(block).readline)
+
+    def _read_block(self) -> tuple[bytes, Exception | None]:
+        block = self.src.read(BLOCK_BYTES)
+        if block and block[-1:] != b"\n":
+            # The rest of the last line, at most as much as ``__next__`` would read of it:
+            # a line over the limit is refused from that much, as there.
+            block += self.src.readline(self._limit + 2)
+        return block, None
+
+    def _read_lines(self) -> tuple[bytes, Exception | None]:
+        """A block read as ``__next__`` reads it, and what stopped the reading, if anything."""
+        lines: list[bytes] = []
+        size, readline, most = 0, self.src.readline, self._limit + 2
+        try:
+            while size < BLOCK_BYTES:
+                raw = readline(most)
+                if not raw:
+                    break
+                lines.append(raw)
+                size += len(raw)
+                if raw[-1:] != b"\n":  # the end, or a line over the limit: refused here
+                    break
+        except Exception as exc:  # raised once the lines before it are through
+            return b"".join(lines), exc
+        return b"".join(lines), None
 
     def _one_by_one(self, readline: Callable[[int], bytes]) -> Iterator[list[Record]]:
         """The lines ``readline`` gives, through ``__next__``."""
