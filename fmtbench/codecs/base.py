@@ -174,11 +174,15 @@ class StructTarget:
     """A writer's leave to take records as a reader's Structs, encoded (structs/direct.py):
     ``encode`` gives a list of Structs' bytes as the writer would write their records, or
     raises (then the records are built and written as usual); a record encoded to more
-    than ``most`` bytes needs the writer's own checks; ``frame`` as the writer frames."""
+    than ``most`` bytes needs the writer's own checks; ``frame`` joins the records' bytes
+    framed as the writer frames them;
+    ``stamps`` turns a list of timestamps (datetimes) into what ``encode`` takes."""
 
     encode: Callable[[list[Any]], list[bytes]]
     most: int
-    frame: Callable[[bytes], bytes] | None = None
+    frame: Callable[[list[bytes]], bytes] = b"".join
+    #: What ``encode`` takes for timestamps, from their datetimes; None: the datetimes.
+    stamps: Callable[[list[Any]], list[Any]] | None = None
 
 
 @dataclass(frozen=True)

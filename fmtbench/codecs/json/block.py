@@ -105,7 +105,7 @@ class BlockDecoder:
         if back != block and back + b"\n" != block:
             return None
         try:
-            fix(structs)
+            fix(structs, target.stamps)
         except DIRECT_DECLINED:
             return None
         try:
@@ -114,4 +114,4 @@ class BlockDecoder:
             return None
         if max(map(len, datas)) > target.most:
             return None
-        return b"".join(map(target.frame, datas) if target.frame else datas)
+        return target.frame(datas)

@@ -463,10 +463,10 @@ class JsonLinesReader(RecordReader):
         return self._blocks(target)
 
     def _blocks(self, target: StructTarget | None) -> Iterator[list[Record] | Encoded]:
-        # A plain file is read a block at a time. fmtbench's own wrappers (--max-input-bytes,
+        # A file is read a block at a time. fmtbench's own wrappers (--max-input-bytes,
         # decompression) may fail part way: read line by line as ``__next__`` reads, so that
         # the records before the failure, and their errors, come first as they did.
-        plain = isinstance(self.src, io.IOBase)
+        plain = not getattr(self.src, "fails_part_way", False)
         while True:
             block, failed = self._read_block() if plain else self._read_lines()
             if not block:

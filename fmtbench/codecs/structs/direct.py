@@ -41,14 +41,19 @@ class _Decline(Exception):
 DIRECT_DECLINED = (_Decline, NOT_CANONICAL, ValueError)
 
 
+#: Turns a list of timestamps (datetimes) into what the writer takes, or None: datetimes.
+Stamps = Callable[[list[Any]], list[Any]] | None
+
+
 def compile_direct(
     schema: Schema,
     root: str,
     same: frozenset[str],
     written_timestamp: Callable[[str], Any],
-) -> Callable[[list[Any]], None] | None:
+) -> Callable[[list[Any], Stamps], None] | None:
     """A function making a list of ``root`` Structs canonical in place (their root
-    timestamps parsed), or raising ``DIRECT_DECLINED``; None where no list can be.
+    timestamps parsed, then given as the writer's ``Stamps`` takes them), or raising
+    ``DIRECT_DECLINED``; None where no list can be.
 
     ``same``: the scalar kinds whose value is canonical as read; ``written_timestamp``:
     the test a timestamp's text must pass for ``datetime.fromisoformat`` to read it as
@@ -69,11 +74,11 @@ def compile_direct(
     floats = _gatherer(schema, root, names, many=True)  # one check for the whole list
     fixes = [_stamp_fix(attr, optional, written_timestamp) for attr, optional in stamps]
 
-    def fix(structs: list[Any]) -> None:
+    def fix(structs: list[Any], stamps: Stamps) -> None:
         if floats is not None:
             floats(structs)
         for one in fixes:
-            one(structs)
+            one(structs, stamps)
 
     return fix
 
@@ -83,10 +88,10 @@ _SET = partial(is_not, msgspec.UNSET)
 
 def _stamp_fix(
     attr: str, optional: bool, written: Callable[[str], Any]
-) -> Callable[[list[Any]], None]:
+) -> Callable[[list[Any], Stamps], None]:
     get = attrgetter(attr)
 
-    def fix(structs: list[Any]) -> None:
+    def fix(structs: list[Any], stamps: Stamps) -> None:
         if optional:
             structs = list(compress(structs, map(_SET, map(get, structs))))
         texts = list(map(get, structs))
@@ -94,6 +99,9 @@ def _stamp_fix(
             raise _Decline  # nanoseconds, offsets...: the typed path's own rule reads them
         # A bad date (February 30) raises ValueError: declined, and the canonical path
         # names it.
-        list(map(setattr, structs, repeat(attr), map(datetime.fromisoformat, texts)))
+        values: Any = map(datetime.fromisoformat, texts)
+        if stamps is not None:
+            values = stamps(list(values))
+        list(map(setattr, structs, repeat(attr), values))
 
     return fix
