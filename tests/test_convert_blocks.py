@@ -191,3 +191,13 @@ def test_the_input_limit_comes_after_the_records_before_it(bad_at: int | None, t
     outcome = assert_same(data, resolve_schema("log"), target, limits)
     assert isinstance(outcome, tuple)
     assert outcome[2] == (4 if bad_at == 3 else None), outcome
+
+
+@pytest.mark.parametrize("value", [b"18446744073709551615", b"18446744073709551616"])
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_uint64_past_its_range_is_refused_as_before(value: bytes, target: str) -> None:
+    schema = resolve_schema("blob")
+    lines = _jsonl(schema, list(load_dataset("blob").generator().records(6))).splitlines()
+    lines[3] = re.sub(rb'"id":[0-9]+', b'"id":' + value, lines[3], count=1)
+    outcome = assert_same(b"\n".join(lines) + b"\n", schema, target)
+    assert isinstance(outcome, bytes) == value.endswith(b"5"), outcome

@@ -176,7 +176,9 @@ class StructTarget:
     raises (then the records are built and written as usual); a record encoded to more
     than ``most`` bytes needs the writer's own checks; ``frame`` joins the records' bytes
     framed as the writer frames them;
-    ``stamps`` turns a list of timestamps (datetimes) into what ``encode`` takes."""
+    ``stamps`` turns a list of timestamps (datetimes) into what ``encode`` takes.
+    ``encode`` must refuse an integer past 2**64 - 1 (msgspec's encoders and upb do): the
+    reader's Structs do not bound uint64 leaves themselves."""
 
     encode: Callable[[list[Any]], list[bytes]]
     most: int

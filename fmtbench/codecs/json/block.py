@@ -21,6 +21,7 @@ line numbers are today's.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -31,13 +32,16 @@ from fmtbench.codecs.json.typed import (
     REJECTED,
     TypedJson,
     _long_integers,
-    has_kind,
     odd_padding,
 )
 from fmtbench.codecs.structs.direct import DIRECT_DECLINED, compile_direct
 
 if TYPE_CHECKING:
     from fmtbench.codecs.base import Record, StructTarget
+
+
+#: What ``to_builtins`` leaves as it is for the key proof: its values are not looked at.
+_KEPT = (bytes, bytearray, datetime)
 
 
 class BlockDecoder:
@@ -55,9 +59,9 @@ class BlockDecoder:
         self._longest = min(safe_size - 1, max_line)
         # structs/direct.py: where the Structs may be encoded for a writer as they are.
         self._fix = compile_direct(typed.schema, root, typed.bulk_same, _WRITTEN_TIMESTAMP)
-        self._uint64 = has_kind(typed.schema, root, "uint64")
         self._writeback = msgspec.json.Encoder().encode
         self._cyclic = not typed._bounded
+        self._plain = msgspec.to_builtins
 
     def decode_block(self, block: bytes, lines: list[bytes]) -> list[Record] | None:
         """The records of ``lines`` (``block`` split at its newlines, none of them blank),
@@ -87,28 +91,27 @@ class BlockDecoder:
 
     def encode_block(self, block: bytes, lines: list[bytes], target: StructTarget) -> bytes | None:
         """The records of ``lines`` encoded by ``target`` from their Structs, which are
-        then canonical (direct.py), or None when the block needs the records built.
-
-        Duplicate keys: the Structs written back as JSON are the block itself (keys.py:
-        they hold none; fmtbench's own JSON Lines always are). That also proves what
-        ``odd_padding`` would (base64 written back is canonical)."""
+        then canonical (direct.py), or None when the block needs the records built."""
         fix = self._fix
         if fix is None or max(map(len, lines)) > self._longest:
             return None
-        if self._uint64 and _long_integers(block):  # msgspec does not bound 2**64 itself
+        if self._bytes and odd_padding(block):
             return None
         try:
             structs = list(map(self._typed._one.decode, lines))
         except REJECTED:
             return None
-        back = b"\n".join(map(self._writeback, structs))
-        if back != block and back + b"\n" != block:
+        # keys.py's proof, on the Structs' plain form: it has the keys and text leaves the
+        # records would (the same parse; the converters add no key).
+        if not self._keys.unique_all(block, self._plain(structs, builtin_types=_KEPT)):
             return None
         try:
             fix(structs, target.stamps)
         except DIRECT_DECLINED:
             return None
         try:
+            # msgspec reads a uint64 past 2**64 - 1 as it is: both targets refuse to write
+            # one (StructTarget), so no block scan for 20 digits is needed here.
             datas = target.encode(structs)
         except Exception:  # the writer's refusal: the records are built and written as usual
             return None
