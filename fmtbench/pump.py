@@ -2,7 +2,9 @@
 
 Record by record costs a few Python calls a record around the libraries' own work; where
 the reader hands out lists (``batches``: JSON Lines) and the writer takes them
-(``write_many``: the framed formats), whole lists move at once. Both sides keep today's
+(``write_many``: the framed formats), whole lists move at once. (A reader checked for depth,
+of a recursive schema, offers none: its records are large, and lists of them only keep
+more objects alive for the garbage collector.) Both sides keep today's
 records, bytes and errors (they fall back on their one-record paths), and a reader hands
 on the records before an error first, so a writer's error on an earlier record still
 comes first.

@@ -359,35 +359,6 @@ class _DepthCheckedReader(RecordReader):
         line: int = getattr(self.inner, "line", 0)
         return line
 
-    def batches(self) -> Iterator[list[Record]]:
-        """``__next__`` for lists of records (``convert``): the inner reader's lists where
-        it has them, each record checked; the records before an error are handed on
-        first, and the error names the same record and line as ``__next__``'s."""
-        inner = getattr(self.inner, "batches", None)
-        lists = inner() if inner is not None else _lists(self.inner)
-        while True:
-            try:
-                batch = next(lists)
-            except StopIteration:
-                return
-            except RecursionError:
-                line = getattr(self.inner, "line", 0)
-                raise LimitError(
-                    _too_deep(self.max_depth),
-                    record=self.count + 1,
-                    position=f"line {line}" if line else None,
-                ) from None
-            for i, record in enumerate(batch):
-                try:
-                    self.check(record)
-                except LimitError as exc:
-                    if i:
-                        self.count += i
-                        yield batch[:i]
-                    raise exc.located(record=self.count + 1) from None
-            self.count += len(batch)
-            yield batch
-
     def __next__(self) -> Record:
         before = self.inner.count  # some readers count a record before they decode it
         try:
@@ -405,27 +376,6 @@ class _DepthCheckedReader(RecordReader):
         except LimitError as exc:
             raise exc.located(record=self.inner.count) from None
         return record
-
-
-#: Records a list made by ``_lists``: enough that a list costs nothing beside its records.
-LIST_RECORDS = 1024
-
-
-def _lists(reader: Iterator[Record]) -> Iterator[list[Record]]:
-    """A reader's records in lists; those before an error are handed on before it."""
-    batch: list[Record] = []
-    try:
-        for record in reader:
-            batch.append(record)
-            if len(batch) == LIST_RECORDS:
-                yield batch
-                batch = []
-    except Exception:
-        if batch:
-            yield batch
-        raise
-    if batch:
-        yield batch
 
 
 def oversized(size: int, limit: int, title: str) -> EncodeError:
