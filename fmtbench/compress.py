@@ -62,6 +62,9 @@ def decompressing(raw: BinaryIO, kind: str | None, name: str = "") -> Iterator[B
 class _Checked:
     """A decompressing reader whose failures say the data is not what its ending says."""
 
+    #: Its reads may fail part way (corrupt data): see ``LimitedInput``.
+    fails_part_way = True
+
     def __init__(self, f: BinaryIO, kind: str, name: str) -> None:
         self.f, self.kind, self.name = f, kind, name
 

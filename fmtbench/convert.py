@@ -15,12 +15,11 @@ from fmtbench.compress import compressing, compression, decompressing
 from fmtbench.errors import RecordError, UsageError
 from fmtbench.files import STDIO, atomic_output, open_input, refuse_same_file
 from fmtbench.limits import DEFAULT_LIMITS, LimitedInput, Limits
+from fmtbench.pump import pump
 from fmtbench.schema.model import Schema
 
 #: Called now and then with (records so far, input bytes read so far): drives a progress bar.
 Progress = Callable[[int, int], None]
-#: Records between two progress calls: often enough for a bar, rare enough to cost nothing.
-PROGRESS_EVERY = 2048
 
 
 @dataclass(frozen=True)
@@ -75,16 +74,10 @@ def convert(
             # One record in, one record out, where both formats have a one-record form.
             writer = encoder.writer_for_decoded(fout, single=reader.single)
             if progress is None:
-                for record in reader:
-                    writer.write(record)
-                    count += 1
+                count = pump(reader, writer)
             else:
                 tell = _teller(packed)  # the bytes read of the file, compressed or not
-                for record in reader:
-                    writer.write(record)
-                    count += 1
-                    if count % PROGRESS_EVERY == 0:
-                        progress(count, tell())
+                count = pump(reader, writer, lambda n: progress(n, tell()))
                 progress(count, tell())
             writer.close()
     except RecordError as exc:

@@ -407,6 +407,10 @@ def _path(entry: Any) -> str:
 class LimitedInput:
     """A binary input that raises LimitError once more than ``limit`` bytes were read."""
 
+    #: Its reads may fail part way with an error of its own: JSON Lines readers read
+    #: such an input line by line, so the records before the failure come first.
+    fails_part_way = True
+
     def __init__(self, raw: BinaryIO, limit: int) -> None:
         self.raw, self.limit = raw, limit
         self.seen = 0

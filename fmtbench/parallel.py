@@ -38,7 +38,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from fmtbench.codecs import Codec, codec_for
 from fmtbench.codecs.registry import REGISTRY
-from fmtbench.convert import PROGRESS_EVERY, ConvertResult, Progress, convert, resolve_format
+from fmtbench.convert import ConvertResult, Progress, convert, resolve_format
 from fmtbench.errors import FileError, FmtbenchError, RecordError, UsageError
 from fmtbench.files import (
     STDIO,
@@ -50,6 +50,7 @@ from fmtbench.files import (
     refuse_same_file,
 )
 from fmtbench.limits import DEFAULT_LIMITS, Limits
+from fmtbench.pump import pump
 from fmtbench.schema.builtin import resolve_schema
 from fmtbench.schema.model import Schema
 
@@ -351,12 +352,15 @@ def _convert_chunk(
         writer = encoder.writer_for_decoded(out)
         shared, slot = _shared, 2 * chunk.index
         try:
-            for n, record in enumerate(reader, 1):
-                writer.write(record)
-                if shared is not None and not n % PROGRESS_EVERY:
+            tick = None
+            if shared is not None:
+
+                def tick(n: int) -> None:
                     # Read by the parent for its bar: plain stores, no lock (a torn read
                     # only shows a stale figure for one redraw).
                     shared[slot], shared[slot + 1] = n, raw.tell() - chunk.start
+
+            pump(reader, writer, tick)
             # A chunk of blank lines holds no record: its part stays empty. Only the whole
             # output may be refused for holding none (see convert_chunked).
             if reader.count:

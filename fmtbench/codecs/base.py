@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, BinaryIO, ClassVar, TypeVar
 
 from fmtbench.codecs.values.count import ValueCount
@@ -168,6 +169,32 @@ class RecordWriter(ABC):
         """Finish the file (closing brackets, wrapper end); the stream itself stays open."""
 
 
+@dataclass(frozen=True)
+class StructTarget:
+    """A writer's leave to take records as a reader's Structs, encoded (structs/direct.py):
+    ``encode`` gives a list of Structs' bytes as the writer would write their records, or
+    raises (then the records are built and written as usual); a record encoded to more
+    than ``most`` bytes needs the writer's own checks; ``frame`` joins the records' bytes
+    framed as the writer frames them;
+    ``stamps`` turns a list of timestamps (datetimes) into what ``encode`` takes.
+    ``encode`` must refuse an integer past 2**64 - 1 (msgspec's encoders and upb do): the
+    reader's Structs do not bound uint64 leaves themselves."""
+
+    encode: Callable[[list[Any]], list[bytes]]
+    most: int
+    frame: Callable[[list[bytes]], bytes] = b"".join
+    #: What ``encode`` takes for timestamps, from their datetimes; None: the datetimes.
+    stamps: Callable[[list[Any]], list[Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """``count`` records already encoded as the writer would, framed, as ``data``."""
+
+    count: int
+    data: bytes
+
+
 class FramedWriter(RecordWriter):
     """A stream of records each encoded on its own, framed, and written as it comes
     (JSON Lines, MessagePack, delimited protobuf): nothing to finish at the end.
@@ -191,6 +218,8 @@ class FramedWriter(RecordWriter):
         self.name = name
         self.count = 0
         self.bulky_at, self.bulky = bulky if bulky is not None else (MAX_BYTES, _nothing)
+        #: Set where the writer may be handed encoded Structs (``Encoded``): convert only.
+        self.structs: StructTarget | None = None
 
     def write(self, record: Record) -> None:
         self.count += 1
@@ -201,6 +230,27 @@ class FramedWriter(RecordWriter):
         except EncodeError as exc:
             raise exc.located(record=self.count) from None
         self.out.write(self.frame(data) if self.frame else data)
+
+    def write_many(self, records: list[Record]) -> None:
+        """``write`` for each record, encoded in one C loop and written at once; on any
+        refusal or a large record, the same records go through ``write`` one by one, which
+        raises today's error naming the record."""
+        try:
+            datas = list(map(self.encode, records))
+        except Exception:  # encode has no side effect: ``write`` encodes again and says why
+            datas = []
+        if len(datas) != len(records) or max(map(len, datas), default=0) > self.bulky_at:
+            for record in records:
+                self.write(record)
+            return
+        self.count += len(records)
+        frame = self.frame
+        self.out.write(b"".join(map(frame, datas) if frame else datas))
+
+    def write_encoded(self, block: Encoded) -> None:
+        """Records encoded by a reader for this writer (``structs``)."""
+        self.count += block.count
+        self.out.write(block.data)
 
     def close(self) -> None:
         if self.count == 0 and self.name is not None:

@@ -23,6 +23,7 @@ from fmtbench.codecs.base import (
     Record,
     RecordReader,
     RecordWriter,
+    StructTarget,
     decode_error,
     encode_error,
     oversized,
@@ -325,11 +326,21 @@ class MsgpackCodec(Codec):
     def reader(self, src: BinaryIO) -> RecordReader:
         return _MsgpackReader(self, src)
 
-    def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
+    def writer(self, out: BinaryIO, *, single: bool = False) -> FramedWriter:
         # The stream reader also caps each array's and map's declared length: a record of
         # more bytes than that cap is the only kind that may hold one too long.
         most = max_items(self._max_bytes)
         return FramedWriter(self.encode, out, name="msgpack", bulky=(most, self._refuse_crowded))
+
+    def writer_for_decoded(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
+        writer = self.writer(out, single=single)
+        if self._fast_encode is not None and self.write_check() is None:
+            # A JSON reader's Structs, where they are canonical, are what the fast path
+            # would have built from the record (structs/direct.py): the same bytes.
+            most = min(self._write_bound, max_items(self._max_bytes))
+            encode = WRITE_TARGET.encoder().encode
+            writer.structs = StructTarget(lambda structs: list(map(encode, structs)), most)
+        return writer
 
     def _refuse_crowded(self, record: Record) -> None:
         most = max_items(self._max_bytes)

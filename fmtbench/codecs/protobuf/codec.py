@@ -17,6 +17,8 @@ the schema cannot name.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
+from itertools import chain
 from typing import Any, BinaryIO
 
 from google.protobuf.message import Message as ProtoMessage
@@ -29,6 +31,7 @@ from fmtbench.codecs.base import (
     Record,
     RecordReader,
     RecordWriter,
+    StructTarget,
     decode_error,
     encode_error,
     oversized,
@@ -37,7 +40,12 @@ from fmtbench.codecs.base import (
 from fmtbench.codecs.protobuf.count import bound, count_message
 from fmtbench.codecs.protobuf.fast_read import FastDecoders
 from fmtbench.codecs.protobuf.fast_write import compile_fast_kwargs
-from fmtbench.codecs.protobuf.kwargs import Kwargs, compile_kwargs
+from fmtbench.codecs.protobuf.kwargs import (
+    Kwargs,
+    compile_kwargs,
+    struct_encoder,
+    timestamp_fields,
+)
 from fmtbench.codecs.protobuf.overflow import OVERFLOW_PATTERN, VARINT_CLASSES, WHOLE, OverflowScan
 from fmtbench.codecs.protobuf.wide import wide_classes
 from fmtbench.codecs.values import oneof
@@ -577,7 +585,13 @@ class ProtobufDelimitedCodec(_ProtobufBase):
             return self.writer(out, single=single)
         if self._kwargs is None:
             self._kwargs = compile_kwargs(self.schema, self.message.name)
-        return _DecodedWriter(self, self._kwargs, out)
+        writer = _DecodedWriter(self, self._kwargs, out)
+        encode = struct_encoder(self.schema, self.message.name, self.message_class)
+        if encode is not None:  # a JSON reader's Structs, where canonical (kwargs.py)
+            writer.structs = StructTarget(
+                encode, self.max_message_bytes, _delimit_all, timestamp_fields
+            )
+        return writer
 
 
 # -- files ---------------------------------------------------------------------------------
@@ -740,6 +754,21 @@ def _delimit(data: bytes) -> bytes:
     return varint(n) + data
 
 
+@cache
+def _prefixes() -> list[bytes]:
+    """Every length prefix of one or two bytes: nearly every record's, looked up in C."""
+    return [_delimit(bytes(n))[: -n or None] for n in range(0x4000)]
+
+
+def _delimit_all(datas: list[bytes]) -> bytes:
+    """Messages each after its length, joined: ``_delimit`` for many, in C loops."""
+    try:
+        prefixes = list(map(_prefixes().__getitem__, map(len, datas)))
+    except IndexError:  # a message of 16 KiB or more: a longer prefix
+        return b"".join(map(_delimit, datas))
+    return b"".join(chain.from_iterable(zip(prefixes, datas, strict=True)))
+
+
 class _DecodedWriter(FramedWriter):
     """Delimited messages from records a decoder produced (kwargs.py): keywords
     built without the reference's checks; anything upb refuses takes the reference path."""
@@ -761,3 +790,18 @@ class _DecodedWriter(FramedWriter):
         else:
             self.count += 1
             self._write(_delimit(data))
+
+    def write_many(self, records: list[Record]) -> None:
+        """``write`` for each record, the messages built in one loop and written at once;
+        on any refusal or a large message, the same records go through ``write``."""
+        cls, kwargs = self._cls, self._kwargs
+        try:
+            datas = [cls(**kwargs(r)).SerializeToString(deterministic=True) for r in records]
+        except Exception:
+            datas = []
+        if len(datas) != len(records) or max(map(len, datas), default=0) > self._max_bytes:
+            for record in records:
+                self.write(record)
+            return
+        self.count += len(records)
+        self._write(_delimit_all(datas))

@@ -131,15 +131,18 @@ def _order(schema: Schema, root: str, names: list[str]) -> list[str]:
     return out[::-1]
 
 
-def _gatherer(schema: Schema, root: str, names: list[str]) -> Callable[[Any], None] | None:
+def _gatherer(
+    schema: Schema, root: str, names: list[str], *, many: bool = False
+) -> Callable[[Any], None] | None:
     """A check of every float leaf under ``root``, in C, raising ``_Floats``; None when
-    the schema has none. (Only called usefully on acyclic schemas.)"""
+    the schema has none. (Only called usefully on acyclic schemas.) ``many``: the check
+    takes a list of ``root`` Structs, not one."""
     if not any(_has_floats(f.type) for n in names for f in schema.messages[n].fields):
         return None
     order = _order(schema, root, names)
     # Per message, the expressions that yield its instances (iterables of Structs).
     sources: dict[str, list[str]] = {n: [] for n in order}
-    sources[root].append("(s,)")
+    sources[root].append("s" if many else "(s,)")
     namespace: dict[str, Any] = {
         "_chain": chain.from_iterable,
         "_chain2": chain,
