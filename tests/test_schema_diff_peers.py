@@ -38,6 +38,9 @@ _BOTH: dict[str, str] = {
     " it: a policy for the future, not a break of these two versions (fmtbench judges"
     " the two versions: full)",
     "optional field removed": "as 'field removed'",
+    "oneof member removed": "as 'field removed'",
+    "reserved removed": "buf keeps reservations forever (RESERVED_MESSAGE_NO_DELETE) so that a"
+    " later version cannot reuse an old number; these two versions read each other alike",
     "int32 -> uint32": "Protobuf parsers reinterpret a negative int32 as a large uint32;"
     " fmtbench refuses the value: a break in the values, which buf does not judge",
     "made optional": "in proto3 a plain field's zero value is not written, so a new reader"
