@@ -36,7 +36,7 @@ _BOTH: dict[str, str] = {
     " old messages lack it and every proto2 parser refuses them: fmtbench is right",
     "field removed": "buf wants the number (and name) reserved so that no later field reuses"
     " it: a policy for the future, not a break of these two versions (fmtbench judges"
-    " the two versions: full)",
+    " them full, and the change says what to reserve: [reserve tag 2 and name 'b'])",
     "optional field removed": "as 'field removed'",
     "oneof member removed": "as 'field removed'",
     "reserved removed": "buf keeps reservations forever (RESERVED_MESSAGE_NO_DELETE) so that a"
@@ -177,6 +177,9 @@ def test_a_real_pair_otlp_v0_18_to_v1_11_is_judged_and_proven(
     assert status == 1  # breaking without --drop-unknown: old readers meet new fields
     changes = {(c["kind"], c["path"]) for c in doc["changes"]}
     assert ("field_removed", "ResourceSpans.instrumentation_library_spans") in changes
+    # The number is reserved, the name is not: what buf's WIRE_JSON reports of this pair.
+    (removed,) = [c for c in doc["changes"] if c["kind"] == "field_removed"]
+    assert removed["detail"] == "reserve name 'instrumentation_library_spans'"
     assert ("reserved_added", "ResourceSpans") in changes
     assert ("field_added", "Span.flags") in changes
     pb = doc["formats"]["protobuf"]

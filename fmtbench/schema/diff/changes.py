@@ -91,6 +91,18 @@ class Change:
         return out
 
 
+def _unreserved(f: Field, new: Message) -> str:
+    """What of a removed field the new version leaves free for a later field to reuse:
+    Protobuf's guide (and buf's FIELD_NO_DELETE_UNLESS_*_RESERVED) asks to reserve both,
+    since a reused tag or JSON name misreads old data."""
+    free = []
+    if not any(lo <= f.tag <= hi for lo, hi in new.reserved_numbers):
+        free.append(f"tag {f.tag}")
+    if f.name not in new.reserved_names:
+        free.append(f"name {f.name!r}")
+    return f"reserve {' and '.join(free)}" if free else ""
+
+
 def presence(f: Field) -> str:
     """A field's presence level: optional (absent is distinct), plain (absent is its zero
     value) or required (absent is an error)."""
@@ -156,7 +168,8 @@ class _Walk:
         for f in left:
             if f.name not in renamed:
                 kind = "oneof_member_removed" if f.oneof else "field_removed"
-                self.out.append(Change(kind, f"{name}.{f.name}", str(f), "", before=f))
+                hint = _unreserved(f, new)
+                self.out.append(Change(kind, f"{name}.{f.name}", str(f), "", hint, before=f))
         for g in by_tag.values():
             kind = "oneof_member_added" if g.oneof else "field_added"
             self.out.append(Change(kind, f"{name}.{g.name}", "", str(g), after=g))
