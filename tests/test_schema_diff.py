@@ -54,10 +54,13 @@ def test_verdict_per_family(case: Case, family: str) -> None:
     assert _level(case, FORMAT_OF[family]) == case.verdict(family)
 
 
+BUILT_IN = [name for name, entry in REGISTRY.items() if entry.origin == "fmtbench"]
+
+
 def test_every_built_in_format_has_a_family() -> None:
     for name, entry in REGISTRY.items():
         if entry.origin == "fmtbench":
-            assert family_of(name) == FAMILIES[name]
+            assert family_of(name) in FAMILIES, name
     # Formats of one family judge alike (jsonl as json, cbor as msgpack).
     case = next(c for c in CASES if c.name == "field renamed")
     assert _level(case, "jsonl") == _level(case, "json")
@@ -289,7 +292,7 @@ def test_every_pair_of_built_in_schemas_is_judged() -> None:
             old, new = resolve_schema(a), resolve_schema(b)
             changes = diff(old, new, None, None)
             assert bool(changes) == (a != b), (a, b)
-            judged, notes = verdicts(changes, list(FAMILIES), context(old, new, None, None))
+            judged, notes = verdicts(changes, BUILT_IN, context(old, new, None, None))
             assert all(len(v.effects) == len(changes) for v in judged)
             table(changes, judged, notes, False)
             markdown(changes, judged, notes, True)

@@ -220,6 +220,11 @@ class Format:
     #: Keyword options its codec takes for writing (``proto_names``), given through
     #: ``codec_for(..., options=...)`` (``convert --proto-names``).
     options: tuple[str, ...] = ()
+    #: The rules ``schema diff`` judges a schema change by for it (docs/evolution.md;
+    #: ``schema/diff/rules.py`` FAMILIES): "protobuf", "protojson", "json", "binary",
+    #: "bson", "xml", "avro" or "avro-single". None: its ``messages_as`` format's, else
+    #: none (``schema diff`` skips it with a note).
+    evolution: str | None = None
     #: The other implementations users choose between, for ``bench --libraries`` (the
     #: implementation matrix); the format's own codec is always measured.
     libraries: tuple[Library, ...] = ()

@@ -39,6 +39,7 @@ _COMMON = {
 FORMATS = (
     Format(
         name="avro",
+        evolution="avro",
         title="Avro",
         codec="fmtbench.codecs.avro.codec:AvroCodec",
         extensions=(".avro",),
@@ -51,6 +52,7 @@ FORMATS = (
     ),
     Format(
         name="avro-single",
+        evolution="avro-single",
         title="Avro single-object encoding",
         codec="fmtbench.codecs.avro.single:AvroSingleCodec",
         extensions=(".avso",),

@@ -13,6 +13,7 @@ from fmtbench.codecs.format import Format
 FORMATS = (
     Format(
         name="bson",
+        evolution="bson",
         title="BSON",
         codec="fmtbench.codecs.bson.codec:BsonCodec",
         extensions=(".bson",),

@@ -15,6 +15,7 @@ from fmtbench.codecs.format import Format
 FORMATS = (
     Format(
         name="cbor",
+        evolution="binary",
         title="CBOR",
         codec="fmtbench.codecs.cbor.codec:CborCodec",
         extensions=(".cbor",),

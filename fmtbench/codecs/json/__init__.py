@@ -34,6 +34,7 @@ _DISTRIBUTIONS = ("msgspec", "orjson")
 FORMATS = (
     Format(
         name="json",
+        evolution="json",
         title="JSON",
         codec="fmtbench.codecs.json.codec:JsonCodec",
         extensions=(".json",),
@@ -49,6 +50,7 @@ FORMATS = (
     ),
     Format(
         name="jsonl",
+        evolution="json",
         title="JSON Lines",
         codec="fmtbench.codecs.json.codec:JsonLinesCodec",
         extensions=(".jsonl", ".ndjson"),

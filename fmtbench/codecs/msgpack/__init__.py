@@ -14,6 +14,7 @@ from fmtbench.codecs.msgpack.libraries import LIBRARIES
 FORMATS = (
     Format(
         name="msgpack",
+        evolution="binary",
         title="MessagePack",
         codec="fmtbench.codecs.msgpack.codec:MsgpackCodec",
         extensions=(".msgpack", ".mpk"),

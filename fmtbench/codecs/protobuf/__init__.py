@@ -37,6 +37,7 @@ _EXPLAIN = "fmtbench.codecs.protobuf.explain:RULES"
 FORMATS = (
     Format(
         name="protobuf",
+        evolution="protobuf",
         title="Protobuf",
         codec="fmtbench.codecs.protobuf.codec:ProtobufCodec",
         extensions=(".pb", ".binpb"),
@@ -54,6 +55,7 @@ FORMATS = (
     ),
     Format(
         name="protobuf-delimited",
+        evolution="protobuf",
         title="delimited Protobuf",
         codec="fmtbench.codecs.protobuf.codec:ProtobufDelimitedCodec",
         extensions=(".pbd", ".delimited"),

@@ -16,6 +16,7 @@ _DISTRIBUTIONS = ("msgspec", "orjson")
 FORMATS = (
     Format(
         name="protojson",
+        evolution="protojson",
         title="ProtoJSON",
         codec="fmtbench.codecs.protojson.codec:ProtoJsonCodec",
         extensions=(".protojson",),
@@ -29,6 +30,7 @@ FORMATS = (
     ),
     Format(
         name="protojsonl",
+        evolution="protojson",
         title="ProtoJSON Lines",
         codec="fmtbench.codecs.protojson.codec:ProtoJsonLinesCodec",
         extensions=(".protojsonl",),

@@ -35,6 +35,7 @@ def libxml2_version() -> Mapping[str, str]:
 FORMATS = (
     Format(
         name="xml",
+        evolution="xml",
         title="XML",
         codec="fmtbench.codecs.xml.codec:XmlCodec",
         extensions=(".xml",),

@@ -45,6 +45,7 @@ from fmtbench.errors import (
     UsageError,
 )
 from fmtbench.schema.diff.compare import Compare, brief
+from fmtbench.schema.diff.rules import family_of
 from fmtbench.schema.diff.sample import sample
 from fmtbench.schema.model import (
     Schema,
@@ -55,11 +56,15 @@ FORWARD = "forward"  # new data, old reader
 #: What a direction's key ends with when the reader ran with ``drop_unknown=True``.
 DROP_UNKNOWN = " --drop-unknown"
 
-#: Formats whose reader never meets a field it does not know, so ``drop_unknown`` cannot
+#: Families whose reader never meets a field it does not know, so ``drop_unknown`` cannot
 #: change what it reads: Avro resolution skips the writer's extra fields itself.
 _NO_POLICY = frozenset({"avro", "avro-single"})
-#: Formats read as a file per record: the file carries the writer schema (Avro's header).
-_FILE_FORM = frozenset({"avro"})
+
+
+def _file_form(fmt: str) -> bool:
+    """Whether ``fmt`` is read as a file per record: its files carry the writer schema
+    (``Format.schema_in_file``: Avro's header), which only a file's reader resolves."""
+    return REGISTRY.get_format(fmt).schema_in_file is not None
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ def prove(
     new_records = sample(new, new_type, records, seed)
     out: dict[str, dict[str, Outcome]] = {}
     for fmt in formats:
-        if fmt in _NO_POLICY:
+        if family_of(fmt) in _NO_POLICY:
             policies = [False]
         else:
             policies = [False, True] if drop_unknown is None else [drop_unknown]
@@ -161,11 +166,12 @@ _Written = tuple[int, Record, bytes | str]
 
 
 def _write(codec: Codec, fmt: str, records: Sequence[Record]) -> list[_Written]:
-    """Each record as one message (or, for ``_FILE_FORM``, one file) of the writer."""
+    """Each record as one message (or, for ``_file_form``, one file) of the writer."""
     out: list[_Written] = []
+    file_form = _file_form(fmt)
     for i, record in enumerate(records, 1):
         try:
-            data = codec.encode_many([record]) if fmt in _FILE_FORM else codec.encode(record)
+            data = codec.encode_many([record]) if file_form else codec.encode(record)
         except FmtbenchError as exc:  # not the reader's doing: kept out of the counts
             out.append((i, record, f"record {i}: the writer version refused it: {exc}"))
             continue
@@ -183,13 +189,14 @@ def _read(
     records = read = changed = errors = 0
     first: str | None = None
     refused: str | None = None
+    file_form = _file_form(fmt)
     for i, record, data in written:
         if isinstance(data, str):
             refused = refused or data
             continue
         records += 1
         try:
-            if fmt in _FILE_FORM:
+            if file_form:
                 got = codec.decode_many(data)
                 if len(got) != 1:  # a file of one record must read as one
                     raise AssertionError(f"{fmt}: a file of one record read as {len(got)}")
@@ -199,7 +206,7 @@ def _read(
         except FmtbenchError as exc:
             errors += 1
             if first is None:
-                if isinstance(exc, RecordError) and fmt in _FILE_FORM:
+                if isinstance(exc, RecordError) and file_form:
                     exc.record = None  # the file's only record: ``i`` names it
                 first = f"record {i}: {exc}"
             continue

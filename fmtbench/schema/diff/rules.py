@@ -28,21 +28,8 @@ from fmtbench.schema.diff.changes import Change
 from fmtbench.schema.diff.effects import Context, Effect, effect
 from fmtbench.schema.diff.reads import Read
 
-#: The family of each built-in format (a plugin's: its ``messages_as`` format's).
-FAMILIES = {
-    "protobuf": "protobuf",
-    "protobuf-delimited": "protobuf",
-    "protojson": "protojson",
-    "protojsonl": "protojson",
-    "json": "json",
-    "jsonl": "json",
-    "msgpack": "binary",
-    "cbor": "binary",
-    "bson": "bson",
-    "xml": "xml",
-    "avro": "avro",
-    "avro-single": "avro-single",
-}
+#: The families of rules (effects.py), one a registry entry names (``Format.evolution``).
+FAMILIES = ("protobuf", "protojson", "json", "binary", "bson", "xml", "avro", "avro-single")
 
 
 @dataclass
@@ -75,15 +62,16 @@ class Verdict:
 
 
 def family_of(fmt: str) -> str | None:
-    """A format's family; a plugin's by the format it writes messages as; None: unknown."""
-    if fmt in FAMILIES:
-        return FAMILIES[fmt]
+    """A format's family, as its registry entry says (a plugin's may name none: then the
+    format it writes messages as decides); None: unknown."""
     from fmtbench.codecs.registry import REGISTRY
 
     entry = REGISTRY.get(fmt)
-    if entry is not None and entry.messages_as in FAMILIES:
-        return FAMILIES[entry.messages_as]
-    return None
+    if entry is not None and entry.evolution is None and entry.messages_as is not None:
+        entry = REGISTRY.get(entry.messages_as)
+    if entry is None or entry.evolution not in FAMILIES:
+        return None
+    return entry.evolution
 
 
 def verdicts(
