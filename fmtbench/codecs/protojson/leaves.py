@@ -11,7 +11,6 @@ text (the codec then parses the input again keeping numbers as ``Decimal``).
 
 from __future__ import annotations
 
-import binascii
 import math
 import re
 import struct
@@ -21,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
+
+import pybase64
 
 from fmtbench.codecs.values.decimals import decimal_from_proto, decimal_to_text
 from fmtbench.codecs.values.leaves import (
@@ -216,7 +217,7 @@ def bytes_reader(v: Any) -> bytes:
 def _bytes_out(v: Any) -> str:
     if v.__class__ is not bytes:
         raise Unfit
-    return binascii.b2a_base64(v, newline=False).decode("ascii")
+    return pybase64.b64encode_as_string(v)
 
 
 # -- timestamps ----------------------------------------------------------------------------
