@@ -203,6 +203,13 @@ def _flat(schema: Schema, f: Field, depth: int = 0) -> bool:
     return bool(fields) and all(_flat(schema, g, depth + 1) for g in fields)
 
 
+def _cut(t: FieldType) -> list[str]:
+    """For a bytes element, the test that its text ends in this buffer before decoding it:
+    a stream scans records cut by the end of its buffer, and would decode (and fail on)
+    tens of kilobytes of base64 for nothing."""
+    return ["if e < 0: raise _F"] if isinstance(t, Scalar) and t.kind == "bytes" else []
+
+
 def _holds_bytes(run: list[Field]) -> bool:
     """Whether a run has a bytes field: its base64 text is often tens of kilobytes, which
     ``[^<]*`` crosses at about 1 ns a character while ``str.find("<")`` (memchr) takes 50
@@ -608,7 +615,8 @@ class _Source:
                         f"if s.startswith({pending + open_!r}, e): a = e + {len(pending + open_)}",
                         f"else: a = _next(s, e, {pending!r}, {open_!r})",
                     ]
-                body += ["e = s.find('<', a)", "x = s[a:e]", *self.text_value(f.type, "x", v)]
+                body += ["e = s.find('<', a)", *_cut(f.type), "x = s[a:e]"]
+                body += self.text_value(f.type, "x", v)
                 pending = f"</{f.name}>"
                 continue
             if pending is not None:
@@ -709,6 +717,7 @@ class _Source:
         return [
             f"a = p + {len(open_)}",
             "e = s.find('<', a)",
+            *_cut(t),
             "x = s[a:e]",
             *self.text_value(t, "x", v),
             f"if not s.startswith({close!r}, e): raise _F",
