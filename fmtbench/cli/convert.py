@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from fmtbench.batch import convert_batch
 from fmtbench.cli.app import (
     OutputFormatOpt,
     ProtoPathOpt,
@@ -176,7 +177,11 @@ def _convert_one(
     src: str, dst: str, options: Options, jobs: int, progress: Progress | None, *, quiet: bool
 ) -> str:
     start = time.monotonic()
-    if jobs > 1 and can_split(src, dst, options):
+    # One large batch message to JSON: its items in runs, by forked workers (batch.py).
+    done = convert_batch(src, dst, options, workers=jobs) if progress is None else None
+    if done is not None:
+        result = done
+    elif jobs > 1 and can_split(src, dst, options):
         result = convert_chunked(src, dst, options, workers=jobs, progress=progress)
     else:
         result = convert_one(src, dst, options, progress=progress)
