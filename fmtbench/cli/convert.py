@@ -17,7 +17,6 @@ from typing import Annotated
 
 import typer
 
-from fmtbench.batch import convert_batch
 from fmtbench.cli.app import (
     OutputFormatOpt,
     ProtoPathOpt,
@@ -177,11 +176,7 @@ def _convert_one(
     src: str, dst: str, options: Options, jobs: int, progress: Progress | None, *, quiet: bool
 ) -> str:
     start = time.monotonic()
-    # One large batch message to JSON: its items in runs, by forked workers (batch.py).
-    done = convert_batch(src, dst, options, workers=jobs) if progress is None else None
-    if done is not None:
-        result = done
-    elif jobs > 1 and can_split(src, dst, options):
+    if jobs > 1 and can_split(src, dst, options):
         result = convert_chunked(src, dst, options, workers=jobs, progress=progress)
     else:
         result = convert_one(src, dst, options, progress=progress)
