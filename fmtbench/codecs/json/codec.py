@@ -238,7 +238,9 @@ class JsonCodec(Codec):
                 data = None  # the tree path, outside the handler: no chain to msgspec's refusal
         if data is None:
             data = self.dumps(self.to_tree(record), record)
-        return self._sized(data, record)
+        if len(data) > self._write_bound:  # the call only then: this runs once a record
+            return self._sized(data, record)
+        return data
 
     def _sized(self, data: bytes, record: Record) -> bytes:
         # What decode() and the JSON Lines reader (a line, its newline aside) refuse.

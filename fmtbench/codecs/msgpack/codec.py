@@ -241,7 +241,9 @@ class MsgpackCodec(Codec):
                 data = None  # the tree path, outside the handler: no chain to msgspec's refusal
         if data is None:
             data = self._encode_tree(record)
-        return self._sized(data, record)
+        if len(data) > self._write_bound:  # the call only then: this runs once a record
+            return self._sized(data, record)
+        return data
 
     def _sized(self, data: bytes, record: Record) -> bytes:
         if len(data) > self._write_bound:  # a large record only: more checks then
