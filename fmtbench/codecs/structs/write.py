@@ -17,7 +17,12 @@ that visits only the leaves that need it:
   values; in JSON msgspec writes NaN and the infinities as ``null``, so there the guard
   wants a finite float (the tree path spells them "NaN", "Infinity", "-Infinity");
 - timestamps: msgspec's JSON keeps any offset; the guard wants a ``datetime`` in UTC;
-- uint64: msgspec cannot bound an integer above int64's range; the guard checks the top.
+- uint64: msgspec cannot bound an integer above int64's range; the guard checks the top
+  in JSON (MessagePack's writer refuses a larger integer itself).
+
+A record with many floats has them tested a list at a time instead (floats.py); a recursive
+record's message levels are counted on its Structs (levels.py), which spares it the
+``--max-depth`` walk where no walk could refuse it.
 
 Like the typed reader, this path never decides that a record is bad: on any refusal the
 caller runs the tree path, which returns the same bytes or raises today's error with its
