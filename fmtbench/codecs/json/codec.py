@@ -33,6 +33,7 @@ from fmtbench.codecs.base import (
 from fmtbench.codecs.json.block import BlockDecoder
 from fmtbench.codecs.json.keys import KeyProof, refuse_duplicates
 from fmtbench.codecs.json.typed import REJECTED, _long_integers, compile_typed
+from fmtbench.codecs.structs.levels import unwalked
 from fmtbench.codecs.structs.read import has_cycle
 from fmtbench.codecs.structs.write import COMMON_GUARDS, DECLINED, WriteTarget, compile_writer
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
@@ -159,6 +160,7 @@ WRITE_TARGET = WriteTarget(
         "float64": "x.__class__ is float and x - x == 0.0",  # inf - inf and NaN are NaN
         "float32": "x.__class__ is float and x - x == 0.0 and x == _float32(x)",
     },
+    finite_floats=True,
 )
 
 
@@ -204,6 +206,13 @@ class JsonCodec(Codec):
             self._safe_size,
             self.limits.max_record_bytes,
         )
+        # A recursive record is walked for --max-depth before it is written (base.py):
+        # the fast path counts its levels instead (structs/levels.py); only a record that
+        # could be too deep, or that the fast path declines, is walked.
+        self._unwalked = unwalked(self, writer.encode_within if writer is not None else None)
+        if self._unwalked is not None:
+            self._walked = self.encode
+            self.encode = self._encode_unwalked  # type: ignore[method-assign]
 
     def to_tree(self, record: Record) -> Any:
         """The record as JSON-ready values (validated on the way)."""
@@ -229,12 +238,28 @@ class JsonCodec(Codec):
                 data = None  # the tree path, outside the handler: no chain to msgspec's refusal
         if data is None:
             data = self.dumps(self.to_tree(record), record)
+        if len(data) > self._write_bound:  # the call only then: this runs once a record
+            return self._sized(data, record)
+        return data
+
+    def _sized(self, data: bytes, record: Record) -> bytes:
         # What decode() and the JSON Lines reader (a line, its newline aside) refuse.
         if len(data) > self._write_bound:  # a large record only: more checks then
             if len(data) > self._max_bytes:
                 raise oversized(len(data), self._max_bytes, "JSON")
             self.refuse_too_many_values(record)
         return data
+
+    def _encode_unwalked(self, record: Record) -> bytes:
+        """``encode`` for a recursive record type (see ``__init__``)."""
+        assert self._unwalked is not None
+        try:
+            data = self._unwalked(record)
+        except DECLINED:
+            data = None
+        if data is None:  # outside the handler: no chain to the fast path's refusal
+            return self._walked(record)
+        return self._sized(data, record)
 
     def encode_any_size(self, record: Record) -> bytes:
         """``encode`` without the size limit: a ``.json`` file is read whole, so the

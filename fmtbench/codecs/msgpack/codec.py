@@ -31,6 +31,7 @@ from fmtbench.codecs.base import (
 )
 from fmtbench.codecs.msgpack.keys import DuplicateKey, unique_map
 from fmtbench.codecs.msgpack.typed import TypedMsgpack
+from fmtbench.codecs.structs.levels import unwalked
 from fmtbench.codecs.structs.read import REJECTED
 from fmtbench.codecs.structs.write import COMMON_GUARDS, DECLINED, WriteTarget, compile_writer
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
@@ -183,7 +184,9 @@ _encode_structs = msgspec.msgpack.Encoder().encode
 WRITE_TARGET = WriteTarget(
     lambda: msgspec.msgpack.Encoder(order="deterministic"),
     {
-        **COMMON_GUARDS,
+        # msgspec's MessagePack encoder refuses an integer past 2**64 - 1 itself
+        # (OverflowError, one of DECLINED): no guard for uint64's top.
+        **{k: v for k, v in COMMON_GUARDS.items() if k != "uint64"},
         "float64": "x.__class__ is float",
         # NaN fails (NaN != NaN): the tree path's float32 rounding may change its payload.
         "float32": "x.__class__ is float and x == _float32(x)",
@@ -221,6 +224,13 @@ class MsgpackCodec(Codec):
         self._fast_encode = writer.encode if writer is not None else None
         self._max_bytes = self.limits.max_record_bytes
         self._crowded = _element_counts(self.schema, self.message.name)
+        # A recursive record is walked for --max-depth before it is written (base.py):
+        # the fast path counts its levels instead (structs/levels.py); only a record that
+        # could be too deep, or that the fast path declines, is walked.
+        self._unwalked = unwalked(self, writer.encode_within if writer is not None else None)
+        if self._unwalked is not None:
+            self._walked = self.encode
+            self.encode = self._encode_unwalked  # type: ignore[method-assign]
 
     def encode(self, record: Record) -> bytes:
         data = None
@@ -231,11 +241,27 @@ class MsgpackCodec(Codec):
                 data = None  # the tree path, outside the handler: no chain to msgspec's refusal
         if data is None:
             data = self._encode_tree(record)
+        if len(data) > self._write_bound:  # the call only then: this runs once a record
+            return self._sized(data, record)
+        return data
+
+    def _sized(self, data: bytes, record: Record) -> bytes:
         if len(data) > self._write_bound:  # a large record only: more checks then
             if len(data) > self._max_bytes:  # what decode() and the stream reader refuse
                 raise oversized(len(data), self._max_bytes, "MessagePack")
             self.refuse_too_many_values(record)
         return data
+
+    def _encode_unwalked(self, record: Record) -> bytes:
+        """``encode`` for a recursive record type (see ``__init__``)."""
+        assert self._unwalked is not None
+        try:
+            data = self._unwalked(record)
+        except DECLINED:
+            data = None
+        if data is None:  # outside the handler: no chain to the fast path's refusal
+            return self._walked(record)
+        return self._sized(data, record)
 
     def _encode_tree(self, record: Record) -> bytes:
         try:

@@ -17,7 +17,12 @@ that visits only the leaves that need it:
   values; in JSON msgspec writes NaN and the infinities as ``null``, so there the guard
   wants a finite float (the tree path spells them "NaN", "Infinity", "-Infinity");
 - timestamps: msgspec's JSON keeps any offset; the guard wants a ``datetime`` in UTC;
-- uint64: msgspec cannot bound an integer above int64's range; the guard checks the top.
+- uint64: msgspec cannot bound an integer above int64's range; the guard checks the top
+  in JSON (MessagePack's writer refuses a larger integer itself).
+
+A record with many floats has them tested a list at a time instead (floats.py); a recursive
+record's message levels are counted on its Structs (levels.py), which spares it the
+``--max-depth`` walk where no walk could refuse it.
 
 Like the typed reader, this path never decides that a record is bad: on any refusal the
 caller runs the tree path, which returns the same bytes or raises today's error with its
@@ -32,10 +37,19 @@ import struct
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Annotated, Any, Literal
 
 import msgspec
 
+from fmtbench.codecs.structs.floats import (
+    FLOAT_KINDS,
+    FloatsDeclined,
+    compile_floats,
+    has_floats,
+)
+from fmtbench.codecs.structs.levels import level_counter
+from fmtbench.codecs.structs.read import has_cycle
 from fmtbench.codecs.values import oneof
 from fmtbench.schema.model import (
     INT_RANGES,
@@ -46,6 +60,8 @@ from fmtbench.schema.model import (
     MessageRef,
     Scalar,
     Schema,
+    element_type,
+    reachable_messages,
 )
 
 _F32 = struct.Struct("<f")
@@ -61,6 +77,7 @@ DECLINED: tuple[type[Exception], ...] = (
     msgspec.ValidationError,
     msgspec.EncodeError,
     _Unsafe,
+    FloatsDeclined,
     TypeError,
     ValueError,  # UnicodeEncodeError (a lone surrogate) is one
     OverflowError,
@@ -79,6 +96,9 @@ class WriteTarget:
 
     encoder: Callable[[], Any]
     guards: Mapping[str, str]
+    #: Whether floats must be finite (JSON): what the float guards above ask, for
+    #: floats.py's test of a whole record's floats at once.
+    finite_floats: bool = False
 
 
 #: Guard tests every target needs: msgspec takes a naive datetime and any int up to 2**64.
@@ -113,28 +133,31 @@ class TypedWriter:
 
     def __init__(self, schema: Schema, root: str, target: WriteTarget) -> None:
         self.schema = schema
-        self._guards = target.guards
         self._structs: dict[str, type[msgspec.Struct]] = {}
         for name in schema.messages:
             self._structs[name] = self._declare(name)
         for name in schema.messages:
             self._annotate(name)
-        self._guarded = {name for name in schema.messages if self._needs_guard(name, set())}
-        self._funcs = {name: f"_guard_{i}" for i, name in enumerate(schema.messages)}
-        namespace: dict[str, Any] = {
-            "UNSET": msgspec.UNSET,
-            "_Unsafe": _Unsafe,
-            "_float32": _float32,
-            "_datetime": datetime,
-            "_UTC": UTC,
-        }
-        # Generated from the schema model only (attribute names are f0, f1...; functions
-        # are numbered), so the text is as trustworthy as this module.
-        exec("\n".join(self._guard_source(n) for n in sorted(self._guarded)), namespace)
+        guard = self._compile_guard(root, target.guards)
+        # A record with many floats has them tested at once (floats.py), and the rest of
+        # the guard without them; a record with few, leaf by leaf (a bulk test costs more
+        # than a few leaves). How many: the length of the root's lists that lead to floats.
+        floats: Callable[[Any], None] | None = None
+        rest: Callable[[Any], None] | None = None
+        many: Callable[[Any], int] = _none
+        lists = _float_lists(schema, root)
+        if lists and not has_cycle(schema, root):
+            floats = compile_floats(schema, root, finite=target.finite_floats)
+            rest = self._compile_guard(
+                root, {k: v for k, v in target.guards.items() if k not in FLOAT_KINDS}
+            )
+            lengths = attrgetter(*lists)
+            many = (
+                (lambda s: len(lengths(s)))
+                if len(lists) == 1
+                else (lambda s: sum(map(len, lengths(s))))
+            )
         root_type = self._structs[root]
-        guard: Callable[[Any], None] | None = (
-            namespace[self._funcs[root]] if root in self._guarded else None
-        )
         convert = msgspec.convert
         # bytes and datetimes are taken as they are: never parsed from text (the canonical
         # form holds bytes and datetimes, not their spellings).
@@ -147,14 +170,56 @@ class TypedWriter:
             if record.__class__ is not dict:
                 raise _Unsafe
             s = convert(record, root_type, builtin_types=builtin)
-            if guard is not None:
+            if floats is not None and many(s) >= MANY_FLOATS:
+                floats(s)
+                if rest is not None:
+                    rest(s)
+            elif guard is not None:
                 guard(s)
             return write(s)
 
         #: One record's bytes, or an exception from ``DECLINED``.
         self.encode: Callable[[Any], bytes] = encode
+        #: For a recursive record type: ``encode``, also declining a record of more message
+        #: levels than asked (levels.py), before its guard recurses that deep.
+        self.encode_within: Callable[[Any, int], bytes] | None = None
+        if has_cycle(schema, root):
+            # The top of uint64 is tested by the count, a level at a time, if guarded at all.
+            levels = level_counter(schema, root, uint64="uint64" in target.guards)
+            within = self._compile_guard(
+                root, {k: v for k, v in target.guards.items() if k != "uint64"}
+            )
+
+            def encode_within(record: Any, most: int) -> bytes:
+                if record.__class__ is not dict:
+                    raise _Unsafe
+                s = convert(record, root_type, builtin_types=builtin)
+                if levels(s, most) > most:
+                    raise _Unsafe
+                if within is not None:
+                    within(s)
+                return write(s)
+
+            self.encode_within = encode_within
 
     # -- compilation -----------------------------------------------------------------
+    def _compile_guard(self, root: str, guards: Mapping[str, str]) -> Callable[[Any], None] | None:
+        """The guard of ``root`` Structs testing the leaf kinds in ``guards``, or None."""
+        self._guards = guards
+        self._guarded = {name for name in self.schema.messages if self._needs_guard(name, set())}
+        self._funcs = {name: f"_guard_{i}" for i, name in enumerate(self.schema.messages)}
+        namespace: dict[str, Any] = {
+            "UNSET": msgspec.UNSET,
+            "_Unsafe": _Unsafe,
+            "_float32": _float32,
+            "_datetime": datetime,
+            "_UTC": UTC,
+        }
+        # Generated from the schema model only (attribute names are f0, f1...; functions
+        # are numbered), so the text is as trustworthy as this module.
+        exec("\n".join(self._guard_source(n) for n in sorted(self._guarded)), namespace)
+        return namespace[self._funcs[root]] if root in self._guarded else None
+
     def _declare(self, name: str) -> type[msgspec.Struct]:
         fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
         rename: dict[str, str] = {}
@@ -249,6 +314,33 @@ class TypedWriter:
             items = expr if isinstance(ftype, ListOf) else f"{expr}.values()"
             return [f"for {item} in {items}:", *(f"    {line}" for line in body)]
         return []
+
+
+#: Root list elements from which a record's floats are tested at once (floats.py); below
+#: it, leaf by leaf (measured on ``order``, 3 line items of 2 floats: the bulk test costs
+#: more; on ``mesh``, hundreds of triangles of 12, it costs a fraction).
+MANY_FLOATS = 8
+
+
+def _none(s: Any) -> int:
+    return 0
+
+
+def _float_lists(schema: Schema, root: str) -> list[str]:
+    """The attributes of ``root``'s required list and map fields with a float at or below
+    their elements (an optional one may be unset: it has no length)."""
+    out = []
+    for i, f in enumerate(schema.messages[root].fields):
+        if f.optional or not isinstance(f.type, ListOf | MapOf):
+            continue
+        inner = element_type(f.type)
+        if isinstance(inner, MessageRef):
+            below = [m.name for m in reachable_messages(schema, inner.name)]
+        else:
+            below = []
+        if has_floats(schema, below) or (isinstance(inner, Scalar) and inner.kind in FLOAT_KINDS):
+            out.append(f"f{i}")
+    return out
 
 
 def compile_writer(schema: Schema, root: str, target: WriteTarget) -> TypedWriter | None:
