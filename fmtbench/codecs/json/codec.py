@@ -31,6 +31,7 @@ from fmtbench.codecs.base import (
     refuse_oversized,
 )
 from fmtbench.codecs.json.block import BlockDecoder
+from fmtbench.codecs.json.exact import compile_exact, exact_decoder
 from fmtbench.codecs.json.keys import KeyProof, refuse_duplicates
 from fmtbench.codecs.json.typed import REJECTED, _long_integers, compile_typed
 from fmtbench.codecs.structs.read import has_cycle
@@ -196,6 +197,14 @@ class JsonCodec(Codec):
         writer = compile_writer(self.schema, self.message.name, WRITE_TARGET)
         self._fast_encode = writer.encode if writer is not None else None
         self._max_bytes = self.limits.max_record_bytes
+        # exact.py: input that is msgspec's own text proven so at once, else the paths above.
+        exact = compile_exact(self.schema, self.message.name, drop_unknown=self.drop_unknown)
+        self._fast_decode: Callable[[bytes, int], Record] = self._decode_slow
+        if exact is not None:
+            small = min(self._safe_size, self._max_bytes)
+            self._fast_decode = exact_decoder(exact, self._decode_slow, small)
+            if "decode" not in self.__dict__:  # not wrapped by a depth check (base.py)
+                self.decode = self._fast_decode  # type: ignore[method-assign,assignment]
         #: JSON Lines a block at a time (block.py), for ``JsonLinesReader.batches``.
         self.block_decoder = BlockDecoder(
             self._typed,
@@ -258,12 +267,17 @@ class JsonCodec(Codec):
             raise decode_error(exc, position=position) from None
 
     def decode(self, data: bytes) -> Record:
-        if len(data) > self.limits.max_record_bytes:  # the call only then: once a record
-            refuse_oversized(data, self.limits.max_record_bytes)
-        return self._decode_line(data, 0)
+        return self._fast_decode(data, 0)
 
     def _decode_line(self, data: bytes, line: int) -> Record:
         """One record; ``line`` (from 1) is where a JSON Lines file holds it, or 0."""
+        return self._fast_decode(data, line)
+
+    def _decode_slow(self, data: bytes, line: int) -> Record:
+        """``_decode_line`` by the typed path, else the tree path: every spelling, every
+        check, today's errors (exact.py hands over whatever it does not prove)."""
+        if not line and len(data) > self._max_bytes:  # a line was measured by its reader
+            refuse_oversized(data, self._max_bytes)
         if len(data) > self._safe_size:  # values/count.py: a large record only
             self._count_values(data, line)
         try:
