@@ -32,7 +32,7 @@ from fmtbench.codecs.base import (
 )
 from fmtbench.codecs.json.block import BlockDecoder
 from fmtbench.codecs.json.exact import compile_exact, exact_decoder
-from fmtbench.codecs.json.keys import KeyProof, refuse_duplicates
+from fmtbench.codecs.json.keys import KeyProof, quotes, refuse_duplicates
 from fmtbench.codecs.json.typed import REJECTED, _long_integers, compile_typed
 from fmtbench.codecs.structs.read import has_cycle
 from fmtbench.codecs.structs.write import COMMON_GUARDS, DECLINED, WriteTarget, compile_writer
@@ -294,7 +294,7 @@ class JsonCodec(Codec):
             # A recursive record's count walks every node: there the Structs written back
             # are tried first (keys.py: equal to the input, they prove it).
             if not (self._writeback is not None and data.startswith(self._writeback(struct))) and (
-                (b"\\" in data or data.count(b'"') != 2 * self._keys.strings(record))
+                (b"\\" in data or quotes(data) != 2 * self._keys.strings(record))
                 and not self._keys.by_keys(data, [record])
             ):
                 refuse_duplicates(data, f"line {line}" if line else None)
