@@ -203,7 +203,9 @@ class JsonCodec(Codec):
         if exact is not None:
             small = min(self._safe_size, self._max_bytes)
             self._fast_decode = exact_decoder(exact, self._decode_slow, small)
-            if "decode" not in self.__dict__:  # not wrapped by a depth check (base.py)
+            # The closure itself, one call less a record, unless base.py wrapped decode (a
+            # depth check) or a subclass or a test replaced it.
+            if "decode" not in self.__dict__ and type(self).decode is JsonCodec._own_decode:
                 self.decode = self._fast_decode  # type: ignore[method-assign,assignment]
         #: JSON Lines a block at a time (block.py), for ``JsonLinesReader.batches``.
         self.block_decoder = BlockDecoder(
@@ -268,6 +270,8 @@ class JsonCodec(Codec):
 
     def decode(self, data: bytes) -> Record:
         return self._fast_decode(data, 0)
+
+    _own_decode = decode
 
     def _decode_line(self, data: bytes, line: int) -> Record:
         """One record; ``line`` (from 1) is where a JSON Lines file holds it, or 0."""
