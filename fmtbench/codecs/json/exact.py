@@ -18,8 +18,9 @@ is the one text msgspec writes for the values it holds. This path proves that at
    spellings, no escapes msgspec would not write;
 3. the Structs become canonical dicts (read.py's generated converter, or bulk.py in C).
    What the bytes cannot prove is checked there: a timestamp's zone must be UTC itself
-   (msgspec writes ``+01:00`` back as it read it), uint64 within 64 bits, float32 leaves
-   rounded as the tree path rounds them.
+   (msgspec writes ``+01:00`` back as it read it), float32 leaves rounded as the tree
+   path rounds them. (A uint64 past int64's top is refused by msgspec itself and read by
+   the typed path: no byte scan for long integers here.)
 
 Anything else (a different spelling, a refusal) is read by the typed path and, failing
 that, the tree path, exactly as before: this path only ever accepts, and what it accepts
@@ -34,9 +35,9 @@ from typing import Annotated, Any, ClassVar
 
 import msgspec
 
-from fmtbench.codecs.json.typed import _FLOAT32, REJECTED, TypedJson, _long_integers, has_kind
+from fmtbench.codecs.json.typed import _FLOAT32, REJECTED, TypedJson, has_kind
 from fmtbench.codecs.structs.read import ScalarRule
-from fmtbench.schema.model import FieldType, Scalar, Schema
+from fmtbench.schema.model import INT_RANGES, FieldType, Scalar, Schema
 
 __all__ = ["ExactJson", "compile_exact", "exact_decoder"]
 
@@ -57,6 +58,9 @@ class ExactJson(TypedJson):
         "timestamp": (Annotated[datetime, msgspec.Meta(tz=True)], None),
         "float64": (float, None),
         "float32": (float, "_float32"),
+        # Bounded in C at int64's top (msgspec bounds no higher): a larger uint64 is
+        # refused here and read by the typed path, so no per-value check or byte scan.
+        "uint64": (Annotated[int, msgspec.Meta(ge=0, le=INT_RANGES["int64"][1])], None),
     }
     helpers: ClassVar[dict[str, Callable[..., Any]]] = {
         **TypedJson.helpers,
@@ -65,6 +69,10 @@ class ExactJson(TypedJson):
     }
 
     typed_floats = True  # bulk.py: only float32 leaves are gathered, for their rounding
+
+    def __init__(self, schema: Schema, root: str, *, drop_unknown: bool = False) -> None:
+        super().__init__(schema, root, drop_unknown=drop_unknown)
+        self._gated = False  # no uint64 past int64's top is read here (``scalars``)
 
     def _type(self, ftype: FieldType) -> tuple[Any, Callable[[str], str]]:
         if isinstance(ftype, Scalar) and ftype.kind == "timestamp":
@@ -92,9 +100,8 @@ def exact_decoder(exact: ExactJson, slow: Decode, small: int) -> Decode:
     of today). ``small``: past this size ``slow`` decides (limits, value counting).
 
     One closure: at about a microsecond a record, every Python call level shows."""
-    parse, convert, each = exact.parse, exact.convert, exact.convert_each
+    parse, convert = exact.parse, exact.convert
     write = msgspec.json.Encoder().encode  # insertion order: maps as the input holds them
-    gated = exact._gated
 
     def decode(data: bytes, line: int = 0) -> dict[str, Any]:
         if len(data) <= small:
@@ -103,8 +110,6 @@ def exact_decoder(exact: ExactJson, slow: Decode, small: int) -> Decode:
                 # The input may only add trailing white space (a line's newline): msgspec
                 # refuses anything else after the value.
                 if data.startswith(write(s)):
-                    if gated and _long_integers(data):  # typed.py: maybe past uint64
-                        return each(s)
                     return convert(s)
             except REJECTED:
                 pass  # outside the handler: ``slow`` raises today's errors unchained
