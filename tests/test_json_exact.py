@@ -21,6 +21,8 @@ from fmtbench.codecs.json.codec import JsonCodec
 from fmtbench.codecs.json.exact import compile_exact, exact_decoder
 from fmtbench.errors import FmtbenchError
 from fmtbench.generate import load_dataset
+from fmtbench.limits import Limits
+from fmtbench.schema.loader import parse_schema
 from tests.samples import same, tree_paths
 from tests.strategies import SCHEMAS, records, schema_named
 from tests.test_json_typed import HOSTILE, KEYS, _get, set_at
@@ -126,3 +128,88 @@ def test_the_datasets_need_no_fallback(dataset: str) -> None:
         got = fast(codec.encode(rec))
         assert got == rec
         assert repr(got) == repr(codec._decode_slow(codec.encode(rec), 0))
+
+
+def _outcome(decode: Any, data: bytes) -> str:
+    try:
+        return repr(decode(data))
+    except FmtbenchError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _walked(codec: JsonCodec) -> Any:
+    """Today's decode of a recursive schema: the record, then base.py's depth walk."""
+    check = codec._depth_check
+    assert check is not None
+
+    def decode(data: bytes) -> Any:
+        record = codec._decode_slow(data, 0)
+        check(record)
+        return record
+
+    return decode
+
+
+@pytest.mark.parametrize("max_depth", [2, 3, 4, 6, 9])
+def test_the_depth_proof_agrees_with_the_depth_check(max_depth: int) -> None:
+    """A recursive schema's decode skips --max-depth's walk where the text holds no more
+    ``{`` than the limit: the record or the error must be the walk's (today's) all the
+    same, at limits records cross."""
+    schema = schema_named("tree")
+    writer = JsonCodec(schema)
+    codec = JsonCodec(schema, limits=Limits(max_depth=max_depth))
+    assert "decode" in codec.__dict__  # the proving decode, not the plain closure
+    reference = _walked(codec)
+
+    @given(rec=records(schema))
+    def prop(rec: dict[str, Any]) -> None:
+        data = writer.encode(rec)
+        assert _outcome(codec.decode, data) == _outcome(reference, data)
+
+    prop()
+
+
+def test_the_depth_proof_on_the_tree_dataset() -> None:
+    ds = load_dataset("tree")
+    writer = JsonCodec(ds.schema, ds.type_name)
+    for max_depth in (3, 5, 8):
+        codec = JsonCodec(ds.schema, ds.type_name, limits=Limits(max_depth=max_depth))
+        reference = _walked(codec)
+        for rec in ds.generator().records(40):
+            data = writer.encode(rec)
+            assert _outcome(codec.decode, data) == _outcome(reference, data)
+
+
+CHAIN = parse_schema(
+    """
+schema: test.chain
+root: Chain
+messages:
+  Chain:
+    fields:
+      next: optional Chain = 1
+      at: optional timestamp = 2
+""",
+    "<chain>",
+)
+
+
+def _chain(levels: int) -> bytes:
+    """A chain of ``levels`` messages, a timestamp at the bottom: as deep as a record of
+    that many ``{`` can be, as Protobuf counts it (each nested message and the timestamp a
+    level, the root none)."""
+    node = b'{"at":"2024-01-01T00:00:00Z"}'
+    for _ in range(levels - 1):
+        node = b'{"next":' + node + b"}"
+    return node
+
+
+@pytest.mark.parametrize("levels", [1, 2, 3, 5, 8])
+def test_the_depth_proof_is_tight_on_a_chain(levels: int) -> None:
+    """At every limit around a chain's depth, the proof and the walk agree: so the
+    ``{`` count is never taken for more than it proves (one more would fail here)."""
+    data = _chain(levels)
+    assert JsonCodec(CHAIN).encode(JsonCodec(CHAIN).decode(data)) == data
+    for max_depth in range(max(1, levels - 2), levels + 3):
+        codec = JsonCodec(CHAIN, limits=Limits(max_depth=max_depth))
+        assert _outcome(codec.decode, data) == _outcome(_walked(codec), data), max_depth

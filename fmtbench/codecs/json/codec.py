@@ -25,6 +25,7 @@ from fmtbench.codecs.base import (
     RecordReader,
     RecordWriter,
     StructTarget,
+    _checked_decode,
     decode_error,
     encode_error,
     oversized,
@@ -203,10 +204,22 @@ class JsonCodec(Codec):
         if exact is not None:
             small = min(self._safe_size, self._max_bytes)
             self._fast_decode = exact_decoder(exact, self._decode_slow, small)
-            # The closure itself, one call less a record, unless base.py wrapped decode (a
-            # depth check) or a subclass or a test replaced it.
-            if "decode" not in self.__dict__ and type(self).decode is JsonCodec._own_decode:
+            # decode is the closure itself (one call less a record), or one that skips the
+            # depth check base.py wrapped decode in where the text proves it.
+            if type(self).decode is not JsonCodec._own_decode:
+                pass  # a subclass's or a test's own decode stays
+            elif "decode" not in self.__dict__:
                 self.decode = self._fast_decode  # type: ignore[method-assign,assignment]
+            elif self.parser_depth is None and self._depth_check is not None:
+                # base.py wrapped decode in the --max-depth check: the records exact.py
+                # reads skip it where their text proves them within the limit.
+                most = self.limits.max_depth
+                slow = _checked_decode(
+                    lambda data: self._decode_slow(data, 0), self._depth_check, most
+                )
+                self.decode = exact_decoder(  # type: ignore[method-assign,assignment]
+                    exact, lambda data, line: slow(data), small, depth=(most, self._depth_check)
+                )
         #: JSON Lines a block at a time (block.py), for ``JsonLinesReader.batches``.
         self.block_decoder = BlockDecoder(
             self._typed,

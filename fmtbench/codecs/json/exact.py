@@ -94,25 +94,44 @@ def compile_exact(
     return ExactJson(schema, root, drop_unknown=drop_unknown)
 
 
-def exact_decoder(exact: ExactJson, slow: Decode, small: int) -> Decode:
+def exact_decoder(
+    exact: ExactJson,
+    slow: Decode,
+    small: int,
+    *,
+    depth: tuple[int, Callable[[Any], None]] | None = None,
+) -> Decode:
     """One record from its bytes (``line``: where a JSON Lines file holds it, or 0), by the
     write-back path, else by ``slow`` (the typed and tree paths, with every check and error
     of today). ``small``: past this size ``slow`` decides (limits, value counting).
 
+    ``depth``: ``--max-depth`` and its check (limits.py) for a recursive schema, where the
+    record is checked unless its text proves it within: a record read here is its text,
+    every message and map of it one ``{``, and Protobuf counts a level for each of those
+    and for a timestamp or duration leaf at the end (``PROTOBUF``: the root none), so a
+    record nests no deeper than its text holds ``{``. (``slow`` checks its own records:
+    they may hold zero-filled messages the text does not.)
+
     One closure: at about a microsecond a record, every Python call level shows."""
     parse, convert = exact.parse, exact.convert
     write = msgspec.json.Encoder().encode  # insertion order: maps as the input holds them
+    most, check = depth if depth is not None else (-1, None)
 
     def decode(data: bytes, line: int = 0) -> dict[str, Any]:
         if len(data) <= small:
+            record = None
             try:
                 s = parse(data)
                 # The input may only add trailing white space (a line's newline): msgspec
                 # refuses anything else after the value.
                 if data.startswith(write(s)):
-                    return convert(s)
+                    record = convert(s)
             except REJECTED:
                 pass  # outside the handler: ``slow`` raises today's errors unchained
+            if record is not None:
+                if check is not None and data.count(b"{") > most:
+                    check(record)  # LimitError with the path, as base.py's wrapper raises
+                return record
         return slow(data, line)
 
     return decode
