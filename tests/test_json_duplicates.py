@@ -13,7 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fmtbench.codecs.json.codec import JsonCodec, JsonLinesCodec
+from fmtbench.codecs.json.keys import quotes
 from fmtbench.errors import DecodeError
+from fmtbench.generate import load_dataset
 from fmtbench.schema.builtin import resolve_schema
 from tests.strategies import SCHEMAS, records, schema_named
 
@@ -138,3 +140,21 @@ def test_a_duplicate_names_its_record_and_path(data: bytes, where: str) -> None:
     with pytest.raises(DecodeError) as info:
         list(codec.reader(io.BytesIO(data)))
     assert str(info.value).startswith(where)
+
+
+@given(st.lists(st.sampled_from([b'"', b"a" * 7, b"=", b"a" * 4000, b'"' * 70]), max_size=40))
+def test_the_quote_count_is_the_count_at_any_size(parts: list[bytes]) -> None:
+    """keys.py's ``quotes`` looks for quotes one by one in large inputs: still the count."""
+    data = b"".join(parts)
+    assert quotes(data) == data.count(b'"')
+
+
+def test_a_duplicate_key_beside_a_large_payload_is_refused() -> None:
+    """A large record with few quotes (``blob``): the quote count there finds the key."""
+    codec = JsonCodec(resolve_schema("blob"))
+    gen = load_dataset("blob").generator()
+    data = next(d for d in map(codec.encode, gen.records(50)) if len(d) > 8192)
+    assert len(data) > 8192
+    dup = b'{"id":7,' + data[1:]
+    with pytest.raises(DecodeError, match="duplicate key 'id'"):
+        codec.decode(dup)

@@ -25,13 +25,15 @@ from fmtbench.codecs.base import (
     RecordReader,
     RecordWriter,
     StructTarget,
+    _checked_decode,
     decode_error,
     encode_error,
     oversized,
     refuse_oversized,
 )
 from fmtbench.codecs.json.block import BlockDecoder
-from fmtbench.codecs.json.keys import KeyProof, refuse_duplicates
+from fmtbench.codecs.json.exact import compile_exact, exact_decoder
+from fmtbench.codecs.json.keys import KeyProof, quotes, refuse_duplicates
 from fmtbench.codecs.json.typed import REJECTED, _long_integers, compile_typed
 from fmtbench.codecs.structs.levels import unwalked
 from fmtbench.codecs.structs.read import has_cycle
@@ -198,6 +200,28 @@ class JsonCodec(Codec):
         writer = compile_writer(self.schema, self.message.name, WRITE_TARGET)
         self._fast_encode = writer.encode if writer is not None else None
         self._max_bytes = self.limits.max_record_bytes
+        # exact.py: input that is msgspec's own text proven so at once, else the paths above.
+        exact = compile_exact(self.schema, self.message.name, drop_unknown=self.drop_unknown)
+        self._fast_decode: Callable[[bytes, int], Record] = self._decode_slow
+        if exact is not None:
+            small = min(self._safe_size, self._max_bytes)
+            self._fast_decode = exact_decoder(exact, self._decode_slow, small)
+            # decode is the closure itself (one call less a record), or one that skips the
+            # depth check base.py wrapped decode in where the text proves it.
+            if type(self).decode is not JsonCodec._own_decode:
+                pass  # a subclass's or a test's own decode stays
+            elif "decode" not in self.__dict__:
+                self.decode = self._fast_decode  # type: ignore[method-assign,assignment]
+            elif self.parser_depth is None and self._depth_check is not None:
+                # base.py wrapped decode in the --max-depth check: the records exact.py
+                # reads skip it where their text proves them within the limit.
+                most = self.limits.max_depth
+                slow = _checked_decode(
+                    lambda data: self._decode_slow(data, 0), self._depth_check, most
+                )
+                self.decode = exact_decoder(  # type: ignore[method-assign,assignment]
+                    exact, lambda data, line: slow(data), small, depth=(most, self._depth_check)
+                )
         #: JSON Lines a block at a time (block.py), for ``JsonLinesReader.batches``.
         self.block_decoder = BlockDecoder(
             self._typed,
@@ -283,12 +307,19 @@ class JsonCodec(Codec):
             raise decode_error(exc, position=position) from None
 
     def decode(self, data: bytes) -> Record:
-        if len(data) > self.limits.max_record_bytes:  # the call only then: once a record
-            refuse_oversized(data, self.limits.max_record_bytes)
-        return self._decode_line(data, 0)
+        return self._fast_decode(data, 0)
+
+    _own_decode = decode
 
     def _decode_line(self, data: bytes, line: int) -> Record:
         """One record; ``line`` (from 1) is where a JSON Lines file holds it, or 0."""
+        return self._fast_decode(data, line)
+
+    def _decode_slow(self, data: bytes, line: int) -> Record:
+        """``_decode_line`` by the typed path, else the tree path: every spelling, every
+        check, today's errors (exact.py hands over whatever it does not prove)."""
+        if not line and len(data) > self._max_bytes:  # a line was measured by its reader
+            refuse_oversized(data, self._max_bytes)
         if len(data) > self._safe_size:  # values/count.py: a large record only
             self._count_values(data, line)
         try:
@@ -305,7 +336,7 @@ class JsonCodec(Codec):
             # A recursive record's count walks every node: there the Structs written back
             # are tried first (keys.py: equal to the input, they prove it).
             if not (self._writeback is not None and data.startswith(self._writeback(struct))) and (
-                (b"\\" in data or data.count(b'"') != 2 * self._keys.strings(record))
+                (b"\\" in data or quotes(data) != 2 * self._keys.strings(record))
                 and not self._keys.by_keys(data, [record])
             ):
                 refuse_duplicates(data, f"line {line}" if line else None)

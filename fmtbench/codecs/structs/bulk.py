@@ -82,12 +82,15 @@ def compile_bulk(
     same: Collection[str],
     map_keys: Collection[str],
     cyclic: bool,
+    typed_floats: bool = False,
 ) -> Callable[[Any], dict[str, Any]] | None:
     """``root``'s Structs to canonical dicts in C, or None where some leaf needs Python.
 
     ``same``: the scalar kinds whose msgspec value is canonical as read (in this format,
     once its own gate passed); ``map_keys``: likewise for map keys; ``cyclic``: whether
-    ``root`` can contain itself (then no float leaf may be gathered).
+    ``root`` can contain itself (then no float leaf may be gathered); ``typed_floats``:
+    msgspec read every float leaf as a finite ``float`` (json/exact.py), so only float32
+    leaves are gathered, for their rounding.
     """
     names = [m.name for m in reachable_messages(schema, root)]
     for name in names:
@@ -96,7 +99,7 @@ def compile_bulk(
             return None
         if not all(_leaf_ok(f.type, same, map_keys) for f in msg.fields):
             return None
-    floats = _gatherer(schema, root, names)
+    floats = _gatherer(schema, root, names, typed=typed_floats)
     if floats is not None and cyclic:
         return None
     to_builtins = partial(msgspec.to_builtins, builtin_types=_BUILTIN)
@@ -132,12 +135,18 @@ def _order(schema: Schema, root: str, names: list[str]) -> list[str]:
 
 
 def _gatherer(
-    schema: Schema, root: str, names: list[str], *, many: bool = False
+    schema: Schema, root: str, names: list[str], *, many: bool = False, typed: bool = False
 ) -> Callable[[Any], None] | None:
     """A check of every float leaf under ``root``, in C, raising ``_Floats``; None when
     the schema has none. (Only called usefully on acyclic schemas.) ``many``: the check
-    takes a list of ``root`` Structs, not one."""
-    if not any(_has_floats(f.type) for n in names for f in schema.messages[n].fields):
+    takes a list of ``root`` Structs, not one. ``typed``: every float leaf is a finite
+    float already: float64 leaves need nothing, float32 ones only their rounding."""
+    kinds = ("float32",) if typed else _FLOATS
+    if not any(
+        isinstance(leaf := element_type(f.type), Scalar) and leaf.kind in kinds
+        for n in names
+        for f in schema.messages[n].fields
+    ):
         return None
     order = _order(schema, root, names)
     # Per message, the expressions that yield its instances (iterables of Structs).
@@ -180,15 +189,18 @@ def _gatherer(
                 values, t = f"_chain(_map(_values, {values}))", t.value
             if isinstance(t, MessageRef):
                 sources[t.name].append(values)
-            elif isinstance(t, Scalar) and t.kind in _FLOATS:
+            elif isinstance(t, Scalar) and t.kind in kinds:
                 lines.append(f"    {'f32' if t.kind == 'float32' else 'f64'}.extend({values})")
-    lines += [
-        "    if f64 and _types(_map(type, f64)) != _float_only:",
-        "        raise _Floats",
-        "    if f32:",
-        "        if _types(_map(type, f32)) != _float_only or _f32(f32) != f32:",
-        "            raise _Floats",
-    ]
+    if typed:  # floats already: the rounding alone (array('f') gives the nearest float32)
+        lines += ["    if f32 and _f32(f32) != f32:", "        raise _Floats"]
+    else:
+        lines += [
+            "    if f64 and _types(_map(type, f64)) != _float_only:",
+            "        raise _Floats",
+            "    if f32:",
+            "        if _types(_map(type, f32)) != _float_only or _f32(f32) != f32:",
+            "            raise _Floats",
+        ]
     namespace.update(
         _types=set,
         _float_only={float},

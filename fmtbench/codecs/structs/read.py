@@ -83,6 +83,8 @@ class TypedReader(ABC):
     #: once the format's own gate on the input passed (json/typed.py for uint64).
     bulk_same: ClassVar[frozenset[str]] = frozenset()
     bulk_keys: ClassVar[frozenset[str]] = frozenset()
+    #: Whether every float leaf is read as a finite ``float`` (bulk.py's ``typed_floats``).
+    typed_floats: ClassVar[bool] = False
 
     def __init__(self, schema: Schema, root: str, *, drop_unknown: bool = False) -> None:
         self.schema = schema
@@ -116,6 +118,7 @@ class TypedReader(ABC):
             same=self.bulk_same,
             map_keys=self.bulk_keys,
             cyclic=has_cycle(schema, root),
+            typed_floats=self.typed_floats,
         )
         self.bulk = bulk is not None
         if bulk is not None:

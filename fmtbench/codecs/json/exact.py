@@ -1,0 +1,137 @@
+"""The write-back path: JSON that is exactly what msgspec writes for its own Structs.
+
+The typed path (typed.py) reads any spelling and pays for it per record: timestamps parsed
+in Python (a regular expression, then ``fromisoformat``), floats read as
+``int | float | "NaN"`` and checked in Python, and the duplicate-key proof (keys.py: a
+quote count, a key count). fmtbench writes JSON with msgspec itself, so nearly every input
+is the one text msgspec writes for the values it holds. This path proves that at once:
+
+1. msgspec decodes into Structs whose leaves are native (timestamps as aware ``datetime``,
+   floats as ``float``, integers bounded), everything in C;
+2. the Structs are written back with msgspec; when the input starts with those bytes (a
+   line may end in a newline), the input *is* msgspec's text for those values. That one
+   comparison proves what the separate checks proved before: no duplicate key (a Struct
+   has each key once), no unknown field, fields in schema order, canonical base64 (no bits
+   past the data), no integer written as ``1.0``, no float read from an integer (a float
+   writes back with a fraction or exponent), no timestamp rounded by msgspec (more than
+   six fraction digits write back differently), no ``t``, ``z``, space or ``+00:00``
+   spellings, no escapes msgspec would not write;
+3. the Structs become canonical dicts (read.py's generated converter, or bulk.py in C).
+   What the bytes cannot prove is checked there: a timestamp's zone must be UTC itself
+   (msgspec writes ``+01:00`` back as it read it), float32 leaves rounded as the tree
+   path rounds them. (A uint64 past int64's top is refused by msgspec itself and read by
+   the typed path: no byte scan for long integers here.)
+
+Anything else (a different spelling, a refusal) is read by the typed path and, failing
+that, the tree path, exactly as before: this path only ever accepts, and what it accepts
+is a text the typed path reads to the same record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar
+
+import msgspec
+
+from fmtbench.codecs.json.typed import _FLOAT32, REJECTED, TypedJson, has_kind
+from fmtbench.codecs.structs.read import ScalarRule
+from fmtbench.schema.model import INT_RANGES, FieldType, Scalar, Schema
+
+__all__ = ["ExactJson", "compile_exact", "exact_decoder"]
+
+Decode = Callable[[bytes, int], dict[str, Any]]
+
+
+def _not_utc() -> Any:
+    # A zone other than UTC's own (``+01:00``): the typed path normalises it.
+    raise ValueError("a timestamp with an offset: left to the typed path")
+
+
+class ExactJson(TypedJson):
+    """TypedJson with the leaves msgspec reads natively; only for write-back-proven input."""
+
+    scalars: ClassVar[dict[str, ScalarRule]] = {
+        **TypedJson.scalars,
+        # Safe only because the write-back proves the text is msgspec's own spelling.
+        "timestamp": (Annotated[datetime, msgspec.Meta(tz=True)], None),
+        "float64": (float, None),
+        "float32": (float, "_float32"),
+        # Bounded in C at int64's top (msgspec bounds no higher): a larger uint64 is
+        # refused here and read by the typed path, so no per-value check or byte scan.
+        "uint64": (Annotated[int, msgspec.Meta(ge=0, le=INT_RANGES["int64"][1])], None),
+    }
+    helpers: ClassVar[dict[str, Callable[..., Any]]] = {
+        **TypedJson.helpers,
+        "_float32": _FLOAT32,
+        "_not_utc": _not_utc,
+    }
+
+    typed_floats = True  # bulk.py: only float32 leaves are gathered, for their rounding
+
+    def __init__(self, schema: Schema, root: str, *, drop_unknown: bool = False) -> None:
+        super().__init__(schema, root, drop_unknown=drop_unknown)
+        self._gated = False  # no uint64 past int64's top is read here (``scalars``)
+
+    def _type(self, ftype: FieldType) -> tuple[Any, Callable[[str], str]]:
+        if isinstance(ftype, Scalar) and ftype.kind == "timestamp":
+            # Inlined: a test of the zone, no call (``x`` is an attribute or a local).
+            utc = self._bind(UTC)
+            mtype = self.scalars["timestamp"][0]
+            return mtype, lambda x: f"({x} if {x}.tzinfo is {utc} else _not_utc())"
+        return super()._type(ftype)
+
+
+def compile_exact(
+    schema: Schema, root: str, *, drop_unknown: bool = False, with_bytes: bool = False
+) -> ExactJson | None:
+    """The write-back path for a schema, or None where it would cost more than it saves:
+    bytes fields (writing a large payload back as base64 costs as much as reading it),
+    unless ``with_bytes`` (the tests: the proof holds all the same)."""
+    if not with_bytes and has_kind(schema, root, "bytes"):
+        return None
+    return ExactJson(schema, root, drop_unknown=drop_unknown)
+
+
+def exact_decoder(
+    exact: ExactJson,
+    slow: Decode,
+    small: int,
+    *,
+    depth: tuple[int, Callable[[Any], None]] | None = None,
+) -> Decode:
+    """One record from its bytes (``line``: where a JSON Lines file holds it, or 0), by the
+    write-back path, else by ``slow`` (the typed and tree paths, with every check and error
+    of today). ``small``: past this size ``slow`` decides (limits, value counting).
+
+    ``depth``: ``--max-depth`` and its check (limits.py) for a recursive schema, where the
+    record is checked unless its text proves it within: a record read here is its text,
+    every message and map of it one ``{``, and Protobuf counts a level for each of those
+    and for a timestamp or duration leaf at the end (``PROTOBUF``: the root none), so a
+    record nests no deeper than its text holds ``{``. (``slow`` checks its own records:
+    they may hold zero-filled messages the text does not.)
+
+    One closure: at about a microsecond a record, every Python call level shows."""
+    parse, convert = exact.parse, exact.convert
+    write = msgspec.json.Encoder().encode  # insertion order: maps as the input holds them
+    most, check = depth if depth is not None else (-1, None)
+
+    def decode(data: bytes, line: int = 0) -> dict[str, Any]:
+        if len(data) <= small:
+            record = None
+            try:
+                s = parse(data)
+                # The input may only add trailing white space (a line's newline): msgspec
+                # refuses anything else after the value.
+                if data.startswith(write(s)):
+                    record = convert(s)
+            except REJECTED:
+                pass  # outside the handler: ``slow`` raises today's errors unchained
+            if record is not None:
+                if check is not None and data.count(b"{") > most:
+                    check(record)  # LimitError with the path, as base.py's wrapper raises
+                return record
+        return slow(data, line)
+
+    return decode
