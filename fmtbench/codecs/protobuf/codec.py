@@ -17,7 +17,7 @@ the schema cannot name.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from itertools import chain
 from typing import Any, BinaryIO
 
@@ -46,6 +46,7 @@ from fmtbench.codecs.protobuf.kwargs import (
     struct_encoder,
     timestamp_fields,
 )
+from fmtbench.codecs.protobuf.labels import label_classes
 from fmtbench.codecs.protobuf.overflow import OVERFLOW_PATTERN, VARINT_CLASSES, WHOLE, OverflowScan
 from fmtbench.codecs.protobuf.wide import wide_classes
 from fmtbench.codecs.values import oneof
@@ -423,15 +424,19 @@ class _ProtobufBase(Codec):
         self._varints = self._overflow.needed
         tree = TreeConverter(schema, PROTO_RULES)
         self._to_tree = tree.message(self.message.name)
-        self._cls = self.message_class
+        # The fast encode's classes: the same bytes, but enum names are labels upb knows
+        # (labels.py), so that records holding enums are their own keywords.
+        labels = label_classes(schema)
+        self._cls = self.message_class if labels is None else labels[self.message.name]
         check = self.write_check()
+        fast_kwargs = partial(compile_fast_kwargs, schema, self.message.name, tree)
         if check is None:
-            self._fast_kwargs = compile_fast_kwargs(schema, self.message.name, tree)
+            self._fast_kwargs = fast_kwargs(labels=labels is not None)
         else:
             # Within the cap, by a margin of the two levels a message's own leaves may
             # take (a map of timestamps), a record passes both depth checks.
             cap = min(self.limits.max_depth, UPB.cap) - 2
-            self._fast_kwargs = compile_fast_kwargs(schema, self.message.name, tree, cap)
+            self._fast_kwargs = fast_kwargs(cap, labels=labels is not None)
             self._checked_reference = self.checked_writes(self._encode_reference_sized)
             self.encode = self._encode_nested  # type: ignore[method-assign]
         self._reference = _Walker(self, reading).walks[self.message.name]

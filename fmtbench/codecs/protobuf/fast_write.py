@@ -6,8 +6,10 @@ a generic walk that calls a leaf converter per value. Its cost over upb's own st
 per message type, a function that checks the record the way the reference does and hands
 upb the record's own dicts and lists wherever they already are what upb takes: a message
 of plain scalars (``Vec3``) comes back as the same dict, checked, not copied. Only what
-upb spells differently is built anew (enum numbers, Timestamp fields, sub-messages that
-contain those).
+upb spells differently is built anew (Timestamp fields, enum numbers where the classes do
+not know the schema's names, sub-messages that contain those). With the classes of
+``labels.py`` an enum name is handed over as it is, checked a ``str``: upb refuses a name
+it does not know, and the reference path then names the field.
 
 The checks are the reference's happy path, tested inline: exact types (``type(x) is int``:
 upb would take a bool or a float for an integer where the reference refuses one), integer
@@ -70,13 +72,21 @@ def _timestamp(v: Any) -> dict[str, int]:
     return {"seconds": d.days * 86400 + d.seconds, "nanos": d.microseconds * 1000}
 
 
-def _plain(t: FieldType) -> bool:
-    return isinstance(t, Scalar) and t.kind in _TYPES
+def _plain_kind(t: FieldType, labels: bool) -> str | None:
+    """The kind whose checks a value of ``t`` takes when upb takes it as it is, else None:
+    a plain scalar, or an enum name where the classes know the names (labels.py)."""
+    if isinstance(t, Scalar) and t.kind in _TYPES:
+        return t.kind
+    if labels and isinstance(t, EnumRef):
+        return "string"  # upb checks the label itself: an unknown one is a ValueError
+    return None
 
 
 class _Source:
-    def __init__(self, schema: Schema, tree: TreeConverter, cap: int | None) -> None:
-        self.schema, self.tree, self.cap = schema, tree, cap
+    def __init__(
+        self, schema: Schema, tree: TreeConverter, cap: int | None, labels: bool = False
+    ) -> None:
+        self.schema, self.tree, self.cap, self.labels = schema, tree, cap, labels
         self.index = {name: i for i, name in enumerate(schema.messages)}
         self.ns: dict[str, Any] = {"_F": _Fallback, "_ts": _timestamp}
         for name, cls in _CLASSES.items():  # the one-type sets of the C checks
@@ -114,7 +124,7 @@ class _Source:
         inner = t.item if isinstance(t, ListOf) else t.value if isinstance(t, MapOf) else t
         if isinstance(inner, MessageRef):
             return inner.name in same
-        return _plain(inner)
+        return _plain_kind(inner, self.labels) is not None
 
     # -- generation -----------------------------------------------------------------------
     def local(self) -> str:
@@ -188,12 +198,13 @@ class _Source:
 
     def one(self, t: FieldType, x: str, lines: list[str], pad: str, levels: int) -> str:
         """``levels``: how many Protobuf levels a message here is below this one."""
-        if isinstance(t, Scalar):
-            if t.kind == "timestamp":
-                return f"_ts({x})"
-            test = f"type({x}) is not {_TYPES[t.kind]}"
-            if t.kind in _BOUNDS:
-                lo, hi = _BOUNDS[t.kind]
+        if isinstance(t, Scalar) and t.kind == "timestamp":
+            return f"_ts({x})"
+        kind = _plain_kind(t, self.labels)
+        if kind is not None:
+            test = f"type({x}) is not {_TYPES[kind]}"
+            if kind in _BOUNDS:
+                lo, hi = _BOUNDS[kind]
                 test += f" or not {lo!r} <= {x} <= {hi!r}"
             lines.append(f"{pad}if {test}: raise _F")
             return x
@@ -216,9 +227,9 @@ class _Source:
         levels: int,
     ) -> str:
         """A list's items or a map's values: checked in C when plain, else converted."""
-        if _plain(item):
-            assert isinstance(item, Scalar)
-            lines += [f"{pad}{line}" for line in self.all_plain(item.kind, values)]
+        kind = _plain_kind(item, self.labels)
+        if kind is not None:
+            lines += [f"{pad}{line}" for line in self.all_plain(kind, values)]
             return x
         if isinstance(item, MessageRef) and item.name in self._same:
             lines.append(f"{pad}for {i} in {values}: {self.one(item, i, lines, pad, levels)}")
@@ -244,18 +255,21 @@ class _Source:
 
 
 def compile_fast_kwargs(
-    schema: Schema, root: str, tree: TreeConverter, cap: int | None = None
+    schema: Schema, root: str, tree: TreeConverter, cap: int | None = None, *, labels: bool = False
 ) -> Kwargs:
     """The checked keyword builder of ``root`` records; ``tree`` is the reference converter
     (its field converters serve the rare kinds). With a ``cap`` the functions take the
-    depth too, ``(record, 0)``, and decline a message more than ``cap`` levels down."""
-    src = _Source(schema, tree, cap)
+    depth too, ``(record, 0)``, and decline a message more than ``cap`` levels down. With
+    ``labels`` enum names are left for upb to check: for the classes of ``labels.py``."""
+    src = _Source(schema, tree, cap, labels)
     text = "\n\n".join(src.function(name) for name in schema.messages)
     exec(text, src.ns)
     return src.ns[f"_k{src.index[root]}"]  # type: ignore[no-any-return]
 
 
-def fast_kwargs_source(schema: Schema, tree: TreeConverter, cap: int | None = None) -> str:
+def fast_kwargs_source(
+    schema: Schema, tree: TreeConverter, cap: int | None = None, *, labels: bool = False
+) -> str:
     """The generated text (for tests and for reading)."""
-    src = _Source(schema, tree, cap)
+    src = _Source(schema, tree, cap, labels)
     return "\n\n".join(src.function(name) for name in schema.messages)
