@@ -422,6 +422,11 @@ class _ProtobufBase(Codec):
         self._from_string = self.reading_class.FromString
         self._overflow = OverflowScan(schema, self.message.name)
         self._varints = self._overflow.needed
+        # Up to this size ``decode`` skips the tests of large messages: the size limit, the
+        # count of values, the overflow walk (a smaller one is searched whole in one call).
+        self._quick_size = min(
+            self.max_message_bytes, self._safe_size, WHOLE if self._varints else self._safe_size
+        )
         tree = TreeConverter(schema, PROTO_RULES)
         self._to_tree = tree.message(self.message.name)
         # The fast encode's classes: the same bytes, but enum names are labels upb knows
@@ -510,6 +515,8 @@ class _ProtobufBase(Codec):
             data = None
         if data is None:  # outside the handler: its errors do not chain the decline
             data = self._encode_reference(record)
+        elif len(data) <= self._write_bound:  # nearly every record: no more checks
+            return data
         return self._sized(record, data)
 
     def _encode_nested(self, record: Record) -> bytes:
@@ -544,6 +551,22 @@ class _ProtobufBase(Codec):
             raise explain(self.schema, self.message.name, record, exc, "protobuf") from None
 
     def decode(self, data: bytes) -> Record:
+        if len(data) > self._quick_size:
+            return self._decode_any_size(data)
+        # A small message: within every limit, and searched whole for varints over 64 bits.
+        try:
+            msg = self._from_string(data)
+        except Exception as exc:
+            raise self._parse_error(exc) from None
+        if self._varints and data.translate(VARINT_CLASSES).find(OVERFLOW_PATTERN) >= 0:
+            self._check_overflow(data)
+        try:
+            return self._fast(msg)
+        except Exception:
+            return self._from_message_reference(msg)
+
+    def _decode_any_size(self, data: bytes) -> Record:
+        """``decode`` of a message of any size: the limits and the overflow walk."""
         refuse_oversized(data, self.max_message_bytes, "message")
         # parse() and from_message() spelled out: two calls less a record, same outcome.
         try:
