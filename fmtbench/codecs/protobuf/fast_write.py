@@ -177,9 +177,13 @@ class _Source:
             value = self.field(f, x, lines, "    ")
             if same and value != x:  # a sub-message's checks: its record is kept
                 lines.append(f"    {value}")
-            shown.append(f"{f.name!r}: {value}")
+            if value != x:
+                shown.append(f"    k[{f.name!r}] = {value}")
         if not same:
-            lines.append(f"    k = {{{', '.join(shown)}}}")
+            # The record copied (in C), then the converted fields replaced: measured faster
+            # than a display of every field. Its keys are the checked ones (len(v) below).
+            lines.append("    k = v.copy()")
+            lines += shown
         if has_optional:
             lines.append(f"    n = {required}")
         for f in msg.fields:
@@ -190,10 +194,8 @@ class _Source:
             lines.append(f"    if {key} in v:")
             lines.append(f"        n += 1; {x} = v[{key}]")
             value = self.field(f, x, lines, "        ")
-            if not same:
-                lines.append(f"        k[{key}] = {value}")
-            elif value != x:
-                lines.append(f"        {value}")
+            if value != x:
+                lines.append(f"        k[{key}] = {value}" if not same else f"        {value}")
         count = "n" if has_optional else str(required)
         lines.append(f"    if len(v) != {count}: raise _F")  # a key the schema does not know
         two_set = oneof.two_set_test(msg, "v", self.bind)
