@@ -813,10 +813,13 @@ class _DecodedWriter(FramedWriter):
         super().__init__(codec.encode, out, _delimit, name="protobuf-delimited")
         self._kwargs, self._cls, self._write = kwargs, codec.message_class, out.write
         self._max_bytes = codec.max_message_bytes
+        # As ``encode``: unbound, and ordering map entries only where there are maps.
+        self._serialize, self._maps = codec.message_class.SerializeToString, codec._maps
 
     def write(self, record: Record) -> None:
         try:
-            data = self._cls(**self._kwargs(record)).SerializeToString(deterministic=True)
+            msg = self._cls(**self._kwargs(record))
+            data = self._serialize(msg, deterministic=True) if self._maps else self._serialize(msg)
         except Exception:
             data = None
         if data is None or len(data) > self._max_bytes:  # too large: the reference says so
@@ -830,9 +833,12 @@ class _DecodedWriter(FramedWriter):
     def write_many(self, records: list[Record]) -> None:
         """``write`` for each record, the messages built in one loop and written at once;
         on any refusal or a large message, the same records go through ``write``."""
-        cls, kwargs = self._cls, self._kwargs
+        cls, kwargs, serialize = self._cls, self._kwargs, self._serialize
         try:
-            datas = [cls(**kwargs(r)).SerializeToString(deterministic=True) for r in records]
+            if self._maps:
+                datas = [serialize(cls(**kwargs(r)), deterministic=True) for r in records]
+            else:
+                datas = [serialize(cls(**kwargs(r))) for r in records]
         except Exception:
             datas = []
         if len(datas) != len(records) or max(map(len, datas), default=0) > self._max_bytes:
