@@ -49,6 +49,9 @@ class _Spec:
     maps: set[int] = field(default_factory=set)
     repeated: set[int] = field(default_factory=set)
     bearing: bool = False  # a varint somewhere at or below this type
+    # Length-delimited fields worth a look: sub-messages with varints below, packed varints.
+    # The rest (strings, bytes, messages without varints) are skipped without a call.
+    inspect: set[int] = field(default_factory=set)
 
 
 def _varint(data: bytes, pos: int, end: int) -> tuple[int, int, bool]:
@@ -135,6 +138,9 @@ class OverflowScan:
             for spec in specs:
                 if not spec.bearing and any(sub.bearing for sub in spec.messages.values()):
                     spec.bearing = changed = True
+        for spec in specs:
+            spec.inspect = {n for n, sub in spec.messages.items() if sub.bearing}
+            spec.inspect |= spec.varints & spec.repeated
 
     def check(self, data: bytes) -> None:
         """Raise ValueMismatch naming the field of the first varint over 64 bits, if any."""
@@ -149,7 +155,7 @@ class OverflowScan:
     def _scan(self, data: bytes, pos: int, end: int, spec: _Spec, *, skim: bool) -> None:
         # Single-byte keys and lengths, nearly all of them, are read without a call.
         seen: dict[int, int] = {}  # occurrences of repeated fields so far: the list index
-        indexed = spec.repeated
+        indexed, inspect = spec.repeated, spec.inspect
         while pos < end:
             key = data[pos]
             if key < 0x80:
@@ -173,7 +179,7 @@ class OverflowScan:
                 if stop > end:
                     raise _Malformed
                 # Ten bytes are the least an overflow takes (packed: no key).
-                if length >= _SHORTEST:
+                if length >= _SHORTEST and number in inspect:
                     self._delimited(data, pos, stop, spec, number, index, skim=skim)
                 pos = stop
             elif wire == 0:
