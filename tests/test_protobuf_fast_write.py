@@ -17,10 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fmtbench.codecs.protobuf.codec import PROTO_RULES, ProtobufCodec
-from fmtbench.codecs.protobuf.fast_write import fast_kwargs_source
+from fmtbench.codecs.protobuf.codec import ProtobufCodec
 from fmtbench.codecs.protobuf.labels import label_classes
-from fmtbench.codecs.values.tree import TreeConverter
 from fmtbench.errors import FmtbenchError
 from fmtbench.generate import load_dataset
 from fmtbench.schema.loader import parse_schema
@@ -211,58 +209,3 @@ def test_enum_names_shared_by_two_enums_keep_the_numbered_path() -> None:
     assert c._cls is c.message_class
     record = {"c": "RED", "cs": [], "m": {}, "s": "UNKNOWN"}
     assert c.decode(c.encode(record)) == record
-
-
-_BULK = """
-schema: t.bulk
-root: Shape
-enums:
-  Tag: [NONE, HOT]
-messages:
-  Shape:
-    fields:
-      name: string = 1
-      parts: list<Part> = 2
-  Part:
-    fields:
-      a: Pt = 1
-      b: Pt = 2
-      tag: Tag = 3
-      n: int32 = 4
-  Pt:
-    fields:
-      x: float32 = 1
-      y: float32 = 2
-"""
-
-
-def test_lists_of_plain_messages_are_checked_in_bulk_as_one_by_one() -> None:
-    """``_b`` functions (a list of Part, their Pts) decline what ``_k`` would: the reference
-    then gives the bytes or the error, with its path."""
-    schema = parse_schema(_BULK)
-    c = ProtobufCodec(schema)
-    assert "_b1(" in fast_kwargs_source(schema, TreeConverter(schema, PROTO_RULES), labels=True)
-    ref = ProtobufCodec(schema)
-    ref._fast_kwargs = decline
-    pt = {"x": 1.5, "y": -2.0}
-    part = {"a": pt, "b": {"x": 0.0, "y": 3.0}, "tag": "HOT", "n": 7}
-    good = {"name": "s", "parts": [part, {**part, "tag": "NONE", "n": -(2**31)}]}
-    assert outcome(c, good) == outcome(ref, good)
-    assert outcome(c, {**good, "parts": []}) == outcome(ref, {**good, "parts": []})
-    rnd = random.Random(5)
-    for junk in MORE_JUNK:
-        for _ in range(8):
-            bad = spoil(good, rnd, junk)
-            assert outcome(c, bad) == outcome(ref, bad), bad
-    for bad_part in (
-        {**part, "extra": 1},
-        {k: v for k, v in part.items() if k != "n"},
-        {**part, "a": {**pt, "z": 0.0}},
-        {**part, "b": {"x": 1.0}},
-        {**part, "a": {"x": 1e39, "y": 0.0}},
-        {**part, "n": 2**31},
-        {**part, "tag": "COLD"},
-    ):
-        bad = {**good, "parts": [part, bad_part]}
-        assert outcome(c, bad)[0] == "error"
-        assert outcome(c, bad) == outcome(ref, bad), bad_part

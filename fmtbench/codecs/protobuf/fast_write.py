@@ -31,8 +31,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from itertools import chain
-from operator import itemgetter
 from typing import Any
 
 from fmtbench.codecs.values import oneof
@@ -56,14 +54,7 @@ _FLOAT32_MAX = 3.4028234663852886e38
 # The exact type each plain scalar kind must have (upb takes these as they are).
 _TYPES = {"bool": "bool", "float64": "float", "float32": "float", "string": "str", "bytes": "bytes"}
 _TYPES |= dict.fromkeys(INT_RANGES, "int")
-_CLASSES: dict[str, type] = {
-    "bool": bool,
-    "float": float,
-    "str": str,
-    "bytes": bytes,
-    "int": int,
-    "dict": dict,
-}
+_CLASSES: dict[str, type] = {"bool": bool, "float": float, "str": str, "bytes": bytes, "int": int}
 # Bounds checked besides the type (floats: the finite float32 range).
 _BOUNDS: dict[str, tuple[float, float]] = {k: (lo, hi) for k, (lo, hi) in INT_RANGES.items()}
 _BOUNDS["float32"] = (-_FLOAT32_MAX, _FLOAT32_MAX)
@@ -91,11 +82,6 @@ def _plain_kind(t: FieldType, labels: bool) -> str | None:
     return None
 
 
-def _message_name(t: FieldType) -> str:
-    assert isinstance(t, MessageRef), t
-    return t.name
-
-
 class _Source:
     def __init__(
         self, schema: Schema, tree: TreeConverter, cap: int | None, labels: bool = False
@@ -108,7 +94,6 @@ class _Source:
             "_dt": datetime,
             "_UTC": UTC,
             "_E": EPOCH,
-            "_chain": chain.from_iterable,
         }
         for name, cls in _CLASSES.items():  # the one-type sets of the C checks
             self.ns[f"_{name}s"] = frozenset({cls})
@@ -116,7 +101,6 @@ class _Source:
             self.ns[f"_n{i}"] = dict(enum.values)  # names (aliases too) -> numbers
         self.enum_index = {name: i for i, name in enumerate(schema.enums)}
         self._same = self._same_messages()
-        self._bulk: dict[str, bool] = {}
         self.counter = 0
 
     def bind(self, obj: Any) -> str:
@@ -149,12 +133,6 @@ class _Source:
         return _plain_kind(inner, self.labels) is not None
 
     # -- generation -----------------------------------------------------------------------
-    def text(self) -> str:
-        """Every function: ``_k{i}`` for each message type, ``_b{i}`` for the bulkable."""
-        parts = [self.function(name) for name in self.schema.messages]
-        parts += [self.bulk_function(n) for n in self.schema.messages if self.bulkable(n)]
-        return "\n\n".join(parts)
-
     def local(self) -> str:
         self.counter += 1
         return f"x{self.counter}"
@@ -267,10 +245,6 @@ class _Source:
         if kind is not None:
             lines += [f"{pad}{line}" for line in self.all_plain(kind, values)]
             return x
-        if isinstance(item, MessageRef) and self.bulkable(item.name):
-            many = x if values == x else f"list({values})"
-            lines.append(f"{pad}_b{self.index[item.name]}({many})")
-            return x
         if isinstance(item, MessageRef) and item.name in self._same:
             lines.append(f"{pad}for {i} in {values}: {self.one(item, i, lines, pad, levels)}")
             return x
@@ -281,65 +255,6 @@ class _Source:
             conv = self.one(item, i, lines, pad, levels)
         source = f"{x}.items()" if shape.startswith("{{") else x
         return shape.format(conv, source)
-
-    # -- many messages at once -----------------------------------------------------------
-    def bulkable(self, name: str) -> bool:
-        """Whether a list of ``name`` records is checked by ``_b`` functions (C loops over
-        all of them) rather than one call a record: its records are their own keywords,
-        and every field is present (no optional one, so no oneof) and plain or such a
-        message (``Triangle`` of ``Vec3`` of float32). Not where depth is counted."""
-        if name not in self._bulk:
-            self._bulk[name] = False  # while in progress: a recursive type does not qualify
-            fields = self.schema.messages[name].fields
-            self._bulk[name] = (
-                self.cap is None
-                and name in self._same
-                and bool(fields)
-                and all(
-                    not f.optional
-                    and not f.wrapper
-                    and (
-                        _plain_kind(f.type, self.labels) is not None
-                        or (isinstance(f.type, MessageRef) and self.bulkable(f.type.name))
-                    )
-                    for f in fields
-                )
-            )
-        return self._bulk[name]
-
-    def bulk_function(self, name: str) -> str:
-        """``_b{i}(vs)``: raises unless every record of the list ``vs`` passes the checks of
-        ``_k{i}``: each a dict of exactly the fields (the keys, fetched together, and the
-        largest size), and the values of each kind, or of each message type, all together."""
-        fields = self.schema.messages[name].fields
-        n = len(fields)
-        lines = [
-            f"def _b{self.index[name]}(vs):",
-            "    if not vs: return",
-            "    if not _dicts.issuperset(map(type, vs)): raise _F",
-            f"    if max(map(len, vs)) != {n}: raise _F",  # every field is there: a key more
-            f"    c = list(map({self.bind(itemgetter(*(f.name for f in fields)))}, vs))",
-        ]
-        groups: dict[tuple[str, str], list[int]] = {}
-        for j, f in enumerate(fields):
-            kind = _plain_kind(f.type, self.labels)
-            key = ("kind", kind) if kind is not None else ("message", _message_name(f.type))
-            groups.setdefault(key, []).append(j)
-        for (what, which), js in groups.items():
-            if n == 1:  # one field: itemgetter gave the values themselves
-                column = "c"
-            elif len(js) == n:
-                column = "list(_chain(c))"
-            elif len(js) == 1:
-                column = f"list(map({self.bind(itemgetter(js[0]))}, c))"
-            else:
-                column = f"list(_chain(map({self.bind(itemgetter(*js))}, c)))"
-            lines.append(f"    y = {column}")
-            if what == "kind":
-                lines += [f"    {line}" for line in self.all_plain(which, "y")]
-            else:
-                lines.append(f"    _b{self.index[which]}(y)")
-        return "\n".join(lines)
 
     def all_plain(self, kind: str, values: str) -> list[str]:
         """Statements raising unless every one of ``values`` is a plain ``kind``: their
@@ -361,7 +276,8 @@ def compile_fast_kwargs(
     depth too, ``(record, 0)``, and decline a message more than ``cap`` levels down. With
     ``labels`` enum names are left for upb to check: for the classes of ``labels.py``."""
     src = _Source(schema, tree, cap, labels)
-    exec(src.text(), src.ns)
+    text = "\n\n".join(src.function(name) for name in schema.messages)
+    exec(text, src.ns)
     return src.ns[f"_k{src.index[root]}"]  # type: ignore[no-any-return]
 
 
@@ -369,4 +285,5 @@ def fast_kwargs_source(
     schema: Schema, tree: TreeConverter, cap: int | None = None, *, labels: bool = False
 ) -> str:
     """The generated text (for tests and for reading)."""
-    return _Source(schema, tree, cap, labels).text()
+    src = _Source(schema, tree, cap, labels)
+    return "\n\n".join(src.function(name) for name in schema.messages)
