@@ -209,3 +209,29 @@ def test_enum_names_shared_by_two_enums_keep_the_numbered_path() -> None:
     assert c._cls is c.message_class
     record = {"c": "RED", "cs": [], "m": {}, "s": "UNKNOWN"}
     assert c.decode(c.encode(record)) == record
+
+
+def test_messages_written_out_inline_decline_as_their_calls_would() -> None:
+    """mesh's Vec3 checks are written out in Triangle's function, and Triangle's in the
+    loop over the list (``inline_checks``): spoilt anywhere, the reference decides."""
+    ds = load_dataset("mesh")
+    c = ProtobufCodec(ds.schema, ds.type_name)
+    ref = ProtobufCodec(ds.schema, ds.type_name)
+    ref._fast_kwargs = decline
+    record = next(iter(ds.generator().records(1)))
+    record = {**record, "triangles": record["triangles"][:3]}
+    rnd = random.Random(7)
+    for junk in MORE_JUNK:
+        for _ in range(6):
+            bad = spoil(record, rnd, junk)
+            assert outcome(c, bad) == outcome(ref, bad)
+    vec = {"x": 1.0, "y": 2.0, "z": 3.0}
+    tri = {"v1": vec, "v2": vec, "v3": vec, "normal": vec}
+    for bad_tri in (
+        {**tri, "v2": {**vec, "w": 0.0}},
+        {**tri, "extra": vec},
+        {**tri, "v3": {"x": 1.0}},
+    ):
+        bad = {**record, "triangles": [tri, bad_tri]}
+        assert outcome(c, bad)[0] == "error"
+        assert outcome(c, bad) == outcome(ref, bad)

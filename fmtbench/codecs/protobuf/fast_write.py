@@ -101,6 +101,7 @@ class _Source:
             self.ns[f"_n{i}"] = dict(enum.values)  # names (aliases too) -> numbers
         self.enum_index = {name: i for i, name in enumerate(schema.enums)}
         self._same = self._same_messages()
+        self.inlining: set[str] = set()  # message types being written out (inline_checks)
         self.counter = 0
 
     def bind(self, obj: Any) -> str:
@@ -202,10 +203,13 @@ class _Source:
             return self.many(
                 t.value, x, f"{x}.values()", lines, pad, "{{k: {} for k, i in {}}}", "i", 2
             )
-        return self.one(t, x, lines, pad, 1)
+        return self.one(t, x, lines, pad, 1, inline=True)
 
-    def one(self, t: FieldType, x: str, lines: list[str], pad: str, levels: int) -> str:
-        """``levels``: how many Protobuf levels a message here is below this one."""
+    def one(
+        self, t: FieldType, x: str, lines: list[str], pad: str, levels: int, *, inline: bool = False
+    ) -> str:
+        """``levels``: how many Protobuf levels a message here is below this one. With
+        ``inline`` a message's checks may be written out here (``inline_checks``)."""
         if isinstance(t, Scalar) and t.kind == "timestamp":
             # _timestamp written out: a call less for the field of a record.
             d = self.local()
@@ -225,9 +229,39 @@ class _Source:
         if isinstance(t, EnumRef):  # KeyError for a name the schema does not have
             return f"_n{self.enum_index[t.name]}[{x}]"
         if isinstance(t, MessageRef):
+            if inline and self.inlinable(t.name):
+                self.inline_checks(t.name, x, lines, pad)
+                return x  # such a record is its own keywords
             depth = "" if self.cap is None else f", d + {levels}"
             return f"_k{self.index[t.name]}({x}{depth})"
         raise AssertionError(t)
+
+    def inlinable(self, name: str) -> bool:
+        """A message type whose ``_k`` function only checks (its records are their own
+        keywords) and every field is present: its checks are written out in its parent's
+        function, a call less a field (mesh: four Vec3 a Triangle). Not where depth is
+        counted, nor inside itself."""
+        msg = self.schema.messages[name]
+        return (
+            self.cap is None
+            and name in self._same
+            and name not in self.inlining
+            and not any(f.optional for f in msg.fields)
+        )
+
+    def inline_checks(self, name: str, x: str, lines: list[str], pad: str) -> None:
+        """The statements of ``_k`` of ``name`` for the record in local ``x``."""
+        fields = self.schema.messages[name].fields
+        lines.append(f"{pad}if type({x}) is not dict: raise _F")
+        self.inlining.add(name)
+        for f in fields:
+            y = self.local()
+            lines.append(f"{pad}{y} = {x}[{f.name!r}]")
+            value = self.field(f, y, lines, pad)
+            if value != y:  # a sub-message's call: its checks
+                lines.append(f"{pad}{value}")
+        self.inlining.discard(name)
+        lines.append(f"{pad}if len({x}) != {len(fields)}: raise _F")
 
     def many(
         self,
@@ -244,6 +278,12 @@ class _Source:
         kind = _plain_kind(item, self.labels)
         if kind is not None:
             lines += [f"{pad}{line}" for line in self.all_plain(kind, values)]
+            return x
+        if isinstance(item, MessageRef) and self.inlinable(item.name):
+            # The loop written out, with the item's checks inside: a call less an item.
+            it = self.local()
+            lines.append(f"{pad}for {it} in {values}:")
+            self.inline_checks(item.name, it, lines, pad + "    ")
             return x
         if isinstance(item, MessageRef) and item.name in self._same:
             lines.append(f"{pad}for {i} in {values}: {self.one(item, i, lines, pad, levels)}")
