@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import multiprocessing
 import os
 import re
 import shutil
@@ -29,12 +28,10 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from fmtbench.codecs import Codec, codec_for
 from fmtbench.codecs.registry import REGISTRY
@@ -53,6 +50,11 @@ from fmtbench.limits import DEFAULT_LIMITS, Limits
 from fmtbench.pump import pump
 from fmtbench.schema.builtin import resolve_schema
 from fmtbench.schema.model import Schema
+
+if TYPE_CHECKING:
+    # Imported where workers are started: a conversion in this process (the common case
+    # of one file, and every file that cannot be split) starts without them.
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 #: Below this a file is converted by one process: starting workers costs more than it saves.
 #: Spawned workers (see above) need the larger figure, forked ones the smaller.
@@ -118,6 +120,8 @@ def convert_many(
             done_records += results[-1].records
             done_bytes += size
         return results
+    from concurrent.futures import FIRST_COMPLETED, wait
+
     with _pool(min(workers, len(pairs))) as pool:
         futures = [pool.submit(_task, convert_one, src, dst, options) for src, dst in pairs]
         records = done = 0
@@ -283,6 +287,9 @@ def _run_chunks(
 ) -> list[_ChunkDone]:
     results: dict[int, _ChunkDone] = {}
     failed: dict[int, RecordError] = {}
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, wait
+
     context = multiprocessing.get_context(_start_method())
     shared = context.Array("q", 2 * len(chunks), lock=False) if progress is not None else None
     with _pool(min(workers, len(chunks)), shared) as pool:
@@ -410,6 +417,10 @@ def _pool(workers: int, shared: Any = None) -> Iterator[ProcessPoolExecutor]:
     worker is sent SIGTERM and waited for: each removes the temporary file it was writing
     and exits, so nothing appears after the parent has gone.
     """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context(_start_method()),

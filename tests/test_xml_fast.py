@@ -27,7 +27,7 @@ from fmtbench.schema.model import Field, Message, Scalar, Schema
 from fmtbench.schema.values import zero_message
 from tests.strategies import SCHEMAS, records, schema_named
 
-FAST_SCHEMAS = [*SCHEMAS, "limits"]
+FAST_SCHEMAS = [*SCHEMAS, "limits", "flat"]
 
 
 @cache
@@ -118,6 +118,7 @@ PIECES = [
     b"\xc3\xa9", b"\xef\xbf\xbe", b"\xef\xbb\xbf", b"\xed\xa0\x80", b"\xc2\xa0", b"0", b"1",
     b"-", b"+", b"9" * 25, b"1e999", b"NaN", b"INF", b"true", b"x", b"\xe2\x80\xa8",
     b"2024-02-30T00:00:00Z", b"2024-01-01T00:00:00+01:00", b"AAAA", b"A===",
+    b"1e99", b"1e100", b"1E5", b"1e+05", b"3.5e38", b"-0", b".5", b"5.", b"1" * 21, b"AB==",
 ]  # fmt: skip
 
 

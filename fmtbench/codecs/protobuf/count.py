@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fmtbench.codecs.values.count import ValueCount, over_limit
+from fmtbench.codecs.values.count import Deferred, ValueCount, over_limit
 
 
 def bound(size: int, per_byte: int) -> int:
@@ -22,11 +22,12 @@ def bound(size: int, per_byte: int) -> int:
 
 def count_message(values: ValueCount, msg: Any, classes: dict[str, type[Any]]) -> None:
     """Raise LimitError when the record of ``msg`` would hold more values than the limit."""
-    plans, limit = values.plans, values.limit
+    plans, limit, most = values.plans, values.limit, values.most
     has = {name: cls.HasField for name, cls in classes.items()}
     total = 0
     stack = [(msg, values.root)]
-    while stack:
+    later = Deferred(limit)  # lists of a bounded type: by their length first
+    while stack or later.due(total, stack):
         m, name = stack.pop()
         plan = plans[name]
         has_field = has[name]
@@ -45,6 +46,9 @@ def count_message(values: ValueCount, msg: Any, classes: dict[str, type[Any]]) -
             x = getattr(m, field)
             total += len(x)
             if inner:
-                stack.extend((item, inner) for item in (x if how == "list" else x.values()))
+                if how == "list" and inner in most and later.open:
+                    later.add(x, inner, most[inner])
+                else:
+                    stack.extend((item, inner) for item in (x if how == "list" else x.values()))
         if total > limit:
             raise over_limit(limit)

@@ -11,7 +11,6 @@ text (the codec then parses the input again keeping numbers as ``Decimal``).
 
 from __future__ import annotations
 
-import binascii
 import math
 import re
 import struct
@@ -21,6 +20,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
+
+import msgspec
+import pybase64
 
 from fmtbench.codecs.values.decimals import decimal_from_proto, decimal_to_text
 from fmtbench.codecs.values.leaves import (
@@ -216,18 +218,23 @@ def bytes_reader(v: Any) -> bytes:
 def _bytes_out(v: Any) -> str:
     if v.__class__ is not bytes:
         raise Unfit
-    return binascii.b2a_base64(v, newline=False).decode("ascii")
+    return pybase64.b64encode_as_string(v)
 
 
 # -- timestamps ----------------------------------------------------------------------------
 def timestamp_text(v: datetime) -> str:
     """``v`` (a plain datetime in UTC) as RFC 3339 in UTC with 'Z' and 0, 3 or 6 fraction
     digits, as json_format writes a Timestamp (``_timestamp_out`` writes nanoseconds)."""
-    # isoformat() of a UTC datetime ends in "+00:00", after ".ffffff" if there is a fraction.
+    # msgspec spells a UTC datetime in C (a fifth of isoformat's time), quoted, as RFC 3339
+    # with "Z" and 0 or 6 fraction digits; a whole millisecond drops the last three.
+    text = _rfc3339(v)
     micro = v.microsecond
     if micro and micro % 1000 == 0:
-        return v.isoformat()[:-9] + "Z"
-    return v.isoformat()[:-6] + "Z"
+        return text[1:-5].decode() + "Z"
+    return text[1:-1].decode()
+
+
+_rfc3339 = msgspec.json.Encoder().encode
 
 
 def _timestamp_out(v: Any) -> str:

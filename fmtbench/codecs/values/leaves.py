@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pybase64
+
 from fmtbench.errors import ValueMismatch
 from fmtbench.schema.model import INT_RANGES
 from fmtbench.schema.values import EPOCH
@@ -162,7 +164,8 @@ def bool_check(v: Any) -> bool:
 
 
 def b64_encode(v: Any) -> str:
-    return base64.b64encode(bytes_check(v)).decode("ascii")
+    # pybase64's SIMD encoder: about 20x the standard library's on blob's 35 kB payloads.
+    return pybase64.b64encode_as_string(bytes_check(v))
 
 
 # The last character before padding carries bits past the data: 4 of them before "==",
@@ -176,6 +179,21 @@ ZERO_LOW_2 = frozenset("AEIMQUYcgkosw048")
 def b64_decode(v: Any) -> bytes:
     if type(v) is not str:
         raise mismatch("bytes as a base64 string", v)
+    # The fast path: pybase64 decodes with SIMD (about 40x binascii on blob's payloads), and
+    # the text is accepted only if it is exactly what encoding the bytes gives back, which is
+    # the set strict mode plus the canonical check below accept. Anything else is judged and
+    # worded by the exact path.
+    try:
+        data = pybase64.b64decode(v, validate=True)
+    except (binascii.Error, ValueError):
+        pass
+    else:
+        if pybase64.b64encode_as_string(data) == v:
+            return data
+    return _b64_decode_exact(v)
+
+
+def _b64_decode_exact(v: str) -> bytes:
     try:
         # Strict mode checks the alphabet and the padding in C (b64decode's validate=True
         # does it with a regular expression: three times the cost on large values).

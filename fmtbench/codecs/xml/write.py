@@ -9,7 +9,6 @@ raises ``ValueMismatch`` whose path each enclosing message, list or map extends.
 
 from __future__ import annotations
 
-import base64
 import math
 import re
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.decimals import decimal_to_text
 from fmtbench.codecs.values.leaves import (
     Conv,
-    bytes_check,
+    b64_encode,
     describe,
     duration_check,
     duration_to_xml,
@@ -111,10 +110,6 @@ def _int_text(kind: str) -> Conv:
     return lambda v: str(check(v))
 
 
-def _bytes_text(v: Any) -> str:
-    return base64.b64encode(bytes_check(v)).decode("ascii")
-
-
 def _timestamp_text(v: Any) -> str:
     return timestamp_to_text(timestamp_check(v))
 
@@ -133,7 +128,7 @@ TEXT_LEX: dict[str, Conv] = {
     "float32": lambda v: float_text(float32_round(v)),
     "float64": lambda v: float_text(float64_check(v)),
     "string": text_string,
-    "bytes": _bytes_text,
+    "bytes": b64_encode,
     "timestamp": _timestamp_text,
     "duration": _duration_text,
 }
