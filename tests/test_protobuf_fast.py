@@ -10,8 +10,9 @@ with the reference on its own (it never accepts what the reference refuses).
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -24,6 +25,7 @@ from fmtbench.codecs.protobuf.fast_read import FastDecoders, _attr
 from fmtbench.errors import DecodeError
 from fmtbench.schema import parse_schema
 from fmtbench.schema.proto import compile_classes
+from fmtbench.schema.values import EPOCH
 from tests.samples import ORDERS, same
 from tests.strategies import SCHEMAS, records, schema_named
 
@@ -182,6 +184,11 @@ def test_unknown_fields_everywhere_keep_their_paths(data: bytes, path: str) -> N
         {"seconds": 1, "nanos": -1000},
         {"seconds": 1, "nanos": 1},
         {"seconds": 2**62},
+        # Either side of where fromtimestamp stops being exact (fast_read._EXACT_SECONDS).
+        {"seconds": 2**31 - 1, "nanos": 999_999_000},
+        {"seconds": 2**31, "nanos": 1000},
+        {"seconds": -(2**31) + 1, "nanos": 500_000_000},
+        {"seconds": -(2**31), "nanos": 999_999_000},
     ],
 )
 @pytest.mark.parametrize("field", ["placed_at", "shipped_at"])
@@ -195,6 +202,18 @@ def test_timestamp_values() -> None:
     record = codec("order").decode(order_bytes(shipped_at={"seconds": -1, "nanos": 500_000_000}))
     assert record["shipped_at"] == datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC)
     assert record["shipped_at"].tzinfo is UTC
+
+
+def test_fromtimestamp_is_exact_within_its_range() -> None:
+    """The fast walk's datetime of whole microseconds is the reference's arithmetic."""
+    rnd = random.Random(16)
+    edges = [-(2**31) + 1, -86401, -1, 0, 1, 2**31 - 1]
+    seconds = edges + [rnd.randrange(-(2**31) + 1, 2**31) for _ in range(20_000)]
+    micros = [0, 1, 499_999, 500_000, 500_001, 999_999]
+    for s in seconds:
+        for us in [*micros, rnd.randrange(10**6)]:
+            got = datetime.fromtimestamp(s + us * 1000 / 1e9, UTC)
+            assert got == EPOCH + timedelta(0, s, us), (s, us)
 
 
 def test_unknown_enum_numbers() -> None:

@@ -18,8 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fmtbench.codecs.protobuf.codec import ProtobufCodec
+from fmtbench.codecs.protobuf.labels import label_classes
 from fmtbench.errors import FmtbenchError
 from fmtbench.generate import load_dataset
+from fmtbench.schema.loader import parse_schema
+from fmtbench.schema.proto import compile_classes
 from tests.strategies import SCHEMAS, records, schema_named
 from tests.test_protobuf_kwargs import JUNK
 
@@ -161,3 +164,74 @@ def test_deep_records_meet_the_reference_depth_checks(depth: int) -> None:
     ref._fast_kwargs = decline
     record = _chain(depth)
     assert outcome(c, record) == outcome(ref, record)
+
+
+_TWO_ENUMS = """
+schema: t.labels
+enums:
+  Color: [UNKNOWN, RED, BLUE]
+  Size: [UNKNOWN, SMALL]
+messages:
+  R:
+    fields:
+      c: Color = 1
+      cs: list<Color> = 2
+      m: map<string, Color> = 3
+      s: Size = 4
+"""
+
+
+def test_label_classes_write_the_real_classes_bytes() -> None:
+    schema = parse_schema(_TWO_ENUMS.replace("[UNKNOWN, SMALL]", "[NONE, SMALL]"))
+    labels = label_classes(schema)
+    assert labels is not None
+    real = compile_classes(schema).classes["R"]
+    named = labels["R"](c="BLUE", cs=["RED", "UNKNOWN"], m={"a": "RED"}, s="SMALL")
+    numbered = real(c=2, cs=[1, 0], m={"a": 1}, s=1)
+    assert named.SerializeToString(deterministic=True) == numbered.SerializeToString(
+        deterministic=True
+    )
+    c = ProtobufCodec(schema)
+    ref = ProtobufCodec(schema)
+    ref._fast_kwargs = decline
+    record = {"c": "BLUE", "cs": ["RED"], "m": {"a": "UNKNOWN"}, "s": "SMALL"}
+    assert c.encode(record) == ref.encode(record)
+    # A name upb does not know (the Protobuf one, prefixed, too) takes the reference path.
+    for bad in ({**record, "c": "COLOR_BLUE"}, {**record, "cs": ["RED", "X"]}, {**record, "s": 1}):
+        assert outcome(c, bad) == outcome(ref, bad)
+        assert outcome(c, bad)[0] == "error"
+
+
+def test_enum_names_shared_by_two_enums_keep_the_numbered_path() -> None:
+    schema = parse_schema(_TWO_ENUMS)  # UNKNOWN twice in one scope: no label classes
+    assert label_classes(schema) is None
+    c = ProtobufCodec(schema)
+    assert c._cls is c.message_class
+    record = {"c": "RED", "cs": [], "m": {}, "s": "UNKNOWN"}
+    assert c.decode(c.encode(record)) == record
+
+
+def test_messages_written_out_inline_decline_as_their_calls_would() -> None:
+    """mesh's Vec3 checks are written out in Triangle's function, and Triangle's in the
+    loop over the list (``inline_checks``): spoilt anywhere, the reference decides."""
+    ds = load_dataset("mesh")
+    c = ProtobufCodec(ds.schema, ds.type_name)
+    ref = ProtobufCodec(ds.schema, ds.type_name)
+    ref._fast_kwargs = decline
+    record = next(iter(ds.generator().records(1)))
+    record = {**record, "triangles": record["triangles"][:3]}
+    rnd = random.Random(7)
+    for junk in MORE_JUNK:
+        for _ in range(6):
+            bad = spoil(record, rnd, junk)
+            assert outcome(c, bad) == outcome(ref, bad)
+    vec = {"x": 1.0, "y": 2.0, "z": 3.0}
+    tri = {"v1": vec, "v2": vec, "v3": vec, "normal": vec}
+    for bad_tri in (
+        {**tri, "v2": {**vec, "w": 0.0}},
+        {**tri, "extra": vec},
+        {**tri, "v3": {"x": 1.0}},
+    ):
+        bad = {**record, "triangles": [tri, bad_tri]}
+        assert outcome(c, bad)[0] == "error"
+        assert outcome(c, bad) == outcome(ref, bad)

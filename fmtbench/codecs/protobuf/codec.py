@@ -17,7 +17,7 @@ the schema cannot name.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from itertools import chain
 from typing import Any, BinaryIO
 
@@ -46,6 +46,7 @@ from fmtbench.codecs.protobuf.kwargs import (
     struct_encoder,
     timestamp_fields,
 )
+from fmtbench.codecs.protobuf.labels import label_classes
 from fmtbench.codecs.protobuf.overflow import OVERFLOW_PATTERN, VARINT_CLASSES, WHOLE, OverflowScan
 from fmtbench.codecs.protobuf.wide import wide_classes
 from fmtbench.codecs.values import oneof
@@ -421,17 +422,33 @@ class _ProtobufBase(Codec):
         self._from_string = self.reading_class.FromString
         self._overflow = OverflowScan(schema, self.message.name)
         self._varints = self._overflow.needed
+        # Up to this size ``decode`` skips the tests of large messages: the size limit, the
+        # count of values, the overflow walk (a smaller one is searched whole in one call).
+        self._quick_size = min(
+            self.max_message_bytes, self._safe_size, WHOLE if self._varints else self._safe_size
+        )
         tree = TreeConverter(schema, PROTO_RULES)
         self._to_tree = tree.message(self.message.name)
-        self._cls = self.message_class
+        # The fast encode's classes: the same bytes, but enum names are labels upb knows
+        # (labels.py), so that records holding enums are their own keywords.
+        labels = label_classes(schema)
+        self._cls = self.message_class if labels is None else labels[self.message.name]
+        # Unbound (a field may be named like the method) and, where no map can occur,
+        # without ``deterministic=True``: it only orders map entries, and the keyword
+        # costs more than the serializing of a small message (measured 2x).
+        self._serialize = self._cls.SerializeToString
+        self._maps = any(
+            isinstance(f.type, MapOf) for m in schema.messages.values() for f in m.fields
+        )
         check = self.write_check()
+        fast_kwargs = partial(compile_fast_kwargs, schema, self.message.name, tree)
         if check is None:
-            self._fast_kwargs = compile_fast_kwargs(schema, self.message.name, tree)
+            self._fast_kwargs = fast_kwargs(labels=labels is not None)
         else:
             # Within the cap, by a margin of the two levels a message's own leaves may
             # take (a map of timestamps), a record passes both depth checks.
             cap = min(self.limits.max_depth, UPB.cap) - 2
-            self._fast_kwargs = compile_fast_kwargs(schema, self.message.name, tree, cap)
+            self._fast_kwargs = fast_kwargs(cap, labels=labels is not None)
             self._checked_reference = self.checked_writes(self._encode_reference_sized)
             self.encode = self._encode_nested  # type: ignore[method-assign]
         self._reference = _Walker(self, reading).walks[self.message.name]
@@ -500,11 +517,14 @@ class _ProtobufBase(Codec):
         data: bytes | None
         try:
             # The checked keywords (fast_write.py), straight to upb: it only accepts.
-            data = self._cls(**self._fast_kwargs(record)).SerializeToString(deterministic=True)
+            msg = self._cls(**self._fast_kwargs(record))
+            data = self._serialize(msg, deterministic=True) if self._maps else self._serialize(msg)
         except Exception:  # any reason at all: the reference path decides
             data = None
         if data is None:  # outside the handler: its errors do not chain the decline
             data = self._encode_reference(record)
+        elif len(data) <= self._write_bound:  # nearly every record: no more checks
+            return data
         return self._sized(record, data)
 
     def _encode_nested(self, record: Record) -> bytes:
@@ -513,8 +533,8 @@ class _ProtobufBase(Codec):
         the cap, so only the reference path needs the walk of ``write_check``."""
         data: bytes | None
         try:
-            kwargs = self._fast_kwargs(record, 0)
-            data = self._cls(**kwargs).SerializeToString(deterministic=True)
+            msg = self._cls(**self._fast_kwargs(record, 0))
+            data = self._serialize(msg, deterministic=True) if self._maps else self._serialize(msg)
         except Exception:
             data = None
         if data is None:
@@ -539,6 +559,22 @@ class _ProtobufBase(Codec):
             raise explain(self.schema, self.message.name, record, exc, "protobuf") from None
 
     def decode(self, data: bytes) -> Record:
+        if len(data) > self._quick_size:
+            return self._decode_any_size(data)
+        # A small message: within every limit, and searched whole for varints over 64 bits.
+        try:
+            msg = self._from_string(data)
+        except Exception as exc:
+            raise self._parse_error(exc) from None
+        if self._varints and data.translate(VARINT_CLASSES).find(OVERFLOW_PATTERN) >= 0:
+            self._check_overflow(data)
+        try:
+            return self._fast(msg)
+        except Exception:
+            return self._from_message_reference(msg)
+
+    def _decode_any_size(self, data: bytes) -> Record:
+        """``decode`` of a message of any size: the limits and the overflow walk."""
         refuse_oversized(data, self.max_message_bytes, "message")
         # parse() and from_message() spelled out: two calls less a record, same outcome.
         try:
@@ -777,10 +813,13 @@ class _DecodedWriter(FramedWriter):
         super().__init__(codec.encode, out, _delimit, name="protobuf-delimited")
         self._kwargs, self._cls, self._write = kwargs, codec.message_class, out.write
         self._max_bytes = codec.max_message_bytes
+        # As ``encode``: unbound, and ordering map entries only where there are maps.
+        self._serialize, self._maps = codec.message_class.SerializeToString, codec._maps
 
     def write(self, record: Record) -> None:
         try:
-            data = self._cls(**self._kwargs(record)).SerializeToString(deterministic=True)
+            msg = self._cls(**self._kwargs(record))
+            data = self._serialize(msg, deterministic=True) if self._maps else self._serialize(msg)
         except Exception:
             data = None
         if data is None or len(data) > self._max_bytes:  # too large: the reference says so
@@ -794,9 +833,12 @@ class _DecodedWriter(FramedWriter):
     def write_many(self, records: list[Record]) -> None:
         """``write`` for each record, the messages built in one loop and written at once;
         on any refusal or a large message, the same records go through ``write``."""
-        cls, kwargs = self._cls, self._kwargs
+        cls, kwargs, serialize = self._cls, self._kwargs, self._serialize
         try:
-            datas = [cls(**kwargs(r)).SerializeToString(deterministic=True) for r in records]
+            if self._maps:
+                datas = [serialize(cls(**kwargs(r)), deterministic=True) for r in records]
+            else:
+                datas = [serialize(cls(**kwargs(r))) for r in records]
         except Exception:
             datas = []
         if len(datas) != len(records) or max(map(len, datas), default=0) > self._max_bytes:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from google.protobuf.unknown_fields import UnknownFieldSet
@@ -45,6 +45,7 @@ from fmtbench.schema.values import EPOCH
 Decode = Callable[[Any], dict[str, Any]]
 
 _MAX_NANOS = 999_999_999
+_fromtimestamp = datetime.fromtimestamp
 # A singular sub-message is written out in its parent's function while the parent's code
 # stays below this many fields (counted through every level written out): beyond, a call.
 _INLINE_FIELDS = 48
@@ -52,6 +53,14 @@ _INLINE_FIELDS = 48
 
 class _Fallback(Exception):
     """Raised by generated code to hand a message to the reference walker."""
+
+
+# Seconds within which ``fromtimestamp(seconds + nanos / 1e9, UTC)`` is the exact datetime
+# of whole microseconds: the double is within 2^-22 s (a quarter microsecond) of the true
+# sum, and fromtimestamp rounds to the nearest microsecond (checked against the arithmetic
+# on two million values and the edges, tests/test_protobuf_fast.py). ~25% faster than
+# ``EPOCH + timedelta(...)``, which stays for the seconds beyond (years before 1902, after 2037).
+_EXACT_SECONDS = 2**31
 
 
 # The checks of _timestamp_from_message and timestamp_from_parts (codec.py, values/leaves.py):
@@ -62,7 +71,10 @@ def _timestamp(ts: Any) -> Any:
     if 0 <= nanos <= _MAX_NANOS:
         if nanos % 1000:
             return timestamp_from_parts(ts.seconds, nanos)
-        return EPOCH + timedelta(0, ts.seconds, nanos // 1000)
+        seconds = ts.seconds
+        if -_EXACT_SECONDS < seconds < _EXACT_SECONDS:
+            return _fromtimestamp(seconds + nanos / 1e9, UTC)
+        return EPOCH + timedelta(0, seconds, nanos // 1000)
     raise _Fallback
 
 
@@ -152,6 +164,8 @@ class FastDecoders:
             "_du": _duration_strict if strict else _duration,
             "_tsn": timestamp_from_parts,
             "_E": EPOCH,
+            "_fts": _fromtimestamp,
+            "_UTC": UTC,
             "_TD": timedelta,
             "_F": _fail,
             "_B": _BOOLS,
@@ -320,9 +334,12 @@ class FastDecoders:
             lines.append(f"{pad}if {test} <= {_MAX_NANOS}:")
             lines.append(f"{pad}    raise _Fallback")
             # OverflowError outside years 1..9999: the reference names it. Nanoseconds
-            # below the microsecond by the reference's own function.
+            # below the microsecond by the reference's own function; whole microseconds by
+            # fromtimestamp where it is exact (_EXACT_SECONDS), else by arithmetic.
+            s, lim = self.local("s"), _EXACT_SECONDS
             return (
-                f"(_E + _TD(0, {t}.seconds, {n} // 1000) if not {n} % 1000"
+                f"((_fts({s} + {n} / 1e9, _UTC) if -{lim} < ({s} := {t}.seconds) < {lim}"
+                f" else _E + _TD(0, {s}, {n} // 1000)) if not {n} % 1000"
                 f" else _tsn({t}.seconds, {n}))"
             )
         if isinstance(ftype, MessageRef) and self.inline(ftype.name, budget):

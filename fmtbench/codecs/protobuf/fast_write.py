@@ -6,8 +6,10 @@ a generic walk that calls a leaf converter per value. Its cost over upb's own st
 per message type, a function that checks the record the way the reference does and hands
 upb the record's own dicts and lists wherever they already are what upb takes: a message
 of plain scalars (``Vec3``) comes back as the same dict, checked, not copied. Only what
-upb spells differently is built anew (enum numbers, Timestamp fields, sub-messages that
-contain those).
+upb spells differently is built anew (Timestamp fields, enum numbers where the classes do
+not know the schema's names, sub-messages that contain those). With the classes of
+``labels.py`` an enum name is handed over as it is, checked a ``str``: upb refuses a name
+it does not know, and the reference path then names the field.
 
 The checks are the reference's happy path, tested inline: exact types (``type(x) is int``:
 upb would take a bool or a float for an integer where the reference refuses one), integer
@@ -70,21 +72,36 @@ def _timestamp(v: Any) -> dict[str, int]:
     return {"seconds": d.days * 86400 + d.seconds, "nanos": d.microseconds * 1000}
 
 
-def _plain(t: FieldType) -> bool:
-    return isinstance(t, Scalar) and t.kind in _TYPES
+def _plain_kind(t: FieldType, labels: bool) -> str | None:
+    """The kind whose checks a value of ``t`` takes when upb takes it as it is, else None:
+    a plain scalar, or an enum name where the classes know the names (labels.py)."""
+    if isinstance(t, Scalar) and t.kind in _TYPES:
+        return t.kind
+    if labels and isinstance(t, EnumRef):
+        return "string"  # upb checks the label itself: an unknown one is a ValueError
+    return None
 
 
 class _Source:
-    def __init__(self, schema: Schema, tree: TreeConverter, cap: int | None) -> None:
-        self.schema, self.tree, self.cap = schema, tree, cap
+    def __init__(
+        self, schema: Schema, tree: TreeConverter, cap: int | None, labels: bool = False
+    ) -> None:
+        self.schema, self.tree, self.cap, self.labels = schema, tree, cap, labels
         self.index = {name: i for i, name in enumerate(schema.messages)}
-        self.ns: dict[str, Any] = {"_F": _Fallback, "_ts": _timestamp}
+        self.ns: dict[str, Any] = {
+            "_F": _Fallback,
+            "_ts": _timestamp,
+            "_dt": datetime,
+            "_UTC": UTC,
+            "_E": EPOCH,
+        }
         for name, cls in _CLASSES.items():  # the one-type sets of the C checks
             self.ns[f"_{name}s"] = frozenset({cls})
         for i, enum in enumerate(schema.enums.values()):
             self.ns[f"_n{i}"] = dict(enum.values)  # names (aliases too) -> numbers
         self.enum_index = {name: i for i, name in enumerate(schema.enums)}
         self._same = self._same_messages()
+        self.inlining: set[str] = set()  # message types being written out (inline_checks)
         self.counter = 0
 
     def bind(self, obj: Any) -> str:
@@ -114,7 +131,7 @@ class _Source:
         inner = t.item if isinstance(t, ListOf) else t.value if isinstance(t, MapOf) else t
         if isinstance(inner, MessageRef):
             return inner.name in same
-        return _plain(inner)
+        return _plain_kind(inner, self.labels) is not None
 
     # -- generation -----------------------------------------------------------------------
     def local(self) -> str:
@@ -139,9 +156,13 @@ class _Source:
             value = self.field(f, x, lines, "    ")
             if same and value != x:  # a sub-message's checks: its record is kept
                 lines.append(f"    {value}")
-            shown.append(f"{f.name!r}: {value}")
+            if value != x:
+                shown.append(f"    k[{f.name!r}] = {value}")
         if not same:
-            lines.append(f"    k = {{{', '.join(shown)}}}")
+            # The record copied (in C), then the converted fields replaced: measured faster
+            # than a display of every field. Its keys are the checked ones (len(v) below).
+            lines.append("    k = v.copy()")
+            lines += shown
         if has_optional:
             lines.append(f"    n = {required}")
         for f in msg.fields:
@@ -152,10 +173,8 @@ class _Source:
             lines.append(f"    if {key} in v:")
             lines.append(f"        n += 1; {x} = v[{key}]")
             value = self.field(f, x, lines, "        ")
-            if not same:
-                lines.append(f"        k[{key}] = {value}")
-            elif value != x:
-                lines.append(f"        {value}")
+            if value != x:
+                lines.append(f"        k[{key}] = {value}" if not same else f"        {value}")
         count = "n" if has_optional else str(required)
         lines.append(f"    if len(v) != {count}: raise _F")  # a key the schema does not know
         two_set = oneof.two_set_test(msg, "v", self.bind)
@@ -184,25 +203,65 @@ class _Source:
             return self.many(
                 t.value, x, f"{x}.values()", lines, pad, "{{k: {} for k, i in {}}}", "i", 2
             )
-        return self.one(t, x, lines, pad, 1)
+        return self.one(t, x, lines, pad, 1, inline=True)
 
-    def one(self, t: FieldType, x: str, lines: list[str], pad: str, levels: int) -> str:
-        """``levels``: how many Protobuf levels a message here is below this one."""
-        if isinstance(t, Scalar):
-            if t.kind == "timestamp":
-                return f"_ts({x})"
-            test = f"type({x}) is not {_TYPES[t.kind]}"
-            if t.kind in _BOUNDS:
-                lo, hi = _BOUNDS[t.kind]
+    def one(
+        self, t: FieldType, x: str, lines: list[str], pad: str, levels: int, *, inline: bool = False
+    ) -> str:
+        """``levels``: how many Protobuf levels a message here is below this one. With
+        ``inline`` a message's checks may be written out here (``inline_checks``)."""
+        if isinstance(t, Scalar) and t.kind == "timestamp":
+            # _timestamp written out: a call less for the field of a record.
+            d = self.local()
+            lines.append(f"{pad}if type({x}) is not _dt or {x}.tzinfo is not _UTC: raise _F")
+            lines.append(f"{pad}{d} = {x} - _E")
+            return (
+                f"{{'seconds': {d}.days * 86400 + {d}.seconds, 'nanos': {d}.microseconds * 1000}}"
+            )
+        kind = _plain_kind(t, self.labels)
+        if kind is not None:
+            test = f"type({x}) is not {_TYPES[kind]}"
+            if kind in _BOUNDS:
+                lo, hi = _BOUNDS[kind]
                 test += f" or not {lo!r} <= {x} <= {hi!r}"
             lines.append(f"{pad}if {test}: raise _F")
             return x
         if isinstance(t, EnumRef):  # KeyError for a name the schema does not have
             return f"_n{self.enum_index[t.name]}[{x}]"
         if isinstance(t, MessageRef):
+            if inline and self.inlinable(t.name):
+                self.inline_checks(t.name, x, lines, pad)
+                return x  # such a record is its own keywords
             depth = "" if self.cap is None else f", d + {levels}"
             return f"_k{self.index[t.name]}({x}{depth})"
         raise AssertionError(t)
+
+    def inlinable(self, name: str) -> bool:
+        """A message type whose ``_k`` function only checks (its records are their own
+        keywords) and every field is present: its checks are written out in its parent's
+        function, a call less a field (mesh: four Vec3 a Triangle). Not where depth is
+        counted, nor inside itself."""
+        msg = self.schema.messages[name]
+        return (
+            self.cap is None
+            and name in self._same
+            and name not in self.inlining
+            and not any(f.optional for f in msg.fields)
+        )
+
+    def inline_checks(self, name: str, x: str, lines: list[str], pad: str) -> None:
+        """The statements of ``_k`` of ``name`` for the record in local ``x``."""
+        fields = self.schema.messages[name].fields
+        lines.append(f"{pad}if type({x}) is not dict: raise _F")
+        self.inlining.add(name)
+        for f in fields:
+            y = self.local()
+            lines.append(f"{pad}{y} = {x}[{f.name!r}]")
+            value = self.field(f, y, lines, pad)
+            if value != y:  # a sub-message's call: its checks
+                lines.append(f"{pad}{value}")
+        self.inlining.discard(name)
+        lines.append(f"{pad}if len({x}) != {len(fields)}: raise _F")
 
     def many(
         self,
@@ -216,9 +275,15 @@ class _Source:
         levels: int,
     ) -> str:
         """A list's items or a map's values: checked in C when plain, else converted."""
-        if _plain(item):
-            assert isinstance(item, Scalar)
-            lines += [f"{pad}{line}" for line in self.all_plain(item.kind, values)]
+        kind = _plain_kind(item, self.labels)
+        if kind is not None:
+            lines += [f"{pad}{line}" for line in self.all_plain(kind, values)]
+            return x
+        if isinstance(item, MessageRef) and self.inlinable(item.name):
+            # The loop written out, with the item's checks inside: a call less an item.
+            it = self.local()
+            lines.append(f"{pad}for {it} in {values}:")
+            self.inline_checks(item.name, it, lines, pad + "    ")
             return x
         if isinstance(item, MessageRef) and item.name in self._same:
             lines.append(f"{pad}for {i} in {values}: {self.one(item, i, lines, pad, levels)}")
@@ -244,18 +309,21 @@ class _Source:
 
 
 def compile_fast_kwargs(
-    schema: Schema, root: str, tree: TreeConverter, cap: int | None = None
+    schema: Schema, root: str, tree: TreeConverter, cap: int | None = None, *, labels: bool = False
 ) -> Kwargs:
     """The checked keyword builder of ``root`` records; ``tree`` is the reference converter
     (its field converters serve the rare kinds). With a ``cap`` the functions take the
-    depth too, ``(record, 0)``, and decline a message more than ``cap`` levels down."""
-    src = _Source(schema, tree, cap)
+    depth too, ``(record, 0)``, and decline a message more than ``cap`` levels down. With
+    ``labels`` enum names are left for upb to check: for the classes of ``labels.py``."""
+    src = _Source(schema, tree, cap, labels)
     text = "\n\n".join(src.function(name) for name in schema.messages)
     exec(text, src.ns)
     return src.ns[f"_k{src.index[root]}"]  # type: ignore[no-any-return]
 
 
-def fast_kwargs_source(schema: Schema, tree: TreeConverter, cap: int | None = None) -> str:
+def fast_kwargs_source(
+    schema: Schema, tree: TreeConverter, cap: int | None = None, *, labels: bool = False
+) -> str:
     """The generated text (for tests and for reading)."""
-    src = _Source(schema, tree, cap)
+    src = _Source(schema, tree, cap, labels)
     return "\n\n".join(src.function(name) for name in schema.messages)
