@@ -70,7 +70,7 @@ def test_write_back_path_agrees_with_todays(name: str, drop: bool) -> None:
     schema = schema_named(name)
     codec = JsonCodec(schema, drop_unknown=drop)
     # Bytes too: the codec leaves them to the typed path for speed, not for correctness.
-    exact = compile_exact(schema, codec.message.name, drop_unknown=drop, with_bytes=True)
+    exact = compile_exact(schema, codec.message.name, drop_unknown=drop)
     assert exact is not None
     fast = exact_decoder(exact, _declined, 1 << 30)
     hostile = HOSTILE + WRITTEN_BACK
@@ -115,7 +115,7 @@ def test_write_back_path_agrees_with_todays(name: str, drop: bool) -> None:
     prop()
 
 
-@pytest.mark.parametrize("dataset", ["log", "media", "mesh", "order", "telemetry", "tree"])
+@pytest.mark.parametrize("dataset", ["blob", "log", "media", "mesh", "order", "telemetry", "tree"])
 def test_the_datasets_need_no_fallback(dataset: str) -> None:
     """fmtbench's own output is what the path exists for: it must take it (speed only,
     but a path that declined everything would pass the test above)."""

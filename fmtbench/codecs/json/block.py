@@ -8,8 +8,8 @@ answer for every line at once:
 
 - size: the longest line against ``safe_size`` (no value counting needed below it) and the
   line limit;
-- base64 padding (``odd_padding``), integers past 64 bits (``_long_integers``): scans whose
-  patterns never span a newline, so the block has one exactly when some line has;
+- integers past 64 bits (``_long_integers``): a scan whose pattern never spans a newline,
+  so the block has one exactly when some line has;
 - duplicate keys (keys.py): both counts are sums over the lines, and each line's count is
   at least its record's, so the block's sum equal to the records' proves every line.
 
@@ -32,7 +32,6 @@ from fmtbench.codecs.json.typed import (
     REJECTED,
     TypedJson,
     _long_integers,
-    odd_padding,
 )
 from fmtbench.codecs.structs.direct import DIRECT_DECLINED, compile_direct
 
@@ -52,9 +51,8 @@ class BlockDecoder:
     ) -> None:
         self._typed, self._keys = typed, keys
         # msgspec's decoder itself where the typed path adds no per-line check of its own;
-        # else its checked parse (deep input of a recursive schema, base64 padding scan).
+        # else its checked parse (deep input of a recursive schema).
         self._parse = typed._one.decode if typed._bounded else typed.parse
-        self._bytes = typed._bytes
         # A line as ``_decode_line`` sees it has its newline: one byte more than here.
         self._longest = min(safe_size - 1, max_line)
         # structs/direct.py: where the Structs may be encoded for a writer as they are.
@@ -67,8 +65,6 @@ class BlockDecoder:
         """The records of ``lines`` (``block`` split at its newlines, none of them blank),
         or None when any line needs the line-by-line path."""
         if max(map(len, lines)) > self._longest:
-            return None
-        if self._bytes and odd_padding(block):
             return None
         typed = self._typed
         convert = typed.convert
@@ -94,8 +90,6 @@ class BlockDecoder:
         then canonical (direct.py), or None when the block needs the records built."""
         fix = self._fix
         if fix is None or max(map(len, lines)) > self._longest:
-            return None
-        if self._bytes and odd_padding(block):
             return None
         try:
             structs = list(map(self._typed._one.decode, lines))

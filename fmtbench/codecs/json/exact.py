@@ -11,15 +11,16 @@ is the one text msgspec writes for the values it holds. This path proves that at
 2. the Structs are written back with msgspec; when the input starts with those bytes (a
    line may end in a newline), the input *is* msgspec's text for those values. That one
    comparison proves what the separate checks proved before: no duplicate key (a Struct
-   has each key once), no unknown field, fields in schema order, canonical base64 (no bits
-   past the data), no integer written as ``1.0``, no float read from an integer (a float
-   writes back with a fraction or exponent), no timestamp rounded by msgspec (more than
-   six fraction digits write back differently), no ``t``, ``z``, space or ``+00:00``
-   spellings, no escapes msgspec would not write;
+   has each key once), no unknown field, fields in schema order, no integer written as
+   ``1.0``, no float read from an integer (a float writes back with a fraction or
+   exponent), no timestamp rounded by msgspec (more than six fraction digits write back
+   differently), no ``t``, ``z``, space or ``+00:00`` spellings, no escapes msgspec would
+   not write;
 3. the Structs become canonical dicts (read.py's generated converter, or bulk.py in C).
-   What the bytes cannot prove is checked there: a timestamp's zone must be UTC itself
-   (msgspec writes ``+01:00`` back as it read it), float32 leaves rounded as the tree
-   path rounds them. (A uint64 past int64's top is refused by msgspec itself and read by
+   What the bytes cannot prove is checked there: base64 text is canonical (the tree
+   path's rule decodes it, since text writes back as read), a timestamp's zone must be
+   UTC itself (msgspec writes ``+01:00`` back as it read it), float32 leaves rounded as
+   the tree path rounds them. (A uint64 past int64's top is refused by msgspec itself and read by
    the typed path: no byte scan for long integers here.)
 
 Anything else (a different spelling, a refusal) is read by the typed path and, failing
@@ -35,7 +36,7 @@ from typing import Annotated, Any, ClassVar
 
 import msgspec
 
-from fmtbench.codecs.json.typed import _FLOAT32, REJECTED, TypedJson, has_kind
+from fmtbench.codecs.json.typed import _FLOAT32, REJECTED, TypedJson
 from fmtbench.codecs.structs.read import ScalarRule
 from fmtbench.schema.model import INT_RANGES, FieldType, Scalar, Schema
 
@@ -83,14 +84,10 @@ class ExactJson(TypedJson):
         return super()._type(ftype)
 
 
-def compile_exact(
-    schema: Schema, root: str, *, drop_unknown: bool = False, with_bytes: bool = False
-) -> ExactJson | None:
-    """The write-back path for a schema, or None where it would cost more than it saves:
-    bytes fields (writing a large payload back as base64 costs as much as reading it),
-    unless ``with_bytes`` (the tests: the proof holds all the same)."""
-    if not with_bytes and has_kind(schema, root, "bytes"):
-        return None
+def compile_exact(schema: Schema, root: str, *, drop_unknown: bool = False) -> ExactJson:
+    """The write-back path for a schema. Bytes are read as their base64 text (typed.py),
+    so writing a large payload back is a copy, and the converter decodes it by the tree
+    path's rule (canonical text only)."""
     return ExactJson(schema, root, drop_unknown=drop_unknown)
 
 

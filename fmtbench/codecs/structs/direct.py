@@ -10,7 +10,8 @@ maps in key order with ``order="deterministic"``), so their bytes are the writer
 A leaf is canonical as read when bulk.py says so (its ``same`` kinds, float leaves proven
 floats and float32-exact by its gatherer, string map keys), and for timestamps of the root
 message: the text fmtbench writes (``_WRITTEN_TIMESTAMP``) parsed by ``datetime``'s own
-parser, as typed.py does, and set on the Structs with C loops. Anything else (other
+parser, as typed.py does, and set on the Structs with C loops; likewise the root's bytes
+fields, read as base64 text and decoded by the tree path's rule. Anything else (other
 timestamps, durations, decimals, oneofs, recursive schemas) has no direct path here:
 ``compile_direct`` returns None. ``fix`` raises ``DIRECT_DECLINED`` whenever a block needs
 more; the caller then takes the canonical path for it.
@@ -30,6 +31,8 @@ import msgspec
 from fmtbench.codecs.structs.bulk import NOT_CANONICAL, _gatherer, _leaf_ok
 from fmtbench.codecs.structs.read import has_cycle
 from fmtbench.codecs.values import oneof
+from fmtbench.codecs.values.leaves import b64_decode
+from fmtbench.errors import ValueMismatch
 from fmtbench.schema.model import Scalar, Schema, reachable_messages
 
 
@@ -38,7 +41,7 @@ class _Decline(Exception):
 
 
 #: What ``fix`` raises when a block must take the canonical path.
-DIRECT_DECLINED = (_Decline, NOT_CANONICAL, ValueError)
+DIRECT_DECLINED = (_Decline, NOT_CANONICAL, ValueError, ValueMismatch)
 
 
 #: Turns a list of timestamps (datetimes) into what the writer takes, or None: datetimes.
@@ -62,6 +65,7 @@ def compile_direct(
         return None
     names = [m.name for m in reachable_messages(schema, root)]
     stamps: list[tuple[str, bool]] = []  # the root's timestamp fields: (attribute, optional)
+    payloads: list[tuple[str, bool]] = []  # the root's bytes fields, read as base64 text
     for name in names:
         msg = schema.messages[name]
         if oneof.groups(msg):
@@ -69,10 +73,13 @@ def compile_direct(
         for i, f in enumerate(msg.fields):
             if name == root and isinstance(f.type, Scalar) and f.type.kind == "timestamp":
                 stamps.append((f"f{i}", f.optional))
+            elif name == root and isinstance(f.type, Scalar) and f.type.kind == "bytes":
+                payloads.append((f"f{i}", f.optional))
             elif not _leaf_ok(f.type, same, frozenset({"string"})):
                 return None
     floats = _gatherer(schema, root, names, many=True)  # one check for the whole list
     fixes = [_stamp_fix(attr, optional, written_timestamp) for attr, optional in stamps]
+    fixes += [_bytes_fix(attr, optional) for attr, optional in payloads]
 
     def fix(structs: list[Any], stamps: Stamps) -> None:
         if floats is not None:
@@ -84,6 +91,20 @@ def compile_direct(
 
 
 _SET = partial(is_not, msgspec.UNSET)
+
+
+def _bytes_fix(attr: str, optional: bool) -> Callable[[list[Any], Stamps], None]:
+    """Base64 text to bytes by the tree path's rule (canonical text only; anything else
+    raises ValueMismatch: declined, and the canonical path names it)."""
+    get = attrgetter(attr)
+
+    def fix(structs: list[Any], stamps: Stamps) -> None:
+        if optional:
+            structs = list(compress(structs, map(_SET, map(get, structs))))
+        values = map(b64_decode, map(get, structs))
+        list(map(setattr, structs, repeat(attr), values))
+
+    return fix
 
 
 def _stamp_fix(
