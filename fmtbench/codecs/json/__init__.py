@@ -29,7 +29,7 @@ def json_schema_file(schema: Schema, type_name: str | None) -> str:
 _JSON_SCHEMA = Export("jsonschema", "a JSON Schema (2020-12)", json_schema_file)
 _EXPLAIN = "fmtbench.codecs.json.explain:RULES"
 # msgspec writes JSON and reads the common case; orjson reads what it declines.
-_DISTRIBUTIONS = ("msgspec", "orjson")
+_DISTRIBUTIONS = ("msgspec", "orjson", "pybase64")  # pybase64: bytes as base64
 
 FORMATS = (
     Format(

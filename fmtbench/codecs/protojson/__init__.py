@@ -11,7 +11,7 @@ from __future__ import annotations
 from fmtbench.codecs.format import Format
 
 _EXPLAIN = "fmtbench.codecs.protojson.explain:RULES"
-_DISTRIBUTIONS = ("msgspec", "orjson")
+_DISTRIBUTIONS = ("msgspec", "orjson", "pybase64")  # pybase64: bytes as base64
 
 FORMATS = (
     Format(
