@@ -299,6 +299,27 @@ def reachable_messages(schema: Schema, root: str) -> list[Message]:
     return list(seen.values())
 
 
+def parents_first(schema: Schema, root: str) -> list[str]:
+    """The message types under ``root`` (itself first), each after every message that holds
+    it: the order in which a bottom-up pass, read backwards, sees children before parents
+    (a cycle's members in the order the walk met them)."""
+    out: list[str] = []
+    done: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in done:
+            return
+        done.add(name)
+        for f in schema.messages[name].fields:
+            inner = element_type(f.type)
+            if isinstance(inner, MessageRef):
+                visit(inner.name)
+        out.append(name)
+
+    visit(root)
+    return out[::-1]
+
+
 def element_type(t: FieldType) -> Scalar | EnumRef | MessageRef:
     """What a field holds one of: a list's item, a map's value, else the type itself."""
     if isinstance(t, ListOf):

@@ -46,6 +46,7 @@ from fmtbench.schema.model import (
     Scalar,
     Schema,
     element_type,
+    parents_first,
     reachable_messages,
 )
 
@@ -114,26 +115,6 @@ def compile_bulk(
     return convert
 
 
-def _order(schema: Schema, root: str, names: list[str]) -> list[str]:
-    """The messages from ``root`` down, each after every message that holds it."""
-    out: list[str] = []
-    done: set[str] = set()
-
-    def visit(name: str) -> None:
-        if name in done:
-            return
-        done.add(name)
-        for f in schema.messages[name].fields:
-            t = f.type
-            inner = t.item if isinstance(t, ListOf) else t.value if isinstance(t, MapOf) else t
-            if isinstance(inner, MessageRef):
-                visit(inner.name)
-        out.append(name)
-
-    visit(root)
-    return out[::-1]
-
-
 def _gatherer(
     schema: Schema, root: str, names: list[str], *, many: bool = False, typed: bool = False
 ) -> Callable[[Any], None] | None:
@@ -148,7 +129,7 @@ def _gatherer(
         for f in schema.messages[n].fields
     ):
         return None
-    order = _order(schema, root, names)
+    order = parents_first(schema, root)
     # Per message, the expressions that yield its instances (iterables of Structs).
     sources: dict[str, list[str]] = {n: [] for n in order}
     sources[root].append("s" if many else "(s,)")

@@ -30,7 +30,15 @@ from typing import Any
 
 import msgspec
 
-from fmtbench.schema.model import ListOf, MapOf, MessageRef, Scalar, Schema, element_type
+from fmtbench.schema.model import (
+    ListOf,
+    MapOf,
+    MessageRef,
+    Scalar,
+    Schema,
+    element_type,
+    parents_first,
+)
 
 FLOAT_KINDS = ("float32", "float64")
 
@@ -46,25 +54,6 @@ def has_floats(schema: Schema, names: list[str]) -> bool:
         for n in names
         for f in schema.messages[n].fields
     )
-
-
-def _parents_first(schema: Schema, root: str) -> list[str]:
-    """The messages from ``root`` down, each after every message that holds it."""
-    out: list[str] = []
-    done: set[str] = set()
-
-    def visit(name: str) -> None:
-        if name in done:
-            return
-        done.add(name)
-        for f in schema.messages[name].fields:
-            inner = element_type(f.type)
-            if isinstance(inner, MessageRef):
-                visit(inner.name)
-        out.append(name)
-
-    visit(root)
-    return out[::-1]
 
 
 def _check(f32: list[Any], f64: list[Any], finite: bool) -> None:
@@ -91,7 +80,7 @@ def _send(lines: list[str], sources: dict[str, list[str]], dest: str, values: st
 def compile_floats(schema: Schema, root: str, *, finite: bool) -> Callable[[Any], None]:
     """The check of every float leaf of one ``root`` Struct (write.py's ``f0``, ``f1``...
     attributes), raising ``FloatsDeclined``. ``root`` must not recur (see above)."""
-    order = _parents_first(schema, root)
+    order = parents_first(schema, root)
     # Only the messages with a float at or below them are gathered: children first.
     below: set[str] = set()
     for name in reversed(order):
