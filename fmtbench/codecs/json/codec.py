@@ -37,7 +37,13 @@ from fmtbench.codecs.json.keys import KeyProof, quotes, refuse_duplicates
 from fmtbench.codecs.json.typed import REJECTED, _long_integers, compile_typed
 from fmtbench.codecs.structs.levels import unwalked
 from fmtbench.codecs.structs.read import has_cycle
-from fmtbench.codecs.structs.write import COMMON_GUARDS, DECLINED, WriteTarget, compile_writer
+from fmtbench.codecs.structs.write import (
+    COMMON_GUARDS,
+    DECLINED,
+    WriteTarget,
+    compile_writer,
+    encode_unwalked,
+)
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
 from fmtbench.codecs.values.decimals import decimal_from_text, decimal_to_text
 from fmtbench.codecs.values.leaves import (
@@ -236,7 +242,9 @@ class JsonCodec(Codec):
         self._unwalked = unwalked(self, writer.encode_within if writer is not None else None)
         if self._unwalked is not None:
             self._walked = self.encode
-            self.encode = self._encode_unwalked  # type: ignore[method-assign]
+            self.encode = encode_unwalked(  # type: ignore[method-assign,assignment]
+                self._unwalked, self._walked, self._sized
+            )
 
     def to_tree(self, record: Record) -> Any:
         """The record as JSON-ready values (validated on the way)."""
@@ -273,17 +281,6 @@ class JsonCodec(Codec):
                 raise oversized(len(data), self._max_bytes, "JSON")
             self.refuse_too_many_values(record)
         return data
-
-    def _encode_unwalked(self, record: Record) -> bytes:
-        """``encode`` for a recursive record type (see ``__init__``)."""
-        assert self._unwalked is not None
-        try:
-            data = self._unwalked(record)
-        except DECLINED:
-            data = None
-        if data is None:  # outside the handler: no chain to the fast path's refusal
-            return self._walked(record)
-        return self._sized(data, record)
 
     def encode_any_size(self, record: Record) -> bytes:
         """``encode`` without the size limit: a ``.json`` file is read whole, so the

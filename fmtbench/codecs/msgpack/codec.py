@@ -33,7 +33,13 @@ from fmtbench.codecs.msgpack.keys import DuplicateKey, unique_map
 from fmtbench.codecs.msgpack.typed import TypedMsgpack
 from fmtbench.codecs.structs.levels import unwalked
 from fmtbench.codecs.structs.read import REJECTED
-from fmtbench.codecs.structs.write import COMMON_GUARDS, DECLINED, WriteTarget, compile_writer
+from fmtbench.codecs.structs.write import (
+    COMMON_GUARDS,
+    DECLINED,
+    WriteTarget,
+    compile_writer,
+    encode_unwalked,
+)
 from fmtbench.codecs.values.canonical import CANONICAL_SCALARS, enum_by_name, explain
 from fmtbench.codecs.values.decimals import decimal_from_text, decimal_to_text
 from fmtbench.codecs.values.leaves import (
@@ -230,7 +236,9 @@ class MsgpackCodec(Codec):
         self._unwalked = unwalked(self, writer.encode_within if writer is not None else None)
         if self._unwalked is not None:
             self._walked = self.encode
-            self.encode = self._encode_unwalked  # type: ignore[method-assign]
+            self.encode = encode_unwalked(  # type: ignore[method-assign,assignment]
+                self._unwalked, self._walked, self._sized
+            )
 
     def encode(self, record: Record) -> bytes:
         data = None
@@ -251,17 +259,6 @@ class MsgpackCodec(Codec):
                 raise oversized(len(data), self._max_bytes, "MessagePack")
             self.refuse_too_many_values(record)
         return data
-
-    def _encode_unwalked(self, record: Record) -> bytes:
-        """``encode`` for a recursive record type (see ``__init__``)."""
-        assert self._unwalked is not None
-        try:
-            data = self._unwalked(record)
-        except DECLINED:
-            data = None
-        if data is None:  # outside the handler: no chain to the fast path's refusal
-            return self._walked(record)
-        return self._sized(data, record)
 
     def _encode_tree(self, record: Record) -> bytes:
         try:

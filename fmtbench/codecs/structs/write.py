@@ -357,3 +357,25 @@ def _has_other_keys(ftype: FieldType) -> bool:
     if isinstance(ftype, ListOf):
         return _has_other_keys(ftype.item)
     return False
+
+
+def encode_unwalked(
+    fast: Callable[[Any], bytes | None],
+    walked: Callable[[Any], bytes],
+    sized: Callable[[bytes, Any], bytes],
+) -> Callable[[Any], bytes]:
+    """A codec's ``encode`` for a recursive record type (levels.py ``unwalked``): ``fast``
+    counts the levels instead of the --max-depth walk; a record it declines, or returns
+    None for (maybe too deep), takes ``walked``, the codec's walked ``encode``; ``sized``
+    then applies the codec's size checks to what ``fast`` wrote."""
+
+    def encode(record: Any) -> bytes:
+        try:
+            data = fast(record)
+        except DECLINED:
+            data = None
+        if data is None:  # outside the handler: no chain to the fast path's refusal
+            return walked(record)
+        return sized(data, record)
+
+    return encode
