@@ -37,6 +37,7 @@ from typing import Annotated, Any, ClassVar
 import msgspec
 
 from fmtbench.codecs.json.typed import _FLOAT32, REJECTED, TypedJson
+from fmtbench.codecs.structs.levels import level_counter, most_levels
 from fmtbench.codecs.structs.read import ScalarRule
 from fmtbench.schema.model import INT_RANGES, FieldType, Scalar, Schema
 
@@ -73,6 +74,7 @@ class ExactJson(TypedJson):
 
     def __init__(self, schema: Schema, root: str, *, drop_unknown: bool = False) -> None:
         super().__init__(schema, root, drop_unknown=drop_unknown)
+        self.root = root
         self._gated = False  # no uint64 past int64's top is read here (``scalars``)
 
     def _type(self, ftype: FieldType) -> tuple[Any, Callable[[str], str]]:
@@ -113,6 +115,11 @@ def exact_decoder(
     parse, convert = exact.parse, exact.convert
     write = msgspec.json.Encoder().encode  # insertion order: maps as the input holds them
     most, check = depth if depth is not None else (-1, None)
+    # Past the ``{`` count, the Structs' message levels counted in C (structs/levels.py, as
+    # the writer counts them): a record within ``most_levels`` nests within ``most``
+    # whatever its fields hold, and its Structs are its text, so they are its levels.
+    levels = level_counter(exact.schema, exact.root)
+    top = most_levels(exact.schema, exact.root, most) if depth is not None else -1
 
     def decode(data: bytes, line: int = 0) -> dict[str, Any]:
         if len(data) <= small:
@@ -126,7 +133,7 @@ def exact_decoder(
             except REJECTED:
                 pass  # outside the handler: ``slow`` raises today's errors unchained
             if record is not None:
-                if check is not None and data.count(b"{") > most:
+                if check is not None and data.count(b"{") > most and levels(s, top) > top:
                     check(record)  # LimitError with the path, as base.py's wrapper raises
                 return record
         return slow(data, line)
