@@ -208,26 +208,22 @@ class JsonCodec(Codec):
         self._max_bytes = self.limits.max_record_bytes
         # exact.py: input that is msgspec's own text proven so at once, else the paths above.
         exact = compile_exact(self.schema, self.message.name, drop_unknown=self.drop_unknown)
-        self._fast_decode: Callable[[bytes, int], Record] = self._decode_slow
-        if exact is not None:
-            small = min(self._safe_size, self._max_bytes)
-            self._fast_decode = exact_decoder(exact, self._decode_slow, small)
-            # decode is the closure itself (one call less a record), or one that skips the
-            # depth check base.py wrapped decode in where the text proves it.
-            if type(self).decode is not JsonCodec._own_decode:
-                pass  # a subclass's or a test's own decode stays
-            elif "decode" not in self.__dict__:
-                self.decode = self._fast_decode  # type: ignore[method-assign,assignment]
-            elif self.parser_depth is None and self._depth_check is not None:
-                # base.py wrapped decode in the --max-depth check: the records exact.py
-                # reads skip it where their text proves them within the limit.
-                most = self.limits.max_depth
-                slow = _checked_decode(
-                    lambda data: self._decode_slow(data, 0), self._depth_check, most
-                )
-                self.decode = exact_decoder(  # type: ignore[method-assign,assignment]
-                    exact, lambda data, line: slow(data), small, depth=(most, self._depth_check)
-                )
+        small = min(self._safe_size, self._max_bytes)
+        self._fast_decode = exact_decoder(exact, self._decode_slow, small)
+        # decode is the closure itself (one call less a record), or one that skips the
+        # depth check base.py wrapped decode in where the text proves it.
+        if type(self).decode is not JsonCodec._own_decode:
+            pass  # a subclass's or a test's own decode stays
+        elif "decode" not in self.__dict__:
+            self.decode = self._fast_decode  # type: ignore[method-assign,assignment]
+        elif self.parser_depth is None and self._depth_check is not None:
+            # base.py wrapped decode in the --max-depth check: the records exact.py
+            # reads skip it where their text or Structs prove them within the limit.
+            most = self.limits.max_depth
+            slow = _checked_decode(lambda data: self._decode_slow(data, 0), self._depth_check, most)
+            self.decode = exact_decoder(  # type: ignore[method-assign,assignment]
+                exact, lambda data, line: slow(data), small, depth=(most, self._depth_check)
+            )
         #: JSON Lines a block at a time (block.py), for ``JsonLinesReader.batches``.
         self.block_decoder = BlockDecoder(
             self._typed,

@@ -118,8 +118,11 @@ def exact_decoder(
     # Past the ``{`` count, the Structs' message levels counted in C (structs/levels.py, as
     # the writer counts them): a record within ``most_levels`` nests within ``most``
     # whatever its fields hold, and its Structs are its text, so they are its levels.
-    levels = level_counter(exact.schema, exact.root)
-    top = most_levels(exact.schema, exact.root, most) if depth is not None else -1
+    levels: Callable[[Any, int], int] = lambda s, top: top + 1  # noqa: E731  # unused then
+    top = -1
+    if depth is not None:
+        levels = level_counter(exact.schema, exact.root)
+        top = most_levels(exact.schema, exact.root, most)
 
     def decode(data: bytes, line: int = 0) -> dict[str, Any]:
         if len(data) <= small:

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO, cast
 
 from fmtbench.codecs.base import Record, RecordReader
+from fmtbench.codecs.sparse import count_sparse
 from fmtbench.codecs.xml.fast_read import MAX_CHARS, Scan
 
 #: Bytes read at a time: the reference reader's first read, and enough for many records.
@@ -60,19 +61,6 @@ class Replay:
         else:
             out, self.head = self.head + self.rest.read(size - len(self.head)), b""
         return out
-
-
-def _newlines(s: str, end: int) -> int:
-    """``s.count("\n", 0, end)``, by ``str.find`` (memchr) while newlines are few: records
-    usually hold none, and counting is a loop over every character (35 times slower over
-    blob's buffers); past a few dozen, one count does the rest."""
-    n, i = 0, s.find("\n", 0, end)
-    while i >= 0:
-        n += 1
-        if n == 32:
-            return n + s.count("\n", i + 1, end)
-        i = s.find("\n", i + 1, end)
-    return n
 
 
 class FastXmlReader(RecordReader):
@@ -205,7 +193,7 @@ class FastXmlReader(RecordReader):
             keep_b = held[0][2] if held else byte_of(p)
             nl = s.rfind("\n", 0, keep)
             col0 = col0 + keep if nl < 0 else keep - nl - 1
-            lines += _newlines(s, keep)
+            lines += count_sparse(s, "\n", keep)  # records rarely hold newlines
             s, p = s[keep:] + text, p - keep
             base, base_b = base + keep, keep_b
             ascii_text, cur, cur_b = s.isascii(), base, base_b
