@@ -15,6 +15,9 @@ from fmtbench.codecs.protojson.codec import ProtoJsonCodec
 from fmtbench.codecs.protojson.compile import wire_name
 from fmtbench.schema.model import Field, MapOf, MessageRef
 
+#: The tree may hold UTC datetimes, which the codec's msgspec writes with 'Z'.
+_UTC_Z = orjson.OPT_UTC_Z
+
 
 def payload(f: Field, value: Any, alone: bytes) -> int:
     tree = orjson.loads(alone)
@@ -34,7 +37,7 @@ def fields_alone(codec: Codec, record: Record) -> tuple[int, dict[str, bytes]]:
     fields = {f.name: f for f in codec.message.fields}
     for name in record:
         key = wire_name(fields[name])
-        out[name] = orjson.dumps({key: tree[key]}) if key in tree else b"{}"
+        out[name] = orjson.dumps({key: tree[key]}, option=_UTC_Z) if key in tree else b"{}"
     return 2, out
 
 
