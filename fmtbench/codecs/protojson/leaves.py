@@ -237,7 +237,7 @@ def timestamp_text(v: datetime) -> str:
 _rfc3339 = msgspec.json.Encoder().encode
 
 
-def _timestamp_out(v: Any) -> str:
+def _timestamp_out(v: Any) -> str | datetime:
     if v.__class__ is not datetime or v.tzinfo is not UTC:
         if v.__class__ is Timestamp and v.tzinfo is UTC and v.nanosecond:
             # Canonical only with nanoseconds (else a plain datetime): 9 fraction digits.
