@@ -6,7 +6,9 @@ against the schema) and encoded again (which checks that the target can hold it)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import gc
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -61,6 +63,7 @@ def convert(
     count = 0
     try:
         with (
+            fewer_collections(),
             open_input(src) as packed,
             decompressing(packed, compression(src), label) as raw,
             atomic_output(dst) as packed_out,
@@ -83,6 +86,21 @@ def convert(
     except RecordError as exc:
         raise exc.located(file=label) from None
     return ConvertResult(count, source_format, target_format)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The cyclic collector run less often while records stream through: they are trees of
+    plain values, which reference counting frees, yet a file read whole (a batch message,
+    a ``.json`` array) makes the collector scan every one of them in full passes (three on
+    100,000 ProtoJSON records: 11% of the CPU time of that conversion, measured with
+    ``getrusage``). It still runs, after 100,000 new objects instead of 700."""
+    old = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def _teller(f: BinaryIO) -> Callable[[], int]:
