@@ -4,6 +4,7 @@ record, line and field, wherever in a block the trouble is."""
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 from collections.abc import Iterator
@@ -201,3 +202,37 @@ def test_a_uint64_past_its_range_is_refused_as_before(value: bytes, target: str)
     lines[3] = re.sub(rb'"id":[0-9]+', b'"id":' + value, lines[3], count=1)
     outcome = assert_same(b"\n".join(lines) + b"\n", schema, target)
     assert isinstance(outcome, bytes) == value.endswith(b"5"), outcome
+
+
+@pytest.mark.parametrize("bad", [False, True])
+def test_convert_restores_the_collectors_thresholds(tmp_path: Path, bad: bool) -> None:
+    """convert runs the cyclic collector less often while it streams (convert.py
+    ``fewer_collections``) and gives the caller back its own thresholds, after an error too."""
+    schema = resolve_schema("log")
+    records = list(load_dataset("log").generator().records(20))
+    src = tmp_path / "in.jsonl"
+    data = codec_for("jsonl", schema).encode_many(records)
+    src.write_bytes(data + (b'{"status": "x"}\n' if bad else b""))
+    seen: list[tuple[int, int, int]] = []
+    codec = codec_for("msgpack", schema)
+    original = type(codec).writer_for_decoded
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.get_threshold())
+        return original(self, *args, **kwargs)
+
+    before = gc.get_threshold()
+    gc.set_threshold(123, 4, 5)
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(type(codec), "writer_for_decoded", spy)
+            if bad:
+                with pytest.raises(RecordError):
+                    convert(str(src), str(tmp_path / "out.msgpack"), schema)
+            else:
+                convert(str(src), str(tmp_path / "out.msgpack"), schema)
+        assert gc.get_threshold() == (123, 4, 5)
+    finally:
+        gc.set_threshold(*before)
+    assert seen
+    assert seen[0][0] > 123  # fewer collections while it ran
