@@ -2,12 +2,13 @@
 
 Record by record costs a few Python calls a record around the libraries' own work; where
 the reader hands out lists (``batches``: JSON Lines) and the writer takes them
-(``write_many``: the framed formats), whole lists move at once. (A reader checked for depth,
-of a recursive schema, offers none: its records are large, and lists of them only keep
-more objects alive for the garbage collector.) Both sides keep today's
-records, bytes and errors (they fall back on their one-record paths), and a reader hands
-on the records before an error first, so a writer's error on an earlier record still
-comes first.
+(``write_many``: the framed formats), whole lists move at once. (A reader checked for
+depth, of a recursive schema, offers none: its records are large, and lists of them only
+keep more objects alive for the garbage collector.) A writer that takes a reader's one
+parsed message as it is (``take_parsed``: ProtoJSON from a Protobuf message) is given it,
+and no record is made. Both sides keep today's records, bytes and errors (they fall back on
+their one-record paths), and a reader hands on the records before an error first, so a
+writer's error on an earlier record still comes first.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ def pump(
 ) -> int:
     """Write every record of ``reader``; return how many. ``tick`` is called with the
     count so far about every ``PROGRESS_EVERY`` records."""
+    take = getattr(writer, "take_parsed", None)
+    if take is not None and take(reader):  # the one message, as parsed (protojson)
+        if tick is not None:
+            tick(1)
+        return 1
     batches = getattr(reader, "batches", None)
     write_many = getattr(writer, "write_many", None)
     count = 0

@@ -111,6 +111,12 @@ class Codec(ABC):
         except LimitError as exc:
             raise EncodeError(exc.problem) from None
 
+    @property
+    def has_depth_check(self) -> bool:
+        """Whether records can nest past ``--max-depth`` (a recursive schema): then
+        ``decode`` and ``reader`` are wrapped in the check."""
+        return self._depth_check is not None
+
     @abstractmethod
     def encode(self, record: Record) -> bytes:
         """One record as the bytes of one message; raises EncodeError naming the field."""

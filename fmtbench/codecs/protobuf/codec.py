@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache, partial
 from itertools import chain
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from google.protobuf.message import Message as ProtoMessage
 from google.protobuf.unknown_fields import UnknownFieldSet
@@ -81,6 +81,8 @@ from fmtbench.schema.model import (
     Schema,
 )
 from fmtbench.schema.proto import compile_classes
+
+T = TypeVar("T")
 
 _MAX_VARINT_BYTES = 10
 # Reads of a declared length from a stream that cannot tell its size go in slices, so a lying
@@ -416,6 +418,8 @@ class _ProtobufBase(Codec):
         # Decoding parses with the reading classes (wide.py): each varint 64 bits wide, so
         # that the walks can refuse what does not fit instead of taking upb's truncation.
         reading = self._reading = wide_classes(schema)
+        #: Read by a writer that takes parsed messages as they are (protojson/from_protobuf.py).
+        self.reading_classes: dict[str, type[ProtoMessage]] = reading
         self.reading_class: type[ProtoMessage] = reading[self.message.name]
         # From the class: a field may be named like a method (ParseFromString), and upb
         # answers an attribute of a message with the field first.
@@ -641,6 +645,28 @@ class _SingleReader(RecordReader):
     def __next__(self) -> Record:
         if self.done:
             raise StopIteration
+        # decode (not parse and record_of): base.py may have wrapped it in --max-depth checks.
+        record = self._located(self.codec.decode)
+        self.count = 1
+        return record
+
+    def parsed_message(self) -> ProtoMessage | None:
+        """The one message, parsed and checked (``record_of`` gives its record), for a
+        writer that takes it as it is (``take_parsed``, pump.py): what ``__next__`` checks
+        but the walk to a record. None, reading nothing, where a depth check is due."""
+        if self.codec.has_depth_check:
+            return None
+        msg = self._located(self.codec.parse)
+        self.count = 1
+        return msg
+
+    def record_of(self, msg: ProtoMessage) -> Record:
+        try:
+            return self.codec.from_message(msg)
+        except DecodeError as exc:
+            raise exc.located(record=1) from None
+
+    def _located(self, read: Callable[[bytes], T]) -> T:
         self.done = True
         # One message has no framing, so its end is the end of the file; an empty file is
         # a message with every field at its zero value.
@@ -651,11 +677,9 @@ class _SingleReader(RecordReader):
                 raise LimitError(
                     f"the message is over the limit of {limit} bytes (--max-record-bytes)"
                 )
-            record = self.codec.decode(data)
+            return read(data)
         except DecodeError as exc:
             raise exc.located(record=1) from None
-        self.count = 1
-        return record
 
 
 class _SingleWriter(RecordWriter):

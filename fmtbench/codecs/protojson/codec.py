@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import msgspec
 import orjson
@@ -36,6 +36,9 @@ from fmtbench.codecs.protojson.leaves import Inexact
 from fmtbench.codecs.values.canonical import explain, validate
 from fmtbench.codecs.values.count import value_plans
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
+
+if TYPE_CHECKING:
+    from fmtbench.codecs.protojson.from_protobuf import Fused
 
 # msgspec writes, as the JSON codec does: orjson stops at 254 levels, which records within
 # --max-depth may pass. orjson's own spelling serves only to count quotes (_decode_line).
@@ -74,8 +77,21 @@ class ProtoJsonCodec(Codec):
         self._max_bytes = self.limits.max_record_bytes
         self._renames = key_renames(self.schema)
         self._plans = value_plans(self.schema)
+        self._fused: dict[tuple[int, bool], Fused | None] = {}
 
     # -- writing ---------------------------------------------------------------------------
+    def from_protobuf(self, classes: dict[str, type[Any]], *, strict: bool) -> Fused | None:
+        """Parsed Protobuf messages of the reading ``classes`` -> this codec's trees
+        (from_protobuf.py), compiled on first use; None for a schema it leaves alone."""
+        key = (id(classes), strict)
+        if key not in self._fused:
+            # Here, not at import: ProtoJSON alone never loads the Protobuf decoder.
+            from fmtbench.codecs.protojson.from_protobuf import compile_fused
+
+            fused = compile_fused(self.schema, classes, strict=strict, proto_names=self.proto_names)
+            self._fused[key] = None if fused is None else fused[self.message.name]
+        return self._fused[key]
+
     def to_tree(self, record: Record) -> Any:
         """The record as ProtoJSON values (validated on the way)."""
         try:
@@ -240,6 +256,45 @@ class _FileWriter(RecordWriter):
         self.codec, self.out, self.single = codec, out, single
         self.count = 0
         self.encode = codec.checked_writes(codec.encode_any_size, extra=0 if single else 1)
+
+    def take_parsed(self, reader: RecordReader) -> bool:
+        """Write the one parsed Protobuf message of ``reader`` straight as this file's
+        message, without its canonical record (from_protobuf.py); False, reading nothing,
+        where the route does not apply (the caller then pumps records)."""
+        parsed = getattr(reader, "parsed_message", None)
+        source = getattr(reader, "codec", None)
+        classes = getattr(source, "reading_classes", None)
+        codec = self.codec
+        if (
+            parsed is None
+            or classes is None
+            or not self.single
+            or self.count
+            or source.schema is not codec.schema  # type: ignore[union-attr]
+            or source.message.name != codec.message.name  # type: ignore[union-attr]
+            # What the Protobuf reader counted, this writer's check would count (the same
+            # canonical record), under the same limit; and no depth check is due here.
+            or source.values.limit != codec.values.limit  # type: ignore[union-attr]
+            or self.encode != codec.encode_any_size
+        ):
+            return False
+        fused = codec.from_protobuf(classes, strict=not source.drop_unknown)  # type: ignore[union-attr]
+        if fused is None:
+            return False
+        msg = parsed()
+        if msg is None:  # the reader has a depth check to make: records, one by one
+            return False
+        data = None
+        try:
+            data = _dumps(fused(msg))
+        except Exception:  # any reason at all: the record, on the usual path, decides
+            data = None
+        if data is None:
+            self.write(reader.record_of(msg))  # type: ignore[attr-defined]
+            return True
+        self.count = 1
+        self.out.write(data)
+        return True
 
     def write(self, record: Record) -> None:
         self.count += 1

@@ -189,6 +189,57 @@ class _Writer(_Source):
             return f"{self.enums[item.name]}.__getitem__"
         return f"_w{self.index[item.name]}"
 
+    def field_lines(self, f: Field, key: str, *, checked: bool = True) -> list[str]:
+        """Statements writing the canonical value of the non-optional field ``f``, held in
+        local ``x``, under ``key`` (raising Unfit); from_protobuf.py uses them too, with
+        ``checked`` False: there a string, bool, float or integer comes from its typed field
+        (and its range checked already, see fast_read.py), so its class needs no test."""
+        t = f.type
+        body: list[str] = []
+        if f.required:  # proto2 required: written always, even at zero
+            body.append(f"o[{key}] = {self.value(t, 'x')}")
+            return body
+        if isinstance(t, ListOf):
+            body += [
+                "if x.__class__ is not list: raise _Unfit",
+                f"if x: o[{key}] = list(map({self.function(t)}, x))",
+            ]
+        elif isinstance(t, MapOf):
+            kout = self.bind(MAP_KEYS[t.key.kind][0])
+            body += [
+                "if x.__class__ is not dict: raise _Unfit",
+                f"if x: o[{key}] = {{{kout}(k): {self.function(t)}(v)"
+                " for k, v in (_sorted(x.items()) if len(x) > 1 else x.items())}",
+            ]
+        elif isinstance(t, EnumRef):
+            zero = self.schema.enums[t.name].zero
+            body += [f"y = {self.value(t, 'x')}", f"if x != {zero!r}: o[{key}] = y"]
+        elif isinstance(t, Scalar) and leaf_of(t).is_default is not None:
+            # The commonest leaves inline, as their LEAVES entries check and write them.
+            if t.kind in ("string", "bool"):
+                cls = "str" if t.kind == "string" else "bool"
+                if checked:
+                    body.append(f"if x.__class__ is not {cls}: raise _Unfit")
+                body.append(f"if x: o[{key}] = x")
+            elif t.kind == "float64":  # -0.0 is written: protobuf writes nonzero bits
+                if checked:
+                    body.append("if x.__class__ is not float: raise _Unfit")
+                body += [
+                    f"if x or _copysign(1.0, x) < 0: o[{key}] = x if x - x == 0.0 else {self.bind(LEAVES['float64'].out)}(x)",
+                ]
+            elif t.kind in INT_RANGES:
+                lo, hi = INT_RANGES[t.kind]
+                text = "str(x)" if t.kind.endswith("64") else "x"
+                if checked:
+                    body.append(f"if x.__class__ is not int or not {lo} <= x <= {hi}: raise _Unfit")
+                body.append(f"if x: o[{key}] = {text}")
+            else:
+                default = self.bind(leaf_of(t).is_default)
+                body += [f"y = {self.value(t, 'x')}", f"if not {default}(x): o[{key}] = y"]
+        else:  # a message or a timestamp: always set, so always written
+            body.append(f"o[{key}] = {self.value(t, 'x')}")
+        return body
+
     def message(self, name: str) -> str:
         msg = self.schema.messages[name]
         required = sum(1 for f in msg.fields if not f.optional)
@@ -207,46 +258,7 @@ class _Writer(_Source):
                 ]
                 continue
             body.append(f"x = r[{f.name!r}]")
-            if f.required:  # proto2 required: written always, even at zero
-                body.append(f"o[{key}] = {self.value(t, 'x')}")
-                continue
-            if isinstance(t, ListOf):
-                body += [
-                    "if x.__class__ is not list: raise _Unfit",
-                    f"if x: o[{key}] = list(map({self.function(t)}, x))",
-                ]
-            elif isinstance(t, MapOf):
-                kout = self.bind(MAP_KEYS[t.key.kind][0])
-                body += [
-                    "if x.__class__ is not dict: raise _Unfit",
-                    f"if x: o[{key}] = {{{kout}(k): {self.function(t)}(v)"
-                    " for k, v in (_sorted(x.items()) if len(x) > 1 else x.items())}",
-                ]
-            elif isinstance(t, EnumRef):
-                zero = self.schema.enums[t.name].zero
-                body += [f"y = {self.value(t, 'x')}", f"if x != {zero!r}: o[{key}] = y"]
-            elif isinstance(t, Scalar) and leaf_of(t).is_default is not None:
-                # The commonest leaves inline, as their LEAVES entries check and write them.
-                if t.kind in ("string", "bool"):
-                    cls = "str" if t.kind == "string" else "bool"
-                    body += [f"if x.__class__ is not {cls}: raise _Unfit", f"if x: o[{key}] = x"]
-                elif t.kind == "float64":  # -0.0 is written: protobuf writes nonzero bits
-                    body += [
-                        "if x.__class__ is not float: raise _Unfit",
-                        f"if x or _copysign(1.0, x) < 0: o[{key}] = x if x - x == 0.0 else {self.bind(LEAVES['float64'].out)}(x)",
-                    ]
-                elif t.kind in INT_RANGES:
-                    lo, hi = INT_RANGES[t.kind]
-                    text = "str(x)" if t.kind.endswith("64") else "x"
-                    body += [
-                        f"if x.__class__ is not int or not {lo} <= x <= {hi}: raise _Unfit",
-                        f"if x: o[{key}] = {text}",
-                    ]
-                else:
-                    default = self.bind(leaf_of(t).is_default)
-                    body += [f"y = {self.value(t, 'x')}", f"if not {default}(x): o[{key}] = y"]
-            else:  # a message or a timestamp: always set, so always written
-                body.append(f"o[{key}] = {self.value(t, 'x')}")
+            body += self.field_lines(f, key)
         if msg.oneofs:  # two members of one group: the validator words the error
             check = self.bind(lambda r, msg=msg: _two_set(msg, r))
             body += ["try:", f"    {check}(r)", "except _VM:", "    raise _Unfit from None"]

@@ -1,0 +1,122 @@
+"""ProtoJSON trees straight from parsed Protobuf messages: ``convert`` protobuf -> protojson
+without the canonical record in the middle.
+
+Every conversion decodes to canonical records and encodes them again; for this pair that
+middle step was about a third of the whole process (100,000 ``log`` records in one batch
+message: a dict and a ``datetime`` a record, built to be taken apart at once). Here one
+function per message type is generated from both sides' generators:
+
+- each field's canonical value comes from the Protobuf fast decoder's own expression for it
+  (``protobuf/fast_read.py``: the same attribute reads, range checks of 64-bit-wide
+  varints, enum numbers, timestamps and unknown-field checks);
+- the ProtoJSON writer's own statements for the field then write that value
+  (``compile.py`` ``field_lines``: the same names, defaults left out, spellings);
+- a sub-message is the generated function of its type, called on the parsed sub-message.
+
+So the tree is the one ``writer(canonical record)`` gives, field by field. As both sides'
+fast paths, it only ever accepts: any exception sends the message to the usual path (the
+canonical record, then the ProtoJSON writer), which returns the same tree or today's error.
+Schemas the functions would not cover alike are left to that path entirely: oneofs (the
+reading classes keep two members set; the reference names them), maps of messages, and
+recursive types (their --max-depth checks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fmtbench.codecs.protobuf.fast_read import FastDecoders, _attr
+from fmtbench.codecs.protojson.compile import _by_tag, _Writer, wire_name
+from fmtbench.schema.model import ListOf, MapOf, MessageRef, Schema
+
+Fused = Callable[[Any], dict[str, Any]]
+
+
+def _covered(schema: Schema, fast: FastDecoders) -> bool:
+    if fast.cyclic:
+        return False
+    for msg in schema.messages.values():
+        if msg.oneofs:
+            return False
+        for f in msg.fields:
+            if isinstance(f.type, MapOf) and isinstance(f.type.value, MessageRef):
+                return False
+    return True
+
+
+class _FusedSource(FastDecoders):
+    """FastDecoders' field expressions, ProtoJSON's field statements, one function a type."""
+
+    def __init__(
+        self, schema: Schema, classes: dict[str, type[Any]], *, strict: bool, writer: _Writer
+    ) -> None:
+        super().__init__(schema, classes, strict=strict)
+        self.writer = writer
+
+    def compile_fused(self) -> dict[str, Fused]:
+        source = "\n".join(self.fused(name) for name in self.index)
+        # Both generators' bound names are numbered in their own series (_o, _e, _h; _c, _w).
+        self.ns.update(self.writer.ns)
+        exec(source, self.ns)  # generated from the schema model only (see both generators)
+        return {name: self.ns[f"_f{i}"] for name, i in self.index.items()}
+
+    def fused(self, name: str) -> str:
+        self.counter = 0
+        i = self.index[name]
+        msg = self.schema.messages[name]
+        lines: list[str] = []
+        if self.strict:
+            lines += ["if _U(m):", "    raise _Fallback"]
+        for f in msg.fields:
+            if f.required:  # proto2: the reference names a missing one
+                lines += [f"if not _h{i}(m, {f.name!r}):", "    raise _Fallback"]
+        lines.append("o = {}")
+        for f in _by_tag(msg.fields):
+            key = repr(f.name if self.writer.proto_names else wire_name(f))
+            t, attr = f.type, _attr("m", f.name)
+            if f.wrapper or f.optional:
+                lines.append(f"if _h{i}(m, {f.name!r}):")
+                inner: list[str] = []
+                if f.wrapper:
+                    inner.append(f"w = {attr}")
+                    if self.strict:
+                        inner += ["if _U(w):", "    raise _Fallback"]
+                    inner.append(f"x = {self.leaf(t, 'w.value')}")
+                    inner.append(f"o[{key}] = {self.writer.value(t, 'x')}")
+                elif isinstance(t, MessageRef):
+                    inner.append(f"o[{key}] = _f{self.index[t.name]}({attr})")
+                else:
+                    pre: list[str] = []
+                    value = self.field(t, attr, pre, "", [0])
+                    inner += [line[4:] for line in pre]  # see below
+                    inner += [f"x = {value}", f"o[{key}] = {self.writer.value(t, 'x')}"]
+                lines += [f"    {line}" for line in inner]
+            elif isinstance(t, MessageRef):
+                lines.append(f"o[{key}] = _f{self.index[t.name]}({attr})")
+            elif isinstance(t, ListOf) and isinstance(t.item, MessageRef):
+                # A message is always written, so a list of them is written when not empty.
+                lines += [
+                    f"x = {attr}",
+                    f"if x: o[{key}] = list(map(_f{self.index[t.item.name]}, x))",
+                ]
+            else:
+                # fast_read's statements sit one level deeper than its functions' bodies.
+                pre = []
+                value = self.field(t, attr, pre, "", [0])
+                lines += [line[4:] for line in pre]
+                lines.append(f"x = {value}")
+                lines += self.writer.field_lines(f, key, checked=False)
+        lines.append("return o")
+        return "\n".join([f"def _f{i}(m):", *(f"    {line}" for line in lines)])
+
+
+def compile_fused(
+    schema: Schema, classes: dict[str, type[Any]], *, strict: bool, proto_names: bool
+) -> dict[str, Fused] | None:
+    """Per message type: parsed message (of the Protobuf codec's reading ``classes``) ->
+    the ProtoJSON tree, or an exception; None for a schema left to the usual path."""
+    source = _FusedSource(schema, classes, strict=strict, writer=_Writer(schema, proto_names))
+    if not _covered(schema, source):
+        return None
+    return source.compile_fused()
