@@ -122,7 +122,7 @@ def most_levels(schema: Schema, root: str, max_depth: int) -> int:
 
 
 def unwalked(
-    codec: Codec, encode_within: Callable[[Any, int], bytes] | None
+    codec: Codec, encode_within: Callable[[int], Callable[[Any], bytes]] | None
 ) -> Callable[[Any], bytes] | None:
     """``encode_within`` (the fast path, declining records of more levels than asked) for
     the records no walk could refuse, or None where none is needed (no walk is made), the
@@ -138,4 +138,4 @@ def unwalked(
     ):
         return None
     most = most_levels(schema, root, max_depth)
-    return lambda record: encode_within(record, most)
+    return encode_within(most)

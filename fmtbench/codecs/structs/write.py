@@ -38,6 +38,7 @@ import struct
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from operator import attrgetter
 from typing import Annotated, Any, Literal
 
@@ -150,7 +151,7 @@ class TypedWriter:
         for name in schema.messages:
             self._structs[name] = self._declare(name)
         for name in schema.messages:
-            self._annotate(name)
+            self._annotate(self._structs[name], name, self._structs.__getitem__)
         guard = self._compile_guard(root, target.guards)
         # A record with many floats has them tested at once (floats.py), and the rest of
         # the guard without them; a record with few, leaf by leaf (a bulk test costs more
@@ -206,27 +207,73 @@ class TypedWriter:
 
         #: One record's bytes, or an exception from ``DECLINED``.
         self.encode: Callable[[Any], bytes] = encode
-        #: For a recursive record type: ``encode``, also declining a record of more message
-        #: levels than asked (levels.py), before its guard recurses that deep.
-        self.encode_within: Callable[[Any, int], bytes] | None = None
+        #: For a recursive record type: ``encode`` for records of at most the given number
+        #: of message levels, declining deeper ones (levels.py ``unwalked``).
+        self.encode_within: Callable[[int], Callable[[Any], bytes]] | None = None
         if has_cycle(schema, root):
-            # The top of uint64 is tested by the count, a level at a time, if guarded at all.
-            levels = level_counter(schema, root, uint64="uint64" in target.guards)
-            within = self._compile_guard(
-                root, {k: v for k, v in target.guards.items() if k != "uint64"}
-            )
+            self._root, self._target, self._builtin = root, target, builtin
+            self.encode_within = self._encode_within
 
-            def encode_within(record: Any, most: int) -> bytes:
+    def _encode_within(self, most: int) -> Callable[[Any], bytes]:
+        schema, root, target, builtin = self.schema, self._root, self._target, self._builtin
+        convert = msgspec.convert
+        write: Callable[[Any], bytes] = target.encoder().encode
+        # The top of uint64 is tested by the count, a level at a time, if guarded at all.
+        tops = "uint64" in target.guards
+        levels = level_counter(schema, root, uint64=tops)
+        within = self._compile_guard(
+            root, {k: v for k, v in target.guards.items() if k != "uint64"}
+        )
+        unrolled = self._unrolled(root, most)
+        if unrolled is None:
+            root_type = self._structs[root]
+
+            def counted(record: Any) -> bytes:
                 if record.__class__ is not dict:
                     raise _Unsafe
                 s = convert(record, root_type, builtin_types=builtin)
                 if levels(s, most) > most:
                     raise _Unsafe
-                if within is not None:
+                if within is not None:  # after the count: it recurses as deep as the record
                     within(s)
                 return write(s)
 
-            self.encode_within = encode_within
+            return counted
+        # convert refuses a record deeper than ``most`` levels itself; a uint64 past its
+        # top is written in 20 digits or more: where no 20 digits stand in a row, none is
+        # (else the count tests it).
+        tops = tops and _has_uint64(schema, root)
+
+        def encode_within(record: Any) -> bytes:
+            if record.__class__ is not dict:
+                raise _Unsafe
+            s = convert(record, unrolled, builtin_types=builtin)
+            out = write(s)
+            if tops and _TWENTY_DIGITS in out.translate(_DIGITS):
+                levels(s, most)
+            if within is not None:
+                within(s)
+            return out
+
+        return encode_within
+
+    def _unrolled(self, root: str, most: int) -> type[msgspec.Struct] | None:
+        """``root``'s Structs again, one class a message and level, down to ``most`` levels,
+        below which a message field takes nothing: convert refuses a deeper record in C,
+        and no count is made (tree: the count cost half of ``orjson.dumps``). None where
+        that takes too many classes."""
+        names = [m.name for m in reachable_messages(self.schema, root)]
+        if not 0 < most * len(names) <= MOST_UNROLLED:
+            return None
+        classes = {
+            (name, level): self._declare(name, f"level{level}")
+            for name in names
+            for level in range(1, most + 1)
+        }
+        for (name, level), cls in classes.items():
+            below = partial(_level_or_nothing, classes, level + 1)
+            self._annotate(cls, name, below)
+        return classes[root, 1]
 
     # -- compilation -----------------------------------------------------------------
     def _compile_guard(
@@ -250,7 +297,7 @@ class TypedWriter:
         exec("\n".join(self._guard_source(n) for n in sorted(self._guarded)), namespace)
         return namespace[self._funcs[root]] if root in self._guarded else None
 
-    def _declare(self, name: str) -> type[msgspec.Struct]:
+    def _declare(self, name: str, label: str = "out") -> type[msgspec.Struct]:
         fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
         rename: dict[str, str] = {}
         for i, f in enumerate(self.schema.messages[name].fields):
@@ -263,29 +310,38 @@ class TypedWriter:
         # dropped, never part of a cycle; untracked, each costs less to make (mesh: convert
         # 0.77x -> 0.47x orjson.dumps).
         return msgspec.defstruct(
-            f"{name}_out", fields, rename=rename, forbid_unknown_fields=True, kw_only=True, gc=False
+            f"{name}_{label}",
+            fields,
+            rename=rename,
+            forbid_unknown_fields=True,
+            kw_only=True,
+            gc=False,
         )
 
-    def _annotate(self, name: str) -> None:
+    def _annotate(
+        self, cls: type[msgspec.Struct], name: str, structs: Callable[[str], Any]
+    ) -> None:
+        """Gives ``cls`` the field types of message ``name``, its message fields typed
+        ``structs(message name)``."""
         annotations: dict[str, Any] = {}
         for i, f in enumerate(self.schema.messages[name].fields):
-            t = self._type(f.type)
+            t = self._type(f.type, structs)
             annotations[f"f{i}"] = t | msgspec.UnsetType if f.optional else t
         # msgspec reads the field types when it first converts to the class: recursion works.
-        self._structs[name].__annotations__ = annotations
+        cls.__annotations__ = annotations
 
-    def _type(self, ftype: FieldType) -> Any:
+    def _type(self, ftype: FieldType, structs: Callable[[str], Any]) -> Any:
         if isinstance(ftype, Scalar):
             return _scalar_type(ftype.kind)
         if isinstance(ftype, EnumRef):
             # An alias goes to the tree path, which writes its first name.
             return Literal[self.schema.enums[ftype.name].canonical_names]
         if isinstance(ftype, MessageRef):
-            return self._structs[ftype.name]
+            return structs(ftype.name)
         if isinstance(ftype, ListOf):
-            return list[self._type(ftype.item)]  # type: ignore[misc]
+            return list[self._type(ftype.item, structs)]  # type: ignore[misc]
         if isinstance(ftype, MapOf):
-            return dict[str, self._type(ftype.value)]  # type: ignore[misc]
+            return dict[str, self._type(ftype.value, structs)]  # type: ignore[misc]
         raise AssertionError(ftype)
 
     def _needs_guard(self, name: str, seen: set[str]) -> bool:
@@ -364,6 +420,30 @@ MANY_FLOATS = 8
 
 def _none(s: Any) -> int:
     return 0
+
+
+#: The most Structs classes a writer unrolls for its levels (``TypedWriter._unrolled``):
+#: tree at the default --max-depth, 100 levels of one message, takes 100 (3 ms to make).
+MOST_UNROLLED = 1000
+
+
+def _level_or_nothing(classes: Mapping[tuple[str, int], Any], level: int, name: str) -> Any:
+    """The class of message ``name`` at ``level``, or, past the last level, a type no value
+    converts to."""
+    return classes.get((name, level), _NO_INT)
+
+
+#: Every digit as "0", every other byte as a space: where 20 digits stand in a row.
+_DIGITS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
+_TWENTY_DIGITS = b"0" * 20
+
+
+def _has_uint64(schema: Schema, root: str) -> bool:
+    return any(
+        isinstance(t := element_type(f.type), Scalar) and t.kind == "uint64"
+        for m in reachable_messages(schema, root)
+        for f in m.fields
+    )
 
 
 def _float_lists(schema: Schema, root: str) -> list[str]:
