@@ -59,12 +59,11 @@ def test_a_bad_value_deep_in_a_tree_is_named_as_before(fmt: str) -> None:
     record["children"] = [dict(record, children=[dict(record, id=2**64, children=[])])]
     with pytest.raises(EncodeError, match=r"^children\[0\]\.children\[0\]\.id: .*out of range"):
         codec.encode(record)
-    for value in (7, 10**19, 2**64 - 1):  # 20 digits: counted, and written
-        record["children"][0]["children"][0]["id"] = value
-        assert codec.encode(record) == codec._walked(record)
     assert codec._unwalked is not None
-    record["name"] = "12345678901234567890123"  # 20 digits in a row, not a number
-    assert codec._unwalked(record) == codec._walked(record)
+    for value in (7, 2**63 - 1, 2**63, 2**64 - 1):  # past 2**63 - 1: counted, and written
+        record["children"][0]["children"][0]["id"] = value
+        assert codec._unwalked(record) == codec._walked(record)
+        assert codec.encode(record) == codec._walked(record)
     record["children"][0]["children"][0]["id"] = 10**20
     with pytest.raises(DECLINED):
         codec._unwalked(record)

@@ -9,6 +9,11 @@ level and message type, never per node. From the levels follows a bound on the d
 ``--max-depth`` counts it (``most_levels``); a record within it cannot fail the walk and is
 written without it. Any other record (deeper, or declined by the fast path) takes the
 walked path, which refuses it with the path of its deepest field as before.
+
+The writer mostly needs no count: its Structs unrolled a class a level down to
+``most_levels`` refuse a deeper record during ``msgspec.convert`` (write.py
+``_unrolled``); the count serves where that would take too many classes, and tests a
+uint64's top in JSON where the bytes written cannot rule a large one out.
 """
 
 from __future__ import annotations

@@ -22,8 +22,9 @@ that visits only the leaves that need it:
 
 A record with many floats has them tested a list at a time instead (floats.py), or on
 their bits where the lists' elements have a fixed size (floatbits.py); a recursive
-record's message levels are counted on its Structs (levels.py), which spares it the
-``--max-depth`` walk where no walk could refuse it.
+record is converted to Structs unrolled a class a level down to what ``--max-depth``
+allows, so that convert refuses a deeper one (or its levels are counted, levels.py),
+which spares it the ``--max-depth`` walk where no walk could refuse it.
 
 Like the typed reader, this path never decides that a record is bad: on any refusal the
 caller runs the tree path, which returns the same bytes or raises today's error with its
@@ -127,7 +128,12 @@ COMMON_GUARDS: dict[str, str] = {
 _NO_INT = Annotated[int, msgspec.Meta(ge=1, le=0)]
 
 
-def _scalar_type(kind: str) -> Any:
+#: uint64 kept to int64's range: convert refuses the top half of uint64 in C, where it
+#: cannot refuse past 2**64 - 1 (see ``TypedWriter._unrolled``).
+_UINT64_LOW = Annotated[int, msgspec.Meta(ge=0, le=INT_RANGES["int64"][1])]
+
+
+def _scalar_type(kind: str, low64: bool = False) -> Any:
     if kind in ("float32", "float64"):
         return _NO_INT | float
     if kind == "timestamp":
@@ -135,6 +141,8 @@ def _scalar_type(kind: str) -> Any:
     if kind in ("duration", "decimal"):
         return Any  # never written here (see COMMON_GUARDS)
     if kind == "uint64":
+        if low64:
+            return _UINT64_LOW
         return Annotated[int, msgspec.Meta(ge=0)]  # the top is the guard's (see above)
     if kind in INT_RANGES:
         lo, hi = INT_RANGES[kind]
@@ -219,49 +227,50 @@ class TypedWriter:
         convert = msgspec.convert
         write: Callable[[Any], bytes] = target.encoder().encode
         # The top of uint64 is tested by the count, a level at a time, if guarded at all.
-        tops = "uint64" in target.guards
+        tops = "uint64" in target.guards and _has_uint64(schema, root)
         levels = level_counter(schema, root, uint64=tops)
         within = self._compile_guard(
             root, {k: v for k, v in target.guards.items() if k != "uint64"}
         )
-        unrolled = self._unrolled(root, most)
+        root_type = self._structs[root]
+
+        def counted(record: Any) -> bytes:
+            if record.__class__ is not dict:
+                raise _Unsafe
+            s = convert(record, root_type, builtin_types=builtin)
+            if levels(s, most) > most:
+                raise _Unsafe
+            if within is not None:  # after the count: it recurses as deep as the record
+                within(s)
+            return write(s)
+
+        # convert refuses a record deeper than ``most`` levels itself, and, where the top
+        # of uint64 is guarded, a uint64 past 2**63 - 1: such a record is counted instead.
+        unrolled = self._unrolled(root, most, low64=tops)
         if unrolled is None:
-            root_type = self._structs[root]
-
-            def counted(record: Any) -> bytes:
-                if record.__class__ is not dict:
-                    raise _Unsafe
-                s = convert(record, root_type, builtin_types=builtin)
-                if levels(s, most) > most:
-                    raise _Unsafe
-                if within is not None:  # after the count: it recurses as deep as the record
-                    within(s)
-                return write(s)
-
             return counted
-        # convert refuses a record deeper than ``most`` levels itself; a uint64 past its
-        # top is written in 20 digits or more: where no 20 digits stand in a row, none is
-        # (else the count tests it).
-        tops = tops and _has_uint64(schema, root)
 
         def encode_within(record: Any) -> bytes:
             if record.__class__ is not dict:
                 raise _Unsafe
-            s = convert(record, unrolled, builtin_types=builtin)
-            out = write(s)
-            if tops and _TWENTY_DIGITS in out.translate(_DIGITS):
-                levels(s, most)
+            try:
+                s = convert(record, unrolled, builtin_types=builtin)
+            except msgspec.ValidationError:
+                if not tops:
+                    raise
+                return counted(record)  # maybe a uint64 past 2**63 - 1
             if within is not None:
                 within(s)
-            return out
+            return write(s)
 
         return encode_within
 
-    def _unrolled(self, root: str, most: int) -> type[msgspec.Struct] | None:
+    def _unrolled(self, root: str, most: int, *, low64: bool) -> type[msgspec.Struct] | None:
         """``root``'s Structs again, one class a message and level, down to ``most`` levels,
         below which a message field takes nothing: convert refuses a deeper record in C,
         and no count is made (tree: the count cost half of ``orjson.dumps``). None where
-        that takes too many classes."""
+        that takes too many classes. ``low64``: uint64 fields below 2**63, so that convert
+        also stands in for the count's test of uint64's top (JSON)."""
         names = [m.name for m in reachable_messages(self.schema, root)]
         if not 0 < most * len(names) <= MOST_UNROLLED:
             return None
@@ -272,7 +281,7 @@ class TypedWriter:
         }
         for (name, level), cls in classes.items():
             below = partial(_level_or_nothing, classes, level + 1)
-            self._annotate(cls, name, below)
+            self._annotate(cls, name, below, low64)
         return classes[root, 1]
 
     # -- compilation -----------------------------------------------------------------
@@ -319,29 +328,33 @@ class TypedWriter:
         )
 
     def _annotate(
-        self, cls: type[msgspec.Struct], name: str, structs: Callable[[str], Any]
+        self,
+        cls: type[msgspec.Struct],
+        name: str,
+        structs: Callable[[str], Any],
+        low64: bool = False,
     ) -> None:
         """Gives ``cls`` the field types of message ``name``, its message fields typed
-        ``structs(message name)``."""
+        ``structs(message name)``; ``low64``: uint64 fields below 2**63."""
         annotations: dict[str, Any] = {}
         for i, f in enumerate(self.schema.messages[name].fields):
-            t = self._type(f.type, structs)
+            t = self._type(f.type, structs, low64)
             annotations[f"f{i}"] = t | msgspec.UnsetType if f.optional else t
         # msgspec reads the field types when it first converts to the class: recursion works.
         cls.__annotations__ = annotations
 
-    def _type(self, ftype: FieldType, structs: Callable[[str], Any]) -> Any:
+    def _type(self, ftype: FieldType, structs: Callable[[str], Any], low64: bool = False) -> Any:
         if isinstance(ftype, Scalar):
-            return _scalar_type(ftype.kind)
+            return _scalar_type(ftype.kind, low64)
         if isinstance(ftype, EnumRef):
             # An alias goes to the tree path, which writes its first name.
             return Literal[self.schema.enums[ftype.name].canonical_names]
         if isinstance(ftype, MessageRef):
             return structs(ftype.name)
         if isinstance(ftype, ListOf):
-            return list[self._type(ftype.item, structs)]  # type: ignore[misc]
+            return list[self._type(ftype.item, structs, low64)]  # type: ignore[misc]
         if isinstance(ftype, MapOf):
-            return dict[str, self._type(ftype.value, structs)]  # type: ignore[misc]
+            return dict[str, self._type(ftype.value, structs, low64)]  # type: ignore[misc]
         raise AssertionError(ftype)
 
     def _needs_guard(self, name: str, seen: set[str]) -> bool:
@@ -431,11 +444,6 @@ def _level_or_nothing(classes: Mapping[tuple[str, int], Any], level: int, name: 
     """The class of message ``name`` at ``level``, or, past the last level, a type no value
     converts to."""
     return classes.get((name, level), _NO_INT)
-
-
-#: Every digit as "0", every other byte as a space: where 20 digits stand in a row.
-_DIGITS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
-_TWENTY_DIGITS = b"0" * 20
 
 
 def _has_uint64(schema: Schema, root: str) -> bool:
