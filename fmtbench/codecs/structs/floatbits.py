@@ -114,7 +114,7 @@ _FIFTH_OK = bytes(range(0, 256, 32))
 _TOP_FINITE = bytes(b for b in range(256) if b & 0x7F != 0x7F)
 #: Maps a top byte to 1 where the double may be ±0.0, else 0.
 _ZERO_CANDIDATE = bytes(int(b in _TOP_ZERO) for b in range(256))
-_NO_BYTES = slice(0, 0)  # a getter of one slice would return it bare, not in a tuple
+_NO_BYTES = slice(0, 0)  # twice in each getter: one of a single slice returns it bare
 _join = b"".join
 
 
@@ -130,7 +130,7 @@ class _Planes:
 
     def _getter(self, head: int, offsets: list[int], nths: tuple[int, ...]) -> Any:
         slices = [slice(head + o + k, None, self.size) for o in offsets for k in nths]
-        return itemgetter(_NO_BYTES, *slices)
+        return itemgetter(_NO_BYTES, _NO_BYTES, *slices)
 
     def getters(self, head: int) -> tuple[Callable[[bytes], tuple[bytes, ...]], ...]:
         """For elements from byte ``head`` on: the planes that must be zero (the low 24
@@ -169,9 +169,9 @@ def _list_check(
 
     def check(s: Any, out: bytes) -> None:
         n = len(get(s))
-        if last:
-            head = len(out) - n * size
-            data = out
+        if last:  # the elements alone (a copy), so that their offsets are the getters' own
+            data = out[len(out) - n * size :]
+            head = 0
         else:
             data = encode(get(s))
             head = len(data) - n * size
