@@ -10,7 +10,9 @@ import pytest
 
 from fmtbench.codecs.json.codec import JsonCodec
 from fmtbench.codecs.msgpack.codec import MsgpackCodec
+from fmtbench.codecs.structs import write
 from fmtbench.codecs.structs.levels import most_levels
+from fmtbench.codecs.structs.write import DECLINED
 from fmtbench.errors import EncodeError
 from fmtbench.generate import load_dataset
 from fmtbench.limits import Limits
@@ -28,7 +30,12 @@ def outcome(encode: Any, record: Any) -> bytes | str:
 
 @pytest.mark.parametrize("fmt", sorted(CODECS))
 @pytest.mark.parametrize("max_depth", [3, 10, 100])
-def test_records_around_the_limit_are_written_as_when_walked(fmt: str, max_depth: int) -> None:
+@pytest.mark.parametrize("unrolled", [True, False], ids=["unrolled", "counted"])
+def test_records_around_the_limit_are_written_as_when_walked(
+    fmt: str, max_depth: int, unrolled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The levels refused by convert on Structs unrolled a class a level, or counted.
+    monkeypatch.setattr(write, "MOST_UNROLLED", write.MOST_UNROLLED if unrolled else 0)
     codec = CODECS[fmt](DEEP, limits=Limits(max_depth=max_depth))
     assert codec._unwalked is not None  # the count stands in for the walk here
     walked = codec._walked
@@ -52,8 +59,14 @@ def test_a_bad_value_deep_in_a_tree_is_named_as_before(fmt: str) -> None:
     record["children"] = [dict(record, children=[dict(record, id=2**64, children=[])])]
     with pytest.raises(EncodeError, match=r"^children\[0\]\.children\[0\]\.id: .*out of range"):
         codec.encode(record)
-    record["children"][0]["children"][0]["id"] = 7
-    assert codec.encode(record) == codec._walked(record)
+    assert codec._unwalked is not None
+    for value in (7, 2**63 - 1, 2**63, 2**64 - 1):  # past 2**63 - 1: counted, and written
+        record["children"][0]["children"][0]["id"] = value
+        assert codec._unwalked(record) == codec._walked(record)
+        assert codec.encode(record) == codec._walked(record)
+    record["children"][0]["children"][0]["id"] = 10**20
+    with pytest.raises(DECLINED):
+        codec._unwalked(record)
 
 
 def test_the_bound_is_the_walks() -> None:

@@ -193,10 +193,12 @@ WRITE_TARGET = WriteTarget(
         # msgspec's MessagePack encoder refuses an integer past 2**64 - 1 itself
         # (OverflowError, one of DECLINED): no guard for uint64's top.
         **{k: v for k, v in COMMON_GUARDS.items() if k != "uint64"},
-        "float64": "x.__class__ is float",
-        # NaN fails (NaN != NaN): the tree path's float32 rounding may change its payload.
-        "float32": "x.__class__ is float and x == _float32(x)",
+        # Floats only (write.py types float fields so): any float64 is written as the tree
+        # path writes it. NaN fails (NaN != NaN): the tree path's float32 rounding may
+        # change its payload.
+        "float32": "x == _float32(x)",
     },
+    msgpack=True,
 )
 
 

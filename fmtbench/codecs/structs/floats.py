@@ -5,10 +5,9 @@ write.py's guard is generated Python, one test a leaf: on numeric records (``mes
 1,500 float32 coordinates a record) that test was most of the cost of writing, more than
 ``msgspec.convert`` and the writer together. Here the float leaves of a record's Structs
 are gathered with C iterators (``attrgetter``, ``map``, ``chain``: no Python frame a
-value) and tested a list at a time:
+value) and tested a list at a time (every value is a float: msgspec refused ints there,
+see write.py):
 
-- every value a float (``set(map(type, xs))``; an int goes to the tree path, which
-  converts it exactly or refuses it);
 - float32 values float32-exact: the ``array('f')`` round trip is equal (NaN never is: the
   tree path's rounding may change its payload);
 - in JSON, every value finite: the sum of finite floats is finite or overflows (the record
@@ -57,9 +56,6 @@ def has_floats(schema: Schema, names: list[str]) -> bool:
 
 
 def _check(f32: list[Any], f64: list[Any], finite: bool) -> None:
-    for xs in (f32, f64):
-        if xs and set(map(type, xs)) != {float}:
-            raise FloatsDeclined
     if f32 and array("f", f32).tolist() != f32:
         raise FloatsDeclined
     if finite:
@@ -77,9 +73,10 @@ def _send(lines: list[str], sources: dict[str, list[str]], dest: str, values: st
         sources[dest].append(values)
 
 
-def compile_floats(schema: Schema, root: str, *, finite: bool) -> Callable[[Any], None]:
+def compile_floats(schema: Schema, root: str, *, finite: bool) -> Callable[[Any, bytes], None]:
     """The check of every float leaf of one ``root`` Struct (write.py's ``f0``, ``f1``...
-    attributes), raising ``FloatsDeclined``. ``root`` must not recur (see above)."""
+    attributes), raising ``FloatsDeclined``; the bytes written of it (the second argument,
+    for floatbits.py's tests) are not read. ``root`` must not recur (see above)."""
     order = parents_first(schema, root)
     # Only the messages with a float at or below them are gathered: children first.
     below: set[str] = set()
@@ -101,7 +98,7 @@ def compile_floats(schema: Schema, root: str, *, finite: bool) -> Callable[[Any]
         "_list": list,
         "_check": partial(_check, finite=finite),
     }
-    lines = ["def check(s):", "    f32 = []", "    f64 = []"]
+    lines = ["def check(s, out=None):", "    f32 = []", "    f64 = []"]
     for i, name in enumerate(order):
         srcs = sources[name]
         if not srcs:

@@ -9,6 +9,11 @@ level and message type, never per node. From the levels follows a bound on the d
 ``--max-depth`` counts it (``most_levels``); a record within it cannot fail the walk and is
 written without it. Any other record (deeper, or declined by the fast path) takes the
 walked path, which refuses it with the path of its deepest field as before.
+
+The writer mostly needs no count: its Structs unrolled a class a level down to
+``most_levels`` refuse a deeper record during ``msgspec.convert`` (write.py
+``_unrolled``); the count serves where that would take too many classes, and tests a
+uint64's top in JSON where the bytes written cannot rule a large one out.
 """
 
 from __future__ import annotations
@@ -122,7 +127,7 @@ def most_levels(schema: Schema, root: str, max_depth: int) -> int:
 
 
 def unwalked(
-    codec: Codec, encode_within: Callable[[Any, int], bytes] | None
+    codec: Codec, encode_within: Callable[[int], Callable[[Any], bytes]] | None
 ) -> Callable[[Any], bytes] | None:
     """``encode_within`` (the fast path, declining records of more levels than asked) for
     the records no walk could refuse, or None where none is needed (no walk is made), the
@@ -138,4 +143,4 @@ def unwalked(
     ):
         return None
     most = most_levels(schema, root, max_depth)
-    return lambda record: encode_within(record, most)
+    return encode_within(most)
