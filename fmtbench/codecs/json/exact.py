@@ -36,7 +36,9 @@ from typing import Annotated, Any, ClassVar
 
 import msgspec
 
-from fmtbench.codecs.json.typed import _FLOAT32, REJECTED, TypedJson
+from fmtbench.codecs.json.census import Census, compile_census
+from fmtbench.codecs.json.keys import quotes
+from fmtbench.codecs.json.typed import _FLOAT32, _MAX_BRACKETS, REJECTED, TypedJson
 from fmtbench.codecs.structs.levels import level_counter, most_levels
 from fmtbench.codecs.structs.read import ScalarRule
 from fmtbench.schema.model import INT_RANGES, FieldType, Scalar, Schema
@@ -140,5 +142,46 @@ def exact_decoder(
                     check(record)  # LimitError with the path, as base.py's wrapper raises
                 return record
         return slow(data, line)
+
+    census = compile_census(exact.schema, exact.root)
+    if census is not None:
+        return _counted(exact, census, decode, small, depth)
+    return decode
+
+
+def _counted(
+    exact: ExactJson,
+    census: Census,
+    proven: Decode,
+    small: int,
+    depth: tuple[int, Callable[[Any], None]] | None,
+) -> Decode:
+    """census.py's path before ``proven`` (the write-back path, then the others): the
+    record built from the Structs at once, proven by its census and the quote count (no
+    backslash: every ``"`` opens or closes a string). What it does not prove, ``proven``
+    reads again."""
+    one, to_builtins = exact._one.decode, msgspec.to_builtins
+    # A level is at most two brackets (``[{``), its leaves one more: past this many levels
+    # a JSON reader (orjson, 1,024) might refuse the text, so ``proven`` decides. (Only a
+    # recursive schema nests that deep; its msgspec parse stops at the interpreter's
+    # recursion limit, a RecursionError, as deep.)
+    deepest = (_MAX_BRACKETS - 1) // 2
+    top, check = -1, None
+    if depth is not None:
+        top, check = most_levels(exact.schema, exact.root, depth[0]), depth[1]
+
+    def decode(data: bytes, line: int = 0) -> dict[str, Any]:
+        if len(data) <= small and b"\\" not in data:
+            record: dict[str, Any] | None = None
+            try:
+                record = to_builtins(one(data))
+                strings, levels = census(record)
+            except REJECTED:
+                record = None  # outside the handler: ``proven`` raises today's errors
+            if record is not None and quotes(data) == 2 * strings and levels <= deepest:
+                if check is not None and levels > top:
+                    check(record)  # LimitError with the path, as base.py's wrapper raises
+                return record
+        return proven(data, line)
 
     return decode

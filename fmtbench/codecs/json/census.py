@@ -1,0 +1,219 @@
+"""The counted path: a record's own strings, counted in C, stand in for the write-back.
+
+exact.py proves a record by writing its Structs back and comparing the bytes (0.3-0.4x of
+``orjson.loads`` on ``mesh`` and ``tree``), then walks them again for float32 leaves and,
+on recursive records, for ``--max-depth``. Where every leaf msgspec reads (exact.py's
+types) is canonical as read, less needs proving, and one walk over the record's dicts
+proves it:
+
+- duplicate keys and unknown fields: keys.py's quote count. In JSON without a backslash,
+  ``data.count(b'"')`` is twice the strings of the input; every key of the record (message
+  fields and map keys) and every text leaf (string, enum name) came from one of them. So a
+  count equal to twice the record's strings leaves no key dropped (a duplicate, or an
+  unknown field under ``--drop-unknown``). The walk counts them a list of dicts at a time.
+- float leaves: read as ``float`` (exact.py), where msgspec turns an integer literal into
+  a double, rounding one past 2**53 where the tree path refuses it. Gathered in C and
+  packed as doubles, their bytes prove, a byte column at a time: a float32 leaf's low 29
+  mantissa bits are zero and its exponent within 2**-111..2**49 (so it is a normal float32,
+  and no integer literal was rounded); a float64 leaf's magnitude is below 2**49. A list
+  that fails (a zero, a large value) is checked value by value (``array('f')``, ``abs``).
+- levels: the walk goes a message level at a time, so it counts them, for ``--max-depth``
+  and for the nesting a JSON reader takes (a level is at most two brackets: ``[{``).
+
+The fields are in schema order, as the Structs hold them (``to_builtins``). Schemas with
+other leaves (timestamps, bytes, decimals, integer map keys, oneofs) have no counted path:
+``compile_census`` returns None and the write-back decides, as before.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable
+from functools import partial
+from itertools import chain, filterfalse, repeat
+from operator import is_, itemgetter
+from struct import pack
+from typing import Any
+
+from fmtbench.codecs.values import oneof
+from fmtbench.schema.model import (
+    EnumRef,
+    FieldType,
+    ListOf,
+    MapOf,
+    MessageRef,
+    Scalar,
+    Schema,
+    element_type,
+    reachable_messages,
+)
+
+__all__ = ["Census", "CensusDeclined", "compile_census"]
+
+#: Leaves whose msgspec value (exact.py's types) is canonical with no check at all.
+_PLAIN = frozenset({"bool", "int32", "int64", "uint32", "uint64"})
+_TEXT = frozenset({"string"})
+_FLOATS = frozenset({"float32", "float64"})
+#: Where float leaves go (not message names: those are identifiers).
+_F32, _F64 = " f32", " f64"
+
+#: Byte columns of little-endian doubles: every byte deleted that passes, so a test is
+#: "nothing left". The top byte holds the sign and the exponent's top 7 bits: 57..66 is an
+#: exponent of -111..48 (a normal float32, below 2**49); 0..66, any double below 2**49.
+_F32_TOP = bytes(b for b in range(256) if 57 <= b & 0x7F <= 66)
+_F64_TOP = bytes(b for b in range(256) if b & 0x7F <= 66)
+_LOW5_ZERO = bytes(b for b in range(256) if not b & 0x1F)
+_ZERO = b"\0"
+_EXACT_INT = 2.0**53
+
+
+class CensusDeclined(ValueError):
+    """A float leaf the bytes do not prove canonical: the write-back path decides."""
+
+
+def _f32_ok(xs: list[float]) -> bool:
+    b = pack(f"<{len(xs)}d", *xs)
+    if not (
+        b[7::8].translate(None, _F32_TOP)
+        or b[3::8].translate(None, _LOW5_ZERO)
+        or (b[0::8] + b[1::8] + b[2::8]).translate(None, _ZERO)
+    ):
+        return True
+    # Zeros, tiny or large values: each exactly a float32, none an integer past 2**53.
+    return array("f", xs).tolist() == xs and max(map(abs, xs)) < _EXACT_INT
+
+
+def _f64_ok(xs: list[float]) -> bool:
+    if not pack(f"<{len(xs)}d", *xs)[7::8].translate(None, _F64_TOP):
+        return True
+    return max(map(abs, xs)) < _EXACT_INT
+
+
+#: A record's strings (keys and text leaves) and its message levels, or ``CensusDeclined``.
+Census = Callable[[dict[str, Any]], tuple[int, int]]
+
+
+def _leaf_ok(ftype: FieldType) -> bool:
+    inner = element_type(ftype)
+    if isinstance(ftype, MapOf) and ftype.key.kind != "string":
+        return False  # integer and bool keys are converted from text
+    if isinstance(inner, Scalar):
+        return inner.kind in _PLAIN or inner.kind in _TEXT or inner.kind in _FLOATS
+    return True  # an enum (a name, as read) or a message
+
+
+def _is_text(ftype: FieldType) -> bool:
+    return isinstance(ftype, EnumRef) or (isinstance(ftype, Scalar) and ftype.kind in _TEXT)
+
+
+def compile_census(schema: Schema, root: str) -> Census | None:
+    """The census of ``root`` records as ``to_builtins`` makes them from exact.py's
+    Structs, or None where some leaf is not canonical as read (see above)."""
+    messages = list(reachable_messages(schema, root))
+    if any(oneof.groups(m) or not all(_leaf_ok(f.type) for f in m.fields) for m in messages):
+        return None
+    index = {m.name: i for i, m in enumerate(messages)}
+    namespace: dict[str, Any] = {
+        "_chain": chain.from_iterable,
+        "_map": map,
+        "_sum": sum,
+        "_len": len,
+        "_list": list,
+        "_values": dict.values,
+        "_get": dict.get,
+        "_repeat": repeat,
+        "_filterfalse": filterfalse,
+        "_none": partial(is_, None),
+    }
+    source: list[str] = []
+    for m in messages:
+        source.append(_message_source(m.fields, index[m.name], namespace))
+    # Generated from the schema model only (keys through repr, functions numbered).
+    exec("\n\n".join(source), namespace)
+    funcs = {m.name: namespace[f"_m{index[m.name]}"] for m in messages}
+    names = [m.name for m in messages]
+
+    def census(record: dict[str, Any]) -> tuple[int, int]:
+        strings, levels = 0, 0
+        f32: list[float] = []
+        f64: list[float] = []
+        todo: dict[str, list[Any]] = {root: [record]}
+        while todo:
+            levels += 1
+            below: dict[str, list[Any]] = {n: [] for n in names}
+            below[_F32], below[_F64] = f32, f64
+            for name, ds in todo.items():
+                strings += funcs[name](ds, below)
+            todo = {n: below[n] for n in names if below[n]}
+        if (f32 and not _f32_ok(f32)) or (f64 and not _f64_ok(f64)):
+            raise CensusDeclined
+        return strings, levels
+
+    return census
+
+
+def _dest(ftype: FieldType) -> str | None:
+    """Where a field's values (or its list's items, its map's values) are gathered."""
+    inner = element_type(ftype)
+    if isinstance(inner, MessageRef):
+        return inner.name
+    if isinstance(inner, Scalar) and inner.kind in _FLOATS:
+        return _F32 if inner.kind == "float32" else _F64
+    return None
+
+
+def _message_source(fields: Any, i: int, namespace: dict[str, Any]) -> str:
+    """``_m{i}(ds, below)``: the strings of the dicts ``ds`` of one message type, their
+    messages and float leaves appended to ``below``."""
+    optional = any(f.optional for f in fields)
+    # The strings every dict of the type has: its keys, unless some are optional (then
+    # counted dict by dict), and its required text leaves.
+    per_dict = 0 if optional else len(fields)
+    per_dict += sum(1 for f in fields if not f.optional and _is_text(f.type))
+    head = "_sum(_map(_len, ds))" if optional else ""
+    if per_dict:
+        head = f"{head} + {per_dict} * _len(ds)" if head else f"{per_dict} * _len(ds)"
+    lines = [f"def _m{i}(ds, below):", f"    n = {head or 0}"]
+    dests = {_dest(f.type) for f in fields}
+    if (
+        not optional
+        and len(dests) == 1
+        and None not in dests
+        and not any(isinstance(f.type, ListOf | MapOf) for f in fields)
+    ):
+        # Every field a message or float of one kind (a point, a triangle): the values in
+        # one pass, in schema order as ``to_builtins`` wrote them.
+        lines.append(f"    below[{dests.pop()!r}].extend(_chain(_map(_values, ds)))")
+    else:
+        for j, f in enumerate(fields):
+            lines += _field_lines(f, i, j, namespace)
+    lines.append("    return n")
+    return "\n".join(lines)
+
+
+def _field_lines(f: Any, i: int, j: int, namespace: dict[str, Any]) -> list[str]:
+    t, dest = f.type, _dest(f.type)
+    text = _is_text(element_type(t))
+    if not (
+        dest is not None or isinstance(t, MapOf) or (text and (f.optional or isinstance(t, ListOf)))
+    ):
+        return []  # a plain leaf, or a required text one (counted per dict)
+    getter = f"_g{i}_{j}"
+    if f.optional:
+        namespace[getter] = f.name
+        values = f"_filterfalse(_none, _map(_get, ds, _repeat({getter})))"
+    else:
+        namespace[getter] = itemgetter(f.name)
+        values = f"_map({getter}, ds)"
+    if isinstance(t, MapOf):
+        out = [f"    v = _list({values})", f"    n += {2 if text else 1} * _sum(_map(_len, v))"]
+        if dest is not None:
+            out.append(f"    below[{dest!r}].extend(_chain(_map(_values, v)))")
+        return out
+    if isinstance(t, ListOf):
+        if text:
+            return [f"    n += _sum(_map(_len, {values}))"]
+        return [f"    below[{dest!r}].extend(_chain({values}))"]
+    if text:  # an optional text leaf: counted where present
+        return [f"    n += _len(_list({values}))"]
+    return [f"    below[{dest!r}].extend({values})"]
