@@ -174,19 +174,8 @@ def _message_source(fields: Any, i: int, namespace: dict[str, Any]) -> str:
     if per_dict:
         head = f"{head} + {per_dict} * _len(ds)" if head else f"{per_dict} * _len(ds)"
     lines = [f"def _m{i}(ds, below):", f"    n = {head or 0}"]
-    dests = {_dest(f.type) for f in fields}
-    if (
-        not optional
-        and len(dests) == 1
-        and None not in dests
-        and not any(isinstance(f.type, ListOf | MapOf) for f in fields)
-    ):
-        # Every field a message or float of one kind (a point, a triangle): the values in
-        # one pass, in schema order as ``to_builtins`` wrote them.
-        lines.append(f"    below[{dests.pop()!r}].extend(_chain(_map(_values, ds)))")
-    else:
-        for j, f in enumerate(fields):
-            lines += _field_lines(f, i, j, namespace)
+    for j, f in enumerate(fields):
+        lines += _field_lines(f, i, j, namespace)
     lines.append("    return n")
     return "\n".join(lines)
 

@@ -161,6 +161,9 @@ class TypedReader(ABC):
             rename=rename,
             forbid_unknown_fields=not drop_unknown,
             kw_only=True,
+            # Not tracked by the collector: a decoded record holds no cycle (its Structs
+            # only nest), and tracking each one costs on every record read.
+            gc=False,
         )
 
     def _define(self, name: str) -> str:
