@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from fmtbench.codecs.json.census import _f32_ok, _f64_ok, compile_census
 from fmtbench.codecs.json.codec import JsonCodec
-from fmtbench.codecs.json.exact import compile_exact, exact_decoder
+from fmtbench.codecs.json.exact import _counted, compile_exact, exact_decoder
 from fmtbench.codecs.json.typed import REJECTED
 from fmtbench.errors import FmtbenchError
 from fmtbench.generate import load_dataset
@@ -236,3 +236,19 @@ def test_the_counted_path_agrees_with_todays(drop: bool) -> None:
                 check(codec, fast, data[: inner + 1] + pair + data[inner + 1 :])
 
     prop()
+
+
+@pytest.mark.parametrize("dataset", ["mesh", "tree"])
+def test_the_datasets_take_the_counted_path(dataset: str) -> None:
+    """fmtbench's own output is what the path exists for: it must take it, and count its
+    quotes exactly (speed only, but a census that declined everything would pass above)."""
+    ds = load_dataset(dataset)
+    codec = JsonCodec(ds.schema, ds.type_name)
+    exact = compile_exact(ds.schema, ds.type_name)
+    census = compile_census(ds.schema, ds.type_name)
+    assert census is not None
+    fast = _counted(exact, census, _declined, 1 << 30, None)
+    for rec in ds.generator().records(30):
+        data = codec.encode(rec)
+        assert 2 * census(msgspec.to_builtins(exact._one.decode(data)))[0] == data.count(b'"')
+        assert repr(fast(data)) == repr(codec._decode_slow(data, 0))

@@ -108,7 +108,11 @@ def _is_text(ftype: FieldType) -> bool:
 
 def compile_census(schema: Schema, root: str) -> Census | None:
     """The census of ``root`` records as ``to_builtins`` makes them from exact.py's
-    Structs, or None where some leaf is not canonical as read (see above)."""
+    Structs, or None where some leaf is not canonical as read (see above).
+
+    One generated function: per message type a list of this level's dicts (``c0``,
+    ``c1``...), the next level's gathered into ``b0``, ``b1``... (a Python step a level
+    and message type, never a dict)."""
     messages = list(reachable_messages(schema, root))
     if any(oneof.groups(m) or not all(_leaf_ok(f.type) for f in m.fields) for m in messages):
         return None
@@ -124,32 +128,34 @@ def compile_census(schema: Schema, root: str) -> Census | None:
         "_repeat": repeat,
         "_filterfalse": filterfalse,
         "_none": partial(is_, None),
+        "_f32_ok": _f32_ok,
+        "_f64_ok": _f64_ok,
+        "_Declined": CensusDeclined,
     }
-    source: list[str] = []
+    dests = {m.name: f"b{index[m.name]}" for m in messages}
+    dests[_F32], dests[_F64] = "f32", "f64"
+    lists = [f"c{i}" for i in range(len(messages))]
+    lines = ["def census(r):", "    f32 = []", "    f64 = []", "    n = 0", "    levels = 0"]
+    lines += [f"    {c} = {'[r]' if c == f'c{index[root]}' else '[]'}" for c in lists]
+    lines.append(f"    while {' or '.join(lists)}:")
+    lines.append("        levels += 1")
+    lines += [f"        b{i} = []" for i in range(len(messages))]
     for m in messages:
-        source.append(_message_source(m.fields, index[m.name], namespace))
-    # Generated from the schema model only (keys through repr, functions numbered).
-    exec("\n\n".join(source), namespace)
-    funcs = {m.name: namespace[f"_m{index[m.name]}"] for m in messages}
-    names = [m.name for m in messages]
-
-    def census(record: dict[str, Any]) -> tuple[int, int]:
-        strings, levels = 0, 0
-        f32: list[float] = []
-        f64: list[float] = []
-        todo: dict[str, list[Any]] = {root: [record]}
-        while todo:
-            levels += 1
-            below: dict[str, list[Any]] = {n: [] for n in names}
-            below[_F32], below[_F64] = f32, f64
-            for name, ds in todo.items():
-                strings += funcs[name](ds, below)
-            todo = {n: below[n] for n in names if below[n]}
-        if (f32 and not _f32_ok(f32)) or (f64 and not _f64_ok(f64)):
-            raise CensusDeclined
-        return strings, levels
-
-    return census
+        i = index[m.name]
+        lines.append(f"        if c{i}:")
+        lines.append(f"            ds = c{i}")
+        lines += [f"        {line}" for line in _message_lines(m.fields, i, dests, namespace)]
+    targets = ", ".join(lists)
+    sources = ", ".join(f"b{i}" for i in range(len(messages)))
+    lines.append(f"        {targets} = {sources}")
+    lines += [
+        "    if (f32 and not _f32_ok(f32)) or (f64 and not _f64_ok(f64)):",
+        "        raise _Declined",
+        "    return n, levels",
+    ]
+    # Generated from the schema model only (keys bound as values, names numbered).
+    exec("\n".join(lines), namespace)
+    return namespace["census"]  # type: ignore[no-any-return]
 
 
 def _dest(ftype: FieldType) -> str | None:
@@ -162,26 +168,29 @@ def _dest(ftype: FieldType) -> str | None:
     return None
 
 
-def _message_source(fields: Any, i: int, namespace: dict[str, Any]) -> str:
-    """``_m{i}(ds, below)``: the strings of the dicts ``ds`` of one message type, their
-    messages and float leaves appended to ``below``."""
+def _message_lines(
+    fields: Any, i: int, dests: dict[str, str], namespace: dict[str, Any]
+) -> list[str]:
+    """The statements counting the strings of the dicts ``ds`` of one message type, their
+    messages and float leaves appended to the next level's lists (``dests``)."""
     optional = any(f.optional for f in fields)
     # The strings every dict of the type has: its keys, unless some are optional (then
     # counted dict by dict), and its required text leaves.
     per_dict = 0 if optional else len(fields)
     per_dict += sum(1 for f in fields if not f.optional and _is_text(f.type))
-    head = "_sum(_map(_len, ds))" if optional else ""
+    lines = ["    n += _sum(_map(_len, ds))"] if optional else []
     if per_dict:
-        head = f"{head} + {per_dict} * _len(ds)" if head else f"{per_dict} * _len(ds)"
-    lines = [f"def _m{i}(ds, below):", f"    n = {head or 0}"]
+        lines.append(f"    n += {per_dict} * _len(ds)")
     for j, f in enumerate(fields):
-        lines += _field_lines(f, i, j, namespace)
-    lines.append("    return n")
-    return "\n".join(lines)
+        lines += _field_lines(f, i, j, dests, namespace)
+    return lines
 
 
-def _field_lines(f: Any, i: int, j: int, namespace: dict[str, Any]) -> list[str]:
-    t, dest = f.type, _dest(f.type)
+def _field_lines(
+    f: Any, i: int, j: int, dests: dict[str, str], namespace: dict[str, Any]
+) -> list[str]:
+    t, found = f.type, _dest(f.type)
+    dest = None if found is None else dests[found]
     text = _is_text(element_type(t))
     if not (
         dest is not None or isinstance(t, MapOf) or (text and (f.optional or isinstance(t, ListOf)))
@@ -194,15 +203,18 @@ def _field_lines(f: Any, i: int, j: int, namespace: dict[str, Any]) -> list[str]
     else:
         namespace[getter] = itemgetter(f.name)
         values = f"_map({getter}, ds)"
-    if isinstance(t, MapOf):
-        out = [f"    v = _list({values})", f"    n += {2 if text else 1} * _sum(_map(_len, v))"]
-        if dest is not None:
-            out.append(f"    below[{dest!r}].extend(_chain(_map(_values, v)))")
-        return out
+    if isinstance(t, MapOf):  # its keys, and its values where they are text
+        if dest is None:
+            return [f"    n += {2 if text else 1} * _sum(_map(_len, {values}))"]
+        return [
+            f"    v = _list({values})",
+            "    n += _sum(_map(_len, v))",
+            f"    {dest}.extend(_chain(_map(_values, v)))",
+        ]
     if isinstance(t, ListOf):
         if text:
             return [f"    n += _sum(_map(_len, {values}))"]
-        return [f"    below[{dest!r}].extend(_chain({values}))"]
+        return [f"    {dest}.extend(_chain({values}))"]
     if text:  # an optional text leaf: counted where present
         return [f"    n += _len(_list({values}))"]
-    return [f"    below[{dest!r}].extend({values})"]
+    return [f"    {dest}.extend({values})"]

@@ -39,9 +39,10 @@ import msgspec
 from fmtbench.codecs.json.census import Census, compile_census
 from fmtbench.codecs.json.keys import quotes
 from fmtbench.codecs.json.typed import _FLOAT32, _MAX_BRACKETS, REJECTED, TypedJson
+from fmtbench.codecs.structs.floats import has_floats
 from fmtbench.codecs.structs.levels import level_counter, most_levels
 from fmtbench.codecs.structs.read import ScalarRule
-from fmtbench.schema.model import INT_RANGES, FieldType, Scalar, Schema
+from fmtbench.schema.model import INT_RANGES, FieldType, Scalar, Schema, reachable_messages
 
 __all__ = ["ExactJson", "compile_exact", "exact_decoder"]
 
@@ -143,8 +144,12 @@ def exact_decoder(
                 return record
         return slow(data, line)
 
+    # The counted path pays where the write-back path walks the record again: for its
+    # float leaves (bulk.py's gatherer) or its levels (--max-depth). Elsewhere (``media``)
+    # the write-back alone costs less than the census's walk.
     census = compile_census(exact.schema, exact.root)
-    if census is not None:
+    messages = [m.name for m in reachable_messages(exact.schema, exact.root)]
+    if census is not None and (depth is not None or has_floats(exact.schema, messages)):
         return _counted(exact, census, decode, small, depth)
     return decode
 
