@@ -24,10 +24,11 @@ from fmtbench.codecs.json.exact import _counted, compile_exact, exact_decoder
 from fmtbench.codecs.json.typed import REJECTED
 from fmtbench.errors import FmtbenchError
 from fmtbench.generate import load_dataset
+from fmtbench.limits import Limits
 from fmtbench.schema.loader import parse_schema
 from tests.samples import tree_paths
 from tests.strategies import SCHEMAS, records, schema_named
-from tests.test_json_exact import WRITTEN_BACK, _declined, check
+from tests.test_json_exact import WRITTEN_BACK, _declined, _walked, check
 from tests.test_json_typed import HOSTILE, KEYS, _get, set_at
 
 _F32 = struct.Struct("<f")
@@ -187,15 +188,50 @@ def test_the_counted_schema_has_a_census() -> None:
     assert compile_census(COUNTED, "Shape") is not None
 
 
+# All fields required and recursive: read straight into dicts (typed_dicts), whose key
+# order the census proves.
+ORDERED = parse_schema(
+    """
+schema: test.ordered
+root: Node
+enums:
+  Kind: [NONE, A, B]
+messages:
+  Node:
+    fields:
+      id: uint64 = 1
+      name: string = 2
+      kind: Kind = 3
+      attributes: map<string, string> = 4
+      children: list<Node> = 5
+      at: Point = 6
+      weights: map<string, float64> = 7
+      named: map<string, Node> = 8
+  Point:
+    fields:
+      x: float32 = 1
+      y: float64 = 2
+      tags: list<string> = 3
+""",
+    "<ordered>",
+)
+
+
+def test_the_ordered_schema_reads_dicts() -> None:
+    assert compile_census(ORDERED, "Node", ordered=True) is not None
+    assert compile_census(COUNTED, "Shape", ordered=True) is None  # optional fields
+
+
 @pytest.mark.parametrize("drop", [False, True])
-def test_the_counted_path_agrees_with_todays(drop: bool) -> None:
-    codec = JsonCodec(COUNTED, drop_unknown=drop)
-    fast = exact_decoder(compile_exact(COUNTED, "Shape", drop_unknown=drop), _declined, 1 << 30)
-    census = compile_census(COUNTED, "Shape")
+@pytest.mark.parametrize(("schema", "root"), [(COUNTED, "Shape"), (ORDERED, "Node")])
+def test_the_counted_path_agrees_with_todays(schema: Any, root: str, drop: bool) -> None:
+    codec = JsonCodec(schema, drop_unknown=drop)
+    fast = exact_decoder(compile_exact(schema, root, drop_unknown=drop), _declined, 1 << 30)
+    census = compile_census(schema, root)
     assert census is not None
     hostile = HOSTILE + WRITTEN_BACK + [2**53 + 1, 2**60 + 1, 16777217, -0.0, 1e39, 1e-46]
 
-    @given(rec=records(COUNTED), rnd=st.randoms(use_true_random=False))
+    @given(rec=records(schema), rnd=st.randoms(use_true_random=False))
     def prop(rec: dict[str, Any], rnd: Any) -> None:
         data = codec.encode(rec)
         check(codec, fast, data)
@@ -212,12 +248,18 @@ def test_the_counted_path_agrees_with_todays(drop: bool) -> None:
                     set_at(t, rnd.choice(paths), rnd.choice(hostile))
                 except (KeyError, IndexError, TypeError):
                     continue
-            elif roll < 0.8:
+            elif roll < 0.9:
                 dicts = [p for p in paths if isinstance(_get(t, p), dict)]
                 if not dicts:
                     continue
-                d = _get(t, rnd.choice(dicts))
-                d[rnd.choice(KEYS)] = next(iter(d.values()), rnd.choice(hostile))
+                path = rnd.choice(dicts)
+                d = _get(t, path)
+                if roll < 0.75:
+                    d[rnd.choice(KEYS)] = next(iter(d.values()), rnd.choice(hostile))
+                elif path:  # a nested object's keys out of schema order
+                    set_at(t, path, dict(reversed(list(d.items()))))
+                else:
+                    t = dict(reversed(list(t.items())))
             else:
                 t["unknown_" + str(rnd.randint(0, 3))] = rnd.choice(hostile)
             try:
@@ -247,8 +289,23 @@ def test_the_datasets_take_the_counted_path(dataset: str) -> None:
     exact = compile_exact(ds.schema, ds.type_name)
     census = compile_census(ds.schema, ds.type_name)
     assert census is not None
-    fast = _counted(exact, census, _declined, 1 << 30, None)
+    one, to_builtins = exact._one.decode, msgspec.to_builtins
+    fast = _counted(lambda d: to_builtins(one(d)), census, _declined, 1 << 30, exact, None)
     for rec in ds.generator().records(30):
         data = codec.encode(rec)
         assert 2 * census(msgspec.to_builtins(exact._one.decode(data)))[0] == data.count(b'"')
         assert repr(fast(data)) == repr(codec._decode_slow(data, 0))
+
+
+@pytest.mark.parametrize("max_depth", [2, 3, 5])
+def test_the_counted_depth_agrees_with_the_depth_check(max_depth: int) -> None:
+    writer = JsonCodec(ORDERED)
+    codec = JsonCodec(ORDERED, limits=Limits(max_depth=max_depth))
+    reference = _walked(codec)
+
+    @given(rec=records(ORDERED))
+    def prop(rec: dict[str, Any]) -> None:
+        data = writer.encode(rec)
+        assert _outcome(codec.decode, data) == _outcome(reference, data)
+
+    prop()

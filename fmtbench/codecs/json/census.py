@@ -33,7 +33,7 @@ from functools import partial
 from itertools import chain, filterfalse, repeat
 from operator import is_, itemgetter
 from struct import pack
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from fmtbench.codecs.values import oneof
 from fmtbench.schema.model import (
@@ -106,15 +106,21 @@ def _is_text(ftype: FieldType) -> bool:
     return isinstance(ftype, EnumRef) or (isinstance(ftype, Scalar) and ftype.kind in _TEXT)
 
 
-def compile_census(schema: Schema, root: str) -> Census | None:
+def compile_census(schema: Schema, root: str, *, ordered: bool = False) -> Census | None:
     """The census of ``root`` records as ``to_builtins`` makes them from exact.py's
     Structs, or None where some leaf is not canonical as read (see above).
+
+    ``ordered``: for dicts read in the input's key order (``typed_dicts``), each also
+    proven in schema order, or CensusDeclined; None where a message has an optional
+    field (its keys vary from dict to dict).
 
     One generated function: per message type a list of this level's dicts (``c0``,
     ``c1``...), the next level's gathered into ``b0``, ``b1``... (a Python step a level
     and message type, never a dict)."""
     messages = list(reachable_messages(schema, root))
     if any(oneof.groups(m) or not all(_leaf_ok(f.type) for f in m.fields) for m in messages):
+        return None
+    if ordered and any(f.optional for m in messages for f in m.fields):
         return None
     index = {m.name: i for i, m in enumerate(messages)}
     namespace: dict[str, Any] = {
@@ -144,6 +150,10 @@ def compile_census(schema: Schema, root: str) -> Census | None:
         i = index[m.name]
         lines.append(f"        if c{i}:")
         lines.append(f"            ds = c{i}")
+        if ordered:  # every dict's keys, one after another, are the fields' again and again
+            namespace[f"_k{i}"] = [f.name for f in m.fields]
+            lines.append(f"            if _list(_chain(ds)) != _k{i} * _len(ds):")
+            lines.append("                raise _Declined")
         lines += [f"        {line}" for line in _message_lines(m.fields, i, dests, namespace)]
     targets = ", ".join(lists)
     sources = ", ".join(f"b{i}" for i in range(len(messages)))
@@ -218,3 +228,36 @@ def _field_lines(
     if text:  # an optional text leaf: counted where present
         return [f"    n += _len(_list({values}))"]
     return [f"    {dest}.extend({values})"]
+
+
+#: The functional form, with names made from the schema's (mypy types only literal ones).
+_typed_dict: Any = TypedDict
+
+
+def typed_dicts(schema: Schema, root: str, scalars: dict[str, Any]) -> Any:
+    """``root`` as msgspec TypedDicts (``scalars``: each kind's msgspec type), for a schema
+    ``compile_census(..., ordered=True)`` takes: msgspec then builds the record's dicts
+    itself, in the input's key order (the census proves it the schema's)."""
+    messages = list(reachable_messages(schema, root))
+    # Two passes, so that messages may refer to each other (recursion included): msgspec
+    # reads the field types from ``__annotations__`` when the Decoder is built.
+    dicts: dict[str, Any] = {
+        m.name: _typed_dict(f"{m.name}_dict", dict.fromkeys((f.name for f in m.fields), Any))
+        for m in messages
+    }
+
+    def mtype(t: FieldType) -> Any:
+        if isinstance(t, ListOf):
+            return list[mtype(t.item)]  # type: ignore[misc]
+        if isinstance(t, MapOf):
+            return dict[str, mtype(t.value)]  # type: ignore[misc]
+        if isinstance(t, MessageRef):
+            return dicts[t.name]
+        if isinstance(t, EnumRef):
+            return Literal[schema.enums[t.name].canonical_names]
+        assert isinstance(t, Scalar)
+        return scalars[t.kind]
+
+    for m in messages:
+        dicts[m.name].__annotations__ = {f.name: mtype(f.type) for f in m.fields}
+    return dicts[root]
