@@ -144,11 +144,11 @@ def exact_decoder(
                 return record
         return slow(data, line)
 
-    # The counted path pays where the write-back path walks the record again: for its
-    # float leaves (bulk.py's gatherer) or its levels (--max-depth). Elsewhere (``media``)
-    # the write-back alone costs less than the census's walk.
+    # The counted path pays where the write-back path walks the record again (its float
+    # leaves: bulk.py's gatherer; its levels: --max-depth) or counts its brackets (a
+    # recursive schema). Elsewhere (``media``) the write-back alone costs less than a walk.
     messages = [m.name for m in reachable_messages(exact.schema, exact.root)]
-    if depth is None and not has_floats(exact.schema, messages):
+    if exact._bounded and not has_floats(exact.schema, messages):
         return decode
     # A recursive record (``tree``) read straight into dicts, in the input's key order,
     # which the census then proves the schema's: msgspec builds the dicts itself, where
