@@ -10,7 +10,8 @@ proves it:
   ``data.count(b'"')`` is twice the strings of the input; every key of the record (message
   fields and map keys) and every text leaf (string, enum name) came from one of them. So a
   count equal to twice the record's strings leaves no key dropped (a duplicate, or an
-  unknown field under ``--drop-unknown``). The walk counts them a list of dicts at a time.
+  unknown field: TypedDicts drop those, as Structs do under ``--drop-unknown``). The walk
+  counts them a list of dicts at a time.
 - float leaves: read as ``float`` (exact.py), where msgspec turns an integer literal into
   a double, rounding one past 2**53 where the tree path refuses it. Gathered in C and
   packed as doubles, their bytes prove, a byte column at a time: a float32 leaf's low 29
@@ -20,7 +21,10 @@ proves it:
 - levels: the walk goes a message level at a time, so it counts them, for ``--max-depth``
   and for the nesting a JSON reader takes (a level is at most two brackets: ``[{``).
 
-The fields are in schema order, as the Structs hold them (``to_builtins``). Schemas with
+The dicts come from exact.py's Structs (``to_builtins``: fields in schema order) or, for a
+recursive schema of required fields only, straight from msgspec as TypedDicts
+(``typed_dicts``) in the input's key order: the census then also proves every message
+type's keys, one dict after another, its fields again and again (``ordered``). Schemas with
 other leaves (timestamps, bytes, decimals, integer map keys, oneofs) have no counted path:
 ``compile_census`` returns None and the write-back decides, as before.
 """

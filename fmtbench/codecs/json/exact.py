@@ -104,8 +104,9 @@ def exact_decoder(
     depth: tuple[int, Callable[[Any], None]] | None = None,
 ) -> Decode:
     """One record from its bytes (``line``: where a JSON Lines file holds it, or 0), by the
-    write-back path, else by ``slow`` (the typed and tree paths, with every check and error
-    of today). ``small``: past this size ``slow`` decides (limits, value counting).
+    counted path where census.py has one and it pays (``_counted``), else the write-back
+    path, else ``slow`` (the typed and tree paths, with every check and error of today).
+    ``small``: past this size ``slow`` decides (limits, value counting).
 
     ``depth``: ``--max-depth`` and its check (limits.py) for a recursive schema, where the
     record is checked unless its text proves it within: a record read here is its text,
