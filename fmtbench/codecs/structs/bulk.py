@@ -53,6 +53,8 @@ from fmtbench.schema.model import (
 _FLOATS = ("float32", "float64")
 # What ``to_builtins`` must hand over as it is: the canonical form holds these objects.
 _BUILTIN = (bytes, bytearray, datetime)
+#: The bulk converter where no leaf needs checking: it never raises ``NOT_CANONICAL``.
+TO_BUILTINS = partial(msgspec.to_builtins, builtin_types=_BUILTIN)
 
 
 class _Floats(Exception):
@@ -103,10 +105,9 @@ def compile_bulk(
     floats = _gatherer(schema, root, names, typed=typed_floats)
     if floats is not None and cyclic:
         return None
-    to_builtins = partial(msgspec.to_builtins, builtin_types=_BUILTIN)
     if floats is None:
-        return to_builtins
-    check = floats
+        return TO_BUILTINS
+    check, to_builtins = floats, TO_BUILTINS
 
     def convert(s: Any) -> dict[str, Any]:
         check(s)

@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Literal
 
 import msgspec
 
-from fmtbench.codecs.structs.bulk import NOT_CANONICAL, compile_bulk
+from fmtbench.codecs.structs.bulk import NOT_CANONICAL, TO_BUILTINS, compile_bulk
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.decimals import decimal_from_text
 from fmtbench.codecs.values.leaves import float64_check
@@ -121,7 +121,9 @@ class TypedReader(ABC):
             typed_floats=self.typed_floats,
         )
         self.bulk = bulk is not None
-        if bulk is not None:
+        if bulk is TO_BUILTINS:
+            self.convert = bulk  # nothing to fall back from: one Python call less a record
+        elif bulk is not None:
             self.convert = _falling_back(bulk, self.convert_each)
 
     def _bind(self, obj: object) -> str:
@@ -161,6 +163,9 @@ class TypedReader(ABC):
             rename=rename,
             forbid_unknown_fields=not drop_unknown,
             kw_only=True,
+            # Not tracked by the collector: a decoded record holds no cycle (its Structs
+            # only nest), and tracking each one costs on every record read.
+            gc=False,
         )
 
     def _define(self, name: str) -> str:
