@@ -1,7 +1,7 @@
 """The fast Protobuf encode (``protobuf/fast_write.py``) against the reference encode.
 
-``ProtobufCodec.encode`` first builds checked keywords with generated code and hands them
-to upb; on anything that code declines, the reference (``TreeConverter`` + ``PROTO_RULES``)
+``ProtobufCodec.encode`` first builds the message with generated code that checks the
+record as it goes; on anything that code declines, the reference (``TreeConverter`` + ``PROTO_RULES``)
 encodes the record. So for every record, canonical or not, the codec's outcome must be
 the reference's: the same bytes, or the same error with the same path.
 """
@@ -49,9 +49,9 @@ def codec(name: str) -> ProtobufCodec:
 
 @cache
 def reference(name: str) -> ProtobufCodec:
-    """A codec whose fast keywords always decline: the reference behaviour."""
+    """A codec whose fast builder always declines: the reference behaviour."""
     ref = ProtobufCodec(schema_named(name))
-    ref._fast_kwargs = decline
+    ref._fast_message = decline
     return ref
 
 
@@ -136,10 +136,9 @@ def test_builtin_datasets_take_the_fast_path(dataset: str) -> None:
     ds = load_dataset(dataset)
     c = ProtobufCodec(ds.schema, ds.type_name)
     ref = ProtobufCodec(ds.schema, ds.type_name)
-    ref._fast_kwargs = decline
-    recursive = c.write_check() is not None
+    ref._fast_message = decline
     for rec in ds.generator().records(20):
-        c._fast_kwargs(rec, 0) if recursive else c._fast_kwargs(rec)  # never declines
+        c._fast_message(rec)  # never declines
         assert c.encode(rec) == ref.encode(rec)
 
 
@@ -161,7 +160,7 @@ def test_deep_records_meet_the_reference_depth_checks(depth: int) -> None:
     ds = load_dataset("tree")
     c = ProtobufCodec(ds.schema, ds.type_name)
     ref = ProtobufCodec(ds.schema, ds.type_name)
-    ref._fast_kwargs = decline
+    ref._fast_message = decline
     record = _chain(depth)
     assert outcome(c, record) == outcome(ref, record)
 
@@ -193,7 +192,7 @@ def test_label_classes_write_the_real_classes_bytes() -> None:
     )
     c = ProtobufCodec(schema)
     ref = ProtobufCodec(schema)
-    ref._fast_kwargs = decline
+    ref._fast_message = decline
     record = {"c": "BLUE", "cs": ["RED"], "m": {"a": "UNKNOWN"}, "s": "SMALL"}
     assert c.encode(record) == ref.encode(record)
     # A name upb does not know (the Protobuf one, prefixed, too) takes the reference path.
@@ -217,7 +216,7 @@ def test_messages_written_out_inline_decline_as_their_calls_would() -> None:
     ds = load_dataset("mesh")
     c = ProtobufCodec(ds.schema, ds.type_name)
     ref = ProtobufCodec(ds.schema, ds.type_name)
-    ref._fast_kwargs = decline
+    ref._fast_message = decline
     record = next(iter(ds.generator().records(1)))
     record = {**record, "triangles": record["triangles"][:3]}
     rnd = random.Random(7)

@@ -39,7 +39,7 @@ from fmtbench.codecs.base import (
 )
 from fmtbench.codecs.protobuf.count import bound, count_message
 from fmtbench.codecs.protobuf.fast_read import FastDecoders
-from fmtbench.codecs.protobuf.fast_write import compile_fast_kwargs
+from fmtbench.codecs.protobuf.fast_write import compile_fast_message
 from fmtbench.codecs.protobuf.kwargs import (
     Kwargs,
     compile_kwargs,
@@ -441,14 +441,20 @@ class _ProtobufBase(Codec):
             isinstance(f.type, MapOf) for m in schema.messages.values() for f in m.fields
         )
         check = self.write_check()
-        fast_kwargs = partial(compile_fast_kwargs, schema, self.message.name, tree)
+        fast_message = partial(
+            compile_fast_message,
+            schema,
+            self.message.name,
+            tree,
+            compiled.classes if labels is None else labels,
+            labels=labels is not None,
+        )
         if check is None:
-            self._fast_kwargs = fast_kwargs(labels=labels is not None)
+            self._fast_message = fast_message()
         else:
             # Within the cap, by a margin of the two levels a message's own leaves may
             # take (a map of timestamps), a record passes both depth checks.
-            cap = min(self.limits.max_depth, UPB.cap) - 2
-            self._fast_kwargs = fast_kwargs(cap, labels=labels is not None)
+            self._fast_message = fast_message(min(self.limits.max_depth, UPB.cap) - 2)
             self._checked_reference = self.checked_writes(self._encode_reference_sized)
             self.encode = self._encode_nested  # type: ignore[method-assign]
         self._reference = _Walker(self, reading).walks[self.message.name]
@@ -516,8 +522,8 @@ class _ProtobufBase(Codec):
     def encode(self, record: Record) -> bytes:
         data: bytes | None
         try:
-            # The checked keywords (fast_write.py), straight to upb: it only accepts.
-            msg = self._cls(**self._fast_kwargs(record))
+            # The checked message (fast_write.py): it only accepts.
+            msg = self._fast_message(record)
             data = self._serialize(msg, deterministic=True) if self._maps else self._serialize(msg)
         except Exception:  # any reason at all: the reference path decides
             data = None
@@ -529,11 +535,11 @@ class _ProtobufBase(Codec):
 
     def _encode_nested(self, record: Record) -> bytes:
         """``encode`` for records that may nest past the depth limits (a recursive schema):
-        the fast keywords count levels themselves and decline a record that comes near
+        the fast builders count levels themselves and decline a record that comes near
         the cap, so only the reference path needs the walk of ``write_check``."""
         data: bytes | None
         try:
-            msg = self._cls(**self._fast_kwargs(record, 0))
+            msg = self._fast_message(record)
             data = self._serialize(msg, deterministic=True) if self._maps else self._serialize(msg)
         except Exception:
             data = None
