@@ -464,8 +464,18 @@ class _ProtobufBase(Codec):
         self._fast_encode = encoders.fast
         self.encode = encoders.encode  # type: ignore[method-assign, assignment]
         self._reference = _Walker(self, reading).walks[self.message.name]
-        fast = FastDecoders(schema, reading, strict=not drop_unknown).compile()
-        self._fast = fast[self.message.name]
+        decoders = FastDecoders(schema, reading, strict=not drop_unknown)
+        self._fast = decoders.compile()[self.message.name]
+        # ``decode`` below, generated whole (a call less a record), the walk written out.
+        self.decode = decoders.compile_decode(  # type: ignore[method-assign, assignment]
+            self.message.name,
+            parse=self._from_string,
+            parse_error=self._parse_error,
+            quick_size=self._quick_size,
+            any_size=self._decode_any_size,
+            overflow=self._check_overflow if self._varints else None,
+            reference=self._from_message_reference,
+        )
         self._kwargs: Kwargs | None = None  # compiled on first use (writer_for_decoded)
 
     # The native step, separated for the benchmark.
@@ -557,6 +567,7 @@ class _ProtobufBase(Codec):
             raise explain(self.schema, self.message.name, record, exc, "protobuf") from None
 
     def decode(self, data: bytes) -> Record:
+        # Replaced in ``__init__`` by the same steps generated whole (fast_read.py).
         if len(data) > self._quick_size:
             return self._decode_any_size(data)
         # A small message: within every limit, and searched whole for varints over 64 bits.
