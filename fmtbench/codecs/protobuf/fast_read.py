@@ -20,7 +20,6 @@ its keys in the reference's order (plain fields, converted fields, then optional
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 from google.protobuf.unknown_fields import UnknownFieldSet
 
 from fmtbench.codecs.protobuf.overflow import OVERFLOW_PATTERN, VARINT_CLASSES
+from fmtbench.codecs.protobuf.source import attr as _attr
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.decimals import decimal_from_proto
 from fmtbench.codecs.values.leaves import duration_from_parts, timestamp_from_parts
@@ -98,17 +98,6 @@ def _duration_strict(d: Any) -> Any:
 
 #: The scalar kinds that are messages on the wire (well-known types).
 _MESSAGES = frozenset({"timestamp", "duration"})
-
-
-def _attr(obj: str, name: str) -> str:
-    """Source reading field ``name`` of the message in local ``obj``."""
-    # Names from the schema loader are ASCII identifiers, but may be Python keywords
-    # (``from``), and a Schema built by hand may hold anything. Only a plain ASCII
-    # identifier is spelled as an attribute (Python would NFKC-normalise other
-    # identifiers into another name); the rest go through getattr, which upb answers alike.
-    if name.isascii() and name.isidentifier() and not keyword.iskeyword(name):
-        return f"{obj}.{name}"
-    return f"getattr({obj}, {name!r})"
 
 
 def _fail() -> Any:

@@ -42,12 +42,13 @@ under generated names.
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from fmtbench.codecs.protobuf.source import attr as _attr
+from fmtbench.codecs.protobuf.source import keyword_arg as _keyword
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.tree import TreeConverter
 from fmtbench.schema.model import (
@@ -84,21 +85,6 @@ def _timestamp(v: Any) -> dict[str, int]:
         raise _Fallback
     d = v - EPOCH
     return {"seconds": d.days * 86400 + d.seconds, "nanos": d.microseconds * 1000}
-
-
-def _attr(obj: str, name: str) -> str:
-    """Source reading field ``name`` of message ``obj`` (a name that is not an identifier
-    through ``getattr``)."""
-    if name.isascii() and name.isidentifier() and not keyword.iskeyword(name):
-        return f"{obj}.{name}"
-    return f"getattr({obj}, {name!r})"
-
-
-def _keyword(name: str, value: str) -> str:
-    """A keyword argument of a call, spelled ``**{...}`` where ``name`` cannot be a keyword."""
-    if name.isascii() and name.isidentifier() and not keyword.iskeyword(name):
-        return f"{name}={value}"
-    return f"**{{{name!r}: {value}}}"
 
 
 def _plain_kind(t: FieldType, labels: bool) -> str | None:
