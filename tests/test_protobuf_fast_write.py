@@ -1,8 +1,8 @@
 """The fast Protobuf encode (``protobuf/fast_write.py``) against the reference encode.
 
 ``ProtobufCodec.encode`` first builds the message with generated code that checks the
-record as it goes; on anything that code declines, the reference (``TreeConverter`` + ``PROTO_RULES``)
-encodes the record. So for every record, canonical or not, the codec's outcome must be
+record as it goes; on anything that code declines, the reference (``TreeConverter`` +
+``PROTO_RULES``) encodes the record. So for every record, canonical or not, the codec's outcome must be
 the reference's: the same bytes, or the same error with the same path.
 """
 

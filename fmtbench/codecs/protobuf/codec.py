@@ -466,16 +466,19 @@ class _ProtobufBase(Codec):
         self._reference = _Walker(self, reading).walks[self.message.name]
         decoders = FastDecoders(schema, reading, strict=not drop_unknown)
         self._fast = decoders.compile()[self.message.name]
-        # ``decode`` below, generated whole (a call less a record), the walk written out.
-        self.decode = decoders.compile_decode(  # type: ignore[method-assign, assignment]
-            self.message.name,
-            parse=self._from_string,
-            parse_error=self._parse_error,
-            quick_size=self._quick_size,
-            any_size=self._decode_any_size,
-            overflow=self._check_overflow if self._varints else None,
-            reference=self._from_message_reference,
-        )
+        if self._depth_check is None:
+            # ``decode`` below, generated whole (a call less a record), the walk written
+            # out. Not where records may nest past --max-depth: there ``Codec`` has wrapped
+            # ``decode`` in the depth check already.
+            self.decode = decoders.compile_decode(  # type: ignore[method-assign, assignment]
+                self.message.name,
+                parse=self._from_string,
+                parse_error=self._parse_error,
+                quick_size=self._quick_size,
+                any_size=self._decode_any_size,
+                overflow=self._check_overflow if self._varints else None,
+                reference=self._from_message_reference,
+            )
         self._kwargs: Kwargs | None = None  # compiled on first use (writer_for_decoded)
 
     # The native step, separated for the benchmark.
@@ -567,7 +570,8 @@ class _ProtobufBase(Codec):
             raise explain(self.schema, self.message.name, record, exc, "protobuf") from None
 
     def decode(self, data: bytes) -> Record:
-        # Replaced in ``__init__`` by the same steps generated whole (fast_read.py).
+        # Replaced in ``__init__`` by the same steps generated whole (fast_read.py) where
+        # no depth check wraps it.
         if len(data) > self._quick_size:
             return self._decode_any_size(data)
         # A small message: within every limit, and searched whole for varints over 64 bits.
