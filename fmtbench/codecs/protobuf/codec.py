@@ -17,7 +17,7 @@ the schema cannot name.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache, partial
+from functools import cache
 from itertools import chain
 from typing import Any, BinaryIO, TypeVar
 
@@ -39,7 +39,7 @@ from fmtbench.codecs.base import (
 )
 from fmtbench.codecs.protobuf.count import bound, count_message
 from fmtbench.codecs.protobuf.fast_read import FastDecoders
-from fmtbench.codecs.protobuf.fast_write import compile_fast_kwargs
+from fmtbench.codecs.protobuf.fast_write import compile_encoders
 from fmtbench.codecs.protobuf.kwargs import (
     Kwargs,
     compile_kwargs,
@@ -437,27 +437,52 @@ class _ProtobufBase(Codec):
         # (labels.py), so that records holding enums are their own keywords.
         labels = label_classes(schema)
         self._cls = self.message_class if labels is None else labels[self.message.name]
-        # Unbound (a field may be named like the method) and, where no map can occur,
-        # without ``deterministic=True``: it only orders map entries, and the keyword
-        # costs more than the serializing of a small message (measured 2x).
-        self._serialize = self._cls.SerializeToString
+        # Where no map can occur, serialized without ``deterministic=True``: it only orders
+        # map entries, and the keyword costs more than the serializing of a small message
+        # (measured 2x).
         self._maps = any(
             isinstance(f.type, MapOf) for m in schema.messages.values() for f in m.fields
         )
-        check = self.write_check()
-        fast_kwargs = partial(compile_fast_kwargs, schema, self.message.name, tree)
-        if check is None:
-            self._fast_kwargs = fast_kwargs(labels=labels is not None)
-        else:
-            # Within the cap, by a margin of the two levels a message's own leaves may
-            # take (a map of timestamps), a record passes both depth checks.
+        cap: int | None = None
+        # What ``encode`` does with a record the generated code declines.
+        self._declined: Callable[[Record], bytes] = self._encode_reference_sized
+        if self.write_check() is not None:
+            # Records that may nest past the depth limits (a recursive schema): the fast
+            # builders count levels themselves and decline a record that comes near the
+            # cap, by a margin of the two levels a message's own leaves may take (a map of
+            # timestamps), so only the reference path needs the walk of ``write_check``.
             cap = min(self.limits.max_depth, UPB.cap) - 2
-            self._fast_kwargs = fast_kwargs(cap, labels=labels is not None)
-            self._checked_reference = self.checked_writes(self._encode_reference_sized)
-            self.encode = self._encode_nested  # type: ignore[method-assign]
+            self._declined = self.checked_writes(self._encode_reference_sized)
+        encoders = compile_encoders(
+            schema,
+            self.message.name,
+            tree,
+            compiled.classes if labels is None else labels,
+            cap,
+            labels=labels is not None,
+            deterministic=self._maps,
+            declined=self._declined,
+            sized=self._sized,
+            bound=self._write_bound,
+        )
+        self._fast_encode = encoders.fast
+        self.encode = encoders.encode  # type: ignore[method-assign, assignment]
         self._reference = _Walker(self, reading).walks[self.message.name]
-        fast = FastDecoders(schema, reading, strict=not drop_unknown).compile()
-        self._fast = fast[self.message.name]
+        decoders = FastDecoders(schema, reading, strict=not drop_unknown)
+        self._fast = decoders.compile()[self.message.name]
+        if self._depth_check is None:
+            # ``decode`` below, generated whole (a call less a record), the walk written
+            # out. Not where records may nest past --max-depth: there ``Codec`` has wrapped
+            # ``decode`` in the depth check already.
+            self.decode = decoders.compile_decode(  # type: ignore[method-assign, assignment]
+                self.message.name,
+                parse=self._from_string,
+                parse_error=self._parse_error,
+                quick_size=self._quick_size,
+                any_size=self._decode_any_size,
+                overflow=self._check_overflow if self._varints else None,
+                reference=self._from_message_reference,
+            )
         self._kwargs: Kwargs | None = None  # compiled on first use (writer_for_decoded)
 
     # The native step, separated for the benchmark.
@@ -518,32 +543,18 @@ class _ProtobufBase(Codec):
         return DecodeError(f"not a valid {self.message.name} message: {exc}")
 
     def encode(self, record: Record) -> bytes:
+        """Replaced in ``__init__`` by the generated ``encode`` (fast_write.py), a call
+        less a record: the checked message built and serialized, and where that declines
+        (any exception), ``_declined``: the reference path, which gives the same bytes or
+        today's error; a message over ``_write_bound`` bytes then goes to ``_sized``."""
         data: bytes | None
         try:
-            # The checked keywords (fast_write.py), straight to upb: it only accepts.
-            msg = self._cls(**self._fast_kwargs(record))
-            data = self._serialize(msg, deterministic=True) if self._maps else self._serialize(msg)
-        except Exception:  # any reason at all: the reference path decides
-            data = None
-        if data is None:  # outside the handler: its errors do not chain the decline
-            data = self._encode_reference(record)
-        elif len(data) <= self._write_bound:  # nearly every record: no more checks
-            return data
-        return self._sized(record, data)
-
-    def _encode_nested(self, record: Record) -> bytes:
-        """``encode`` for records that may nest past the depth limits (a recursive schema):
-        the fast keywords count levels themselves and decline a record that comes near
-        the cap, so only the reference path needs the walk of ``write_check``."""
-        data: bytes | None
-        try:
-            msg = self._cls(**self._fast_kwargs(record, 0))
-            data = self._serialize(msg, deterministic=True) if self._maps else self._serialize(msg)
+            data = self._fast_encode(record)
         except Exception:
             data = None
-        if data is None:
-            return self._checked_reference(record)
-        return self._sized(record, data)
+        if data is None:  # outside the handler: its errors do not chain the decline
+            return self._declined(record)
+        return data if len(data) <= self._write_bound else self._sized(record, data)
 
     def _sized(self, record: Record, data: bytes) -> bytes:
         if len(data) > self._write_bound:  # a large record only: more checks then
@@ -563,6 +574,8 @@ class _ProtobufBase(Codec):
             raise explain(self.schema, self.message.name, record, exc, "protobuf") from None
 
     def decode(self, data: bytes) -> Record:
+        # Replaced in ``__init__`` by the same steps generated whole (fast_read.py) where
+        # no depth check wraps it.
         if len(data) > self._quick_size:
             return self._decode_any_size(data)
         # A small message: within every limit, and searched whole for varints over 64 bits.

@@ -20,13 +20,14 @@ its keys in the reference's order (plain fields, converted fields, then optional
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from google.protobuf.unknown_fields import UnknownFieldSet
 
+from fmtbench.codecs.protobuf.overflow import OVERFLOW_PATTERN, VARINT_CLASSES
+from fmtbench.codecs.protobuf.source import attr as _attr
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.decimals import decimal_from_proto
 from fmtbench.codecs.values.leaves import duration_from_parts, timestamp_from_parts
@@ -97,17 +98,6 @@ def _duration_strict(d: Any) -> Any:
 
 #: The scalar kinds that are messages on the wire (well-known types).
 _MESSAGES = frozenset({"timestamp", "duration"})
-
-
-def _attr(obj: str, name: str) -> str:
-    """Source reading field ``name`` of the message in local ``obj``."""
-    # Names from the schema loader are ASCII identifiers, but may be Python keywords
-    # (``from``), and a Schema built by hand may hold anything. Only a plain ASCII
-    # identifier is spelled as an attribute (Python would NFKC-normalise other
-    # identifiers into another name); the rest go through getattr, which upb answers alike.
-    if name.isascii() and name.isidentifier() and not keyword.iskeyword(name):
-        return f"{obj}.{name}"
-    return f"getattr({obj}, {name!r})"
 
 
 def _fail() -> Any:
@@ -191,6 +181,57 @@ class FastDecoders:
     def source(self) -> str:
         """The generated text (for tests and for reading)."""
         return "\n".join(self.function(name) for name in self.index)
+
+    def compile_decode(
+        self,
+        root: str,
+        *,
+        parse: Callable[[bytes], Any],
+        parse_error: Callable[[Exception], Exception],
+        quick_size: int,
+        any_size: Decode,
+        overflow: Callable[[bytes], None] | None,
+        reference: Decode,
+    ) -> Decode:
+        """The codec's ``decode`` of a ``root`` message, a call less a record than its
+        steps: a message over ``quick_size`` bytes goes to ``any_size``; a smaller one is
+        parsed (a parse error is raised as ``parse_error`` makes it), searched for varints
+        over 64 bits where ``overflow`` is given (``overflow`` names the first one, see
+        overflow.py), then walked by ``_m`` of ``root`` written out, and where that
+        declines, by ``reference``. Call ``compile`` first: the functions it makes are the
+        ones the written-out walk calls."""
+        self.ns.update(
+            _parse=parse,
+            _perr=parse_error,
+            _quick=quick_size,
+            _any=any_size,
+            _ovf=overflow,
+            _VC=VARINT_CLASSES,
+            _OP=OVERFLOW_PATTERN,
+            _ref=reference,
+        )
+        self.counter = 0
+        lines: list[str] = []
+        budget = [_INLINE_FIELDS - len(self.schema.messages[root].fields)]
+        result = self.message(root, "m", lines, "    ", budget)
+        search = ["    if data.translate(_VC).find(_OP) >= 0:", "        _ovf(data)"]
+        text = [
+            "def _decode(data):",
+            "    if len(data) > _quick:",
+            "        return _any(data)",
+            "    try:",
+            "        m = _parse(data)",
+            "    except Exception as exc:  # upb raises DecodeError, but garbage may surface",
+            "        raise _perr(exc) from None",
+            *(search if overflow is not None else []),
+            "    try:",
+            *lines,
+            f"        return {result}",
+            "    except Exception:  # any reason at all: the reference walks it again",
+            "        return _ref(m)",
+        ]
+        exec("\n".join(text), self.ns)
+        return self.ns["_decode"]  # type: ignore[no-any-return]
 
     # -- structure ------------------------------------------------------------------------
     def _cyclic(self) -> set[str]:

@@ -184,14 +184,24 @@ class OverflowScan:
                 length = data[pos] if pos < end else 0x80
                 if length < 0x80:
                     pos += 1
+                elif pos + 2 < end and data[pos + 1] >= 0x80 and data[pos + 2] < 0x80:
+                    # Three bytes (16 kB to 2 MB): a large payload's, without the call.
+                    length = (length & 0x7F) | (data[pos + 1] & 0x7F) << 7 | data[pos + 2] << 14
+                    pos += 3
                 else:
                     length, pos, _ = _varint(data, pos, end)
                 stop = pos + length
                 if stop > end:
                     raise _Malformed
-                # Ten bytes are the least an overflow takes (packed: no key).
+                # Ten bytes are the least an overflow takes (packed: no key). Skimming,
+                # a small one is searched here first: nearly always that is all.
                 if length >= _SHORTEST and number in inspect:
-                    self._delimited(data, pos, stop, spec, number, index, skim=skim)
+                    if not skim:
+                        self._delimited(data, pos, stop, spec, number, index, skim=False)
+                    elif length > WHOLE:
+                        self._delimited(data, pos, stop, spec, number, index, skim=True)
+                    elif suspect(data[pos:stop]):
+                        self._delimited(data, pos, stop, spec, number, index, skim=False)
                 pos = stop
             elif wire == 0:
                 if data[pos] < 0x80 if pos < end else False:
