@@ -26,7 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fmtbench.codecs.protobuf.fast_read import FastDecoders, _attr
+from fmtbench.codecs.protobuf.fast_read import FastDecoders
+from fmtbench.codecs.protobuf.source import attr as read_field
 from fmtbench.codecs.protojson.compile import _by_tag, _Writer, wire_name
 from fmtbench.schema.model import ListOf, MapOf, MessageRef, Schema
 
@@ -74,7 +75,7 @@ class _FusedSource(FastDecoders):
         lines.append("o = {}")
         for f in _by_tag(msg.fields):
             key = repr(f.name if self.writer.proto_names else wire_name(f))
-            t, attr = f.type, _attr("m", f.name)
+            t, attr = f.type, read_field("m", f.name)
             if f.wrapper or f.optional:
                 lines.append(f"if _h{i}(m, {f.name!r}):")
                 inner: list[str] = []
