@@ -235,7 +235,9 @@ def test_the_counted_path_agrees_with_todays(schema: Any, root: str, drop: bool)
     def prop(rec: dict[str, Any], rnd: Any) -> None:
         data = codec.encode(rec)
         check(codec, fast, data)
-        if b"\\" not in data:  # fmtbench's own text: the census counts its quotes
+        # fmtbench's own text: the census counts its quotes, but for a float written as a
+        # string ("NaN", "Infinity"), which it reads as a float (that record is declined).
+        if b"\\" not in data and b'NaN"' not in data and b'Infinity"' not in data:
             with contextlib.suppress(*REJECTED):
                 assert 2 * census(codec.decode(data))[0] == data.count(b'"')
         tree = orjson.loads(data)
