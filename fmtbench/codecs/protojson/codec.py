@@ -284,7 +284,7 @@ class _FileWriter(RecordWriter):
         msg = parsed()
         if msg is None:  # the reader has a depth check to make: records, one by one
             return False
-        data = None
+        data: bytes | None
         try:
             data = _dumps(fused(msg))
         except Exception:  # any reason at all: the record, on the usual path, decides
