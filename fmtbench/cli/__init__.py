@@ -8,6 +8,8 @@ funnels through ``main``: a FmtbenchError becomes one line on stderr and an exit
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
 import warnings
 from typing import TextIO
@@ -16,13 +18,56 @@ from typing import TextIO
 import typer
 from typer._click import exceptions as click_errors
 
-from fmtbench.cli import bench, convert, diff, explain, generate, report, schema  # noqa: F401 - registers commands
-from fmtbench.cli.app import ExitStatus, app, say
+from fmtbench.cli.app import ExitStatus, app, say, schema_app
 from fmtbench.codecs.registry import FormatPluginWarning
 from fmtbench.errors import DecodeError, FmtbenchError, UsageError
 from fmtbench.files import Terminated, reason, sigterm_raises
 
-__all__ = ["ExitStatus", "app", "main", "run"]
+__all__ = ["ExitStatus", "app", "load_commands", "main", "run"]
+
+#: The modules registering commands on ``app``, in the order ``--help`` lists them.
+_MODULES = ("bench", "convert", "diff", "explain", "generate", "report", "schema")
+#: The module(s) of each command. A run of one command imports and builds that module's
+#: commands only: typer builds every command's options from its signature at each start,
+#: and building all of them was a fifth of a one-record ``convert`` (tests/test_cli_lazy.py
+#: holds this table to what the modules register).
+COMMAND_MODULES = {
+    "bench": ("bench",),
+    "convert": ("convert",),
+    "formats": ("convert",),
+    "explain": ("explain",),
+    "generate": ("generate",),
+    "datasets": ("generate",),
+    "report": ("report",),
+    "plot": ("report",),
+    "compare": ("report",),
+    "recommend": ("report",),
+    "schema": ("diff", "schema"),
+}
+
+
+def load_commands(command: str | None = None) -> None:
+    """Register ``command``'s module(s) on ``app``, or every command's (None): the full
+    app, its commands in their one order whatever was loaded before (``--help``, a name
+    mistyped, shell completion)."""
+    for module in COMMAND_MODULES[command] if command else _MODULES:
+        importlib.import_module(f"fmtbench.cli.{module}")
+    if command is None:
+        for typer_app in (app, schema_app):
+            typer_app.registered_commands.sort(key=_defined)
+
+
+def _defined(info: typer.models.CommandInfo) -> tuple[int, int]:
+    callback = info.callback
+    assert callback is not None
+    return _MODULES.index(callback.__module__.rsplit(".", 1)[-1]), callback.__code__.co_firstlineno
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The command a run names, when the app needs no other: its first argument."""
+    if os.environ.get("_FMTBENCH_COMPLETE") or not argv or argv[0] not in COMMAND_MODULES:
+        return None
+    return argv[0]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         with sigterm_raises(), warnings.catch_warnings():
             warnings.simplefilter("default", FormatPluginWarning)
             warnings.showwarning = _show_warning
+            load_commands(_command_of(sys.argv[1:] if argv is None else argv))
             # Not standalone: click's usage errors come here, to be one line like the others
             # (click and typer would draw a box of several lines).
             status = app(args=argv, prog_name="fmtbench", standalone_mode=False)
