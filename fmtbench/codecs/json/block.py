@@ -21,7 +21,6 @@ line numbers are today's.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -37,10 +36,6 @@ from fmtbench.codecs.structs.direct import DIRECT_DECLINED, compile_direct
 
 if TYPE_CHECKING:
     from fmtbench.codecs.base import Record, StructTarget
-
-
-#: What ``to_builtins`` leaves as it is for the key proof: its values are not looked at.
-_KEPT = (bytes, bytearray, datetime)
 
 
 class BlockDecoder:
@@ -59,7 +54,6 @@ class BlockDecoder:
         self._fix = compile_direct(typed.schema, root, typed.bulk_same, _WRITTEN_TIMESTAMP)
         self._writeback = msgspec.json.Encoder().encode
         self._cyclic = not typed._bounded
-        self._plain = msgspec.to_builtins
 
     def decode_block(self, block: bytes, lines: list[bytes]) -> list[Record] | None:
         """The records of ``lines`` (``block`` split at its newlines, none of them blank),
@@ -95,9 +89,9 @@ class BlockDecoder:
             structs = list(map(self._typed._one.decode, lines))
         except REJECTED:
             return None
-        # keys.py's proof, on the Structs' plain form: it has the keys and text leaves the
-        # records would (the same parse; the converters add no key).
-        if not self._keys.unique_all(block, self._plain(structs, builtin_types=_KEPT)):
+        # keys.py's proof, on the Structs: they have the keys and text leaves the records
+        # would (the same parse; the converters add no key).
+        if not self._keys.unique_structs(block, structs):
             return None
         try:
             fix(structs, target.stamps)

@@ -33,6 +33,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from fmtbench.codecs.sparse import count_sparse
 from fmtbench.errors import DecodeError, LimitError, format_path
 from fmtbench.schema.model import EnumRef, FieldType, ListOf, MapOf, MessageRef, Scalar, Schema
@@ -60,6 +62,11 @@ class KeyProof:
         self._keys = _counters(schema, strings=False)[root]
         #: A record's keys and text leaves: half the quotes of the input it was read from.
         self.strings = _counters(schema, strings=True)[root]
+        # The same counts of the typed reader's Structs (structs/read.py: field ``i`` is
+        # attribute ``f{i}``, an absent optional UNSET, a missing required field refused):
+        # where no record is built, they spare the plain form ``to_builtins`` would make.
+        self._struct_keys = _counters(schema, strings=False, structs=True)[root]
+        self._struct_strings = _counters(schema, strings=True, structs=True)[root]
 
     def unique(self, data: bytes, record: Any) -> bool:
         """True when ``data``, read as ``record``, certainly has no duplicate key."""
@@ -75,6 +82,13 @@ class KeyProof:
         """The second proof alone: for a caller that has tried the quote count itself."""
         return data.count(b'":') == sum(map(self._keys, records)) and not _SPACED_KEY(data)
 
+    def unique_structs(self, data: bytes, structs: list[Any]) -> bool:
+        """``unique_all`` for ``data`` read as the typed reader's Structs."""
+        if b"\\" not in data and quotes(data) == 2 * sum(map(self._struct_strings, structs)):
+            return True
+        count = sum(map(self._struct_keys, structs))
+        return data.count(b'":') == count and not _SPACED_KEY(data)
+
 
 _TEXT_KINDS = frozenset({"string", "bytes", "timestamp", "duration"})
 
@@ -84,34 +98,46 @@ def _is_text(ftype: FieldType) -> bool:
     return isinstance(ftype, EnumRef) or (isinstance(ftype, Scalar) and ftype.kind in _TEXT_KINDS)
 
 
-def _counters(schema: Schema, *, strings: bool) -> dict[str, Counter]:
+def _counters(schema: Schema, *, strings: bool, structs: bool = False) -> dict[str, Counter]:
     """Per message type, a function counting a record's keys at all levels, and its text
-    leaves too when ``strings``."""
+    leaves too when ``strings``; of the typed reader's Structs when ``structs``."""
     index = {name: i for i, name in enumerate(schema.messages)}
     source: list[str] = []
     for name, msg in schema.messages.items():
         body: list[str] = []
-        constant = 0  # the text leaves every record of the type has: counted once, here
-        for f in msg.fields:
+        # The keys and text leaves every record of the type has: counted once, here.
+        constant = sum(not f.optional for f in msg.fields) if structs else 0
+        for i, f in enumerate(msg.fields):
+            if structs and f.optional:
+                body.append(f"    if d.f{i} is not UNSET: n += 1")  # its key
             walk = _walk(index, f.type, "x", 1, strings)
             if not walk:
                 continue
             if walk == ["n += 1"]:
-                if f.optional:
-                    body.append(f"    if {f.name!r} in d: n += 1")
-                else:
+                if not f.optional:
                     constant += 1
+                elif structs:
+                    body.append(f"    if d.f{i} is not UNSET: n += 1")
+                else:
+                    body.append(f"    if {f.name!r} in d: n += 1")
                 continue
-            get = f"d.get({f.name!r})" if f.optional else f"d[{f.name!r}]"
-            body.append(f"    x = {get}")
+            if structs:
+                body.append(f"    x = d.f{i}")
+            else:
+                body.append(
+                    f"    x = d.get({f.name!r})" if f.optional else f"    x = d[{f.name!r}]"
+                )
             if f.optional:
-                body.append("    if x is not None:")
+                body.append(f"    if x is not {'UNSET' if structs else 'None'}:")
                 body += [f"        {line}" for line in walk]
             else:
                 body += [f"    {line}" for line in walk]
-        head = f"    n = len(d) + {constant}" if constant else "    n = len(d)"
+        if structs:
+            head = f"    n = {constant}"
+        else:
+            head = f"    n = len(d) + {constant}" if constant else "    n = len(d)"
         source.append("\n".join([f"def _k{index[name]}(d):", head, *body, "    return n"]))
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"UNSET": msgspec.UNSET}
     # Generated from the schema model only (names appear through repr; functions numbered).
     exec("\n\n".join(source), namespace)
     return {name: namespace[f"_k{i}"] for name, i in index.items()}
