@@ -27,10 +27,10 @@ import msgspec
 
 from fmtbench.codecs.json.keys import KeyProof
 from fmtbench.codecs.json.typed import (
-    _WRITTEN_TIMESTAMP,
     REJECTED,
     TypedJson,
     _long_integers,
+    all_written,
 )
 from fmtbench.codecs.structs.direct import DIRECT_DECLINED, compile_direct
 
@@ -51,7 +51,7 @@ class BlockDecoder:
         # A line as ``_decode_line`` sees it has its newline: one byte more than here.
         self._longest = min(safe_size - 1, max_line)
         # structs/direct.py: where the Structs may be encoded for a writer as they are.
-        self._fix = compile_direct(typed.schema, root, typed.bulk_same, _WRITTEN_TIMESTAMP)
+        self._fix = compile_direct(typed.schema, root, typed.bulk_same, all_written)
         self._writeback = msgspec.json.Encoder().encode
         self._cyclic = not typed._bounded
 

@@ -52,15 +52,15 @@ def compile_direct(
     schema: Schema,
     root: str,
     same: frozenset[str],
-    written_timestamp: Callable[[str], Any],
+    all_written: Callable[[list[str]], bool],
 ) -> Callable[[list[Any], Stamps], None] | None:
     """A function making a list of ``root`` Structs canonical in place (their root
     timestamps parsed, then given as the writer's ``Stamps`` takes them), or raising
     ``DIRECT_DECLINED``; None where no list can be.
 
-    ``same``: the scalar kinds whose value is canonical as read; ``written_timestamp``:
-    the test a timestamp's text must pass for ``datetime.fromisoformat`` to read it as
-    the typed path would."""
+    ``same``: the scalar kinds whose value is canonical as read; ``all_written``: the test
+    a list of timestamps' texts must pass for ``datetime.fromisoformat`` to read each as the
+    typed path would."""
     if has_cycle(schema, root):
         return None
     names = [m.name for m in reachable_messages(schema, root)]
@@ -78,7 +78,7 @@ def compile_direct(
             elif not _leaf_ok(f.type, same, frozenset({"string"})):
                 return None
     floats = _gatherer(schema, root, names, many=True)  # one check for the whole list
-    fixes = [_stamp_fix(attr, optional, written_timestamp) for attr, optional in stamps]
+    fixes = [_stamp_fix(attr, optional, all_written) for attr, optional in stamps]
     fixes += [_bytes_fix(attr, optional) for attr, optional in payloads]
 
     def fix(structs: list[Any], stamps: Stamps) -> None:
@@ -108,7 +108,7 @@ def _bytes_fix(attr: str, optional: bool) -> Callable[[list[Any], Stamps], None]
 
 
 def _stamp_fix(
-    attr: str, optional: bool, written: Callable[[str], Any]
+    attr: str, optional: bool, all_written: Callable[[list[str]], bool]
 ) -> Callable[[list[Any], Stamps], None]:
     get = attrgetter(attr)
 
@@ -116,7 +116,7 @@ def _stamp_fix(
         if optional:
             structs = list(compress(structs, map(_SET, map(get, structs))))
         texts = list(map(get, structs))
-        if not all(map(written, texts)):
+        if not all_written(texts):
             raise _Decline  # nanoseconds, offsets...: the typed path's own rule reads them
         # A bad date (February 30) raises ValueError: declined, and the canonical path
         # names it.
