@@ -23,6 +23,7 @@ from fmtbench.codecs.protobuf.codec import PROTO_RULES
 from fmtbench.codecs.values.canonical import CANONICAL
 from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import ValueMismatch
+from fmtbench.schema import parse_schema
 from tests.samples import ORDERS, assert_same, order_schema
 from tests.strategies import SCHEMAS, records, schema_named
 
@@ -297,3 +298,40 @@ def test_timestamp_in_utc_is_passed_through() -> None:
     record = order()
     record["placed_at"] = datetime(2024, 1, 1, tzinfo=UTC)
     assert conv(record)["placed_at"] is record["placed_at"]
+
+
+# -- float32 leaves: float32_round's steps inlined in the fast path --------------------------
+F32_SCHEMA = parse_schema(
+    """
+schema: t.f32
+root: F
+messages:
+  F:
+    fields:
+      x: float32 = 1
+      o: {type: optional float32, tag: 2}
+      xs: list<float32> = 3
+      m: map<string, float32> = 4
+"""
+)
+F32_VALUES = st.one_of(
+    st.floats(width=32),
+    st.floats(),  # rounded, or too large for float32: the reference's error
+    st.sampled_from([3.4028235677973366e38, 3.4028236e38, 1e-46, -0.0, 2.0**-149]),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=2),
+)
+
+
+@pytest.mark.parametrize("rules", ["canonical encode", "json decode", "msgpack decode"])
+@settings(max_examples=150, deadline=None)
+@given(value=F32_VALUES)
+def test_float32_leaves_agree(rules: str, value: Any) -> None:
+    tree = TreeConverter(F32_SCHEMA, ALL_RULES[rules])
+    for record in (
+        {"x": value, "xs": [], "m": {}},
+        {"x": 1.5, "o": value, "xs": [0.5, value], "m": {"k": value}},
+    ):
+        assert_paths_agree(tree, "F", record)

@@ -23,10 +23,12 @@ from typing import Any
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.decimals import decimal_check
 from fmtbench.codecs.values.leaves import (
+    _F32,
     Conv,
     bool_check,
     bytes_check,
     describe,
+    float32_round,
     float64_check,
     int_check,
     sorted_items,
@@ -472,6 +474,11 @@ class _FastSource:
         guard = next((t for c, t in _TYPE_GUARDS if c is conv), None)
         if guard is not None:
             return f"{x} if type({first}) is {guard} else {call}"
+        if conv is float32_round:
+            # float32_round's own steps for a float, inline (two calls a leaf were most of
+            # a float-heavy record's conversion); an overflow raises to the reference path.
+            pack, unpack = self.bind(_F32.pack), self.bind(_F32.unpack)
+            return f"{unpack}({pack}({x}))[0] if type({first}) is float else {call}"
         if conv is timestamp_check or getattr(conv, "utc_datetime_as_is", False):
             # an aware datetime already in UTC is returned as is
             return f"{x} if type({first}) is _datetime and {x}.tzinfo is _UTC else {call}"
