@@ -114,8 +114,6 @@ def _integers(kind: str) -> Fix:
     lo, hi = INT_RANGES[kind]
 
     def fix(values: list[Any]) -> list[Any]:
-        if not values:
-            return values
         # ASCII digits and '-' only (no '+', space or '_', which int() would take): then
         # int() reads a value as ``int_reader`` does, or raises ValueError ("1-2"): declined.
         text = "".join(values)
@@ -321,11 +319,14 @@ class Typed:
                         raise _Decline  # a message field absent: its zero is written
                     held = list(compress(objs, map(_SET, values)))
                     values = list(filter(_SET, values))
-                if fix is _same:
+                if fix is _same or not values:
                     continue
                 if many:
+                    items = list(chain.from_iterable(values))
+                    if not items:
+                        continue
                     lengths = list(map(len, values))
-                    flat = iter(fix(list(chain.from_iterable(values))))
+                    flat = iter(fix(items))
                     values = [list(islice(flat, n)) for n in lengths]
                 else:
                     values = fix(values)
