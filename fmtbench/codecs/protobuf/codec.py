@@ -700,6 +700,20 @@ class _SingleWriter(RecordWriter):
         self.codec, self.out = codec, out
         self.count = 0
 
+    def take_parsed(self, reader: RecordReader) -> bool:
+        """Write the one message of ``reader`` from the bytes it hands over, encoded for
+        this codec already (protojson/to_protobuf.py: no record built); False, reading
+        nothing, where the reader has none (the caller then pumps records)."""
+        encoded = getattr(reader, "protobuf_message", None)
+        if encoded is None or self.count:
+            return False
+        data = encoded(self.codec)
+        if data is None:
+            return False
+        self.out.write(data)
+        self.count = 1
+        return True
+
     def write(self, record: Record) -> None:
         if self.count:
             raise EncodeError(

@@ -7,6 +7,7 @@ with msgspec through converters generated per schema (``compile.py``), leaf rule
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -39,6 +40,7 @@ from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
 
 if TYPE_CHECKING:
     from fmtbench.codecs.protojson.from_protobuf import Fused
+    from fmtbench.codecs.protojson.to_protobuf import Typed
 
 # msgspec writes, as the JSON codec does: orjson stops at 254 levels, which records within
 # --max-depth may pass. orjson's own spelling serves only to count quotes (_decode_line).
@@ -78,6 +80,7 @@ class ProtoJsonCodec(Codec):
         self._renames = key_renames(self.schema)
         self._plans = value_plans(self.schema)
         self._fused: dict[tuple[int, bool], Fused | None] = {}
+        self._typed: list[Typed | None] = []  # compiled on first use
 
     # -- writing ---------------------------------------------------------------------------
     def from_protobuf(self, classes: dict[str, type[Any]], *, strict: bool) -> Fused | None:
@@ -201,6 +204,34 @@ class ProtoJsonCodec(Codec):
                     stack.extend((item, inner) for item in x.values())
         return tree
 
+    def to_protobuf(self, data: bytes, target: Any) -> bytes | None:
+        """The one message of the ProtoJSON text ``data`` as the bytes ``target`` (a
+        Protobuf codec of this schema) would write for its record, with no tree nor record
+        built (to_protobuf.py); None where that route does not apply or declines."""
+        if (
+            getattr(target, "schema", None) is not self.schema
+            or target.message.name != self.message.name
+            or target.values.limit != self.values.limit
+            or self.has_depth_check
+            or target.write_check() is not None
+        ):
+            return None
+        if not self._typed:
+            # Here, not at import: ProtoJSON alone never loads the Protobuf classes.
+            from fmtbench.codecs.protojson.to_protobuf import compile_typed
+
+            self._typed.append(compile_typed(self.schema, self.message.name))
+        typed = self._typed[0]
+        if typed is None:
+            return None
+        # The usual route counts values on a large text (and the writer on a large
+        # message, under the same limit): here, a record that may hold too many declines.
+        values = self.values
+        out = typed.encode(data, None if values.safe(len(data)) else values.limit)
+        if out is None or len(out) > target.max_message_bytes:  # too large: the usual error
+            return None
+        return out
+
     def reader(self, src: BinaryIO) -> RecordReader:
         return _FileReader(self, src.read())
 
@@ -208,9 +239,22 @@ class ProtoJsonCodec(Codec):
         return _FileWriter(self, out, single)
 
 
+_SPACE = re.compile(rb"[ \t\r\n]*")
+
+
 class _FileReader(RecordReader):
     def __init__(self, codec: ProtoJsonCodec, data: bytes) -> None:
         self.codec, self.data = codec, data
+        self._items: list[Any] | None = None
+        # A file of one message (an object) is parsed on first use: a Protobuf writer may
+        # take its bytes whole (``to_protobuf``), and then no tree is built. Should it not
+        # parse, the first read raises what parsing here would have.
+        self.single = data[_SPACE.match(data).end() :][:1] == b"{"  # type: ignore[union-attr]
+        if not self.single:
+            self._parse()
+
+    def _parse(self) -> list[Any]:
+        codec, data = self.codec, self.data
         try:
             # msgspec for a whole file: orjson's parser peaks at about 15 times the input,
             # msgspec's at the size of the tree; orjson then words the error, if any.
@@ -238,12 +282,27 @@ class _FileReader(RecordReader):
             refuse_duplicates(data)
         # Reversed and popped: each message's tree is let go once its record is built.
         self._items = items[::-1] if len(items) > 1 else items
-        del tree, items
+        return self._items
+
+    def protobuf_message(self, target: Any) -> bytes | None:
+        """The one message's bytes as the Protobuf codec ``target`` writes its record,
+        read straight from the text (``ProtoJsonCodec.to_protobuf``), for a writer that
+        takes them (``take_parsed``, pump.py); None, reading nothing, where it does not."""
+        if self._items is not None or self.count:
+            return None
+        data = self.codec.to_protobuf(self.data, target)
+        if data is not None:
+            self._items = []
+            self.count = 1
+        return data
 
     def __next__(self) -> Record:
-        if not self._items:
+        items = self._items
+        if items is None:
+            items = self._parse()
+        if not items:
             raise StopIteration
-        tree = self._items.pop()
+        tree = items.pop()
         self.count += 1
         try:
             return self.codec.from_tree(tree, self.data, None if self.single else self.count - 1)
