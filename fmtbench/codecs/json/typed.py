@@ -29,6 +29,7 @@ from fmtbench.codecs.structs.read import (
     uint64,
 )
 from fmtbench.codecs.values.leaves import (
+    all_shaped,
     b64_decode,
     duration_from_json,
     float32_round,
@@ -61,25 +62,15 @@ _FLOAT32 = json_float(float32_round)
 # and other forms RFC 3339 does not allow) only ever sees this one shape.
 _STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?Z"
 _WRITTEN_TIMESTAMP = re.compile(_STAMP, re.ASCII).fullmatch
-#: Every ASCII digit as 9: a written timestamp is then one of two shapes.
-_NINES = str.maketrans("0123456789", "9999999999")
-_MICROS, _SECONDS = "9999-99-99T99:99:99.999999Z", "9999-99-99T99:99:99Z"
+#: The written shapes, digits as 0 (``all_written``).
+_WRITTEN_SHAPES = frozenset({"0000-00-00T00:00:00Z", "0000-00-00T00:00:00.000000Z"})
 
 
 def all_written(texts: list[str]) -> bool:
     """Whether every text has the written shape (``_WRITTEN_TIMESTAMP``), for a block's
-    texts at once with C string methods (the regex, a call a text, was a tenth of a block's
-    direct path). Joined by NUL with their digits as 9, the texts must be the two shapes
-    and the NULs only: every text non-empty and wholly covered, by exactly one shape each
-    (as many shapes as texts), so each text is one shape."""
-    n = len(texts)
-    shape = "\x00".join(texts).translate(_NINES)
-    micros = shape.count(_MICROS)
-    rest = shape.replace(_MICROS, "") if micros else shape
-    seconds = rest.count(_SECONDS)
-    if micros + seconds != n or "" in texts:
-        return False
-    return (rest.replace(_SECONDS, "") if seconds else rest) == "\x00" * (n - 1)
+    texts at once (``all_shaped``: the regex, a call a text, was a tenth of a block's
+    direct path)."""
+    return all_shaped(texts, _WRITTEN_SHAPES)
 
 
 def _timestamp(text: Any) -> datetime:

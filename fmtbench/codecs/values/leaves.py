@@ -29,6 +29,20 @@ Conv = Callable[[Any], Any]
 _F32 = struct.Struct("<f")
 
 
+#: Every ASCII digit as 0: a text's shape (``all_shaped``).
+_ZEROS = str.maketrans("0123456789", "0000000000")
+
+
+def all_shaped(texts: list[str], shapes: frozenset[str]) -> bool:
+    """Whether every text, its ASCII digits read as 0, is one of ``shapes`` (none of which
+    holds a NUL): the texts joined by NUL, translated and split in C, where a regular
+    expression a text costs several times more. As many parts as texts: no text held a NUL."""
+    if not texts:
+        return True
+    parts = "\x00".join(texts).translate(_ZEROS).split("\x00")
+    return len(parts) == len(texts) and shapes.issuperset(parts)
+
+
 def describe(value: object) -> str:
     """The name a user recognises for a value's type, for 'expected X, got Y'."""
     if value is None:
