@@ -206,18 +206,25 @@ _NESTED_BYTES = 7
 
 
 def refuse_too_deep(tree: dict[str, Any], position: str) -> None:
-    """LimitError for a document nesting more documents and arrays than the cap."""
-    todo: list[tuple[Any, int]] = [(tree, 1)]
-    while todo:
-        value, depth = todo.pop()
+    """LimitError for a document nesting more documents and arrays than the cap.
+
+    A level at a time (the documents and arrays at each depth), so that the test of each
+    value is a comprehension's, not a stack's push and pop."""
+    level: list[Any] = [tree]
+    depth = 1
+    while level:
         if depth > BSON_NESTING.cap:
             raise LimitError(
                 f"nested more than {BSON_NESTING.cap} documents and arrays deep, past what"
                 " BSON readers (pymongo) read",
                 position=position,
             )
-        items = value.values() if value.__class__ is dict else value
-        todo.extend((v, depth + 1) for v in items if v.__class__ in (dict, list))
+        below: list[Any] = []
+        for value in level:
+            items = value.values() if value.__class__ is dict else value
+            below += [v for v in items if v.__class__ is dict or v.__class__ is list]
+        level = below
+        depth += 1
 
 
 class BsonCodec(Codec):
