@@ -297,3 +297,39 @@ def test_the_depth_walk_at_the_cap() -> None:
                 refuse_too_deep(tree, "p")
         else:
             refuse_too_deep(tree, "p")
+
+
+TIMES = parse_schema("""
+schema: t.bsontimes
+root: T
+messages:
+  T:
+    fields:
+      took: duration = 1
+      at: timestamp = 2
+      laps: list<duration> = 3
+      steps: map<string, duration> = 4
+""")
+
+
+@given(
+    st.timedeltas(),
+    st.lists(st.timedeltas(), max_size=3),
+    st.dictionaries(
+        st.text(max_size=3).filter(lambda k: "\0" not in k), st.timedeltas(), max_size=3
+    ),
+)
+def test_durations_and_timestamps_in_a_list_schema(
+    took: Any, laps: list[Any], steps: dict[str, Any]
+) -> None:
+    """Durations (a value and a length on the sized path, the value alone unsized)."""
+    from datetime import UTC, datetime
+
+    c = BsonCodec(TIMES)
+    rec = {"took": took, "at": datetime(2020, 1, 1, tzinfo=UTC), "laps": laps, "steps": steps}
+    data = written(c.encode, rec)
+    assert data == written(c._encode_reference, rec)
+    if isinstance(data, str):
+        return
+    assert same(read(c, data), reference_read(c, data))
+    assert c.decode(data) == rec

@@ -156,11 +156,9 @@ class FastReader:
         return [line] if self.sized else []
 
     def sub(self, x: str, call: str) -> str:
-        """``x`` set to what ``call`` (a message function, ``_duration``) returns, its
+        """``x`` set to the value ``call`` (returning a value and its length) returns, the
         length added to ``n`` when lengths are summed."""
-        if self.sized:
-            return f"{x}, s = {call}; n += s"
-        return f"{x} = {call}" if call.startswith("_d") else f"{x} = {call}[0]"
+        return f"{x}, s = {call}; n += s" if self.sized else f"{x} = {call}[0]"
 
     def bind(self, obj: Any) -> str:
         name = f"_c{self.bound}"
