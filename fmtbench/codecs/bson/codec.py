@@ -164,6 +164,11 @@ BSON_NESTING = Nesting(
 
 _encode = bson.encode
 _decode = bson.decode
+#: What ``bson.encode(doc)`` and ``bson.decode(data, OPTIONS)`` call (pymongo's C functions,
+#: ``library.require`` made sure), without their Python wrappers: hot paths only.
+_to_bson = bson._dict_to_bson
+_to_dict = bson._bson_to_dict
+_PLAIN_OPTIONS = bson.DEFAULT_CODEC_OPTIONS
 MIN_DOCUMENT = 5  # a length prefix and the terminating NUL
 
 
@@ -201,18 +206,25 @@ _NESTED_BYTES = 7
 
 
 def refuse_too_deep(tree: dict[str, Any], position: str) -> None:
-    """LimitError for a document nesting more documents and arrays than the cap."""
-    todo: list[tuple[Any, int]] = [(tree, 1)]
-    while todo:
-        value, depth = todo.pop()
+    """LimitError for a document nesting more documents and arrays than the cap.
+
+    A level at a time (the documents and arrays at each depth), so that the test of each
+    value is a comprehension's, not a stack's push and pop."""
+    level: list[Any] = [tree]
+    depth = 1
+    while level:
         if depth > BSON_NESTING.cap:
             raise LimitError(
                 f"nested more than {BSON_NESTING.cap} documents and arrays deep, past what"
                 " BSON readers (pymongo) read",
                 position=position,
             )
-        items = value.values() if value.__class__ is dict else value
-        todo.extend((v, depth + 1) for v in items if v.__class__ in (dict, list))
+        below: list[Any] = []
+        for value in level:
+            items = value.values() if value.__class__ is dict else value
+            below += [v for v in items if v.__class__ is dict or v.__class__ is list]
+        level = below
+        depth += 1
 
 
 class BsonCodec(Codec):
@@ -232,6 +244,10 @@ class BsonCodec(Codec):
         ).read
         self._max_bytes = self.limits.max_record_bytes
         self._arrays = _has_lists(self.schema, self.message.name)
+        # With lists the proof is the document written again, so no length is summed.
+        self._fast_unsized = FastReader(
+            self.schema, self.message.name, drop_unknown=self.drop_unknown, sized=False
+        ).read
         # A document nested past the cap is refused on reading too (pymongo itself reads on
         # to its recursion limit, which depends on the caller's stack). Each level takes at
         # least 7 bytes (a type, an empty key's NUL, a length, the end NUL): only a record
@@ -242,7 +258,7 @@ class BsonCodec(Codec):
     # -- writing ---------------------------------------------------------------------------
     def encode(self, record: Record) -> bytes:
         try:
-            data: bytes = _encode(self._fast_tree(record))
+            data: bytes = _to_bson(self._fast_tree(record), False, _PLAIN_OPTIONS)
         except Exception:  # anything unusual, wrong or unwritable: the reference path says
             data = self._encode_reference(record)
         if len(data) > self._write_bound:  # a large record only: more checks then
@@ -280,7 +296,7 @@ class BsonCodec(Codec):
     def read_document(self, data: bytes, position: str) -> Record:
         """One whole document (its frame checked by the caller or here) as a record."""
         try:
-            tree = _decode(data, OPTIONS)
+            tree = _to_dict(data, OPTIONS)
         except Exception as exc:  # pymongo raises InvalidBSON, and more on odd input
             raise self._explained(data, exc, position) from None
         if len(data) > self._deep_at:
@@ -291,11 +307,19 @@ class BsonCodec(Codec):
             except LimitError as exc:
                 exc.position = position
                 raise
+        if self._arrays:
+            try:
+                record: Record = self._fast_unsized(tree)
+            except Exception:  # anything unusual or wrong: the reference path says
+                return self._read_reference(tree, data, position)
+            if _to_bson(tree, False, _PLAIN_OPTIONS) != data:
+                self._refuse_duplicates(data, position)  # the proof failed (module docstring)
+            return record
         try:
             record, size = self._fast_read(tree)
         except Exception:  # anything unusual or wrong: the reference path says
             return self._read_reference(tree, data, position)
-        if size != len(data) or (self._arrays and _encode(tree) != data):
+        if size != len(data):
             self._refuse_duplicates(data, position)  # the proof failed (module docstring)
         return record
 

@@ -21,8 +21,10 @@ objects have generated names.
 
 from __future__ import annotations
 
+from array import array as _array
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from typing import Any
 
 from bson.int64 import Int64
@@ -92,6 +94,11 @@ def duration(v: Any) -> tuple[Any, int]:
     return value, 4 + (1 + 8 + (8 if v["seconds"].__class__ is Int64 else 4)) + (1 + 6 + 4) + 1
 
 
+#: Scalars whose decoded value is the canonical one (a type test is the whole check), by
+#: the name of that type in the generated code.
+_PLAIN = {"string": "str", "bytes": "bytes", "bool": "bool", "float64": "float"}
+
+
 def _utf8(name: str) -> int:
     return len(name.encode())
 
@@ -99,9 +106,14 @@ def _utf8(name: str) -> int:
 class FastReader:
     """The generated functions of one schema; ``read(tree)`` -> (record, document length)."""
 
-    def __init__(self, schema: Schema, root: str, *, drop_unknown: bool = False) -> None:
+    def __init__(
+        self, schema: Schema, root: str, *, drop_unknown: bool = False, sized: bool = True
+    ) -> None:
         self.schema = schema
         self.drop_unknown = drop_unknown
+        # Unsized: no length is summed, and ``read(tree)`` returns the record alone (for
+        # schemas with lists, whose proof is the document written again: codec.py).
+        self.sized = sized
         self.index = {name: i for i, name in enumerate(schema.messages)}
         self.ns: dict[str, Any] = {
             "_Fallback": _Fallback,
@@ -115,11 +127,38 @@ class FastReader:
             "_ao": array_overhead,
             "_f32": leaves.float32_in,
             "_key_bool": leaves.key_in_bool,
+            "_repeat": repeat,
         }
         self.bound = 0
         source = [self.message(name) for name in schema.messages]
         exec("\n".join(source), self.ns)
-        self.read: Callable[[Any], tuple[dict[str, Any], int]] = self.ns[f"_d{self.index[root]}"]
+        self.read: Callable[[Any], Any] = self.reader(self.ns[f"_d{self.index[root]}"])
+
+    @staticmethod
+    def reader(read: Callable[[Any, list[float]], Any]) -> Callable[[Any], Any]:
+        """The root's function behind the float32 test: every float32 value gathered in
+        ``f`` is one. The ``array('f')`` round trip is equal, or (a NaN is never equal to
+        the new NaN it becomes) each value passes the reference rule, which raises."""
+        float32 = leaves.float32_in
+
+        def run(tree: Any) -> Any:
+            f: list[float] = []
+            out = read(tree, f)
+            if f and _array("f", f).tolist() != f:
+                for x in f:
+                    float32(x)
+            return out
+
+        return run
+
+    def n(self, line: str) -> list[str]:
+        """``line`` (adding to the length ``n``), when lengths are summed."""
+        return [line] if self.sized else []
+
+    def sub(self, x: str, call: str) -> str:
+        """``x`` set to the value ``call`` (returning a value and its length) returns, the
+        length added to ``n`` when lengths are summed."""
+        return f"{x}, s = {call}; n += s" if self.sized else f"{x} = {call}[0]"
 
     def bind(self, obj: Any) -> str:
         name = f"_c{self.bound}"
@@ -137,7 +176,7 @@ class FastReader:
             if f.optional:
                 body.append(f"x = v.get({key}, _Fallback)")
                 body.append("if x is not _Fallback:")
-                body.append(f"    c += 1; n += {head}")
+                body.append(f"    c += 1; n += {head}" if self.sized else "    c += 1")
                 body.append("    if x is not None:")  # null: absent (and no value bytes)
                 lines, expr = self.value(f.type, "x", 1)
                 body += [f"        {line}" for line in lines]
@@ -157,11 +196,13 @@ class FastReader:
             body.append(f"if {two_set}: raise _Fallback")
         return "\n".join(
             [
-                f"def _d{self.index[name]}(v):",
+                f"def _d{self.index[name]}(v, f):",
                 "    if v.__class__ is not dict: raise _Fallback",
-                f"    d = {{}}; n = {fixed}; c = {required}",
+                f"    d = {{}}; n = {fixed}; c = {required}"
+                if self.sized
+                else f"    d = {{}}; c = {required}",
                 *(f"    {line}" for line in body),
-                "    return d, n",
+                "    return d, n" if self.sized else "    return d",
             ]
         )
 
@@ -174,16 +215,30 @@ class FastReader:
             names = self.bind(frozenset(self.schema.enums[ftype.name].canonical_names))
             return [
                 f"if {x}.__class__ is not str or {x} not in {names}: raise _Fallback",
-                f"n += 5 + len({x}.encode())",
+                *self.n(f"n += 5 + len({x}.encode())"),
             ], x
         if isinstance(ftype, MessageRef):
-            return [f"{x}, s = _d{self.index[ftype.name]}({x}); n += s"], x
+            call = f"_d{self.index[ftype.name]}({x}, f)"
+            if not self.sized:
+                return [], call
+            return [f"{x}, s = {call}; n += s"], x
         out, item = f"l{depth}", f"e{depth}"
         if isinstance(ftype, ListOf):
             lines, expr = self.value(ftype.item, item, depth + 1)
+            if not self.sized and isinstance(ftype.item, MessageRef):  # in C: map
+                call = f"_d{self.index[ftype.item.name]}"
+                return [f"if {x}.__class__ is not list: raise _Fallback"], (
+                    f"[*map({call}, {x}, _repeat(f))]"
+                )
+            plain = _PLAIN.get(ftype.item.kind) if isinstance(ftype.item, Scalar) else None
+            if not self.sized and plain is not None:  # the decoded list itself
+                return [
+                    f"if {x}.__class__ is not list: raise _Fallback",
+                    f"if {x} and {{*map(type, {x})}} != {{{plain}}}: raise _Fallback",
+                ], x
             return [
                 f"if {x}.__class__ is not list: raise _Fallback",
-                f"n += _AO[len({x})] if len({x}) < 64 else _ao(len({x}))",
+                *self.n(f"n += _AO[len({x})] if len({x}) < 64 else _ao(len({x}))"),
                 f"{out} = []",
                 f"for {item} in {x}:",
                 *(f"    {line}" for line in lines),
@@ -199,11 +254,19 @@ class FastReader:
                 key = f"_key_bool({k})"
             else:
                 key = f"{self.bind(int_from_text(kind))}({k})"
+            plain = _PLAIN.get(ftype.value.kind) if isinstance(ftype.value, Scalar) else None
+            if not self.sized and kind == "string" and plain is not None:
+                # The decoded document itself: its keys are text, its values tested in C.
+                return [
+                    f"if {x}.__class__ is not dict: raise _Fallback",
+                    f"if {x} and {{*map(type, {x}.values())}} != {{{plain}}}: raise _Fallback",
+                ], x
             return [
                 f"if {x}.__class__ is not dict: raise _Fallback",
-                f"n += 5; {out} = {{}}",
+                *self.n("n += 5"),
+                f"{out} = {{}}",
                 f"for {k}, {item} in {x}.items():",
-                f"    n += 2 + len({k}.encode())",
+                *self.n(f"    n += 2 + len({k}.encode())"),
                 *(f"    {line}" for line in lines),
                 f"    {out}[{key}] = {expr}",
             ], out
@@ -211,23 +274,27 @@ class FastReader:
 
     def scalar(self, kind: str, x: str) -> tuple[list[str], str]:
         fail = "raise _Fallback"
+        n = self.n
         if kind == "string":
-            return [f"if {x}.__class__ is not str: {fail}", f"n += 5 + len({x}.encode())"], x
+            return [f"if {x}.__class__ is not str: {fail}", *n(f"n += 5 + len({x}.encode())")], x
         if kind == "bytes":  # binary subtype 0 only: others are ``Binary``
-            return [f"if {x}.__class__ is not bytes: {fail}", f"n += 5 + len({x})"], x
+            return [f"if {x}.__class__ is not bytes: {fail}", *n(f"n += 5 + len({x})")], x
         if kind == "bool":
-            return [f"if {x}.__class__ is not bool: {fail}", "n += 1"], x
+            return [f"if {x}.__class__ is not bool: {fail}", *n("n += 1")], x
         if kind == "float64":
-            return [f"if {x}.__class__ is not float: {fail}", "n += 8"], x
+            return [f"if {x}.__class__ is not float: {fail}", *n("n += 8")], x
         if kind == "float32":
-            return [f"if {x}.__class__ is not float: {fail}", "n += 8"], f"_f32({x})"
+            # Gathered in ``f`` and tested a record at a time (``read``): a float32 value is
+            # the double itself.
+            return [f"if {x}.__class__ is not float: {fail}", f"f.append({x})", *n("n += 8")], x
         if kind == "timestamp":
+            plain, fine = ("; n += 8", f"; n += {FINE_TIMESTAMP_BYTES}") if self.sized else ("", "")
             return [
-                f"if {x}.__class__ is _datetime: {x} = _EPOCH + ({x} - _NAIVE_EPOCH); n += 8",
-                f"else: {x} = _fine({x}); n += {FINE_TIMESTAMP_BYTES}",
+                f"if {x}.__class__ is _datetime: {x} = _EPOCH + ({x} - _NAIVE_EPOCH){plain}",
+                f"else: {x} = _fine({x}){fine}",
             ], x
         if kind == "duration":
-            return [f"{x}, s = _duration({x}); n += s"], x
+            return [self.sub(x, f"_duration({x})")], x
         if kind == "decimal":  # the reference path converts decimals (leaves.decimal_in)
             return [fail], x
         lo, hi = INT_RANGES[kind]
@@ -237,10 +304,11 @@ class FastReader:
         int64_out = {"int64": None, "uint64": f"{x} < 0"}.get(kind, f"not {lo} <= {x} <= {hi}")
         return [
             f"if {x}.__class__ is int:",
-            "    n += 4",
+            *n("    n += 4"),
             *([f"    if {int32_out}: {fail}"] if int32_out else []),
+            *([] if self.sized or int32_out else ["    pass"]),
             f"elif {x}.__class__ is _Int64:",
-            f"    {x} = int({x}); n += 8",
+            f"    {x} = int({x})" + ("; n += 8" if self.sized else ""),
             *([f"    if {int64_out}: {fail}"] if int64_out else []),
             f"else: {fail}",
         ], x
