@@ -37,6 +37,7 @@ from typing import Any
 from fmtbench.codecs.base import Record
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.xml.read import PARSE, Parse, parse_of
+from fmtbench.limits import DEFAULT_MAX_DEPTH, field_levels, forced_depth
 from fmtbench.schema.model import (
     INT_RANGES,
     EnumRef,
@@ -56,7 +57,12 @@ _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 # Far below libxml2's limits without XML_PARSE_HUGE (10,000,000 bytes a text node, nesting
 # 256 deep), so a document the scanner accepts never hits a limit the parser would report.
 _MAX_CHARS = MAX_CHARS = 1_000_000
-_MAX_DEPTH = 100
+#: The most levels the scanner reads, counted as ``--max-depth`` counts them (limits.py:
+#: every message below the record, map entry, timestamp and duration is one level). Each
+#: level is at most one element, so with the record's element, a leaf's and the
+#: ``<records>`` wrapper an accepted document nests at most 103 elements, far below
+#: libxml2's 256; the scanner recurses once a message, far below Python's stack.
+_MAX_DEPTH = DEFAULT_MAX_DEPTH
 
 # Characters XML 1.0 cannot carry, and ``\r`` (the parser turns it into ``\n``, so text
 # holding it is left to the parser). Searched only in text that ``str.isprintable`` rejects:
@@ -223,7 +229,9 @@ def _holds_bytes(run: list[Field]) -> bool:
 
 
 #: A generated scanner: (text, position, depth, whether the text holds "&") -> the record
-#: and the position after its end tag; it raises on anything it does not accept.
+#: and the position after its end tag; it raises on anything it does not accept, a record
+#: nesting past its ``max_depth`` among it. ``depth``: the levels above the element, as
+#: ``--max-depth`` counts them (0 for a record).
 Scan = Callable[[str, int, int, bool], tuple[Record, int]]
 
 
@@ -232,10 +240,15 @@ class _Source:
     model only. Tags and field names appear only as ``repr`` literals, functions and
     locals get generated names, parsers are bound in the namespace, bounds are ints."""
 
-    def __init__(self, schema: Schema, *, patterns: bool = True) -> None:
+    def __init__(
+        self, schema: Schema, *, patterns: bool = True, max_depth: int = DEFAULT_MAX_DEPTH
+    ) -> None:
         self.schema = schema
         # Without patterns every document goes through the scanner (for the tests).
         self.patterns = patterns
+        # The deepest record accepted: within --max-depth, so that what the scanner accepts
+        # needs no walk of the depth check (codec.py), and within its own bound.
+        self.cap = min(max_depth, _MAX_DEPTH)
         self.ns: dict[str, Any] = {
             "_F": _Fallback,
             "_skip": _skip,
@@ -244,7 +257,6 @@ class _Source:
             "_ct": _check_text,
             "_ca": _check_attr,
             "_MISSING": _MISSING,
-            "_MAXD": _MAX_DEPTH,
         }
         self.bound: dict[int, str] = {}
         self.functions: dict[tuple[str, str, str | None, bool], str] = {}
@@ -378,7 +390,10 @@ class _Source:
             else:
                 between.append(f)
                 runs.append([])
-        body: list[str] = ["if depth > _MAXD: raise _F"]
+        # Past the cap, declined before anything is read: the levels every record of the
+        # message has (its required messages and timestamps, flat ones among them), then
+        # below, the fields that may be absent or empty once they are read (``too_deep``).
+        body = [f"if depth > {self.cap - forced_depth(self.schema, msg_name)}: raise _F"]
         for i, run in enumerate(runs):
             if i:
                 body += self.field(between[i - 1], values[between[i - 1].name])
@@ -393,6 +408,7 @@ class _Source:
                 body += ["else:", *(f"    {line}" for line in slow)]
             else:
                 body += slow
+        body += self.too_deep(msg.fields, values)
         body += self.record(msg.fields, values)
         for _, _, members in oneof.groups(msg):
             # Two members of one oneof set: the reference names them.
@@ -644,6 +660,20 @@ class _Source:
             body += [f"if not s.startswith({pending!r}, e): raise _F", f"p = e + {len(pending)}"]
         return body or ["pass"]
 
+    def too_deep(self, fields: tuple[Field, ...], values: dict[str, str]) -> list[str]:
+        """Decline a record whose leaves nest past the cap, as the depth check counts them:
+        a timestamp or duration present, a map of leaves or a list of timestamps not empty
+        (messages check their own depth, passed down as each counts)."""
+        tests: list[str] = []
+        for f in fields:
+            how, levels, inner = field_levels(f)
+            if inner or not levels or (how == "one" and not f.optional):
+                continue  # a message, a plain leaf, or counted in ``forced_depth``
+            v = values[f.name]
+            present = f"{v} is not _MISSING" if how == "one" else v
+            tests.append(f"if depth > {self.cap - levels} and {present}: raise _F")
+        return tests
+
     def record(self, fields: tuple[Field, ...], values: dict[str, str]) -> list[str]:
         """Build the dict in the reference's key order (see the module docstring)."""
         order = [f for f in fields if f.xml_attribute] + [f for f in fields if not f.xml_attribute]
@@ -733,8 +763,8 @@ class _Source:
             if key is None:
                 body = [f"x, p = {fn}(s, p, depth + 1, amp)", f"{v}.append(x)"]
             else:
-                body = [
-                    f"k, x, p = {fn}(s, p, depth + 1, amp)",
+                body = [  # the entry is a level, and so is the message in it
+                    f"k, x, p = {fn}(s, p, depth + 2, amp)",
                     *self.map_key(key, "k"),
                     f"if k in {v}: raise _F",
                     f"{v}[k] = x",
@@ -785,18 +815,28 @@ def _enum_parse(schema: Schema, t: EnumRef) -> Parse:
 class XmlFastDecoder:
     """The scanner for one schema's root type; ``decode`` returns ``None`` to decline."""
 
-    def __init__(self, schema: Schema, type_name: str, *, patterns: bool = True) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        type_name: str,
+        *,
+        patterns: bool = True,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+    ) -> None:
         # Otherwise every document goes the reference way.
         plain = plain_names(schema)
-        self._root = _Source(schema, patterns=patterns).compile(type_name) if plain else None
+        source = _Source(schema, patterns=patterns, max_depth=max_depth)
+        self._root = source.compile(type_name) if plain else None
         self._schema, self._type_name, self._patterns = schema, type_name, patterns
+        #: Every record accepted nests at most this deep (``--max-depth``'s levels).
+        self.max_depth = source.cap
         self._wrapped: Scan | None = None
 
     def wrapped(self) -> Scan | None:
         """The scanner of a record inside a ``<records>`` wrapper (no ``xmlns`` of its
         own), compiled on first use; ``None`` where names are not plain."""
         if self._wrapped is None and self._root is not None:
-            source = _Source(self._schema, patterns=self._patterns)
+            source = _Source(self._schema, patterns=self._patterns, max_depth=self.max_depth)
             self._wrapped = source.compile(self._type_name, alone=False)
         return self._wrapped
 
