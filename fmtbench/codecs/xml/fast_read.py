@@ -394,20 +394,38 @@ class _Source:
         # message has (its required messages and timestamps, flat ones among them), then
         # below, the fields that may be absent or empty once they are read (``too_deep``).
         body = [f"if depth > {self.cap - forced_depth(self.schema, msg_name)}: raise _F"]
+        # Where the element ends in a list, a map or an optional message (a tree's
+        # children), the run before it may take the end tag instead (``ends``): then the
+        # field is at its zero value, with no test for its items nor for the end tag.
+        ends = self.ends(runs, between)
+        # The body so far; past the run before ``ends``, what only an element that did not
+        # end there runs.
+        part: list[str] = []
         for i, run in enumerate(runs):
             if i:
-                body += self.field(between[i - 1], values[between[i - 1].name])
+                part += self.field(between[i - 1], values[between[i - 1].name])
             first, last = i == 0, i == len(runs) - 1
             if not (run or first or last):
                 continue  # two message fields in a row: nothing between them to match
             where = (run, values, head if first else None, key if first else None, attrs, tag)
             slow = self.run_slow(*where, last)
             if self.patterns and not _holds_bytes(run):
-                fast = self.run_fast(*where, last)
-                body += fast[:1] + [f"    {line}" for line in fast[1:]]
-                body += ["else:", *(f"    {line}" for line in slow)]
+                closes = ends if i == len(runs) - 2 else None
+                fast = self.run_fast(*where, last, closes)
+                part += fast[:1] + [f"    {line}" for line in fast[1:]]
+                part += ["else:", *(f"    {line}" for line in slow)]
+                if closes is not None:
+                    body += [*part, "    ge = None"]  # the scanner's run: not at the end tag
+                    part = []
             else:
-                body += slow
+                part += slow
+        if ends is None:
+            body += part
+        else:
+            f = between[-1]
+            zero = "_MISSING" if f.optional else "[]" if isinstance(f.type, ListOf) else "{}"
+            body += ["if ge is None:", *(f"    {line}" for line in part)]
+            body.append(f"else: {values[f.name]} = {zero}")
         body += self.too_deep(msg.fields, values)
         body += self.record(msg.fields, values)
         for _, _, members in oneof.groups(msg):
@@ -418,6 +436,23 @@ class _Source:
         body.append(f"return {result}")
         return "\n".join([f"def {name}(s, p, depth, amp):", *(f"    {line}" for line in body)])
 
+    def ends(self, runs: list[list[Field]], between: list[Field]) -> tuple[str, ...] | None:
+        """The start tags of a last field that may be empty or absent (a list, a map or an
+        optional message), where a compact run comes before it; else None."""
+        if not self.patterns or len(runs) < 2 or runs[-1] or _holds_bytes(runs[-2]):
+            return None
+        if len(runs) > 2 and not runs[-2]:
+            return None  # two message fields in a row: no run before the last
+        f = between[-1]
+        t = f.type
+        if isinstance(t, ListOf) and isinstance(t.item, MessageRef):
+            return self.opens(f.name, t.item)
+        if isinstance(t, MapOf) and isinstance(t.value, MessageRef):
+            return self.opens(f.name, t.value, key=True)
+        if f.optional and isinstance(t, MessageRef):
+            return self.opens(f.name, t)
+        return None
+
     def run_fast(
         self,
         run: list[Field],
@@ -427,8 +462,11 @@ class _Source:
         attrs: list[Field],
         tag: str,
         last: bool,
+        closes: tuple[str, ...] | None = None,
     ) -> list[str]:
         """``if`` the compact shape matches: one regular expression, then the values.
+        ``closes``: the start tags of the last field, which comes next unless the end tag
+        does (group ``ge``).
 
         ``[^<]*`` scans at C speed (a single excluded character); what it takes is checked
         afterwards exactly as the scanner checks it (printable, references, lexical forms).
@@ -494,6 +532,17 @@ class _Source:
                     f"{v}[k] = y",
                 ]
                 code += [f"        {line}" for line in body]
+            elif not f.optional and isinstance(t, Scalar) and t.kind in INT_RANGES:
+                # ASCII digits and a minus sign at most: int() of them is the value the
+                # reference parses ("-0" too), and no reference can hide among them; past
+                # the range, the document declines. Other spellings (a sign, spaces, 21
+                # digits) fail the pattern: the scanner takes them.
+                lo, hi = INT_RANGES[t.kind]
+                pattern.append(f"{open_}({'-?' if lo else ''}[0-9]{{1,20}}){close}")
+                code.append(f"{v} = int({g})")
+                code.append(
+                    f"if not {lo} <= {v} <= {hi}: raise _F" if lo else f"if {v} > {hi}: raise _F"
+                )
             elif not f.optional and isinstance(t, Scalar) and t.kind in _FLOAT_KINDS:
                 pattern.append(f"{open_}{_FLOAT_GROUP}{close}")
                 (floats32 if t.kind == "float32" else floats64).append((g, v))
@@ -508,6 +557,10 @@ class _Source:
                     code += self.text_value(t, g, v)
         if last:
             pattern.append(re.escape(f"</{tag}>"))
+        elif closes is not None:
+            after = "|".join(re.escape(o) for o in closes)
+            pattern.append(f"(?:({re.escape(f'</{tag}>')})|(?={after}))")
+            groups.append("ge")
         else:
             # Optional fields and lists may match nothing: indentation before one of them
             # must not end the match early (the scanner takes indented documents). Their
@@ -720,16 +773,19 @@ class _Source:
             ]
         return [*self.expect(f"<{f.name}>"), *scan]
 
-    def at(self, tag: str, t: FieldType, key: bool = False) -> str:
-        """A test that the next element (past indentation) is ``tag``; it moves ``p``."""
+    def opens(self, tag: str, t: FieldType, key: bool = False) -> tuple[str, ...]:
+        """How an element ``tag`` of type ``t`` may start (a map entry's with its key)."""
         if key:
-            opens: tuple[str, ...] = (f'<{tag} {MAP_KEY_ATTRIBUTE}="',)
-        elif isinstance(t, MessageRef) and any(
+            return (f'<{tag} {MAP_KEY_ATTRIBUTE}="',)
+        if isinstance(t, MessageRef) and any(
             f.xml_attribute for f in self.schema.messages[t.name].fields
         ):
-            opens = (f"<{tag}>", f"<{tag} ")
-        else:
-            opens = (f"<{tag}>",)
+            return (f"<{tag}>", f"<{tag} ")
+        return (f"<{tag}>",)
+
+    def at(self, tag: str, t: FieldType, key: bool = False) -> str:
+        """A test that the next element (past indentation) is ``tag``; it moves ``p``."""
+        opens = self.opens(tag, t, key)
         o = repr(opens[0] if len(opens) == 1 else opens)
         return f"s.startswith({o}, p) or (s[p] != '<' and s.startswith({o}, p := _skip(s, p)))"
 
