@@ -32,6 +32,8 @@ messages:
     fields:
       id: uint64 = 1
       neg: int32 = 2
+      tags: map<string, string> = 4
+      codes: map<int32, string> = 5
       items: list<Item> = 3
   Item:
     fields:
@@ -117,8 +119,32 @@ def test_mutated_documents_read_as_the_reference(record: dict[str, Any], seed: i
 )  # fmt: skip
 @pytest.mark.parametrize("field", ["id", "neg"])
 def test_integer_spellings_read_as_the_reference(text: str, field: str) -> None:
-    record = {"id": 1, "neg": -1, "items": [{"label": "x", "n": 2, "small": 3, "by": {}}]}
+    record = {"id": 1, "neg": -1, "tags": {}, "codes": {}}
+    record["items"] = [{"label": "x", "n": 2, "small": 3, "by": {}}]
     data = codec().encode(record)
     tag = f"<{field}>{record[field]}</{field}>"
     assert tag.encode() in data
     check(data.replace(tag.encode(), f"<{field}>{text}</{field}>".encode()))
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("dup", [None, (0, 1), (1, 2), (0, 2), (2, 3), (0, 4)])
+@pytest.mark.parametrize("field", ["tags", "codes"])
+def test_map_entries_in_groups_and_after_read_as_the_reference(
+    count: int, dup: tuple[int, int] | None, field: str
+) -> None:
+    """The first entries are groups of the pattern's match, the rest found again: keys
+    repeated across the two (``01`` is ``1`` as an int32 key) decline, the order stays."""
+    if dup is not None and dup[1] >= count:
+        return
+    keys = [str(i + 1) for i in range(count)]
+    if dup is not None:
+        keys[dup[1]] = keys[dup[0]] if field == "tags" else "0" + keys[dup[0]]
+    entries = "".join(f'<{field} key="{k}">v{i}</{field}>' for i, k in enumerate(keys))
+    record = {"id": 1, "neg": -1, "tags": {}, "codes": {}, "items": []}
+    data = codec().encode(record)
+    data = data.replace(b"</neg>", b"</neg>" + entries.encode(), 1)
+    if field == "codes":  # after the tags
+        assert b"<tags" not in data
+    check(data, must_accept=dup is None)
+    check(data.replace(b"v1<", b"v&amp;1<"), must_accept=dup is None)

@@ -189,6 +189,8 @@ def _in_pattern(t: FieldType) -> bool:
 
 
 _FLOAT_KINDS = frozenset({"float32", "float64"})
+#: Entries of a map the compact pattern takes as groups of its match (``run_fast``).
+_MAP_GROUPS = 2
 
 
 def _flat(schema: Schema, f: Field, depth: int = 0) -> bool:
@@ -516,22 +518,31 @@ class _Source:
                 code += [f"        {line}" for line in self.text_value(t.item, "x", "y")]
                 code += [f"        {v}.append(y)"]
             elif isinstance(t, MapOf):
-                entry = re.escape(f'<{f.name} {MAP_KEY_ATTRIBUTE}="') + '[^"<]*">[^<]*' + close
-                pattern.append(f"((?:{entry})*+)")
-                items = self.bind(
-                    re.compile(
-                        re.escape(f'<{f.name} {MAP_KEY_ATTRIBUTE}="') + '([^"<]*)">([^<]*)' + close
-                    ).findall
-                )
-                code += [f"{v} = {{}}", f"if {g}:", f"    for k, x in {items}({g}):"]
-                body = [
-                    "if not k.isprintable(): _ca(k, 0)",
-                    *self.map_key(t.key, "k"),
-                    f"if k in {v}: raise _F",
-                    *self.text_value(t.value, "x", "y"),
-                    f"{v}[k] = y",
-                ]
-                code += [f"        {line}" for line in body]
+                prefix = re.escape(f'<{f.name} {MAP_KEY_ATTRIBUTE}="')
+                one = prefix + '([^"<]*)">([^<]*)' + close
+                # The first entries are groups of the run's own match (most maps are small:
+                # a second search of their text, and its list, cost more than the rest of
+                # the node on tree); the others, if any, are found again in group ``g``.
+                groups.pop()
+                firsts = []
+                for _ in range(_MAP_GROUPS):
+                    firsts.append((f"g{len(groups)}", f"g{len(groups) + 1}"))
+                    groups += firsts[-1]
+                    pattern.append(f"(?:{one})?+")
+                g = f"g{len(groups)}"
+                groups.append(g)
+                pattern.append(f'((?:{prefix}[^"<]*">[^<]*{close})*+)')
+                items = self.bind(re.compile(one).findall)
+                code.append(f"{v} = {{}}")
+                for i, (k, x) in enumerate(firsts):
+                    # The first of them has no key to repeat; none comes after an absent one.
+                    entry = self.map_entry(t, v, k, x, check=bool(i))
+                    code += [
+                        f"{'    ' * i}if {k} is not None:",
+                        *(f"{'    ' * (i + 1)}{line}" for line in entry),
+                    ]
+                code += [f"if {g}:", f"    for k, x in {items}({g}):"]
+                code += [f"        {line}" for line in self.map_entry(t, v, "k", "x")]
             elif not f.optional and isinstance(t, Scalar) and t.kind in INT_RANGES:
                 # ASCII digits and a minus sign at most: int() of them is the value the
                 # reference parses ("-0" too), and no reference can hide among them; past
@@ -580,6 +591,17 @@ class _Source:
             *([unpack] if unpack else []),
             "p = m.end()",
             *code,
+        ]
+
+    def map_entry(self, t: MapOf, v: str, k: str, x: str, check: bool = True) -> list[str]:
+        """Add the entry of key text ``k`` and value text ``x`` to the map ``v``; ``check``:
+        unless it is the first (a key seen already declines)."""
+        return [
+            f"if not {k}.isprintable(): _ca({k}, 0)",
+            *self.map_key(t.key, k),
+            *([f"if {k} in {v}: raise _F"] if check else []),
+            *self.text_value(t.value, x, "y"),
+            f"{v}[{k}] = y",
         ]
 
     def flat_message(
