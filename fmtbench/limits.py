@@ -182,6 +182,13 @@ def _kind(f: Field) -> tuple[str, str, str]:
     return base, "one", name
 
 
+def field_levels(f: Field) -> tuple[str, int, str]:
+    """How a field's values are reached (one, list, map), the levels each takes below its
+    message as ``--max-depth`` counts them (``PROTOBUF``), and the message they are, or ""."""
+    kind, how, inner = _kind(f)
+    return how, PROTOBUF.counts[kind][1], inner
+
+
 #: One field of a message's plan: its name, how its values are reached, wrap, item, message.
 _Step = tuple[str, str, int, int, str]
 

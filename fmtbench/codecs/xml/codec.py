@@ -25,7 +25,14 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
-from fmtbench.codecs.base import Codec, Record, RecordReader, RecordWriter, encode_error
+from fmtbench.codecs.base import (
+    Codec,
+    Record,
+    RecordReader,
+    RecordWriter,
+    _checked_decode,
+    encode_error,
+)
 from fmtbench.codecs.values.count import ValueCount
 from fmtbench.codecs.xml.count import count_element
 from fmtbench.codecs.xml.fast_read import XmlFastDecoder
@@ -50,7 +57,7 @@ from fmtbench.codecs.xml.write import (
     attr_string,
 )
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch, format_path
-from fmtbench.limits import DEFAULT_LIMITS, PROTOBUF, Limits, Nesting
+from fmtbench.limits import DEFAULT_LIMITS, PROTOBUF, DepthCheck, Limits, Nesting
 from fmtbench.schema.model import Schema
 from fmtbench.schema.xsd import check_xml_mapping
 
@@ -89,8 +96,9 @@ class XmlCodec(Codec):
         self._end = f"</{self.message.name}>"
         self._decoder = XmlDecoder(schema, drop_unknown=drop_unknown)
         # Accepts only documents in the shape the encoder writes, and declines the rest:
-        # those (and every error) go through the lxml parse and the reference walk.
-        self._fast_decoder = XmlFastDecoder(schema, self.message.name)
+        # those (and every error) go through the lxml parse and the reference walk. It
+        # declines any record nesting past --max-depth too, counted as the check counts.
+        self._fast_decoder = XmlFastDecoder(schema, self.message.name, max_depth=limits.max_depth)
         self._fast = self._fast_decoder.decode
         # Per lxml's docs, sharing a parser between threads is harmless, only less efficient
         # than one each; a codec used from many threads may want one codec per thread.
@@ -101,6 +109,18 @@ class XmlCodec(Codec):
         self.wrapper_open = f'{DECLARATION}<records xmlns="{namespace}">\n'
         self._document_start = DECLARATION + self._single_start
         self._document_end = self._end + "\n"
+        #: The --max-depth check of what the reference paths read, where one is due.
+        self._reference_check: DepthCheck | None = None
+        check = self._depth_check
+        if check is not None and "decode" in self.__dict__ and "reader" in self.__dict__:
+            # base.py wrapped decode and reader in the walk of every record. What the
+            # scanner accepts is within the limit (it counts as the walk counts): only the
+            # records of the reference paths are walked, with the same errors.
+            del self.decode, self.reader  # the class's own: they check what the scanner declines
+            self._reference_check = check
+            self._decode_reference = _checked_decode(  # type: ignore[method-assign,assignment]
+                self._decode_reference, check, limits.max_depth
+            )
 
     # -- message mode ----------------------------------------------------------------------
     def encode(self, record: Record) -> bytes:
@@ -153,6 +173,10 @@ class XmlCodec(Codec):
         record = self._fast(data)
         if record is not None:
             return record
+        return self._decode_reference(data)
+
+    def _decode_reference(self, data: bytes) -> Record:
+        """The lxml parse and the reference walk (what ``decode`` falls back to)."""
         try:
             root = etree.fromstring(bytes(data), self._parser)
         except etree.XMLSyntaxError as exc:
@@ -181,11 +205,13 @@ class XmlCodec(Codec):
         # The scanner's stream (decode_many, convert and bench read files through it): the
         # same records and errors as the reference reader, which takes over at anything the
         # scanner declines (fast_stream.py; test_xml_stream.py holds the two to that).
-        return self.fast_reader(src)
+        return self.fast_reader(src, checked=True)
 
-    def fast_reader(self, src: BinaryIO) -> RecordReader:
+    def fast_reader(self, src: BinaryIO, *, checked: bool = False) -> RecordReader:
         """The scanner record after record (fast_stream.py); the reference reader takes over
-        at anything it declines. The codec's ``reader``."""
+        at anything it declines. ``checked``: the records of the reference reader pass the
+        --max-depth check, where one is due (the codec's ``reader``)."""
+        check = self._reference_check if checked else None
         return FastXmlReader(
             src,
             self._fast_decoder.wrapped(),
@@ -193,6 +219,7 @@ class XmlCodec(Codec):
             self.message.name,
             self.reference_reader,
             self.values.safe_size,
+            depth=None if check is None else (check, self.limits.max_depth),
         )
 
     def reference_reader(self, src: BinaryIO) -> RecordReader:

@@ -37,6 +37,7 @@ from typing import Any
 from fmtbench.codecs.base import Record
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.xml.read import PARSE, Parse, parse_of
+from fmtbench.limits import DEFAULT_MAX_DEPTH, field_levels, forced_depth
 from fmtbench.schema.model import (
     INT_RANGES,
     EnumRef,
@@ -56,7 +57,12 @@ _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 # Far below libxml2's limits without XML_PARSE_HUGE (10,000,000 bytes a text node, nesting
 # 256 deep), so a document the scanner accepts never hits a limit the parser would report.
 _MAX_CHARS = MAX_CHARS = 1_000_000
-_MAX_DEPTH = 100
+#: The most levels the scanner reads, counted as ``--max-depth`` counts them (limits.py:
+#: every message below the record, map entry, timestamp and duration is one level). Each
+#: level is at most one element, so with the record's element, a leaf's and the
+#: ``<records>`` wrapper an accepted document nests at most 103 elements, far below
+#: libxml2's 256; the scanner recurses once a message, far below Python's stack.
+_MAX_DEPTH = DEFAULT_MAX_DEPTH
 
 # Characters XML 1.0 cannot carry, and ``\r`` (the parser turns it into ``\n``, so text
 # holding it is left to the parser). Searched only in text that ``str.isprintable`` rejects:
@@ -183,6 +189,8 @@ def _in_pattern(t: FieldType) -> bool:
 
 
 _FLOAT_KINDS = frozenset({"float32", "float64"})
+#: Entries of a map the compact pattern takes as groups of its match (``run_fast``).
+_MAP_GROUPS = 2
 
 
 def _flat(schema: Schema, f: Field, depth: int = 0) -> bool:
@@ -223,7 +231,9 @@ def _holds_bytes(run: list[Field]) -> bool:
 
 
 #: A generated scanner: (text, position, depth, whether the text holds "&") -> the record
-#: and the position after its end tag; it raises on anything it does not accept.
+#: and the position after its end tag; it raises on anything it does not accept, a record
+#: nesting past its ``max_depth`` among it. ``depth``: the levels above the element, as
+#: ``--max-depth`` counts them (0 for a record).
 Scan = Callable[[str, int, int, bool], tuple[Record, int]]
 
 
@@ -232,10 +242,15 @@ class _Source:
     model only. Tags and field names appear only as ``repr`` literals, functions and
     locals get generated names, parsers are bound in the namespace, bounds are ints."""
 
-    def __init__(self, schema: Schema, *, patterns: bool = True) -> None:
+    def __init__(
+        self, schema: Schema, *, patterns: bool = True, max_depth: int = DEFAULT_MAX_DEPTH
+    ) -> None:
         self.schema = schema
         # Without patterns every document goes through the scanner (for the tests).
         self.patterns = patterns
+        # The deepest record accepted: within --max-depth, so that what the scanner accepts
+        # needs no walk of the depth check (codec.py), and within its own bound.
+        self.cap = min(max_depth, _MAX_DEPTH)
         self.ns: dict[str, Any] = {
             "_F": _Fallback,
             "_skip": _skip,
@@ -244,7 +259,6 @@ class _Source:
             "_ct": _check_text,
             "_ca": _check_attr,
             "_MISSING": _MISSING,
-            "_MAXD": _MAX_DEPTH,
         }
         self.bound: dict[int, str] = {}
         self.functions: dict[tuple[str, str, str | None, bool], str] = {}
@@ -378,21 +392,43 @@ class _Source:
             else:
                 between.append(f)
                 runs.append([])
-        body: list[str] = ["if depth > _MAXD: raise _F"]
+        # Past the cap, declined before anything is read: the levels every record of the
+        # message has (its required messages and timestamps, flat ones among them), then
+        # below, the fields that may be absent or empty once they are read (``too_deep``).
+        body = [f"if depth > {self.cap - forced_depth(self.schema, msg_name)}: raise _F"]
+        # Where the element ends in a list, a map or an optional message (a tree's
+        # children), the run before it may take the end tag instead (``ends``): then the
+        # field is at its zero value, with no test for its items nor for the end tag.
+        ends = self.ends(runs, between)
+        # The body so far; past the run before ``ends``, what only an element that did not
+        # end there runs.
+        part: list[str] = []
         for i, run in enumerate(runs):
             if i:
-                body += self.field(between[i - 1], values[between[i - 1].name])
+                part += self.field(between[i - 1], values[between[i - 1].name])
             first, last = i == 0, i == len(runs) - 1
             if not (run or first or last):
                 continue  # two message fields in a row: nothing between them to match
             where = (run, values, head if first else None, key if first else None, attrs, tag)
             slow = self.run_slow(*where, last)
             if self.patterns and not _holds_bytes(run):
-                fast = self.run_fast(*where, last)
-                body += fast[:1] + [f"    {line}" for line in fast[1:]]
-                body += ["else:", *(f"    {line}" for line in slow)]
+                closes = ends if i == len(runs) - 2 else None
+                fast = self.run_fast(*where, last, closes)
+                part += fast[:1] + [f"    {line}" for line in fast[1:]]
+                part += ["else:", *(f"    {line}" for line in slow)]
+                if closes is not None:
+                    body += [*part, "    ge = None"]  # the scanner's run: not at the end tag
+                    part = []
             else:
-                body += slow
+                part += slow
+        if ends is None:
+            body += part
+        else:
+            f = between[-1]
+            zero = "_MISSING" if f.optional else "[]" if isinstance(f.type, ListOf) else "{}"
+            body += ["if ge is None:", *(f"    {line}" for line in part)]
+            body.append(f"else: {values[f.name]} = {zero}")
+        body += self.too_deep(msg.fields, values)
         body += self.record(msg.fields, values)
         for _, _, members in oneof.groups(msg):
             # Two members of one oneof set: the reference names them.
@@ -401,6 +437,23 @@ class _Source:
         result = "mk, d, p" if key is not None else "d, p"
         body.append(f"return {result}")
         return "\n".join([f"def {name}(s, p, depth, amp):", *(f"    {line}" for line in body)])
+
+    def ends(self, runs: list[list[Field]], between: list[Field]) -> tuple[str, ...] | None:
+        """The start tags of a last field that may be empty or absent (a list, a map or an
+        optional message), where a compact run comes before it; else None."""
+        if not self.patterns or len(runs) < 2 or runs[-1] or _holds_bytes(runs[-2]):
+            return None
+        if len(runs) > 2 and not runs[-2]:
+            return None  # two message fields in a row: no run before the last
+        f = between[-1]
+        t = f.type
+        if isinstance(t, ListOf) and isinstance(t.item, MessageRef):
+            return self.opens(f.name, t.item)
+        if isinstance(t, MapOf) and isinstance(t.value, MessageRef):
+            return self.opens(f.name, t.value, key=True)
+        if f.optional and isinstance(t, MessageRef):
+            return self.opens(f.name, t)
+        return None
 
     def run_fast(
         self,
@@ -411,8 +464,11 @@ class _Source:
         attrs: list[Field],
         tag: str,
         last: bool,
+        closes: tuple[str, ...] | None = None,
     ) -> list[str]:
         """``if`` the compact shape matches: one regular expression, then the values.
+        ``closes``: the start tags of the last field, which comes next unless the end tag
+        does (group ``ge``).
 
         ``[^<]*`` scans at C speed (a single excluded character); what it takes is checked
         afterwards exactly as the scanner checks it (printable, references, lexical forms).
@@ -462,22 +518,42 @@ class _Source:
                 code += [f"        {line}" for line in self.text_value(t.item, "x", "y")]
                 code += [f"        {v}.append(y)"]
             elif isinstance(t, MapOf):
-                entry = re.escape(f'<{f.name} {MAP_KEY_ATTRIBUTE}="') + '[^"<]*">[^<]*' + close
-                pattern.append(f"((?:{entry})*+)")
-                items = self.bind(
-                    re.compile(
-                        re.escape(f'<{f.name} {MAP_KEY_ATTRIBUTE}="') + '([^"<]*)">([^<]*)' + close
-                    ).findall
+                prefix = re.escape(f'<{f.name} {MAP_KEY_ATTRIBUTE}="')
+                one = prefix + '([^"<]*)">([^<]*)' + close
+                # The first entries are groups of the run's own match (most maps are small:
+                # a second search of their text, and its list, cost more than the rest of
+                # the node on tree); the others, if any, are found again in group ``g``.
+                groups.pop()
+                firsts = []
+                for _ in range(_MAP_GROUPS):
+                    firsts.append((f"g{len(groups)}", f"g{len(groups) + 1}"))
+                    groups += firsts[-1]
+                    pattern.append(f"(?:{one})?+")
+                g = f"g{len(groups)}"
+                groups.append(g)
+                pattern.append(f'((?:{prefix}[^"<]*">[^<]*{close})*+)')
+                items = self.bind(re.compile(one).findall)
+                code.append(f"{v} = {{}}")
+                for i, (k, x) in enumerate(firsts):
+                    # The first of them has no key to repeat; none comes after an absent one.
+                    entry = self.map_entry(t, v, k, x, check=bool(i))
+                    code += [
+                        f"{'    ' * i}if {k} is not None:",
+                        *(f"{'    ' * (i + 1)}{line}" for line in entry),
+                    ]
+                code += [f"if {g}:", f"    for k, x in {items}({g}):"]
+                code += [f"        {line}" for line in self.map_entry(t, v, "k", "x")]
+            elif not f.optional and isinstance(t, Scalar) and t.kind in INT_RANGES:
+                # ASCII digits and a minus sign at most: int() of them is the value the
+                # reference parses ("-0" too), and no reference can hide among them; past
+                # the range, the document declines. Other spellings (a sign, spaces, 21
+                # digits) fail the pattern: the scanner takes them.
+                lo, hi = INT_RANGES[t.kind]
+                pattern.append(f"{open_}({'-?' if lo else ''}[0-9]{{1,20}}){close}")
+                code.append(f"{v} = int({g})")
+                code.append(
+                    f"if not {lo} <= {v} <= {hi}: raise _F" if lo else f"if {v} > {hi}: raise _F"
                 )
-                code += [f"{v} = {{}}", f"if {g}:", f"    for k, x in {items}({g}):"]
-                body = [
-                    "if not k.isprintable(): _ca(k, 0)",
-                    *self.map_key(t.key, "k"),
-                    f"if k in {v}: raise _F",
-                    *self.text_value(t.value, "x", "y"),
-                    f"{v}[k] = y",
-                ]
-                code += [f"        {line}" for line in body]
             elif not f.optional and isinstance(t, Scalar) and t.kind in _FLOAT_KINDS:
                 pattern.append(f"{open_}{_FLOAT_GROUP}{close}")
                 (floats32 if t.kind == "float32" else floats64).append((g, v))
@@ -492,6 +568,10 @@ class _Source:
                     code += self.text_value(t, g, v)
         if last:
             pattern.append(re.escape(f"</{tag}>"))
+        elif closes is not None:
+            after = "|".join(re.escape(o) for o in closes)
+            pattern.append(f"(?:({re.escape(f'</{tag}>')})|(?={after}))")
+            groups.append("ge")
         else:
             # Optional fields and lists may match nothing: indentation before one of them
             # must not end the match early (the scanner takes indented documents). Their
@@ -511,6 +591,17 @@ class _Source:
             *([unpack] if unpack else []),
             "p = m.end()",
             *code,
+        ]
+
+    def map_entry(self, t: MapOf, v: str, k: str, x: str, check: bool = True) -> list[str]:
+        """Add the entry of key text ``k`` and value text ``x`` to the map ``v``; ``check``:
+        unless it is the first (a key seen already declines)."""
+        return [
+            f"if not {k}.isprintable(): _ca({k}, 0)",
+            *self.map_key(t.key, k),
+            *([f"if {k} in {v}: raise _F"] if check else []),
+            *self.text_value(t.value, x, "y"),
+            f"{v}[{k}] = y",
         ]
 
     def flat_message(
@@ -644,6 +735,20 @@ class _Source:
             body += [f"if not s.startswith({pending!r}, e): raise _F", f"p = e + {len(pending)}"]
         return body or ["pass"]
 
+    def too_deep(self, fields: tuple[Field, ...], values: dict[str, str]) -> list[str]:
+        """Decline a record whose leaves nest past the cap, as the depth check counts them:
+        a timestamp or duration present, a map of leaves or a list of timestamps not empty
+        (messages check their own depth, passed down as each counts)."""
+        tests: list[str] = []
+        for f in fields:
+            how, levels, inner = field_levels(f)
+            if inner or not levels or (how == "one" and not f.optional):
+                continue  # a message, a plain leaf, or counted in ``forced_depth``
+            v = values[f.name]
+            present = f"{v} is not _MISSING" if how == "one" else v
+            tests.append(f"if depth > {self.cap - levels} and {present}: raise _F")
+        return tests
+
     def record(self, fields: tuple[Field, ...], values: dict[str, str]) -> list[str]:
         """Build the dict in the reference's key order (see the module docstring)."""
         order = [f for f in fields if f.xml_attribute] + [f for f in fields if not f.xml_attribute]
@@ -690,16 +795,19 @@ class _Source:
             ]
         return [*self.expect(f"<{f.name}>"), *scan]
 
-    def at(self, tag: str, t: FieldType, key: bool = False) -> str:
-        """A test that the next element (past indentation) is ``tag``; it moves ``p``."""
+    def opens(self, tag: str, t: FieldType, key: bool = False) -> tuple[str, ...]:
+        """How an element ``tag`` of type ``t`` may start (a map entry's with its key)."""
         if key:
-            opens: tuple[str, ...] = (f'<{tag} {MAP_KEY_ATTRIBUTE}="',)
-        elif isinstance(t, MessageRef) and any(
+            return (f'<{tag} {MAP_KEY_ATTRIBUTE}="',)
+        if isinstance(t, MessageRef) and any(
             f.xml_attribute for f in self.schema.messages[t.name].fields
         ):
-            opens = (f"<{tag}>", f"<{tag} ")
-        else:
-            opens = (f"<{tag}>",)
+            return (f"<{tag}>", f"<{tag} ")
+        return (f"<{tag}>",)
+
+    def at(self, tag: str, t: FieldType, key: bool = False) -> str:
+        """A test that the next element (past indentation) is ``tag``; it moves ``p``."""
+        opens = self.opens(tag, t, key)
         o = repr(opens[0] if len(opens) == 1 else opens)
         return f"s.startswith({o}, p) or (s[p] != '<' and s.startswith({o}, p := _skip(s, p)))"
 
@@ -733,8 +841,8 @@ class _Source:
             if key is None:
                 body = [f"x, p = {fn}(s, p, depth + 1, amp)", f"{v}.append(x)"]
             else:
-                body = [
-                    f"k, x, p = {fn}(s, p, depth + 1, amp)",
+                body = [  # the entry is a level, and so is the message in it
+                    f"k, x, p = {fn}(s, p, depth + 2, amp)",
                     *self.map_key(key, "k"),
                     f"if k in {v}: raise _F",
                     f"{v}[k] = x",
@@ -785,18 +893,28 @@ def _enum_parse(schema: Schema, t: EnumRef) -> Parse:
 class XmlFastDecoder:
     """The scanner for one schema's root type; ``decode`` returns ``None`` to decline."""
 
-    def __init__(self, schema: Schema, type_name: str, *, patterns: bool = True) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        type_name: str,
+        *,
+        patterns: bool = True,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+    ) -> None:
         # Otherwise every document goes the reference way.
         plain = plain_names(schema)
-        self._root = _Source(schema, patterns=patterns).compile(type_name) if plain else None
+        source = _Source(schema, patterns=patterns, max_depth=max_depth)
+        self._root = source.compile(type_name) if plain else None
         self._schema, self._type_name, self._patterns = schema, type_name, patterns
+        #: Every record accepted nests at most this deep (``--max-depth``'s levels).
+        self.max_depth = source.cap
         self._wrapped: Scan | None = None
 
     def wrapped(self) -> Scan | None:
         """The scanner of a record inside a ``<records>`` wrapper (no ``xmlns`` of its
         own), compiled on first use; ``None`` where names are not plain."""
         if self._wrapped is None and self._root is not None:
-            source = _Source(self._schema, patterns=self._patterns)
+            source = _Source(self._schema, patterns=self._patterns, max_depth=self.max_depth)
             self._wrapped = source.compile(self._type_name, alone=False)
         return self._wrapped
 

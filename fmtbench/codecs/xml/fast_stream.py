@@ -21,6 +21,10 @@ offset in a feed as in the file, then the file from there (the records already r
 counted), so its feeds, positions and record numbers are today's. A record the scanner
 returns is the one the reference walk returns (test_xml_fast.py holds it to that), and the
 text between records is white space, which the reference accepts too.
+
+Where records may nest past ``--max-depth`` (a recursive schema), the scanner declines those
+that do (fast_read.py counts the levels as the check does), so only the records of the
+reference reader are walked by the check (``depth``), with the errors of the codec's check.
 """
 
 from __future__ import annotations
@@ -31,9 +35,11 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import BinaryIO, cast
 
-from fmtbench.codecs.base import Record, RecordReader
+from fmtbench.codecs.base import Record, RecordReader, _too_deep
 from fmtbench.codecs.sparse import count_sparse
 from fmtbench.codecs.xml.fast_read import MAX_CHARS, Scan
+from fmtbench.errors import LimitError
+from fmtbench.limits import DepthCheck
 
 #: Bytes read at a time: the reference reader's first read, and enough for many records.
 CHUNK = 1 << 16
@@ -65,7 +71,10 @@ class Replay:
 
 class FastXmlReader(RecordReader):
     """Records of one XML file: the wrapped form by the scanner, anything else by the
-    reference reader (``reference`` makes one over a stream)."""
+    reference reader (``reference`` makes one over a stream). ``depth``: the --max-depth
+    check and the limit, for the records of the reference reader (base.py's
+    ``_DepthCheckedReader`` does the same for every record), where ``scan`` declines every
+    record past the limit."""
 
     def __init__(
         self,
@@ -75,6 +84,8 @@ class FastXmlReader(RecordReader):
         record_tag: str,
         reference: Callable[[BinaryIO], RecordReader],
         safe_size: int,
+        *,
+        depth: tuple[DepthCheck, int] | None = None,
     ) -> None:
         if not hasattr(src, "read"):  # as the reference: a str would be opened as a path
             raise TypeError(f"expected a binary file object, got {type(src).__name__}")
@@ -87,25 +98,43 @@ class FastXmlReader(RecordReader):
         self._safe_size = safe_size
         self.count = 0
         self.single = False
+        self._depth = depth
         opening = wrapper_open.encode("utf-8")
         head = src.read(max(CHUNK, len(opening)))  # enough to tell the wrapper's start tag
         self._inner: RecordReader | None = None
         if scan is None or not head.startswith(opening):
             # Another form (the single record, another prolog, a DOCTYPE...): the reference
             # reader from the start, made now as it always was (it refuses a DOCTYPE here).
-            self._inner = reference(cast("BinaryIO", Replay(head, src)))
+            try:
+                self._inner = reference(cast("BinaryIO", Replay(head, src)))
+            except RecursionError:
+                if depth is None:
+                    raise
+                raise LimitError(_too_deep(depth[1])) from None
             self._records: Iterator[Record] = self._inner_records()
         else:
             self._records = self._walk(head[len(opening) :])
 
     def __next__(self) -> Record:
-        return next(self._records)
+        before = self.count
+        try:
+            return next(self._records)
+        except RecursionError:
+            if self._depth is None:
+                raise
+            raise LimitError(_too_deep(self._depth[1]), record=before + 1) from None
 
     def _inner_records(self) -> Iterator[Record]:
         inner = self._inner
         assert inner is not None
+        check = None if self._depth is None else self._depth[0]
         for record in inner:
             self.count, self.single = inner.count, inner.single
+            if check is not None:
+                try:
+                    check(record)
+                except LimitError as exc:
+                    raise exc.located(record=self.count) from None
             yield record
 
     def _hand_over(self, at: int, line: int, column: int, rest: bytes) -> Iterator[Record]:
@@ -216,7 +245,7 @@ class FastXmlReader(RecordReader):
                 q = space(s, p).end()  # type: ignore[union-attr]
                 if s.startswith(start, q):
                     try:
-                        record, after = scan(s, q, 1, amp)
+                        record, after = scan(s, q, 0, amp)
                     except Exception:  # declined, or cut by the end of the buffer
                         if not eof and s.find(end, q) < 0 and len(s) - q < MAX_CHARS:
                             # Read on, until its end tag may have come: scanning a cut
