@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from itertools import chain, compress, islice, repeat
-from operator import add, attrgetter, eq, is_not, mul, sub
+from operator import attrgetter, eq, is_not
 from typing import Annotated, Any
 
 import msgspec
@@ -47,6 +47,7 @@ from google.protobuf import (
 )
 from google.protobuf.message import Message as ProtoMessage
 
+from fmtbench.codecs.protobuf.kwargs import timestamp_fields
 from fmtbench.codecs.protojson.compile import _read_names, wire_name
 from fmtbench.codecs.protojson.leaves import LEAVES
 from fmtbench.codecs.structs.read import has_cycle
@@ -65,7 +66,6 @@ from fmtbench.schema.model import (
 )
 from fmtbench.schema.names import json_name
 from fmtbench.schema.proto import file_descriptor, uses_editions
-from fmtbench.schema.values import EPOCH
 
 Fix = Callable[[list[Any]], list[Any]]
 
@@ -88,23 +88,11 @@ class _Decline(Exception):
 
 
 # -- leaves ---------------------------------------------------------------------------------
-class _Seconds(msgspec.Struct, gc=False):
-    """A Timestamp's keywords: ``to_builtins`` makes it their dict, in C (made 20 times as
-    fast as the dicts themselves, measured)."""
-
-    seconds: int
-    nanos: int
-
-
 def _timestamps(values: list[Any]) -> list[Any]:
     if not all_shaped(values, _TIMESTAMP_SHAPES):  # each text's shape, digits as 0
         raise _Decline
-    # A bad date (February 30) raises ValueError: declined. Then timestamp_parts in C loops.
-    deltas = list(map(sub, map(datetime.fromisoformat, values), repeat(EPOCH)))
-    days = map(mul, map(attrgetter("days"), deltas), repeat(86400))
-    seconds = map(add, days, map(attrgetter("seconds"), deltas))
-    nanos = map(mul, map(attrgetter("microseconds"), deltas), repeat(1000))
-    return list(map(_Seconds, seconds, nanos))
+    # A bad date (February 30) raises ValueError: declined.
+    return timestamp_fields(list(map(datetime.fromisoformat, values)))
 
 
 def _integers(kind: str) -> Fix:
