@@ -7,6 +7,8 @@ against the schema) and encoded again (which checks that the target can hold it)
 from __future__ import annotations
 
 import gc
+import os
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from fmtbench.codecs import codec_for, format_for_path
 from fmtbench.compress import compressing, compression, decompressing
 from fmtbench.errors import RecordError, UsageError
 from fmtbench.files import STDIO, atomic_output, open_input, refuse_same_file
+from fmtbench.halves import sharing
 from fmtbench.limits import DEFAULT_LIMITS, LimitedInput, Limits
 from fmtbench.pump import pump
 from fmtbench.schema.model import Schema
@@ -51,9 +54,11 @@ def convert(
     limits: Limits = DEFAULT_LIMITS,
     writer_options: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> ConvertResult:
     """Convert one file (or stdin/stdout), record by record: memory stays flat for every
-    stream format (only a ``.json`` input is read whole)."""
+    stream format (only a ``.json`` input is read whole). With ``workers`` above 1, a big
+    batch message may have half of its list converted in a forked process (halves.py)."""
     source_format = resolve_format(src, from_format, "--from")
     target_format = resolve_format(dst, to_format, "--to")
     refuse_same_file(src, dst)
@@ -65,6 +70,7 @@ def convert(
         with (
             fewer_collections(),
             open_input(src) as packed,
+            sharing(workers, _size(packed)),
             decompressing(packed, compression(src), label) as raw,
             atomic_output(dst) as packed_out,
             compressing(packed_out, compression(dst)) as fout,
@@ -101,6 +107,15 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*old)
+
+
+def _size(f: BinaryIO) -> int | None:
+    """The size of a regular file; None for a pipe or a device."""
+    try:
+        st = os.fstat(f.fileno())
+    except (OSError, ValueError, AttributeError):
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 def _teller(f: BinaryIO) -> Callable[[], int]:

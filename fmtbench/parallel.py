@@ -24,9 +24,7 @@ import os
 import re
 import shutil
 import signal
-import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +44,7 @@ from fmtbench.files import (
     refuse_overwriting_inputs,
     refuse_same_file,
 )
+from fmtbench.halves import can_fork
 from fmtbench.limits import DEFAULT_LIMITS, Limits
 from fmtbench.pump import pump
 from fmtbench.schema.builtin import resolve_schema
@@ -116,7 +115,9 @@ def convert_many(
         done_records = done_bytes = 0
         for (src, dst), size in zip(pairs, sizes, strict=True):
             step = _offset(progress, done_records, done_bytes)
-            results.append(convert_one(src, dst, options, schema=schema, progress=step))
+            results.append(
+                convert_one(src, dst, options, schema=schema, progress=step, workers=workers)
+            )
             done_records += results[-1].records
             done_bytes += size
         return results
@@ -148,9 +149,11 @@ def convert_one(
     *,
     schema: Schema | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> ConvertResult:
     """One file in this process, with ``options`` (the schema compiled once a process and
-    reused, unless given)."""
+    reused, unless given); ``workers`` above 1 lets a big batch message share its list with a
+    forked process (halves.py)."""
     return convert(
         src,
         dst,
@@ -162,6 +165,7 @@ def convert_one(
         limits=options.limits,
         writer_options=dict(options.writer_options),
         progress=progress,
+        workers=workers,
     )
 
 
@@ -475,10 +479,7 @@ def _start_method() -> str:
     With ``fork`` the pool starts all its workers at once, before its own manager thread, so
     checking the thread count here is enough.
     """
-    # macOS has fork too, but its system libraries are not safe to use in a forked child.
-    if sys.platform == "linux" and threading.active_count() == 1:
-        return "fork"
-    return "spawn"
+    return "fork" if can_fork() else "spawn"
 
 
 #: In a worker: the counters the parent reads for its progress bar (records and bytes done,

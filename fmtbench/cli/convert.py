@@ -179,7 +179,7 @@ def _convert_one(
     if jobs > 1 and can_split(src, dst, options):
         result = convert_chunked(src, dst, options, workers=jobs, progress=progress)
     else:
-        result = convert_one(src, dst, options, progress=progress)
+        result = convert_one(src, dst, options, progress=progress, workers=jobs)
     where = "stdout" if dst == STDIO else dst
     line = f"{result.records} records {result.source_format} -> {result.target_format}: {where}"
     return line if quiet else line + _throughput(src, dst, time.monotonic() - start)

@@ -23,12 +23,16 @@ recursive types (their --max-depth checks).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
+
+import msgspec
 
 from fmtbench.codecs.protobuf.fast_read import FastDecoders
 from fmtbench.codecs.protobuf.source import attr as read_field
+from fmtbench.codecs.protojson.codec import _dumps
 from fmtbench.codecs.protojson.compile import _by_tag, _Writer, wire_name
+from fmtbench.halves import in_two, worth_it
 from fmtbench.schema.model import ListOf, MapOf, MessageRef, Schema
 
 Fused = Callable[[Any], dict[str, Any]]
@@ -59,6 +63,7 @@ class _FusedSource(FastDecoders):
         source = "\n".join(self.fused(name) for name in self.index)
         # Both generators' bound names are numbered in their own series (_o, _e, _h; _c, _w).
         self.ns.update(self.writer.ns)
+        self.ns["_many"] = _many
         exec(source, self.ns)  # generated from the schema model only (see both generators)
         return {name: self.ns[f"_f{i}"] for name, i in self.index.items()}
 
@@ -99,7 +104,7 @@ class _FusedSource(FastDecoders):
                 # A message is always written, so a list of them is written when not empty.
                 lines += [
                     f"x = {attr}",
-                    f"if x: o[{key}] = list(map(_f{self.index[t.item.name]}, x))",
+                    f"if x: o[{key}] = _many(_f{self.index[t.item.name]}, x)",
                 ]
             else:
                 # fast_read's statements sit one level deeper than its functions' bodies.
@@ -110,6 +115,22 @@ class _FusedSource(FastDecoders):
                 lines += self.writer.field_lines(f, key, checked=False)
         lines.append("return o")
         return "\n".join([f"def _f{i}(m):", *(f"    {line}" for line in lines)])
+
+
+def _many(convert: Fused, items: Sequence[Any]) -> list[dict[str, Any]] | msgspec.Raw:
+    """The trees of a list of messages; a long one in a big message (``halves.py``) as its
+    JSON text instead, written by msgspec as the whole tree's writer would, half of it in a
+    forked process."""
+    n = len(items)
+    if not worth_it(n):
+        return list(map(convert, items))
+    h = n // 2
+    mine, theirs = in_two(
+        lambda: _dumps(list(map(convert, items[:h]))),
+        lambda: _dumps(list(map(convert, items[h:]))),
+    )
+    # "[a,b]" and "[c]" make "[a,b,c]": msgspec writes a list with no space anywhere.
+    return msgspec.Raw(b"".join((memoryview(mine)[:-1], b",", memoryview(theirs)[1:])))
 
 
 def compile_fused(

@@ -28,6 +28,7 @@ written), recursive types (their depth checks).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,6 +54,7 @@ from fmtbench.codecs.protojson.leaves import LEAVES
 from fmtbench.codecs.structs.read import has_cycle
 from fmtbench.codecs.values.count import zero_values
 from fmtbench.codecs.values.leaves import all_shaped
+from fmtbench.halves import in_two, worth_it
 from fmtbench.schema.model import (
     INT_RANGES,
     EnumRef,
@@ -235,6 +237,7 @@ class Typed:
             self.plan.append(plan)
         self.decode = msgspec.json.Decoder(self.structs[root]).decode
         self.quotes = msgspec.json.Encoder().encode
+        self.halves = _Halves.of(schema, root, self.structs)
 
     def _type(self, t: FieldType) -> tuple[Any, Fix | None, bool]:
         if isinstance(t, ListOf):
@@ -254,6 +257,10 @@ class Typed:
         also where the record may hold more than ``limit`` values (None: it cannot)."""
         if b"\\" in data:  # every quote then delimits a string: the count below holds
             return None
+        if self.halves is not None and worth_it(len(data) // _BYTES_AN_ITEM):
+            split = self.halves.split(data)
+            if split is not None:
+                return self._in_halves(*split, limit)
         try:
             root = self.decode(data)
         except (msgspec.DecodeError, RecursionError):
@@ -271,6 +278,33 @@ class Typed:
             return message.SerializeToString(deterministic=True)
         except Exception:  # any reason at all: the usual route decides
             return None
+
+    def _in_halves(self, attr: str, first: bytes, second: bytes, limit: int | None) -> bytes | None:
+        """The root message holding the list ``attr`` whose items are the two halves of text,
+        each parsed and serialized in its own process (halves.py): the two serialized roots
+        of one repeated field each, one after the other, are the bytes of the whole."""
+        try:
+            (most, mine), data = in_two(
+                lambda: self._half(attr, first),
+                lambda: b"".join(_framed(*self._half(attr, second))),
+            )
+            theirs, more = _unframed(data)
+        except Exception:  # a half declined, or failed: the usual route decides
+            return None
+        if limit is not None and most + more > limit:
+            return None
+        return mine + theirs
+
+    def _half(self, attr: str, text: bytes) -> tuple[int, bytes]:
+        """A root holding only the items of ``text`` (a JSON array), as ``encode`` makes one:
+        the most values it holds and its bytes; raises where it declines."""
+        items = self.halves.items[attr](text)  # type: ignore[union-attr]
+        if self.quotes(items).count(b'"') != text.count(b'"'):
+            raise _Decline  # a key given twice in an item
+        root = self.structs[self.root](**{attr: items})
+        most = self._fix(root)
+        message = self.cls(**_to_builtins(root, builtin_types=_KEPT))
+        return most, message.SerializeToString(deterministic=True)
 
     def _fix(self, root: Any) -> int:
         """Make the Structs under ``root`` what upb takes, a field of every message of a
@@ -317,6 +351,91 @@ class Typed:
                     values = fix(values)
                 list(map(setattr, held, repeat(attr), values))
         return most
+
+
+# -- a big message in two processes ---------------------------------------------------------
+#: Bytes of ProtoJSON text an item is taken to hold at least, to size a list from its text.
+_BYTES_AN_ITEM = 64
+# Between two items of a list: "}", ",", "{" and the white space JSON allows around them.
+_BETWEEN_ITEMS = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")
+
+
+@dataclass
+class _Halves:
+    """Cutting the text of a root message that holds nothing but one list of messages (a
+    batch) into the texts of two lists, each half of its items."""
+
+    lazy: Callable[[bytes], Any]  # the root, with each list of messages left as its raw text
+    lists: list[str]  # the attributes of those lists
+    items: dict[str, Callable[[bytes], list[Any]]]  # a list's text -> its items' Structs
+
+    @classmethod
+    def of(cls, schema: Schema, root: str, structs: dict[str, Any]) -> _Halves | None:
+        fields = schema.messages[root].fields
+        kinds = {
+            f"f{i}": f.type.item.name
+            for i, f in enumerate(fields)
+            if isinstance(f.type, ListOf) and isinstance(f.type.item, MessageRef)
+        }
+        if not kinds:
+            return None
+        declared = structs[root].__annotations__
+        lazy = msgspec.defstruct(
+            f"{root}_lazy",
+            [
+                (attr, (msgspec.Raw if attr in kinds else kind) | msgspec.UnsetType, _UNSET)
+                for attr, kind in declared.items()
+            ],
+            rename={f"f{i}": wire_name(f) for i, f in enumerate(fields)},
+            forbid_unknown_fields=True,
+            kw_only=True,
+        )
+        items: dict[str, Callable[[bytes], list[Any]]] = {
+            attr: msgspec.json.Decoder(list[structs[name]]).decode  # type: ignore[valid-type]
+            for attr, name in kinds.items()
+        }
+        return cls(msgspec.json.Decoder(lazy).decode, list(kinds), items)
+
+    def split(self, data: bytes) -> tuple[str, bytes, bytes] | None:
+        """The list's attribute and the texts of its two halves, or None where ``data`` is not
+        a batch this can cut (the whole is then read in one piece, as usual)."""
+        try:
+            root = self.lazy(data)
+        except (msgspec.DecodeError, RecursionError):
+            return None
+        present = [attr for attr in root.__struct_fields__ if getattr(root, attr) is not _UNSET]
+        if len(present) != 1 or present[0] not in self.lists:
+            return None
+        # Nothing but '{"name": [ ... ]}': the list's text runs from the first '[' to the
+        # last ']', unless the name was given twice (msgspec kept the last value).
+        start, end = data.find(b"["), data.rfind(b"]") + 1
+        if len(getattr(root, present[0])) != end - start:
+            return None
+        if data.count(b'"', 0, start) + data.count(b'"', end) != 2:
+            return None
+        # The first '}, {' past the middle outside a string (an even count of quotes before
+        # it, there being no backslash), else the first of all. Each half must then parse as
+        # a list of items: it cannot if the cut is inside an item (its brackets would not
+        # balance).
+        for at in (start + (end - start) // 2, start):
+            quotes, counted = data.count(b'"', start, at), at
+            for between in _BETWEEN_ITEMS.finditer(data, at, end):
+                quotes += data.count(b'"', counted, between.start())
+                counted = between.start()
+                if quotes % 2 == 0:
+                    view = memoryview(data)
+                    first = b"".join((view[start : between.start() + 1], b"]"))
+                    second = b"".join((b"[", view[between.end() - 1 : end]))
+                    return present[0], first, second
+        return None
+
+
+def _framed(most: int, data: bytes) -> tuple[bytes, bytes]:
+    return most.to_bytes(8, "little"), data
+
+
+def _unframed(data: bytes) -> tuple[bytes, int]:
+    return data[8:], int.from_bytes(data[:8], "little")
 
 
 @dataclass

@@ -1,0 +1,111 @@
+"""One big message on two cores: half of its list converted in a forked child.
+
+A batch message (a root holding one long list of records) is one record to ``convert``, so
+the splitting of big files (``parallel.py``) cannot share it out. Its routes that skip the
+canonical record can: protobuf -> protojson writes each half of the list's JSON in its own
+process (``protojson/from_protobuf.py``), protojson -> protobuf parses and serializes each
+half of the list's text in its own (``protojson/to_protobuf.py``). Both halves run the same
+code the whole would, and the joined output is byte for byte the one-process output.
+
+Only where ``convert`` allows it (``sharing``: more than one worker, an input of a few
+megabytes), on Linux, in a process running one thread (a fork copies other threads' locks
+held), and never again inside a half. The child only computes: it writes nothing but its
+result to a pipe and leaves with ``os._exit``, so it runs no cleanup of the parent's (the
+temporary output file is the parent's to remove). Whatever goes wrong in it (an exception,
+a signal) raises ``HalfFailed`` here, and the caller's usual route, in this process, decides.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+#: Inputs below this are converted by one process: a fork, a pipe and a second interpreter's
+#: page faults cost about 10 ms, more than half of a small message saves.
+MIN_INPUT_BYTES = 4 << 20
+#: Lists shorter than this stay whole, whatever the input's size.
+MIN_ITEMS = 1000
+
+_T = TypeVar("_T")
+_workers = 1  # set by ``sharing`` for one conversion; 1 in a half
+
+
+class HalfFailed(Exception):
+    """The forked half did not deliver its result."""
+
+
+def can_fork() -> bool:
+    """Whether a forked process is safe here: Linux (macOS's system libraries are not safe in
+    a forked child) and no thread but this one."""
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+@contextlib.contextmanager
+def sharing(workers: int, input_bytes: int | None) -> Iterator[None]:
+    """Let the conversion in this block split a big message's list over two processes, if
+    ``workers`` allows it and the input (None: of unknown size) is large enough."""
+    global _workers
+    before = _workers
+    if input_bytes is not None and input_bytes >= MIN_INPUT_BYTES:
+        _workers = workers
+    try:
+        yield
+    finally:
+        _workers = before
+
+
+def worth_it(items: int) -> bool:
+    """Whether a list of ``items`` is to be converted in two halves now."""
+    return _workers > 1 and items >= MIN_ITEMS and can_fork()
+
+
+def in_two(here: Callable[[], _T], there: Callable[[], bytes]) -> tuple[_T, bytes]:
+    """``here()`` in this process and ``there()`` in a forked child, at the same time; both
+    results. Raises what ``here`` raises, or ``HalfFailed`` if the child does not deliver."""
+    global _workers
+    read_end, write_end = os.pipe()
+    # The parent's objects out of the collector's reach: a collection in either process would
+    # otherwise touch every one of them, copying the pages both still share.
+    gc.freeze()
+    try:
+        pid = os.fork()
+    except BaseException:
+        gc.unfreeze()
+        os.close(read_end)
+        os.close(write_end)
+        raise
+    if pid == 0:  # the child: compute, write, leave without any cleanup of the parent's
+        status = 1
+        try:
+            os.close(read_end)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+            _workers = 1
+            data = there()
+            with open(write_end, "wb") as out:
+                out.write(data)
+            status = 0
+        finally:
+            os._exit(status)
+    gc.unfreeze()
+    os.close(write_end)
+    saved, _workers = _workers, 1
+    try:
+        with open(read_end, "rb") as pipe:
+            mine = here()
+            theirs = pipe.read()
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    finally:
+        _workers = saved
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise HalfFailed(f"the forked half ended with status {status:#x}")
+    return mine, theirs
