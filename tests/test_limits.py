@@ -17,7 +17,8 @@ import pytest
 
 from fmtbench.cli import main
 from fmtbench.codecs import FORMATS, codec_for
-from fmtbench.codecs.protobuf.codec import _ProtobufBase, varint
+from fmtbench.codecs.protobuf.codec import _ProtobufBase
+from fmtbench.codecs.protobuf.frames import varint
 from fmtbench.errors import DecodeError, EncodeError, FmtbenchError, LimitError, UsageError
 from fmtbench.limits import DEFAULT_MAX_DEPTH, Limits, depth_check, static_depth
 from fmtbench.schema import parse_schema

@@ -28,7 +28,8 @@ from hypothesis import HealthCheck, given, settings
 from lxml import etree
 
 from fmtbench.codecs import FORMATS, codec_for
-from fmtbench.codecs.protobuf.codec import ProtobufDelimitedCodec, varint
+from fmtbench.codecs.protobuf.codec import ProtobufDelimitedCodec
+from fmtbench.codecs.protobuf.frames import varint
 from fmtbench.codecs.values.leaves import timestamp_parts
 from fmtbench.errors import DecodeError, EncodeError, SchemaError, key_segment
 from fmtbench.explain import explain

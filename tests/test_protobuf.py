@@ -13,7 +13,8 @@ from typing import Any, BinaryIO
 
 import pytest
 
-from fmtbench.codecs.protobuf.codec import ProtobufCodec, ProtobufDelimitedCodec, varint
+from fmtbench.codecs.protobuf.codec import ProtobufCodec, ProtobufDelimitedCodec
+from fmtbench.codecs.protobuf.frames import varint
 from fmtbench.errors import DecodeError, EncodeError, LimitError
 from fmtbench.schema import Schema, parse_schema
 from fmtbench.schema.values import EPOCH, zero_message

@@ -20,8 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fmtbench.codecs.protobuf.codec import ProtobufCodec, varint
+from fmtbench.codecs.protobuf.codec import ProtobufCodec
 from fmtbench.codecs.protobuf.fast_read import FastDecoders, _attr
+from fmtbench.codecs.protobuf.frames import varint
 from fmtbench.errors import DecodeError
 from fmtbench.schema import parse_schema
 from fmtbench.schema.proto import compile_classes

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fmtbench.codecs.protobuf.codec import ProtobufCodec, ProtobufDelimitedCodec, varint
+from fmtbench.codecs.protobuf.codec import ProtobufCodec, ProtobufDelimitedCodec
+from fmtbench.codecs.protobuf.frames import varint
 from fmtbench.codecs.protobuf.overflow import OverflowScan, suspect
 from fmtbench.errors import DecodeError
 from fmtbench.generate.dataset import load_dataset

@@ -178,17 +178,14 @@ class RecordWriter(ABC):
 @dataclass(frozen=True)
 class StructTarget:
     """A writer's leave to take records as a reader's Structs, encoded (structs/direct.py):
-    ``encode`` gives a list of Structs' bytes as the writer would write their records, or
-    raises (then the records are built and written as usual); a record encoded to more
-    than ``most`` bytes needs the writer's own checks; ``frame`` joins the records' bytes
-    framed as the writer frames them;
+    ``encode`` gives the Structs' records encoded and framed as the writer would write them,
+    or None where one of them is larger than the writer writes without its own checks, or
+    raises (either way the records are then built and written as usual);
     ``stamps`` turns a list of timestamps (datetimes) into what ``encode`` takes.
     ``encode`` must refuse an integer past 2**64 - 1 (msgspec's encoders and upb do): the
     reader's Structs do not bound uint64 leaves themselves."""
 
-    encode: Callable[[list[Any]], list[bytes]]
-    most: int
-    frame: Callable[[list[bytes]], bytes] = b"".join
+    encode: Callable[[list[Any]], bytes | None]
     #: What ``encode`` takes for timestamps, from their datetimes; None: the datetimes.
     stamps: Callable[[list[Any]], list[Any]] | None = None
 

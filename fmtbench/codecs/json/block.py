@@ -100,9 +100,6 @@ class BlockDecoder:
         try:
             # msgspec reads a uint64 past 2**64 - 1 as it is: both targets refuse to write
             # one (StructTarget), so no block scan for 20 digits is needed here.
-            datas = target.encode(structs)
+            return target.encode(structs)
         except Exception:  # the writer's refusal: the records are built and written as usual
             return None
-        if max(map(len, datas)) > target.most:
-            return None
-        return target.frame(datas)

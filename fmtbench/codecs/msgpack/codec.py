@@ -364,7 +364,12 @@ class MsgpackCodec(Codec):
             # would have built from the record (structs/direct.py): the same bytes.
             most = min(self._write_bound, max_items(self._max_bytes))
             encode = WRITE_TARGET.encoder().encode
-            writer.structs = StructTarget(lambda structs: list(map(encode, structs)), most)
+
+            def encode_all(structs: list[Any]) -> bytes | None:
+                datas = list(map(encode, structs))
+                return b"".join(datas) if max(map(len, datas)) <= most else None
+
+            writer.structs = StructTarget(encode_all)
         return writer
 
     def _refuse_crowded(self, record: Record) -> None:

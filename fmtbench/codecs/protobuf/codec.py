@@ -17,8 +17,6 @@ the schema cannot name.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
-from itertools import chain
 from typing import Any, BinaryIO, TypeVar
 
 from google.protobuf.message import Message as ProtoMessage
@@ -40,9 +38,11 @@ from fmtbench.codecs.base import (
 from fmtbench.codecs.protobuf.count import bound, count_message
 from fmtbench.codecs.protobuf.fast_read import FastDecoders
 from fmtbench.codecs.protobuf.fast_write import compile_encoders
+from fmtbench.codecs.protobuf.frames import delimit
 from fmtbench.codecs.protobuf.kwargs import (
     Kwargs,
     compile_kwargs,
+    framer,
     struct_encoder,
     timestamp_fields,
 )
@@ -629,7 +629,7 @@ class ProtobufDelimitedCodec(_ProtobufBase):
         return _DelimitedReader(self, src)
 
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
-        return FramedWriter(self.encode, out, _delimit, name="protobuf-delimited")
+        return FramedWriter(self.encode, out, delimit, name="protobuf-delimited")
 
     def writer_for_decoded(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
         if self.write_check() is not None:
@@ -638,12 +638,11 @@ class ProtobufDelimitedCodec(_ProtobufBase):
             return self.writer(out, single=single)
         if self._kwargs is None:
             self._kwargs = compile_kwargs(self.schema, self.message.name)
-        writer = _DecodedWriter(self, self._kwargs, out)
-        encode = struct_encoder(self.schema, self.message.name, self.message_class)
+        frame = framer(self.schema, self.message.name, self.message_class, self.max_message_bytes)
+        writer = _DecodedWriter(self, self._kwargs, frame, out)
+        encode = struct_encoder(self.schema, self.message.name, frame)
         if encode is not None:  # a JSON reader's Structs, where canonical (kwargs.py)
-            writer.structs = StructTarget(
-                encode, self.max_message_bytes, _delimit_all, timestamp_fields
-            )
+            writer.structs = StructTarget(encode, timestamp_fields)
         return writer
 
 
@@ -735,16 +734,6 @@ class _SingleWriter(RecordWriter):
             )
 
 
-def varint(n: int) -> bytes:
-    """Base-128 varint, least significant group first, as Protobuf frames a message."""
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
 class _DelimitedReader(RecordReader):
     def __init__(self, codec: _ProtobufBase, src: BinaryIO) -> None:
         self.codec, self.src = codec, src
@@ -834,36 +823,20 @@ class _DelimitedReader(RecordReader):
         return record
 
 
-def _delimit(data: bytes) -> bytes:
-    n = len(data)
-    if n < 0x4000:  # one or two bytes of length: nearly every record, without the loop
-        return (bytes((n,)) if n < 0x80 else bytes((n & 0x7F | 0x80, n >> 7))) + data
-    return varint(n) + data
-
-
-@cache
-def _prefixes() -> list[bytes]:
-    """Every length prefix of one or two bytes: nearly every record's, looked up in C."""
-    return [_delimit(bytes(n))[: -n or None] for n in range(0x4000)]
-
-
-def _delimit_all(datas: list[bytes]) -> bytes:
-    """Messages each after its length, joined: ``_delimit`` for many, in C loops."""
-    try:
-        prefixes = list(map(_prefixes().__getitem__, map(len, datas)))
-    except IndexError:  # a message of 16 KiB or more: a longer prefix
-        return b"".join(map(_delimit, datas))
-    return b"".join(chain.from_iterable(zip(prefixes, datas, strict=True)))
-
-
 class _DecodedWriter(FramedWriter):
     """Delimited messages from records a decoder produced (kwargs.py): keywords
     built without the reference's checks; anything upb refuses takes the reference path."""
 
-    def __init__(self, codec: _ProtobufBase, kwargs: Kwargs, out: BinaryIO) -> None:
-        super().__init__(codec.encode, out, _delimit, name="protobuf-delimited")
+    def __init__(
+        self,
+        codec: _ProtobufBase,
+        kwargs: Kwargs,
+        frame: Callable[[list[dict[str, Any]]], bytes | None],
+        out: BinaryIO,
+    ) -> None:
+        super().__init__(codec.encode, out, delimit, name="protobuf-delimited")
         self._kwargs, self._cls, self._write = kwargs, codec.message_class, out.write
-        self._max_bytes = codec.max_message_bytes
+        self._frame, self._max_bytes = frame, codec.max_message_bytes
         # As ``encode``: unbound, and ordering map entries only where there are maps.
         self._serialize, self._maps = codec.message_class.SerializeToString, codec._maps
 
@@ -879,22 +852,18 @@ class _DecodedWriter(FramedWriter):
             super().write(record)
         else:
             self.count += 1
-            self._write(_delimit(data))
+            self._write(delimit(data))
 
     def write_many(self, records: list[Record]) -> None:
-        """``write`` for each record, the messages built in one loop and written at once;
-        on any refusal or a large message, the same records go through ``write``."""
-        cls, kwargs, serialize = self._cls, self._kwargs, self._serialize
+        """``write`` for each record, the messages built and framed at once (``framer``); on
+        any refusal or a large message, the same records go through ``write``."""
         try:
-            if self._maps:
-                datas = [serialize(cls(**kwargs(r)), deterministic=True) for r in records]
-            else:
-                datas = [serialize(cls(**kwargs(r))) for r in records]
+            data = self._frame(list(map(self._kwargs, records)))
         except Exception:
-            datas = []
-        if len(datas) != len(records) or max(map(len, datas), default=0) > self._max_bytes:
+            data = None
+        if data is None:
             for record in records:
                 self.write(record)
             return
         self.count += len(records)
-        self._write(_delimit_all(datas))
+        self._write(data)

@@ -24,11 +24,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import repeat
-from operator import add, attrgetter, methodcaller, mul, sub
+from operator import add, attrgetter, mul, sub
 from typing import Any
 
 import msgspec
 
+from fmtbench.codecs.protobuf.frames import delimit_all, longest_item, untag
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.leaves import duration_parts, timestamp_parts
 from fmtbench.schema.model import (
@@ -154,30 +155,50 @@ def timestamp_fields(stamps: list[datetime]) -> list[Seconds]:
 
 
 def struct_encoder(
-    schema: Schema, root: str, cls: type[Any]
-) -> Callable[[list[Any]], list[bytes]] | None:
-    """Messages from a JSON reader's Structs made canonical (structs/direct.py), with no
-    record built: ``msgspec.to_builtins`` gives, in C, the keywords the generator above
-    would (field names, absent optionals left out, sub-messages as dicts, timestamps as
-    ``timestamp_fields`` set them), and upb builds a block's messages in one call, as the
-    items of a repeated field (``_batch_class``): each item's bytes are its own message's.
-    None where a leaf would need converting: enums (numbers here), wrappers; the direct
-    path itself declines durations, decimals and oneofs."""
+    schema: Schema, root: str, frame: Callable[[list[dict[str, Any]]], bytes | None]
+) -> Callable[[list[Any]], bytes | None] | None:
+    """Delimited messages from a JSON reader's Structs made canonical (structs/direct.py),
+    with no record built: ``msgspec.to_builtins`` gives, in C, the keywords the generator
+    above would (field names, absent optionals left out, sub-messages as dicts, timestamps as
+    ``timestamp_fields`` set them), and ``frame`` (``framer``) has upb build and frame them.
+    None where a
+    leaf would need converting: enums (numbers here), wrappers; the direct path itself
+    declines durations, decimals and oneofs."""
     for msg in reachable_messages(schema, root):
         for f in msg.fields:
             if f.wrapper or isinstance(element_type(f.type), EnumRef):
                 return None
-    batch = _batch_class(schema, root, cls)
     to_builtins = msgspec.to_builtins
-    serialize = methodcaller("SerializeToString", deterministic=True)
 
-    def encode(structs: list[Any]) -> list[bytes]:
-        kwargs = to_builtins(structs, builtin_types=_KEPT)
-        if batch is None:
-            return [cls(**k).SerializeToString(deterministic=True) for k in kwargs]
-        return list(map(serialize, batch(items=kwargs).items))
+    def encode(structs: list[Any]) -> bytes | None:
+        return frame(to_builtins(structs, builtin_types=_KEPT))
 
     return encode
+
+
+def framer(
+    schema: Schema, root: str, cls: type[Any], most: int
+) -> Callable[[list[dict[str, Any]]], bytes | None]:
+    """Many messages' keywords -> their delimited bytes (frames.py), or None if one of them
+    is longer than ``most``; raises what upb raises. upb builds them in one call, as the
+    items of one message (``_batch_class``), and serializes them at once (deterministic:
+    map entries ordered, as the codec writes them)."""
+    batch = _batch_class(schema, root, cls)
+    if batch is None:
+
+        def each(kwargs: list[dict[str, Any]]) -> bytes | None:
+            datas = [cls(**k).SerializeToString(deterministic=True) for k in kwargs]
+            return delimit_all(datas) if max(map(len, datas), default=0) <= most else None
+
+        return each
+
+    def at_once(kwargs: list[dict[str, Any]]) -> bytes | None:
+        whole = batch(items=kwargs).SerializeToString(deterministic=True)
+        if len(whole) > most and longest_item(whole) > most:
+            return None
+        return untag(whole)
+
+    return at_once
 
 
 def _batch_class(schema: Schema, root: str, cls: type[Any]) -> Any:
