@@ -62,7 +62,12 @@ def sharing(workers: int, input_bytes: int | None) -> Iterator[None]:
 
 def worth_it(items: int) -> bool:
     """Whether a list of ``items`` is to be converted in two halves now."""
-    return _workers > 1 and items >= MIN_ITEMS and can_fork()
+    return items >= MIN_ITEMS and allowed()
+
+
+def allowed() -> bool:
+    """Whether a list, long enough, may be converted in two halves now."""
+    return _workers > 1 and can_fork()
 
 
 def in_two(here: Callable[[], _T], there: Callable[[], bytes]) -> tuple[_T, bytes]:

@@ -19,6 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fmtbench import halves
+from fmtbench.codecs.json import from_protobuf as json_from_protobuf
+from fmtbench.codecs.json.codec import JsonCodec
 from fmtbench.codecs.protobuf.codec import ProtobufCodec
 from fmtbench.codecs.protojson import from_protobuf, to_protobuf
 from fmtbench.codecs.protojson.codec import ProtoJsonCodec
@@ -181,6 +183,22 @@ def test_protobuf_to_protojson_in_halves(data: Any, drop_unknown: bool) -> None:
         assert forks
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), drop_unknown=st.booleans())
+def test_protobuf_to_json_in_halves(data: Any, drop_unknown: bool) -> None:
+    """The same for plain JSON: each half walked and written by the codecs' own code."""
+    _, pb = codecs(drop_unknown)
+    js = JsonCodec(batch_schema())
+    items = data.draw(st.lists(records(batch_schema(), "All"), min_size=2, max_size=6))
+    message = pb.encode({"items": items})
+    item = ProtobufCodec(batch_schema(), "All").encode(items[-1]) + b"\xf8\x07\x01"
+    for blob in [message, message + b"\x0a" + _varint(len(item)) + item]:
+        expected = one_process(pb, js, blob)
+        with _split_here() as forks:
+            assert run(pb, js, blob) == expected
+        assert forks
+
+
 def test_text_that_looks_like_a_cut_inside_strings(split: list[int]) -> None:
     """'}, {' inside a string, at the middle, is not where the text is cut."""
     pj, pb = codecs()
@@ -241,6 +259,9 @@ def test_convert_cuts_a_big_batch_and_writes_the_same_bytes(tmp_path: Path) -> N
         outs[workers] = tmp_path / f"out{workers}.protojson"
         convert(str(src), str(outs[workers]), schema, workers=workers)
     assert outs[1].read_bytes() == outs[2].read_bytes()
+    for workers in (1, 2):
+        convert(str(src), str(tmp_path / f"out{workers}.json"), schema, workers=workers)
+    assert (tmp_path / "out1.json").read_bytes() == (tmp_path / "out2.json").read_bytes()
     back = {}
     for workers in (1, 2):
         back[workers] = tmp_path / f"back{workers}.binpb"
@@ -287,6 +308,7 @@ class _split_here:
 
         self.patch.setattr(from_protobuf, "in_two", counted)
         self.patch.setattr(to_protobuf, "in_two", counted)
+        self.patch.setattr(json_from_protobuf, "in_two", counted)
         self.sharing = halves.sharing(2, 0)
         self.sharing.__enter__()
         return forks

@@ -33,6 +33,7 @@ from fmtbench.codecs.base import (
 )
 from fmtbench.codecs.json.block import BlockDecoder
 from fmtbench.codecs.json.exact import compile_exact, exact_decoder
+from fmtbench.codecs.json.from_protobuf import batch_field, in_halves
 from fmtbench.codecs.json.keys import KeyProof, quotes, refuse_duplicates
 from fmtbench.codecs.json.typed import REJECTED, _long_integers, compile_typed
 from fmtbench.codecs.structs.levels import unwalked
@@ -68,6 +69,7 @@ from fmtbench.codecs.values.leaves import (
 )
 from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
+from fmtbench.halves import allowed
 from fmtbench.limits import TREE_COUNTS, Limits, Nesting
 from fmtbench.schema.model import INT_RANGES, INTEGER_KINDS
 
@@ -438,6 +440,42 @@ class _JsonWriter(RecordWriter):
         self.count = 0
         # The array of a file of many is one more level for the reader.
         self.encode = codec.checked_writes(codec.encode_any_size, extra=0 if single else 1)
+
+    def take_parsed(self, reader: RecordReader) -> bool:
+        """Write the one parsed Protobuf message of ``reader``, a big batch, in two halves
+        (from_protobuf.py); False, reading nothing, where that cannot apply (the caller
+        then pumps records)."""
+        parsed = getattr(reader, "parsed_message", None)
+        source = getattr(reader, "codec", None)
+        walks = getattr(source, "walks", None)
+        codec = self.codec
+        batch = batch_field(codec.schema, codec.message.name)
+        if (
+            parsed is None
+            or walks is None
+            or batch is None
+            or not self.single
+            or self.count
+            or not allowed()  # no second process here at all
+            or source.schema is not codec.schema  # type: ignore[union-attr]
+            or source.message.name != codec.message.name  # type: ignore[union-attr]
+            # What the Protobuf reader counted, this writer's check would count (the same
+            # canonical record), under the same limit; and no depth check is due here.
+            or source.values.limit != codec.values.limit  # type: ignore[union-attr]
+            or self.encode != codec.encode_any_size
+        ):
+            return False
+        msg = parsed()
+        if msg is None:  # the reader has a depth check to make: records, one by one
+            return False
+        name, item = batch
+        data = in_halves(codec.encode_any_size, walks[item], name, getattr(msg, name))
+        if data is None:
+            self.write(reader.record_of(msg))  # type: ignore[attr-defined]
+            return True
+        self.count = 1
+        self.out.write(data)
+        return True
 
     def write(self, record: Record) -> None:
         self.count += 1

@@ -469,7 +469,10 @@ class _ProtobufBase(Codec):
         self.encode = encoders.encode  # type: ignore[method-assign, assignment]
         self._reference = _Walker(self, reading).walks[self.message.name]
         decoders = FastDecoders(schema, reading, strict=not drop_unknown)
-        self._fast = decoders.compile()[self.message.name]
+        #: Per message type, the generated walk to its record (raising where it declines):
+        #: a writer may walk a batch's items itself (json/from_protobuf.py).
+        self.walks = decoders.compile()
+        self._fast = self.walks[self.message.name]
         if self._depth_check is None:
             # ``decode`` below, generated whole (a call less a record), the walk written
             # out. Not where records may nest past --max-depth: there ``Codec`` has wrapped
