@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         p = prepare(folder, args.records)
-        out = {k: folder / k for k in ("buf.json", "ours.protojson", "ours.json", "buf.binpb", "ours.binpb", "o.msgpack", "o.pbd", "o1.msgpack", "o1.pbd")}  # fmt: skip
+        out = {k: folder / k for k in ("buf.json", "ours.protojson", "ours.json", "buf.binpb", "ours.binpb", "ours2.binpb", "o.msgpack", "o.pbd", "o1.msgpack", "o1.pbd")}  # fmt: skip
         buf = [str(BUF), "convert", str(p["module"]), "--type", "web.log.Batch"]
         ours = [*FMTBENCH, "convert", "--schema", str(p["schema"]), "-q"]
         log = [*FMTBENCH, "convert", "--schema", "log", "-q"]
@@ -129,9 +129,15 @@ def main(argv: list[str] | None = None) -> int:
                 str(out["buf.json"]),
                 str(out["ours.binpb"]),
             ],
+            # fmtbench's plain JSON of the same message (written above), back.
+            "fmtbench json -> protobuf": [*ours, str(out["ours.json"]), str(out["ours2.binpb"])],
         }
         times |= interleaved(back, args.rounds)
-        if out["buf.binpb"].read_bytes() != out["ours.binpb"].read_bytes():
+        if (
+            not out["buf.binpb"].read_bytes()
+            == out["ours.binpb"].read_bytes()
+            == out["ours2.binpb"].read_bytes()
+        ):
             print("note: buf and fmtbench wrote different protobuf bytes", file=sys.stderr)
         lines = {
             "fmtbench jsonl -> msgpack": [*log, str(p["jsonl"]), str(out["o.msgpack"])],
@@ -162,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         ("fmtbench protobuf -> protojson", "buf protobuf -> json"),
         ("fmtbench protobuf -> json", "buf protobuf -> json"),
         ("fmtbench protojson -> protobuf", "buf json -> protobuf"),
+        ("fmtbench json -> protobuf", "buf json -> protobuf"),
     ]:
         print(f"  {ours_job} / {buf_job}: {med[ours_job] / med[buf_job]:.2f}x (target <= 0.5x)")
     for name in lines:

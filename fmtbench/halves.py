@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import re
 import signal
 import sys
 import threading
@@ -31,6 +32,8 @@ from typing import TypeVar
 MIN_INPUT_BYTES = 4 << 20
 #: Lists shorter than this stay whole, whatever the input's size.
 MIN_ITEMS = 1000
+#: Bytes of JSON text an item is taken to hold at least, to size a list from its text.
+BYTES_AN_ITEM = 64
 
 _T = TypeVar("_T")
 _workers = 1  # set by ``sharing`` for one conversion; 1 in a half
@@ -114,3 +117,39 @@ def in_two(here: Callable[[], _T], there: Callable[[], bytes]) -> tuple[_T, byte
     if status != 0:
         raise HalfFailed(f"the forked half ended with status {status:#x}")
     return mine, theirs
+
+
+# Between two items of a list: "}", ",", "{" and the white space JSON allows around them.
+_BETWEEN_ITEMS = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")
+
+
+def cut_list(data: bytes, start: int, end: int) -> tuple[bytes, bytes] | None:
+    """``data[start:end]``, the JSON text of a list of objects with no backslash in it, as
+    the texts of two lists, the first ending at the first '}, {' past the middle outside a
+    string (an even count of quotes before it), else at the first of all; None if there is
+    none. The caller must parse each as a list of objects: one does not parse if the cut is
+    inside an item (its brackets would not balance)."""
+    for at in (start + (end - start) // 2, start):
+        quotes, counted = data.count(b'"', start, at), at
+        for between in _BETWEEN_ITEMS.finditer(data, at, end):
+            quotes += data.count(b'"', counted, between.start())
+            counted = between.start()
+            if quotes % 2 == 0:
+                view = memoryview(data)
+                first = b"".join((view[start : between.start() + 1], b"]"))
+                second = b"".join((b"[", view[between.end() - 1 : end]))
+                return first, second
+    return None
+
+
+def list_span(data: bytes, length: int) -> tuple[int, int] | None:
+    """Where the one list of a JSON object holding nothing but one key and that list (whose
+    text, as the parser found it, is ``length`` bytes long) lies in ``data``: from the first
+    '[' to the last ']', unless the key was given twice (a parser kept the last value) or
+    anything but the key's quotes lies outside."""
+    start, end = data.find(b"["), data.rfind(b"]") + 1
+    if start < 0 or end - start != length:
+        return None
+    if data.count(b'"', 0, start) + data.count(b'"', end) != 2:
+        return None
+    return start, end

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from fmtbench import halves
 from fmtbench.codecs.json import from_protobuf as json_from_protobuf
+from fmtbench.codecs.json import to_protobuf as json_to_protobuf
 from fmtbench.codecs.json.codec import JsonCodec
 from fmtbench.codecs.protobuf.codec import ProtobufCodec
 from fmtbench.codecs.protojson import from_protobuf, to_protobuf
@@ -298,7 +299,7 @@ class _split_here:
         self.patch = pytest.MonkeyPatch()
         self.patch.setattr(halves, "MIN_INPUT_BYTES", 0)
         self.patch.setattr(halves, "MIN_ITEMS", 2)
-        self.patch.setattr(to_protobuf, "_BYTES_AN_ITEM", 1)
+        self.patch.setattr(halves, "BYTES_AN_ITEM", 1)
         forks: list[int] = []
         real = halves.in_two
 
@@ -309,6 +310,7 @@ class _split_here:
         self.patch.setattr(from_protobuf, "in_two", counted)
         self.patch.setattr(to_protobuf, "in_two", counted)
         self.patch.setattr(json_from_protobuf, "in_two", counted)
+        self.patch.setattr(json_to_protobuf, "in_two", counted)
         self.sharing = halves.sharing(2, 0)
         self.sharing.__enter__()
         return forks

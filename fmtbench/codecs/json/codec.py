@@ -9,10 +9,11 @@ infinities as the strings "NaN", "Infinity", "-Infinity". A ``.json`` file holds
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import datetime
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 import msgspec
 import orjson
@@ -70,6 +71,9 @@ from fmtbench.codecs.values.leaves import (
 from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
 from fmtbench.halves import allowed
+
+if TYPE_CHECKING:
+    from fmtbench.codecs.json.to_protobuf import BatchToProtobuf
 from fmtbench.limits import TREE_COUNTS, Limits, Nesting
 from fmtbench.schema.model import INT_RANGES, INTEGER_KINDS
 
@@ -202,6 +206,7 @@ class JsonCodec(Codec):
         self._parse, self._convert = self._typed.parse, self._typed.convert
         self._convert_each, self._gated = self._typed.convert_each, self._typed._gated
         self._keys = KeyProof(self.schema, self.message.name)
+        self._to_protobuf: list[BatchToProtobuf | None] = []  # compiled on first use
         self._writeback: Callable[[Any], bytes] | None = None
         if has_cycle(self.schema, self.message.name):
             self._writeback = msgspec.json.Encoder().encode
@@ -358,6 +363,31 @@ class JsonCodec(Codec):
     def reader(self, src: BinaryIO) -> RecordReader:
         return _JsonReader(self, src.read())
 
+    def to_protobuf(self, data: bytes, target: Any) -> bytes | None:
+        """The one record of the JSON text ``data`` as the bytes ``target`` (a Protobuf codec
+        of this schema) would write for it, with no tree nor record built (to_protobuf.py);
+        None where that route does not apply or declines."""
+        if (
+            getattr(target, "schema", None) is not self.schema
+            or target.message.name != self.message.name
+            or target.values.limit != self.values.limit
+            or self.has_depth_check
+            or target.write_check() is not None
+        ):
+            return None
+        if not self._to_protobuf:
+            # Here, not at import: JSON alone never loads the Protobuf classes.
+            from fmtbench.codecs.json.to_protobuf import compile_route
+
+            self._to_protobuf.append(compile_route(self, target))
+        route = self._to_protobuf[0]
+        if route is None:
+            return None
+        out = route.encode(data)
+        if out is None or len(out) > target.max_message_bytes:  # too large: the usual error
+            return None
+        return out
+
     def writer(self, out: BinaryIO, *, single: bool = False) -> RecordWriter:
         return _JsonWriter(self, out, single)
 
@@ -387,9 +417,38 @@ def _loads(data: bytes, position: str | None = None) -> Any:
         raise DecodeError(f"malformed JSON: {problem}", position=where) from None
 
 
+_LEADING_SPACE = re.compile(rb"[ \t\r\n]*")
+
+
 class _JsonReader(RecordReader):
     def __init__(self, codec: JsonCodec, data: bytes) -> None:
-        self.codec = codec
+        self.codec, self.data = codec, data
+        self._items: Iterator[Any] | None = None
+        # An object is one record, an array many: told by the first byte, so that the text
+        # can still be read straight into a Protobuf message (``protobuf_message``) rather
+        # than parsed here. Anything else is parsed now, for its error.
+        at = _LEADING_SPACE.match(data).end()  # type: ignore[union-attr]
+        first = data[at : at + 1]
+        if first == b"{":
+            self.single = True
+        elif first != b"[":
+            self._load()
+
+    def protobuf_message(self, target: Any) -> bytes | None:
+        """The one record's bytes as the Protobuf codec ``target`` writes it, read straight
+        from the text (to_protobuf.py), for a writer that takes them (``take_parsed``,
+        pump.py); None, reading nothing, where it does not."""
+        if self._items is not None or self.count or not self.single:
+            return None
+        data = self.codec.to_protobuf(self.data, target)
+        if data is not None:
+            self._items = iter([])
+            self.count = 1
+        return data
+
+    def _load(self) -> Iterator[Any]:
+        codec, data = self.codec, self.data
+        self.data = b""  # the text is not kept beside its records
         tree: Any = None
         values = codec.values
         if not values.safe(len(data)) and json_bound(data, values.per_byte) > values.limit:
@@ -415,16 +474,17 @@ class _JsonReader(RecordReader):
             refuse_duplicates(data)
         if isinstance(tree, dict):
             self.single = True
-            self._items: Iterator[Any] = iter([tree])
+            self._items = iter([tree])
         elif isinstance(tree, list):
             self._items = iter(tree)
         else:
             raise DecodeError(
                 f"a JSON file holds a record (object) or an array of records, not {type(tree).__name__}"
             )
+        return self._items
 
     def __next__(self) -> Record:
-        tree = next(self._items)
+        tree = next(self._items if self._items is not None else self._load())
         self.count += 1
         if self._checked:
             return tree  # type: ignore[no-any-return]

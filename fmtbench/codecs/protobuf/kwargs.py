@@ -164,16 +164,24 @@ def struct_encoder(
     None where a
     leaf would need converting: enums (numbers here), wrappers; the direct path itself
     declines durations, decimals and oneofs."""
-    for msg in reachable_messages(schema, root):
-        for f in msg.fields:
-            if f.wrapper or isinstance(element_type(f.type), EnumRef):
-                return None
+    if not structs_encodable(schema, root):
+        return None
     to_builtins = msgspec.to_builtins
 
     def encode(structs: list[Any]) -> bytes | None:
         return frame(to_builtins(structs, builtin_types=_KEPT))
 
     return encode
+
+
+def structs_encodable(schema: Schema, root: str) -> bool:
+    """Whether ``to_builtins`` of a JSON reader's canonical Structs of ``root`` gives upb's
+    keywords: not where a leaf would need converting (enums, numbers there; wrappers)."""
+    for msg in reachable_messages(schema, root):
+        for f in msg.fields:
+            if f.wrapper or isinstance(element_type(f.type), EnumRef):
+                return False
+    return True
 
 
 def framer(

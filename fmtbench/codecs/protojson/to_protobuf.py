@@ -28,7 +28,6 @@ written), recursive types (their depth checks).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,13 +47,14 @@ from google.protobuf import (
 )
 from google.protobuf.message import Message as ProtoMessage
 
+from fmtbench import halves
 from fmtbench.codecs.protobuf.kwargs import timestamp_fields
 from fmtbench.codecs.protojson.compile import _read_names, wire_name
 from fmtbench.codecs.protojson.leaves import LEAVES
 from fmtbench.codecs.structs.read import has_cycle
 from fmtbench.codecs.values.count import zero_values
 from fmtbench.codecs.values.leaves import all_shaped
-from fmtbench.halves import in_two, worth_it
+from fmtbench.halves import cut_list, in_two, list_span, worth_it
 from fmtbench.schema.model import (
     INT_RANGES,
     EnumRef,
@@ -257,7 +257,7 @@ class Typed:
         also where the record may hold more than ``limit`` values (None: it cannot)."""
         if b"\\" in data:  # every quote then delimits a string: the count below holds
             return None
-        if self.halves is not None and worth_it(len(data) // _BYTES_AN_ITEM):
+        if self.halves is not None and worth_it(len(data) // halves.BYTES_AN_ITEM):
             split = self.halves.split(data)
             if split is not None:
                 return self._in_halves(*split, limit)
@@ -354,12 +354,6 @@ class Typed:
 
 
 # -- a big message in two processes ---------------------------------------------------------
-#: Bytes of ProtoJSON text an item is taken to hold at least, to size a list from its text.
-_BYTES_AN_ITEM = 64
-# Between two items of a list: "}", ",", "{" and the white space JSON allows around them.
-_BETWEEN_ITEMS = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")
-
-
 @dataclass
 class _Halves:
     """Cutting the text of a root message that holds nothing but one list of messages (a
@@ -406,28 +400,11 @@ class _Halves:
         present = [attr for attr in root.__struct_fields__ if getattr(root, attr) is not _UNSET]
         if len(present) != 1 or present[0] not in self.lists:
             return None
-        # Nothing but '{"name": [ ... ]}': the list's text runs from the first '[' to the
-        # last ']', unless the name was given twice (msgspec kept the last value).
-        start, end = data.find(b"["), data.rfind(b"]") + 1
-        if len(getattr(root, present[0])) != end - start:
+        span = list_span(data, len(getattr(root, present[0])))
+        if span is None:
             return None
-        if data.count(b'"', 0, start) + data.count(b'"', end) != 2:
-            return None
-        # The first '}, {' past the middle outside a string (an even count of quotes before
-        # it, there being no backslash), else the first of all. Each half must then parse as
-        # a list of items: it cannot if the cut is inside an item (its brackets would not
-        # balance).
-        for at in (start + (end - start) // 2, start):
-            quotes, counted = data.count(b'"', start, at), at
-            for between in _BETWEEN_ITEMS.finditer(data, at, end):
-                quotes += data.count(b'"', counted, between.start())
-                counted = between.start()
-                if quotes % 2 == 0:
-                    view = memoryview(data)
-                    first = b"".join((view[start : between.start() + 1], b"]"))
-                    second = b"".join((b"[", view[between.end() - 1 : end]))
-                    return present[0], first, second
-        return None
+        cut = cut_list(data, *span)
+        return None if cut is None else (present[0], *cut)
 
 
 def _framed(most: int, data: bytes) -> tuple[bytes, bytes]:
