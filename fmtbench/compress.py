@@ -9,15 +9,11 @@ already a dependency for the compressed sizes ``bench`` measures.
 
 from __future__ import annotations
 
-import bz2
 import contextlib
-import gzip
 import io
 from collections.abc import Iterator
 from pathlib import PurePath
 from typing import BinaryIO, cast
-
-import zstandard
 
 from fmtbench.errors import DecodeError, LimitError
 
@@ -47,16 +43,25 @@ def decompressing(raw: BinaryIO, kind: str | None, name: str = "") -> Iterator[B
     if kind is None:
         yield raw
         return
+    # Each library imported here, when a file needs it: not at every start.
     f: io.IOBase
+    errors: tuple[type[Exception], ...] = (OSError, EOFError)
     if kind == "gzip":
+        import gzip
+
         f = gzip.GzipFile(fileobj=raw, mode="rb")
     elif kind == "bzip2":
+        import bz2
+
         f = bz2.BZ2File(raw, mode="rb")
     else:
+        import zstandard
+
         reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=False)
         f = io.BufferedReader(reader, 1 << 20)
+        errors += (zstandard.ZstdError,)
     with f:
-        yield cast(BinaryIO, _Checked(cast(BinaryIO, f), kind, name))
+        yield cast(BinaryIO, _Checked(cast(BinaryIO, f), kind, name, errors))
 
 
 class _Checked:
@@ -65,8 +70,10 @@ class _Checked:
     #: Its reads may fail part way (corrupt data): see ``LimitedInput``.
     fails_part_way = True
 
-    def __init__(self, f: BinaryIO, kind: str, name: str) -> None:
-        self.f, self.kind, self.name = f, kind, name
+    def __init__(
+        self, f: BinaryIO, kind: str, name: str, errors: tuple[type[Exception], ...]
+    ) -> None:
+        self.f, self.kind, self.name, self.errors = f, kind, name, errors
 
     def _bad(self, exc: Exception) -> DecodeError:
         why = str(exc) or type(exc).__name__
@@ -89,19 +96,19 @@ class _Checked:
                     )
                 parts.append(piece)
             return b"".join(parts)
-        except (OSError, EOFError, zstandard.ZstdError) as exc:
+        except self.errors as exc:
             raise self._bad(exc) from None
 
     def readline(self, size: int = -1) -> bytes:
         try:
             return self.f.readline(size)
-        except (OSError, EOFError, zstandard.ZstdError) as exc:
+        except self.errors as exc:
             raise self._bad(exc) from None
 
     def readinto(self, buffer: bytearray | memoryview) -> int:
         try:
             return self.f.readinto(buffer)  # type: ignore[attr-defined, no-any-return]
-        except (OSError, EOFError, zstandard.ZstdError) as exc:
+        except self.errors as exc:
             raise self._bad(exc) from None
 
     def __iter__(self) -> Iterator[bytes]:
@@ -118,13 +125,19 @@ def compressing(out: BinaryIO, kind: str | None) -> Iterator[BinaryIO]:
     if kind is None:
         yield out
     elif kind == "gzip":
+        import gzip
+
         # mtime=0: the same records give the same bytes.
         with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as f:
             yield cast(BinaryIO, f)
     elif kind == "bzip2":
+        import bz2
+
         with bz2.BZ2File(out, mode="wb") as f:
             yield cast(BinaryIO, f)
     else:
+        import zstandard
+
         writer = zstandard.ZstdCompressor().stream_writer(out, closefd=False)
         with writer:
             yield cast(BinaryIO, writer)
