@@ -263,20 +263,47 @@ def convert_chunked(
     try:
         # The pool is gone (its workers finished or were stopped) before the part files are
         # removed below, so no worker can write into the directory after its removal.
-        done = _run_chunks(src, parts, chunks, options, source, target, workers, progress)
-        if not any(d.records for d in done):
-            # No record at all: one process decides what that gives (an empty file, or the
-            # refusal of a format whose empty file cannot be told from a failed export).
-            return convert_one(src, dst, options)
         with atomic_output(dst) as out:
-            for chunk in chunks:
-                with open(_part(parts, chunk), "rb") as part:
-                    shutil.copyfileobj(part, out, 1 << 20)
+            # Each part joins the output as soon as it and all before it are done, while the
+            # workers convert the rest, and is removed at once: the join is not left for the
+            # end, and the parts do not wait in the page cache beside the output.
+            join = _Join(parts, chunks, out)
+            done = _run_chunks(
+                src, parts, chunks, options, source, target, workers, progress, join.ready
+            )
+            if not any(d.records for d in done):
+                raise _NoRecords  # the output, empty so far, is discarded
+    except _NoRecords:
+        # No record at all: one process decides what that gives (an empty file, or the
+        # refusal of a format whose empty file cannot be told from a failed export).
+        return convert_one(src, dst, options)
     except OSError as exc:
         raise FileError(f"{dst}: cannot write: {reason(exc)}") from None
     finally:
         shutil.rmtree(parts, ignore_errors=True)
     return ConvertResult(sum(d.records for d in done), source, target)
+
+
+class _NoRecords(Exception):
+    """The chunks held no record."""
+
+
+class _Join:
+    """The chunks' part files appended to the output in order, each as soon as it can be."""
+
+    def __init__(self, parts: str, chunks: list[_Chunk], out: BinaryIO) -> None:
+        self.parts, self.chunks, self.out = parts, chunks, out
+        self.done: set[int] = set()
+        self.next = 0
+
+    def ready(self, index: int) -> None:
+        self.done.add(index)
+        while self.next in self.done:
+            path = _part(self.parts, self.chunks[self.next])
+            with open(path, "rb") as part:
+                _append(part, self.out)
+            os.remove(path)
+            self.next += 1
 
 
 def _run_chunks(
@@ -288,7 +315,10 @@ def _run_chunks(
     target: str,
     workers: int,
     progress: Progress | None,
+    ready: Callable[[int], None],
 ) -> list[_ChunkDone]:
+    """Convert the chunks; ``ready`` is called with each chunk's index as its part is
+    complete, and none after a chunk fails."""
     results: dict[int, _ChunkDone] = {}
     failed: dict[int, RecordError] = {}
     import multiprocessing
@@ -322,6 +352,8 @@ def _run_chunks(
                     raise exc
                 else:
                     results[chunk.index] = fut.result()
+                    if not failed:
+                        ready(chunk.index)
             if progress is not None and not failed:
                 now = _moving(chunks, results, shared)
                 if now[0] and now != last:  # workers still starting, or nothing new: no call
@@ -409,6 +441,23 @@ def _globalize(exc: RecordError, before: list[_ChunkDone], chunk: _Chunk, src: s
         exc.position = _LINE.sub(lambda m: f"line {int(m[1]) + lines}", exc.position)
         exc.position = _BYTE.sub(lambda m: f"byte offset {int(m[1]) + chunk.start}", exc.position)
     return exc.located(file=src)
+
+
+def _append(part: BinaryIO, out: BinaryIO) -> None:
+    """``part`` copied to the end of ``out``: by the kernel where it can (Linux's
+    ``copy_file_range``: no pass through this process's memory), else read and written."""
+    copy = getattr(os, "copy_file_range", None)
+    if copy is not None:
+        out.flush()
+        try:
+            while copy(part.fileno(), out.fileno(), 1 << 30):
+                pass
+            return
+        except OSError:  # not between these files (another file system, an old kernel)
+            # Both files' offsets moved past what was copied, if anything: go on from there.
+            part.seek(os.lseek(part.fileno(), 0, os.SEEK_CUR))
+            out.seek(0, os.SEEK_END)
+    shutil.copyfileobj(part, out, 1 << 20)
 
 
 # -- shared ---------------------------------------------------------------------------------
