@@ -304,6 +304,11 @@ class _Join:
                 _append(part, self.out)
             os.remove(path)
             self.next += 1
+        # The output so far on its way to the disk while the workers convert the rest: the
+        # final fsync (atomic_output) then waits for the last parts only.
+        self.out.flush()
+        with contextlib.suppress(OSError, ValueError):  # a pipe or a device cannot be synced
+            os.fdatasync(self.out.fileno())
 
 
 def _run_chunks(

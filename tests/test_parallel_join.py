@@ -58,3 +58,25 @@ def test_without_a_kernel_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     part, out = _files(tmp_path)
     monkeypatch.delattr(os, "copy_file_range")
     assert _join(part, out) == b"head+" + part.read_bytes() + b"!"
+
+
+def test_chunks_joined_into_a_file_and_into_a_device(tmp_path: Path) -> None:
+    """Each part joined (and synced) as it comes: the one-process bytes; a device output,
+    which cannot be synced, is written all the same."""
+    from fmtbench.codecs import codec_for
+    from fmtbench.generate import load_dataset
+    from fmtbench.parallel import Options, convert_chunked, convert_one
+    from fmtbench.schema.builtin import resolve_schema
+
+    src = tmp_path / "in.jsonl"
+    records = load_dataset("log").generator().records(3000)
+    src.write_bytes(codec_for("jsonl", resolve_schema("log")).encode_many(list(records)))
+    many, one = tmp_path / "many.pbd", tmp_path / "one.pbd"
+    result = convert_chunked(str(src), str(many), Options("log"), workers=2, chunk_bytes=64 << 10)
+    convert_one(str(src), str(one), Options("log"))
+    assert result.records == 3000
+    assert many.read_bytes() == one.read_bytes()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no part left
+    device = Options("log", to_format="protobuf-delimited")
+    result = convert_chunked(str(src), os.devnull, device, workers=2, chunk_bytes=64 << 10)
+    assert result.records == 3000
