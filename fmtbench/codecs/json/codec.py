@@ -71,11 +71,11 @@ from fmtbench.codecs.values.leaves import (
 from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
 from fmtbench.halves import allowed
+from fmtbench.limits import TREE_COUNTS, Limits, Nesting
+from fmtbench.schema.model import INT_RANGES, INTEGER_KINDS
 
 if TYPE_CHECKING:
     from fmtbench.codecs.json.to_protobuf import BatchToProtobuf
-from fmtbench.limits import TREE_COUNTS, Limits, Nesting
-from fmtbench.schema.model import INT_RANGES, INTEGER_KINDS
 
 _dumps = msgspec.json.Encoder().encode  # the tree is in order already (sort_maps)
 # A lone surrogate (UnicodeEncodeError), nesting beyond the interpreter's limit.
