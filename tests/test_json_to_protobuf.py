@@ -6,7 +6,6 @@ unknown, escapes and noise."""
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -23,12 +22,11 @@ from fmtbench.convert import convert
 from fmtbench.errors import FmtbenchError
 from fmtbench.generate import load_dataset
 from fmtbench.limits import Limits
-from fmtbench.pump import pump
 from fmtbench.schema.loader import parse_schema
 from fmtbench.schema.model import Schema
 from tests.strategies import records
 from tests.test_halves import _split_here
-from tests.test_protojson_to_protobuf import KINDS_YAML, mutate, plain
+from tests.test_protojson_to_protobuf import KINDS_YAML, mutate, plain, run
 
 # Every kind the direct path reads (structs/direct.py: timestamps and bytes at the item's
 # top), plain, optional and listed, with nested messages, as the items of a batch.
@@ -84,22 +82,6 @@ LOG_BATCH = LOG.replace("root: AccessEvent", "root: Batch").replace(
 @cache
 def schema(name: str = "kinds") -> Schema:
     return parse_schema(BATCH_YAML if name == "kinds" else LOG_BATCH, f"<{name}>")
-
-
-def run(js: JsonCodec, pb: ProtobufCodec, data: bytes, *, straight: bool) -> tuple[str, Any]:
-    out = io.BytesIO()
-    try:
-        reader = js.reader(io.BytesIO(data))
-        writer = pb.writer_for_decoded(out, single=reader.single)
-        if straight:
-            pump(reader, writer)
-        else:
-            for record in reader:
-                writer.write(record)
-        writer.close()
-    except FmtbenchError as exc:
-        return ("error", str(exc))
-    return ("ok", out.getvalue())
 
 
 def test_the_route_is_taken_where_it_applies() -> None:

@@ -111,6 +111,18 @@ class Codec(ABC):
         except LimitError as exc:
             raise EncodeError(exc.problem) from None
 
+    def writes_as(self, target: Any) -> bool:
+        """Whether this codec's text may become ``target``'s bytes with no record between:
+        the same schema object and record type, the same limit on values, and no depth
+        check due on either side (a route skipping the record skips those checks)."""
+        return (
+            getattr(target, "schema", None) is self.schema
+            and target.message.name == self.message.name
+            and target.values.limit == self.values.limit
+            and not self.has_depth_check
+            and target.write_check() is None
+        )
+
     @property
     def has_depth_check(self) -> bool:
         """Whether records can nest past ``--max-depth`` (a recursive schema): then

@@ -367,13 +367,7 @@ class JsonCodec(Codec):
         """The one record of the JSON text ``data`` as the bytes ``target`` (a Protobuf codec
         of this schema) would write for it, with no tree nor record built (to_protobuf.py);
         None where that route does not apply or declines."""
-        if (
-            getattr(target, "schema", None) is not self.schema
-            or target.message.name != self.message.name
-            or target.values.limit != self.values.limit
-            or self.has_depth_check
-            or target.write_check() is not None
-        ):
+        if not self.writes_as(target):
             return None
         if not self._to_protobuf:
             # Here, not at import: JSON alone never loads the Protobuf classes.
