@@ -511,11 +511,9 @@ class _JsonWriter(RecordWriter):
             or not self.single
             or self.count
             or not allowed()  # no second process here at all
-            or source.schema is not codec.schema  # type: ignore[union-attr]
-            or source.message.name != codec.message.name  # type: ignore[union-attr]
             # What the Protobuf reader counted, this writer's check would count (the same
             # canonical record), under the same limit; and no depth check is due here.
-            or source.values.limit != codec.values.limit  # type: ignore[union-attr]
+            or not source.writes_as(codec)  # type: ignore[union-attr]
             or self.encode != codec.encode_any_size
         ):
             return False
