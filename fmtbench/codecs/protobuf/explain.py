@@ -9,6 +9,7 @@ from typing import Any
 from fmtbench.codecs.base import Codec, Record
 from fmtbench.codecs.format import ExplainRules
 from fmtbench.codecs.protobuf.codec import ProtobufCodec, ProtobufDelimitedCodec
+from fmtbench.codecs.protobuf.frames import read_varint
 from fmtbench.schema.model import Field, MapOf, MessageRef
 
 
@@ -45,16 +46,6 @@ def _varint(data: bytes, pos: int) -> int:
     return pos + 1
 
 
-def _varint_value(data: bytes, pos: int) -> tuple[int, int]:
-    value, shift = 0, 0
-    while True:
-        b = data[pos]
-        value |= (b & 0x7F) << shift
-        pos, shift = pos + 1, shift + 7
-        if not b & 0x80:
-            return value, pos
-
-
 def _payload(data: bytes, *, entries: bool = False, skip: int | None = None) -> int:
     """Protobuf records: tags and length prefixes are overhead, the rest payload.
 
@@ -63,14 +54,14 @@ def _payload(data: bytes, *, entries: bool = False, skip: int | None = None) -> 
     """
     total, pos = 0, 0
     while pos < len(data):
-        key, pos = _varint_value(data, pos)
+        key, pos = read_varint(data, pos)
         wire, start = key & 7, pos
         if wire == 0:
             pos = _varint(data, pos)
         elif wire in (1, 5):
             pos += 8 if wire == 1 else 4
         elif wire == 2:
-            n, start = _varint_value(data, pos)
+            n, start = read_varint(data, pos)
             pos = start + n
             if entries:
                 total += _payload(data[start:pos], skip=skip)

@@ -66,7 +66,7 @@ def untag(batch: bytes) -> bytes:
             if high < 0x80:
                 stop = at + 3 + ((size & 0x7F) | high << 7)
             else:
-                size, body = _read_varint(batch, at + 1)
+                size, body = read_varint(batch, at + 1)
                 stop = body + size
         add(view[at + 1 : stop])
         at = stop
@@ -77,14 +77,15 @@ def longest_item(batch: bytes) -> int:
     """The length of the serialized batch message's longest item."""
     at, end, longest = 0, len(batch), 0
     while at < end:
-        size, body = _read_varint(batch, at + 1)
+        size, body = read_varint(batch, at + 1)
         longest = max(longest, size)
         at = body + size
     return longest
 
 
-def _read_varint(data: bytes, at: int) -> tuple[int, int]:
-    """The varint at ``at`` and the offset just past it (upb wrote it: it is well formed)."""
+def read_varint(data: bytes, at: int) -> tuple[int, int]:
+    """The varint at ``at`` and the offset just past it (the caller knows it is well formed:
+    upb wrote it, or the bytes were parsed already)."""
     value = shift = 0
     while True:
         byte = data[at]
