@@ -44,7 +44,6 @@ from fmtbench.codecs.protobuf.kwargs import (
     compile_kwargs,
     framer,
     struct_encoder,
-    timestamp_fields,
 )
 from fmtbench.codecs.protobuf.labels import label_classes
 from fmtbench.codecs.protobuf.overflow import OVERFLOW_PATTERN, VARINT_CLASSES, WHOLE, OverflowScan
@@ -643,9 +642,11 @@ class ProtobufDelimitedCodec(_ProtobufBase):
             self._kwargs = compile_kwargs(self.schema, self.message.name)
         frame = framer(self.schema, self.message.name, self.message_class, self.max_message_bytes)
         writer = _DecodedWriter(self, self._kwargs, frame, out)
-        encode = struct_encoder(self.schema, self.message.name, frame)
-        if encode is not None:  # a JSON reader's Structs, where canonical (kwargs.py)
-            writer.structs = StructTarget(encode, timestamp_fields)
+        direct = struct_encoder(
+            self.schema, self.message.name, self.message_class, self.max_message_bytes
+        )
+        if direct is not None:  # a JSON reader's Structs, where canonical (kwargs.py)
+            writer.structs = StructTarget(*direct)
         return writer
 
 

@@ -155,23 +155,29 @@ def timestamp_fields(stamps: list[datetime]) -> list[Seconds]:
 
 
 def struct_encoder(
-    schema: Schema, root: str, frame: Callable[[list[dict[str, Any]]], bytes | None]
-) -> Callable[[list[Any]], bytes | None] | None:
+    schema: Schema, root: str, cls: type[Any], most: int
+) -> tuple[Callable[[list[Any]], bytes | None], Callable[[list[datetime]], list[Any]]] | None:
     """Delimited messages from a JSON reader's Structs made canonical (structs/direct.py),
     with no record built: ``msgspec.to_builtins`` gives, in C, the keywords the generator
-    above would (field names, absent optionals left out, sub-messages as dicts, timestamps as
-    ``timestamp_fields`` set them), and ``frame`` (``framer``) has upb build and frame them.
-    None where a
-    leaf would need converting: enums (numbers here), wrappers; the direct path itself
-    declines durations, decimals and oneofs."""
+    above would (field names, absent optionals left out, sub-messages as dicts), and
+    ``framer`` has upb build and frame them. The pair: that encoder, and what the Structs'
+    timestamps must be made for it: their bytes for the message's shadow (shadow.py), or,
+    where it has none, ``timestamp_fields``. None where a leaf would need converting:
+    enums (numbers here), wrappers; the direct path itself declines durations, decimals and
+    oneofs."""
     if not structs_encodable(schema, root):
         return None
+    from fmtbench.codecs.protobuf.shadow import shadow_class, stamp_bytes
+    from fmtbench.schema.proto import compile_classes
+
+    shadow = shadow_class(cls, compile_classes(schema).pool)
+    frame = framer(schema, root, cls if shadow is None else shadow, most)
     to_builtins = msgspec.to_builtins
 
     def encode(structs: list[Any]) -> bytes | None:
         return frame(to_builtins(structs, builtin_types=_KEPT))
 
-    return encode
+    return encode, (timestamp_fields if shadow is None else stamp_bytes)
 
 
 def structs_encodable(schema: Schema, root: str) -> bool:

@@ -1,0 +1,142 @@
+"""Timestamps handed to upb as their serialized bytes, through a wire-identical message.
+
+upb builds a ``google.protobuf.Timestamp`` sub-message from its keywords' dict at about
+0.5 us each: on 100,000 ``log`` records, 0.05 s of the 0.11 s upb takes to build them. On
+the wire a Timestamp field is length-delimited and holds ``08 <seconds> 10 <nanos>``, each
+varint left out when zero; a ``bytes`` field of the same number is the same on the wire. So
+the **shadow** of a message, its copy in which each singular Timestamp field is an
+``optional bytes`` one (explicit presence: an empty one, the epoch, is still written, as a
+set message is), built from those bytes, serializes to the message's own bytes.
+
+``stamp_bytes`` makes the bytes of many timestamps in C loops: upb packs their seconds and
+nanos, interleaved, as one repeated varint field; one regular expression cuts the packed
+varints into pairs; bytes formatting adds the two tags. A canonical varint begins with a
+zero byte, or ends with one, only when it is zero, so the fields of zeros are taken off as
+a prefix (seconds) or a suffix (nanos). Measured on 100,000 ``log`` records: timestamps
+to bytes 0.06 s, against 0.03 s to keyword Structs plus 0.07 s more for upb and
+``to_builtins`` to take those.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import cache
+from itertools import chain, repeat
+from operator import add, attrgetter, mul, sub
+from typing import Any
+
+from fmtbench.codecs.protobuf.frames import read_varint
+from fmtbench.schema.proto import TIMESTAMP_TYPE
+from fmtbench.schema.values import EPOCH
+
+_DAY = 86400
+_SECONDS_TAG = b"\x08"  # field 1, varint
+_NANOS_TAG = b"\x10"  # field 2, varint
+#: One timestamp's bytes: each tag, then its varint (any bytes with the high bit set, then
+#: one without).
+_STAMP = re.compile(rb"\x08[\x80-\xff]*[\x00-\x7f]\x10[\x80-\xff]*[\x00-\x7f]")
+
+
+def stamp_bytes(stamps: list[datetime]) -> list[bytes]:
+    """Each aware datetime as its serialized ``google.protobuf.Timestamp``, as upb writes
+    one (``SerializeToString``)."""
+    if not stamps:
+        return []
+    deltas = list(map(sub, stamps, repeat(EPOCH)))
+    days = map(mul, map(attrgetter("days"), deltas), repeat(_DAY))
+    seconds = list(map(add, days, map(attrgetter("seconds"), deltas)))
+    nanos = list(map(mul, map(attrgetter("microseconds"), deltas), repeat(1000)))
+    # The tags are varints of one byte themselves (8 and 16): packed between the values,
+    # they make the packed field's payload every timestamp's bytes, one after another.
+    values = chain.from_iterable(
+        zip(repeat(8), seconds, repeat(16), nanos, strict=False)  # repeat: endless
+    )
+    data = _packer()(values=list(values)).SerializeToString()
+    _, start = read_varint(data, 1)  # past the field's tag and length
+    out: list[bytes] = _STAMP.findall(data, start)
+    if len(out) != len(stamps):  # cannot be, for upb's varints
+        raise ValueError("timestamps did not pack as expected")
+    if 0 in seconds:
+        out = list(map(bytes.removeprefix, out, repeat(_SECONDS_TAG + b"\x00")))
+    if 0 in nanos:
+        out = list(map(bytes.removesuffix, out, repeat(_NANOS_TAG + b"\x00")))
+    return out
+
+
+@cache
+def _packer() -> Any:
+    """A message of one field, ``repeated int64 values = 1`` (packed: proto3's default),
+    in a pool of its own."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    proto = descriptor_pb2.FileDescriptorProto(
+        name="fmtbench_internal_packer.proto", package="fmtbench_internal_packer"
+    )
+    proto.syntax = "proto3"
+    message = proto.message_type.add(name="Packed")
+    message.field.add(
+        name="values",
+        number=1,
+        label=descriptor_pb2.FieldDescriptorProto.LABEL_REPEATED,
+        type=descriptor_pb2.FieldDescriptorProto.TYPE_INT64,
+    )
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(proto)
+    return message_factory.GetMessageClass(
+        pool.FindMessageTypeByName(f"{proto.package}.{message.name}")
+    )
+
+
+def shadow_class(cls: type[Any], pool: Any) -> type[Any] | None:
+    """The shadow of ``cls``'s message (module docstring), in ``pool`` (``cls``'s own); None
+    where it has no singular Timestamp field outside a oneof, or the pool refuses it."""
+    from google.protobuf import descriptor_pb2, message_factory
+
+    desc = cls.DESCRIPTOR
+    message = descriptor_pb2.DescriptorProto()
+    desc.CopyToProto(message)
+    stamped = [
+        f
+        for f in message.field
+        if f.type_name == f".{TIMESTAMP_TYPE}"
+        and f.label != f.LABEL_REPEATED
+        and (f.proto3_optional or not f.HasField("oneof_index"))  # not in a real oneof
+    ]
+    if not stamped:
+        return None
+    package = "fmtbench_internal_shadow_" + desc.full_name.replace(".", "_")
+    proto = descriptor_pb2.FileDescriptorProto(
+        name=f"{package}.proto",
+        package=package,
+        dependency=[desc.file.name, *(d.name for d in desc.file.dependencies)],
+    )
+    proto.syntax = "proto3"
+    _rescope(message, f".{desc.full_name}.", f".{package}.{message.name}.")
+    for f in stamped:
+        f.type = f.TYPE_BYTES
+        f.ClearField("type_name")
+        if not f.proto3_optional:  # a message field: presence, as optional gives
+            f.proto3_optional = True
+            f.oneof_index = len(message.oneof_decl)
+            message.oneof_decl.add(name=f"_{f.name}")
+    proto.message_type.append(message)
+    try:
+        try:
+            pool.FindFileByName(proto.name)
+        except KeyError:
+            pool.Add(proto)
+        found = pool.FindMessageTypeByName(f"{package}.{message.name}")
+        return message_factory.GetMessageClass(found)
+    except Exception:  # any refusal: the timestamps go as keywords
+        return None
+
+
+def _rescope(message: Any, old: str, new: str) -> None:
+    """Point the fields of ``message`` (and of its nested types) that name a type nested in
+    the original at the copy's own nested type: a map field's entry must be its own."""
+    for f in message.field:
+        if f.type_name.startswith(old):
+            f.type_name = new + f.type_name[len(old) :]
+    for nested in message.nested_type:
+        _rescope(nested, old, new)
