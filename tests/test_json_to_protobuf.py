@@ -6,7 +6,7 @@ unknown, escapes and noise."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 from fmtbench import halves
 from fmtbench.codecs.json.codec import JsonCodec
+from fmtbench.codecs.json.to_protobuf import compile_route
 from fmtbench.codecs.protobuf.codec import ProtobufCodec
+from fmtbench.codecs.protobuf.shadow import stamp_bytes
 from fmtbench.convert import convert
 from fmtbench.errors import FmtbenchError
 from fmtbench.generate import load_dataset
@@ -106,9 +108,20 @@ def test_every_kind_takes_the_route() -> None:
         "inner": {"n": -7, "x": 2.5, "deeps": [{"x": 1.0, "f": 0.25}]},
         "l_inner": [{"n": 1, "x": 0.0, "deeps": []}], "snake_case_name": 3,
     }  # fmt: skip
-    batch = {"items": [item, dict(item, text="second"), item]}
+    # Timestamps of every shape (protobuf/shadow.py): the epoch, seconds or nanos zero,
+    # before 1970.
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    odd = [
+        dict(item, at=epoch, o_at=epoch - timedelta(microseconds=1)),
+        dict(item, at=epoch + timedelta(microseconds=1), o_at=epoch - timedelta(seconds=1)),
+    ]
+    batch = {"items": [item, dict(item, text="second"), *odd, item]}
     text = js.encode(batch)
     assert js.to_protobuf(text, pb) == pb.encode(batch)
+    # The items' timestamps go to upb as their bytes.
+    route = compile_route(js, pb)
+    assert route is not None
+    assert route.stamps is stamp_bytes
     with _split_here() as forks:
         assert run(js, pb, text, straight=True) == ("ok", pb.encode(batch))
     assert forks

@@ -247,12 +247,14 @@ def test_straight_from_the_text_writes_what_the_record_would(
 
 
 def test_go_spellings_are_taken() -> None:
-    """What buf (Go's protojson) writes: 3-digit fractions, whole floats as integers."""
+    """What buf (Go's protojson) writes: 3-digit fractions, whole floats as integers; and
+    timestamps of every shape (the epoch, before it, without a fraction)."""
     pj, pb = codecs("kinds")
     text = (
         b'{"at":"2024-01-31T12:00:00.123Z","f64":49,"oF64":-0,"lAt":["2024-01-31T12:00:00Z",'
-        b'"1970-01-01T00:00:00.000001Z"],"inner":{"at":"2000-01-01T00:00:00Z","n":"-7"},'
-        b'"lInner":[{"at":"2000-01-01T00:00:00.500Z"}]}'
+        b'"1970-01-01T00:00:00.000001Z","1970-01-01T00:00:00Z","1969-12-31T23:59:59.999999Z"],'
+        b'"inner":{"at":"2000-01-01T00:00:00Z","n":"-7"},"oAt":"1970-01-01T00:00:00Z",'
+        b'"lInner":[{"at":"2000-01-01T00:00:00.500Z"},{"at":"1969-12-31T23:59:59Z"}]}'
     )
     reader = pj.reader(io.BytesIO(text))
     out = io.BytesIO()

@@ -18,6 +18,8 @@ message or raises today's error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -26,7 +28,9 @@ from fmtbench import halves
 from fmtbench.codecs.json.codec import JsonCodec, json_bound
 from fmtbench.codecs.json.from_protobuf import batch_field
 from fmtbench.codecs.protobuf.kwargs import _KEPT, structs_encodable, timestamp_fields
+from fmtbench.codecs.protobuf.shadow import shadow_class, stamp_bytes
 from fmtbench.halves import cut_list, in_two, list_span, worth_it
+from fmtbench.schema.proto import compile_classes
 
 _to_builtins = msgspec.to_builtins
 
@@ -39,7 +43,19 @@ class BatchToProtobuf:
     """One schema's route: ``encode(data)`` -> the root message's bytes, or None."""
 
     def __init__(self, codec: JsonCodec, items: JsonCodec, name: str, cls: type[Any]) -> None:
-        self.codec, self.name, self.cls = codec, name, cls
+        self.codec, self.name = codec, name
+        # The items' timestamps as their bytes, through shadows (protobuf/shadow.py),
+        # where the pool takes them.
+        self.cls: type[Any] = cls
+        self.stamps: Callable[[list[datetime]], list[Any]] = timestamp_fields
+        compiled = compile_classes(codec.schema)
+        item = compiled.classes[items.message.name]
+        item_shadow = shadow_class(item, compiled.pool)
+        if item_shadow is not None:
+            swap = {item.DESCRIPTOR.full_name: item_shadow}
+            root_shadow = shadow_class(cls, compiled.pool, swap)
+            if root_shadow is not None:
+                self.cls, self.stamps = root_shadow, stamp_bytes
         self.items = msgspec.json.Decoder(list[items._typed.root_type]).decode  # type: ignore[name-defined]
         self.keys = items._keys
         fix = items.block_decoder._fix
@@ -86,7 +102,7 @@ class BatchToProtobuf:
         structs = self.items(text)
         if not self.keys.unique_structs(text, structs):
             raise _Decline  # a key given twice, maybe
-        self.fix(structs, timestamp_fields)
+        self.fix(structs, self.stamps)
         kwargs = _to_builtins(structs, builtin_types=_KEPT)
         return self.cls(**{self.name: kwargs}).SerializeToString(deterministic=True)  # type: ignore[no-any-return]
 

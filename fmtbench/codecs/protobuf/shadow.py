@@ -88,38 +88,34 @@ def _packer() -> Any:
     )
 
 
-def shadow_class(cls: type[Any], pool: Any) -> type[Any] | None:
-    """The shadow of ``cls``'s message (module docstring), in ``pool`` (``cls``'s own); None
-    where it has no singular Timestamp field outside a oneof, or the pool refuses it."""
+def shadow_class(
+    cls: type[Any], pool: Any, swap: dict[str, type[Any]] | None = None
+) -> type[Any] | None:
+    """The shadow of ``cls``'s message (module docstring), in ``pool`` (``cls``'s own);
+    ``swap``: message types (full names) whose fields take another class, a shadow, instead:
+    a batch root holding shadows. None where nothing differs from ``cls`` (no singular
+    Timestamp field outside a oneof, no field of a swapped type), or the pool refuses it."""
     from google.protobuf import descriptor_pb2, message_factory
 
+    swap = swap or {}
     desc = cls.DESCRIPTOR
     message = descriptor_pb2.DescriptorProto()
     desc.CopyToProto(message)
-    stamped = [
-        f
-        for f in message.field
-        if f.type_name == f".{TIMESTAMP_TYPE}"
-        and f.label != f.LABEL_REPEATED
-        and (f.proto3_optional or not f.HasField("oneof_index"))  # not in a real oneof
-    ]
-    if not stamped:
+    swapped = [f for f in message.field if f.type_name[1:] in swap]
+    for f in swapped:
+        f.type_name = "." + swap[f.type_name[1:]].DESCRIPTOR.full_name
+    if not stamps_as_bytes(message, lists=False) and not swapped:
         return None
+    files = [desc.file.name, *(d.name for d in desc.file.dependencies)]
+    files += [other.DESCRIPTOR.file.name for other in swap.values()]
     package = "fmtbench_internal_shadow_" + desc.full_name.replace(".", "_")
     proto = descriptor_pb2.FileDescriptorProto(
         name=f"{package}.proto",
         package=package,
-        dependency=[desc.file.name, *(d.name for d in desc.file.dependencies)],
+        dependency=list(dict.fromkeys(files)),
     )
     proto.syntax = "proto3"
     _rescope(message, f".{desc.full_name}.", f".{package}.{message.name}.")
-    for f in stamped:
-        f.type = f.TYPE_BYTES
-        f.ClearField("type_name")
-        if not f.proto3_optional:  # a message field: presence, as optional gives
-            f.proto3_optional = True
-            f.oneof_index = len(message.oneof_decl)
-            message.oneof_decl.add(name=f"_{f.name}")
     proto.message_type.append(message)
     try:
         try:
@@ -130,6 +126,25 @@ def shadow_class(cls: type[Any], pool: Any) -> type[Any] | None:
         return message_factory.GetMessageClass(found)
     except Exception:  # any refusal: the timestamps go as keywords
         return None
+
+
+def stamps_as_bytes(message: Any, *, lists: bool) -> bool:
+    """Make the Timestamp fields of ``message`` (a ``DescriptorProto``, not its nested
+    types) bytes fields, in place, keeping their presence: a singular one outside a oneof
+    becomes ``optional``; with ``lists``, repeated ones too (each item is on the wire as a
+    message's is). Whether any was."""
+    changed = False
+    for f in message.field:
+        if f.type_name != f".{TIMESTAMP_TYPE}" or (f.label == f.LABEL_REPEATED and not lists):
+            continue
+        f.type = f.TYPE_BYTES
+        f.ClearField("type_name")
+        if f.label != f.LABEL_REPEATED and not f.HasField("oneof_index"):
+            f.proto3_optional = True  # its own synthetic oneof, after every real one
+            f.oneof_index = len(message.oneof_decl)
+            message.oneof_decl.add(name=f"_{f.name}")
+        changed = True
+    return changed
 
 
 def _rescope(message: Any, old: str, new: str) -> None:
