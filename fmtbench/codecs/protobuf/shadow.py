@@ -13,8 +13,8 @@ nanos, interleaved, as one repeated varint field; one regular expression cuts th
 varints into pairs; bytes formatting adds the two tags. A canonical varint begins with a
 zero byte, or ends with one, only when it is zero, so the fields of zeros are taken off as
 a prefix (seconds) or a suffix (nanos). Measured on 100,000 ``log`` records: timestamps
-to bytes 0.06 s, against 0.03 s to keyword Structs plus 0.07 s more for upb and
-``to_builtins`` to take those.
+to bytes 0.05 s, against 0.025 s to keyword Structs plus 0.07 s more for ``to_builtins``
+and upb to take those.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ _STAMP = re.compile(rb"\x08[\x80-\xff]*[\x00-\x7f]\x10[\x80-\xff]*[\x00-\x7f]")
 
 def stamp_bytes(stamps: list[datetime]) -> list[bytes]:
     """Each aware datetime as its serialized ``google.protobuf.Timestamp``, as upb writes
-    one (``SerializeToString``)."""
+    one (``SerializeToString``). Plain datetimes only (as ``datetime.fromisoformat`` gives
+    them): a nanosecond ``Timestamp``'s nanoseconds past its microseconds are not seen."""
     if not stamps:
         return []
     deltas = list(map(sub, stamps, repeat(EPOCH)))
