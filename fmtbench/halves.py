@@ -73,7 +73,7 @@ def allowed() -> bool:
     return _workers > 1 and can_fork()
 
 
-def in_two(here: Callable[[], _T], there: Callable[[], bytes]) -> tuple[_T, bytes]:
+def in_two(here: Callable[[], _T], there: Callable[[], bytes | memoryview]) -> tuple[_T, bytes]:
     """``here()`` in this process and ``there()`` in a forked child, at the same time; both
     results. Raises what ``here`` raises, or ``HalfFailed`` if the child does not deliver."""
     global _workers

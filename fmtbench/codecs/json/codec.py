@@ -521,12 +521,13 @@ class _JsonWriter(RecordWriter):
         if msg is None:  # the reader has a depth check to make: records, one by one
             return False
         name, item = batch
-        data = in_halves(codec.encode_any_size, walks[item], name, getattr(msg, name))
-        if data is None:
+        pieces = in_halves(codec.encode_any_size, walks[item], name, getattr(msg, name))
+        if pieces is None:
             self.write(reader.record_of(msg))  # type: ignore[attr-defined]
             return True
         self.count = 1
-        self.out.write(data)
+        for piece in pieces:
+            self.out.write(piece)
         return True
 
     def write(self, record: Record) -> None:

@@ -36,10 +36,11 @@ def in_halves(
     walk: Callable[[Any], Any],
     name: str,
     items: Sequence[Any],
-) -> bytes | None:
-    """The JSON of the root record ``{name: items' records}`` written in two processes, or
-    None where the halves do not apply or a half refuses (the caller takes the usual
-    route)."""
+) -> list[bytes | memoryview] | None:
+    """The JSON of the root record ``{name: items' records}`` written in two processes, as
+    the pieces to write one after the other (joining them would copy the whole text once
+    more), or None where the halves do not apply or a half refuses (the caller takes the
+    usual route)."""
     if not worth_it(len(items)):
         return None
     empty = encode({name: []})
@@ -48,15 +49,15 @@ def in_halves(
     if at < 0 or empty.find(b"[]", at + 1) >= 0:
         return None
 
-    def half(part: Sequence[Any]) -> bytes:
+    def half(part: Sequence[Any]) -> memoryview:
         text = encode({name: list(map(walk, part))})
         if not (text.startswith(head) and text.endswith(tail)):
             raise ValueError("not the batch's spelling")
-        return text[len(head) : len(text) - len(tail)]
+        return memoryview(text)[len(head) : len(text) - len(tail)]
 
     h = len(items) // 2
     try:
         mine, theirs = in_two(lambda: half(items[:h]), lambda: half(items[h:]))
     except Exception:  # any reason at all: the usual route decides
         return None
-    return b"".join((head, mine, b",", theirs, tail))
+    return [head, mine, b",", theirs, tail]
