@@ -25,6 +25,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TypeVar
 
 #: Inputs below this are converted by one process: a fork, a pipe and a second interpreter's
@@ -123,10 +124,33 @@ def in_two(here: Callable[[], _T], there: Callable[[], bytes | memoryview]) -> t
 _BETWEEN_ITEMS = re.compile(rb"\}[ \t\n\r]*,[ \t\n\r]*\{")
 
 
-def cut_list(data: bytes, start: int, end: int) -> tuple[bytes, bytes] | None:
-    """``data[start:end]``, the JSON text of a list of objects with no backslash in it, as
-    the texts of two lists, the first ending at the first '}, {' past the middle outside a
-    string (an even count of quotes before it), else at the first of all; None if there is
+#: A big message's bytes as pieces to write one after the other: joined, they would be
+#: copied once more (a fresh allocation of the whole, slow to fault in).
+Pieces = list[bytes | memoryview]
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Where the text of a list is cut in two (``cut_list``). Each half's text is made by
+    the process that parses it, so the two copies are made at the same time."""
+
+    data: bytes
+    start: int  # the list's '['
+    first_end: int  # just past the first half's last '}'
+    second_start: int  # the second half's first '{'
+    end: int  # just past the list's ']'
+
+    def first(self) -> bytes:
+        return b"".join((memoryview(self.data)[self.start : self.first_end], b"]"))
+
+    def second(self) -> bytes:
+        return b"".join((b"[", memoryview(self.data)[self.second_start : self.end]))
+
+
+def cut_list(data: bytes, start: int, end: int) -> Cut | None:
+    """``data[start:end]``, the JSON text of a list of objects with no backslash in it, cut
+    into the texts of two lists, the first ending at the first '}, {' past the middle outside
+    a string (an even count of quotes before it), else at the first of all; None if there is
     none. The caller must parse each as a list of objects: one does not parse if the cut is
     inside an item (its brackets would not balance)."""
     for at in (start + (end - start) // 2, start):
@@ -135,10 +159,7 @@ def cut_list(data: bytes, start: int, end: int) -> tuple[bytes, bytes] | None:
             quotes += data.count(b'"', counted, between.start())
             counted = between.start()
             if quotes % 2 == 0:
-                view = memoryview(data)
-                first = b"".join((view[start : between.start() + 1], b"]"))
-                second = b"".join((b"[", view[between.end() - 1 : end]))
-                return first, second
+                return Cut(data, start, between.start() + 1, between.end() - 1, end)
     return None
 
 

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,6 +29,7 @@ from fmtbench.codecs.protojson.codec import ProtoJsonCodec
 from fmtbench.convert import convert
 from fmtbench.errors import FmtbenchError
 from fmtbench.generate import load_dataset
+from fmtbench.halves import cut_list, list_span
 from fmtbench.pump import pump
 from fmtbench.schema.loader import parse_schema
 from fmtbench.schema.model import Schema
@@ -334,3 +336,28 @@ class _split_here:
 
 def _zero_all() -> dict[str, Any]:
     return ProtoJsonCodec(batch_schema(), "All").decode(b"{}")  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"items":[{"a":1},{"a":2},{"a":3},{"a":4}]}',
+        b'{"items" : [ {"a":"}, {"} ,\n\t{"a":2} , {"a":3}\r\n] }',
+        b'{"items":[{"a":1}]}',
+    ],
+)
+def test_a_cut_makes_two_lists_of_the_items(text: bytes) -> None:
+    """Each half's text, made by the process that parses it, is a list; the two lists
+    together hold the items of the whole, in order."""
+    span = list_span(text, text.rfind(b"]") + 1 - text.find(b"["))
+    assert span is not None
+    cut = cut_list(text, *span)
+    whole = msgspec.json.decode(text[span[0] : span[1]])
+    if len(whole) < 2:
+        assert cut is None
+        return
+    assert cut is not None
+    first, second = msgspec.json.decode(cut.first()), msgspec.json.decode(cut.second())
+    assert first
+    assert second
+    assert first + second == whole

@@ -23,6 +23,7 @@ from fmtbench.codecs.protobuf.shadow import stamp_bytes
 from fmtbench.convert import convert
 from fmtbench.errors import FmtbenchError
 from fmtbench.generate import load_dataset
+from fmtbench.halves import Pieces
 from fmtbench.limits import Limits
 from fmtbench.schema.loader import parse_schema
 from fmtbench.schema.model import Schema
@@ -86,11 +87,15 @@ def schema(name: str = "kinds") -> Schema:
     return parse_schema(BATCH_YAML if name == "kinds" else LOG_BATCH, f"<{name}>")
 
 
+def joined(pieces: Pieces | None) -> bytes | None:
+    return None if pieces is None else b"".join(pieces)
+
+
 def test_the_route_is_taken_where_it_applies() -> None:
     js, pb = JsonCodec(schema("log")), ProtobufCodec(schema("log"))
     events = list(load_dataset("log").generator().records(50))
     text = js.encode({"events": events})
-    assert js.to_protobuf(text, pb) == pb.encode({"events": events})
+    assert joined(js.to_protobuf(text, pb)) == pb.encode({"events": events})
     # Not for a root with more than its list, nor for items with enums.
     for yaml in [KINDS_YAML, LOG]:
         other = parse_schema(yaml, "<other>")
@@ -117,7 +122,7 @@ def test_every_kind_takes_the_route() -> None:
     ]
     batch = {"items": [item, dict(item, text="second"), *odd, item]}
     text = js.encode(batch)
-    assert js.to_protobuf(text, pb) == pb.encode(batch)
+    assert joined(js.to_protobuf(text, pb)) == pb.encode(batch)
     # The items' timestamps go to upb as their bytes.
     route = compile_route(js, pb)
     assert route is not None

@@ -70,7 +70,7 @@ from fmtbench.codecs.values.leaves import (
 )
 from fmtbench.codecs.values.tree import TreeConverter, TreeRules
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
-from fmtbench.halves import allowed
+from fmtbench.halves import Pieces, allowed
 from fmtbench.limits import TREE_COUNTS, Limits, Nesting
 from fmtbench.schema.model import INT_RANGES, INTEGER_KINDS
 
@@ -363,10 +363,10 @@ class JsonCodec(Codec):
     def reader(self, src: BinaryIO) -> RecordReader:
         return _JsonReader(self, src.read())
 
-    def to_protobuf(self, data: bytes, target: Any) -> bytes | None:
+    def to_protobuf(self, data: bytes, target: Any) -> Pieces | None:
         """The one record of the JSON text ``data`` as the bytes ``target`` (a Protobuf codec
-        of this schema) would write for it, with no tree nor record built (to_protobuf.py);
-        None where that route does not apply or declines."""
+        of this schema) would write for it, in pieces (``halves.Pieces``), with no tree nor
+        record built (to_protobuf.py); None where that route does not apply or declines."""
         if not self.writes_as(target):
             return None
         if not self._to_protobuf:
@@ -378,7 +378,7 @@ class JsonCodec(Codec):
         if route is None:
             return None
         out = route.encode(data)
-        if out is None or len(out) > target.max_message_bytes:  # too large: the usual error
+        if out is None or sum(map(len, out)) > target.max_message_bytes:  # the usual error
             return None
         return out
 
@@ -428,7 +428,7 @@ class _JsonReader(RecordReader):
         elif first != b"[":
             self._load()
 
-    def protobuf_message(self, target: Any) -> bytes | None:
+    def protobuf_message(self, target: Any) -> Pieces | None:
         """The one record's bytes as the Protobuf codec ``target`` writes it, read straight
         from the text (to_protobuf.py), for a writer that takes them (``take_parsed``,
         pump.py); None, reading nothing, where it does not."""

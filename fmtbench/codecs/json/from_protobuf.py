@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fmtbench.halves import in_two, worth_it
+from fmtbench.halves import Pieces, in_two, worth_it
 from fmtbench.schema.model import ListOf, MessageRef, Schema
 
 
@@ -36,7 +36,7 @@ def in_halves(
     walk: Callable[[Any], Any],
     name: str,
     items: Sequence[Any],
-) -> list[bytes | memoryview] | None:
+) -> Pieces | None:
     """The JSON of the root record ``{name: items' records}`` written in two processes, as
     the pieces to write one after the other (joining them would copy the whole text once
     more), or None where the halves do not apply or a half refuses (the caller takes the

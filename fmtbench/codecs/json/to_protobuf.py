@@ -29,7 +29,7 @@ from fmtbench.codecs.json.codec import JsonCodec, json_bound
 from fmtbench.codecs.json.from_protobuf import batch_field
 from fmtbench.codecs.protobuf.kwargs import _KEPT, structs_encodable, timestamp_fields
 from fmtbench.codecs.protobuf.shadow import shadow_class, stamp_bytes
-from fmtbench.halves import cut_list, in_two, list_span, worth_it
+from fmtbench.halves import Pieces, cut_list, in_two, list_span, worth_it
 from fmtbench.schema.proto import compile_classes
 
 _to_builtins = msgspec.to_builtins
@@ -40,7 +40,8 @@ class _Decline(Exception):
 
 
 class BatchToProtobuf:
-    """One schema's route: ``encode(data)`` -> the root message's bytes, or None."""
+    """One schema's route: ``encode(data)`` -> the root message's bytes (in pieces, see
+    ``halves.Pieces``), or None."""
 
     def __init__(self, codec: JsonCodec, items: JsonCodec, name: str, cls: type[Any]) -> None:
         self.codec, self.name = codec, name
@@ -71,7 +72,7 @@ class BatchToProtobuf:
         )
         self.lazy = msgspec.json.Decoder(lazy).decode
 
-    def encode(self, data: bytes) -> bytes | None:
+    def encode(self, data: bytes) -> Pieces | None:
         values = self.codec.values
         if not values.safe(len(data)) and json_bound(data, values.per_byte) > values.limit:
             return None  # a record that may hold too many values: the usual route counts
@@ -90,11 +91,11 @@ class BatchToProtobuf:
             cut = cut_list(data, *span)
         try:
             if cut is None:
-                return self._half(data[span[0] : span[1]])
-            mine, theirs = in_two(lambda: self._half(cut[0]), lambda: self._half(cut[1]))
+                return [self._half(data[span[0] : span[1]])]
+            mine, theirs = in_two(lambda: self._half(cut.first()), lambda: self._half(cut.second()))
         except Exception:  # any reason at all: the usual route decides
             return None
-        return mine + theirs
+        return [mine, theirs]
 
     def _half(self, text: bytes) -> bytes:
         """The root holding only the items of ``text`` (a JSON array), serialized; raises

@@ -710,10 +710,11 @@ class _SingleWriter(RecordWriter):
         encoded = getattr(reader, "protobuf_message", None)
         if encoded is None or self.count:
             return False
-        data = encoded(self.codec)
-        if data is None:
+        pieces = encoded(self.codec)
+        if pieces is None:
             return False
-        self.out.write(data)
+        for piece in pieces:
+            self.out.write(piece)
         self.count = 1
         return True
 

@@ -37,6 +37,7 @@ from fmtbench.codecs.protojson.leaves import Inexact
 from fmtbench.codecs.values.canonical import explain, validate
 from fmtbench.codecs.values.count import value_plans
 from fmtbench.errors import DecodeError, EncodeError, LimitError, ValueMismatch
+from fmtbench.halves import Pieces
 
 if TYPE_CHECKING:
     from fmtbench.codecs.protojson.from_protobuf import Fused
@@ -204,10 +205,11 @@ class ProtoJsonCodec(Codec):
                     stack.extend((item, inner) for item in x.values())
         return tree
 
-    def to_protobuf(self, data: bytes, target: Any) -> bytes | None:
+    def to_protobuf(self, data: bytes, target: Any) -> Pieces | None:
         """The one message of the ProtoJSON text ``data`` as the bytes ``target`` (a
-        Protobuf codec of this schema) would write for its record, with no tree nor record
-        built (to_protobuf.py); None where that route does not apply or declines."""
+        Protobuf codec of this schema) would write for its record, in pieces
+        (``halves.Pieces``), with no tree nor record built (to_protobuf.py); None where that
+        route does not apply or declines."""
         if not self.writes_as(target):
             return None
         if not self._typed:
@@ -222,7 +224,7 @@ class ProtoJsonCodec(Codec):
         # message, under the same limit): here, a record that may hold too many declines.
         values = self.values
         out = typed.encode(data, None if values.safe(len(data)) else values.limit)
-        if out is None or len(out) > target.max_message_bytes:  # too large: the usual error
+        if out is None or sum(map(len, out)) > target.max_message_bytes:  # the usual error
             return None
         return out
 
@@ -278,7 +280,7 @@ class _FileReader(RecordReader):
         self._items = items[::-1] if len(items) > 1 else items
         return self._items
 
-    def protobuf_message(self, target: Any) -> bytes | None:
+    def protobuf_message(self, target: Any) -> Pieces | None:
         """The one message's bytes as the Protobuf codec ``target`` writes its record,
         read straight from the text (``ProtoJsonCodec.to_protobuf``), for a writer that
         takes them (``take_parsed``, pump.py); None, reading nothing, where it does not."""

@@ -54,7 +54,7 @@ from fmtbench.codecs.protojson.leaves import LEAVES
 from fmtbench.codecs.structs.read import has_cycle
 from fmtbench.codecs.values.count import zero_values
 from fmtbench.codecs.values.leaves import all_shaped
-from fmtbench.halves import cut_list, in_two, list_span, worth_it
+from fmtbench.halves import Cut, Pieces, cut_list, in_two, list_span, worth_it
 from fmtbench.schema.model import (
     INT_RANGES,
     EnumRef,
@@ -255,9 +255,10 @@ class Typed:
             return self.structs[t.name], None, False
         raise AssertionError(t)
 
-    def encode(self, data: bytes, limit: int | None) -> bytes | None:
-        """The root message's bytes from the ProtoJSON text ``data``, or None: declined,
-        also where the record may hold more than ``limit`` values (None: it cannot)."""
+    def encode(self, data: bytes, limit: int | None) -> Pieces | None:
+        """The root message's bytes from the ProtoJSON text ``data`` (in pieces, see
+        ``halves.Pieces``), or None: declined, also where the record may hold more than
+        ``limit`` values (None: it cannot)."""
         if b"\\" in data:  # every quote then delimits a string: the count below holds
             return None
         if self.halves is not None and worth_it(len(data) // halves.BYTES_AN_ITEM):
@@ -278,25 +279,25 @@ class Typed:
                 return None  # the usual route counts them
             message = self.cls(**_to_builtins(root, builtin_types=_KEPT))
             # Deterministic as the codec's (map entries ordered; no map is taken here yet).
-            return message.SerializeToString(deterministic=True)
+            return [message.SerializeToString(deterministic=True)]
         except Exception:  # any reason at all: the usual route decides
             return None
 
-    def _in_halves(self, attr: str, first: bytes, second: bytes, limit: int | None) -> bytes | None:
+    def _in_halves(self, attr: str, cut: Cut, limit: int | None) -> Pieces | None:
         """The root message holding the list ``attr`` whose items are the two halves of text,
         each parsed and serialized in its own process (halves.py): the two serialized roots
         of one repeated field each, one after the other, are the bytes of the whole."""
         try:
             (most, mine), data = in_two(
-                lambda: self._half(attr, first),
-                lambda: b"".join(_framed(*self._half(attr, second))),
+                lambda: self._half(attr, cut.first()),
+                lambda: b"".join(_framed(*self._half(attr, cut.second()))),
             )
             theirs, more = _unframed(data)
         except Exception:  # a half declined, or failed: the usual route decides
             return None
         if limit is not None and most + more > limit:
             return None
-        return mine + theirs
+        return [mine, theirs]
 
     def _half(self, attr: str, text: bytes) -> tuple[int, bytes]:
         """A root holding only the items of ``text`` (a JSON array), as ``encode`` makes one:
@@ -393,9 +394,9 @@ class _Halves:
         }
         return cls(msgspec.json.Decoder(lazy).decode, list(kinds), items)
 
-    def split(self, data: bytes) -> tuple[str, bytes, bytes] | None:
-        """The list's attribute and the texts of its two halves, or None where ``data`` is not
-        a batch this can cut (the whole is then read in one piece, as usual)."""
+    def split(self, data: bytes) -> tuple[str, Cut] | None:
+        """The list's attribute and where its text is cut in two, or None where ``data`` is
+        not a batch this can cut (the whole is then read in one piece, as usual)."""
         try:
             root = self.lazy(data)
         except (msgspec.DecodeError, RecursionError):
@@ -407,15 +408,15 @@ class _Halves:
         if span is None:
             return None
         cut = cut_list(data, *span)
-        return None if cut is None else (present[0], *cut)
+        return None if cut is None else (present[0], cut)
 
 
 def _framed(most: int, data: bytes) -> tuple[bytes, bytes]:
     return most.to_bytes(8, "little"), data
 
 
-def _unframed(data: bytes) -> tuple[bytes, int]:
-    return data[8:], int.from_bytes(data[:8], "little")
+def _unframed(data: bytes) -> tuple[memoryview, int]:
+    return memoryview(data)[8:], int.from_bytes(data[:8], "little")
 
 
 @dataclass
