@@ -361,3 +361,25 @@ def test_a_cut_makes_two_lists_of_the_items(text: bytes) -> None:
     assert first
     assert second
     assert first + second == whole
+
+
+def test_protojson_halves_are_written_in_the_markers_place(
+    split: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list written in halves stands in the tree as a marker, replaced in the text by
+    its pieces; where another value spells the marker, the text is joined: the same bytes."""
+    items = list(range(10))
+    expected_items = [{"v": i} for i in items]
+    nonce = b"\x01" * 16
+    monkeypatch.setattr(from_protobuf.os, "urandom", lambda n: nonce[:n])
+    for note in ["plain", "fmtbench-halves-" + nonce.hex()]:
+        split.clear()
+
+        def fused(_: Any, note: str = note) -> dict[str, Any]:
+            return {"note": note, "items": from_protobuf._many(lambda v: {"v": v}, items)}
+
+        pieces = from_protobuf.written(fused, None)
+        assert split
+        assert len(pieces) == (5 if note == "plain" else 1)
+        expected = msgspec.json.encode({"note": note, "items": expected_items})
+        assert b"".join(pieces) == expected

@@ -337,16 +337,19 @@ class _FileWriter(RecordWriter):
         msg = parsed()
         if msg is None:  # the reader has a depth check to make: records, one by one
             return False
-        data: bytes | None
+        from fmtbench.codecs.protojson.from_protobuf import written
+
+        pieces: Pieces | None
         try:
-            data = _dumps(fused(msg))
+            pieces = written(fused, msg)
         except Exception:  # any reason at all: the record, on the usual path, decides
-            data = None
-        if data is None:
+            pieces = None
+        if pieces is None:
             self.write(reader.record_of(msg))  # type: ignore[attr-defined]
             return True
         self.count = 1
-        self.out.write(data)
+        for piece in pieces:
+            self.out.write(piece)
         return True
 
     def write(self, record: Record) -> None:

@@ -23,6 +23,7 @@ recursive types (their --max-depth checks).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,7 +33,7 @@ from fmtbench.codecs.protobuf.fast_read import FastDecoders
 from fmtbench.codecs.protobuf.source import attr as read_field
 from fmtbench.codecs.protojson.codec import _dumps
 from fmtbench.codecs.protojson.compile import _by_tag, _Writer, wire_name
-from fmtbench.halves import in_two, worth_it
+from fmtbench.halves import Pieces, in_two, worth_it
 from fmtbench.schema.model import ListOf, MapOf, MessageRef, Schema
 
 Fused = Callable[[Any], dict[str, Any]]
@@ -117,10 +118,16 @@ class _FusedSource(FastDecoders):
         return "\n".join([f"def _f{i}(m):", *(f"    {line}" for line in lines)])
 
 
+#: The lists written in halves by ``_many`` since ``written`` began: each list's text, in
+#: pieces, under the marker that stands for it in the tree. None: ``_many`` joins them.
+_pending: dict[bytes, Pieces] | None = None
+
+
 def _many(convert: Fused, items: Sequence[Any]) -> list[dict[str, Any]] | msgspec.Raw:
     """The trees of a list of messages; a long one in a big message (``halves.py``) as its
     JSON text instead, written by msgspec as the whole tree's writer would, half of it in a
-    forked process."""
+    forked process. Under ``written``, that text is not joined (a copy of the whole, slow to
+    fault in): a marker stands for it in the tree, and its pieces take the marker's place."""
     n = len(items)
     if not worth_it(n):
         return list(map(convert, items))
@@ -130,7 +137,35 @@ def _many(convert: Fused, items: Sequence[Any]) -> list[dict[str, Any]] | msgspe
         lambda: _dumps(list(map(convert, items[h:]))),
     )
     # "[a,b]" and "[c]" make "[a,b,c]": msgspec writes a list with no space anywhere.
-    return msgspec.Raw(b"".join((memoryview(mine)[:-1], b",", memoryview(theirs)[1:])))
+    pieces: Pieces = [memoryview(mine)[:-1], b",", memoryview(theirs)[1:]]
+    if _pending is None:
+        return msgspec.Raw(b"".join(pieces))
+    marker = b'"fmtbench-halves-' + os.urandom(16).hex().encode() + b'"'
+    _pending[marker] = pieces
+    return msgspec.Raw(marker)
+
+
+def written(fused: Fused, msg: Any) -> Pieces:
+    """``_dumps(fused(msg))``, the message's ProtoJSON text, as pieces to write one after
+    the other: the lists ``_many`` wrote in halves take their markers' places. Where a
+    marker is not found exactly once (another value spells it: a chance of 2^-128 a
+    message, the marker being random), the text is made again with the lists joined."""
+    global _pending
+    _pending = {}
+    try:
+        text = _dumps(fused(msg))
+        found = {marker: text.find(marker) for marker in _pending}
+        if any(text.count(marker) != 1 for marker in found):
+            _pending = None
+            return [_dumps(fused(msg))]
+        view, pieces, done = memoryview(text), [], 0
+        for at, marker in sorted((at, marker) for marker, at in found.items()):
+            pieces += [view[done:at], *_pending[marker]]
+            done = at + len(marker)
+        pieces.append(view[done:])
+        return pieces
+    finally:
+        _pending = None
 
 
 def compile_fused(
