@@ -1,7 +1,8 @@
 """Delimited Protobuf framed from one batch message (fmtbench/codecs/protobuf/frames.py): the
-batch's items with their tags taken off are, byte for byte, each message serialized alone and
-framed by its length, for every schema, empty messages and messages of 16 KiB and more (a
-length of three bytes) included; and a message over the limit sends the block back."""
+batch's items, read back as bytes, are byte for byte each message serialized alone, and
+framed by their lengths are the delimited stream, for every schema, empty messages and
+messages of 16 KiB and more (a length of three bytes) included; and a message over the limit
+sends the block back."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fmtbench.codecs.protobuf.codec import ProtobufDelimitedCodec
-from fmtbench.codecs.protobuf.frames import delimit, delimit_all, longest_item, untag, varint
+from fmtbench.codecs.protobuf.frames import delimit, delimit_all, items, varint
 from fmtbench.codecs.protobuf.kwargs import compile_kwargs, framer
 from fmtbench.schema.loader import parse_schema
 from tests.strategies import SCHEMAS, records, schema_named
@@ -39,7 +40,7 @@ def messages(schema_name: str, recs: list[dict[str, Any]]) -> tuple[Any, list[di
 @pytest.mark.parametrize("schema", [s for s in SCHEMAS if s != "tree"])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_untagged_batch_is_each_message_delimited(schema: str, data: Any) -> None:
+def test_the_batchs_items_are_each_message_delimited(schema: str, data: Any) -> None:
     codec, kwargs = messages(schema, data.draw(st.lists(records(schema_named(schema)), max_size=5)))
     cls = codec.message_class
     alone = [cls(**k).SerializeToString(deterministic=True) for k in kwargs]
@@ -55,8 +56,8 @@ def test_lengths_of_every_width(size: int) -> None:
     frame = framer(codec.schema, codec.message.name, cls, 1 << 30)
     assert frame(kwargs) == delimit_all(alone)
     whole = b"".join(b"\x0a" + varint(len(a)) + a for a in alone)
-    assert untag(whole) == delimit_all(alone)
-    assert longest_item(whole) == max(map(len, alone))
+    assert items(whole) == alone
+    assert delimit_all(items(whole)) == delimit_all(alone)
 
 
 def test_a_message_over_the_limit_sends_the_block_back() -> None:

@@ -2,20 +2,19 @@
 
 Many messages are framed fastest by not serializing them one by one: upb builds them as the
 items of one message of a single field, ``repeated <Record> items = 1`` (``kwargs.py``
-``batch_class``), and serializes that once. Each item is then on the wire as the field's tag
-(one byte, ``0x0a``), its varint length and the item's own bytes (a sub-message is written
-as it would be alone), so taking the tag off every item gives the delimited stream. Measured
-on 100,000 ``log`` records: 0.06 s against 0.13 s for a ``SerializeToString`` a message and
-the lengths' prefixes joined.
+``batch_class``), and serializes that once. Each item is then on the wire as the field's tag,
+its varint length and the item's own bytes (a sub-message is written as it would be alone):
+the same bytes as an item of ``repeated bytes items = 1``. upb parses the batch as that
+message (``items``), in C, and the items' bytes are framed at once (``delimit_all``).
+Measured on 100,000 ``log`` records: 0.02 s, against 0.035 s for a Python walk taking the
+tags off, and 0.13 s for a ``SerializeToString`` a message and the lengths' prefixes joined.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from itertools import chain
-
-#: The tag of field 1, length-delimited: what precedes every item of the batch message.
-ITEM_TAG = 0x0A
+from typing import Any
 
 
 def varint(n: int) -> bytes:
@@ -50,37 +49,35 @@ def delimit_all(datas: list[bytes]) -> bytes:
     return b"".join(chain.from_iterable(zip(prefixes, datas, strict=True)))
 
 
-def untag(batch: bytes) -> bytes:
-    """The serialized batch message's items as delimited messages: each item's tag taken off,
-    its length and bytes kept."""
-    view = memoryview(batch)
-    parts: list[memoryview] = []
-    add = parts.append
-    at, end = 0, len(batch)
-    while at < end:  # at: an item's tag
-        size = batch[at + 1]
-        if size < 0x80:  # one or two bytes of length (under 16 KiB), inline
-            stop = at + 2 + size
-        else:
-            high = batch[at + 2]
-            if high < 0x80:
-                stop = at + 3 + ((size & 0x7F) | high << 7)
-            else:
-                size, body = read_varint(batch, at + 1)
-                stop = body + size
-        add(view[at + 1 : stop])
-        at = stop
-    return b"".join(parts)
+def items(batch: bytes) -> list[bytes]:
+    """The bytes of each item of a serialized batch message (``repeated <message> items =
+    1``), in order."""
+    return _bytes_items().FromString(batch).items[:]  # type: ignore[no-any-return]
 
 
-def longest_item(batch: bytes) -> int:
-    """The length of the serialized batch message's longest item."""
-    at, end, longest = 0, len(batch), 0
-    while at < end:
-        size, body = read_varint(batch, at + 1)
-        longest = max(longest, size)
-        at = body + size
-    return longest
+@cache
+def _bytes_items() -> Any:
+    return one_field_class("fmtbench_internal_items", "items", _TYPE_BYTES)
+
+
+_TYPE_BYTES = 12  # FieldDescriptorProto.TYPE_BYTES
+TYPE_INT64 = 3  # FieldDescriptorProto.TYPE_INT64
+
+
+def one_field_class(package: str, name: str, kind: int) -> Any:
+    """A proto3 message class of one repeated field ``name = 1`` of the scalar ``kind`` (a
+    ``FieldDescriptorProto`` type), in a pool of its own: bytes read or written as that."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    proto = descriptor_pb2.FileDescriptorProto(name=f"{package}.proto", package=package)
+    proto.syntax = "proto3"
+    message = proto.message_type.add(name="Message")
+    message.field.add(
+        name=name, number=1, label=descriptor_pb2.FieldDescriptorProto.LABEL_REPEATED, type=kind
+    )
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(proto)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{package}.Message"))
 
 
 def read_varint(data: bytes, at: int) -> tuple[int, int]:

@@ -29,7 +29,7 @@ from typing import Any
 
 import msgspec
 
-from fmtbench.codecs.protobuf.frames import delimit_all, longest_item, untag
+from fmtbench.codecs.protobuf.frames import delimit_all, items
 from fmtbench.codecs.values import oneof
 from fmtbench.codecs.values.leaves import duration_parts, timestamp_parts
 from fmtbench.schema.model import (
@@ -208,9 +208,10 @@ def framer(
 
     def at_once(kwargs: list[dict[str, Any]]) -> bytes | None:
         whole = batch(items=kwargs).SerializeToString(deterministic=True)
-        if len(whole) > most and longest_item(whole) > most:
+        datas = items(whole)
+        if len(whole) > most and max(map(len, datas)) > most:
             return None
-        return untag(whole)
+        return delimit_all(datas)
 
     return at_once
 

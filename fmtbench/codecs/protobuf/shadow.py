@@ -26,7 +26,7 @@ from itertools import chain, repeat
 from operator import add, attrgetter, mul, sub
 from typing import Any
 
-from fmtbench.codecs.protobuf.frames import read_varint
+from fmtbench.codecs.protobuf.frames import TYPE_INT64, one_field_class, read_varint
 from fmtbench.schema.proto import TIMESTAMP_TYPE
 from fmtbench.schema.values import EPOCH
 
@@ -67,26 +67,8 @@ def stamp_bytes(stamps: list[datetime]) -> list[bytes]:
 
 @cache
 def _packer() -> Any:
-    """A message of one field, ``repeated int64 values = 1`` (packed: proto3's default),
-    in a pool of its own."""
-    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-
-    proto = descriptor_pb2.FileDescriptorProto(
-        name="fmtbench_internal_packer.proto", package="fmtbench_internal_packer"
-    )
-    proto.syntax = "proto3"
-    message = proto.message_type.add(name="Packed")
-    message.field.add(
-        name="values",
-        number=1,
-        label=descriptor_pb2.FieldDescriptorProto.LABEL_REPEATED,
-        type=descriptor_pb2.FieldDescriptorProto.TYPE_INT64,
-    )
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(proto)
-    return message_factory.GetMessageClass(
-        pool.FindMessageTypeByName(f"{proto.package}.{message.name}")
-    )
+    """A message of one field, ``repeated int64 values = 1`` (packed: proto3's default)."""
+    return one_field_class("fmtbench_internal_packer", "values", TYPE_INT64)
 
 
 def shadow_class(
