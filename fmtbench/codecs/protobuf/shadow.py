@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import cache
-from itertools import chain, repeat
+from itertools import repeat
 from operator import add, attrgetter, mul, sub
 from typing import Any
 
@@ -50,10 +50,9 @@ def stamp_bytes(stamps: list[datetime]) -> list[bytes]:
     nanos = list(map(mul, map(attrgetter("microseconds"), deltas), repeat(1000)))
     # The tags are varints of one byte themselves (8 and 16): packed between the values,
     # they make the packed field's payload every timestamp's bytes, one after another.
-    values = chain.from_iterable(
-        zip(repeat(8), seconds, repeat(16), nanos, strict=False)  # repeat: endless
-    )
-    data = _packer()(values=list(values)).SerializeToString()
+    values = [8, 0, 16, 0] * len(stamps)
+    values[1::4], values[3::4] = seconds, nanos
+    data = _packer()(values=values).SerializeToString()
     _, start = read_varint(data, 1)  # past the field's tag and length
     out: list[bytes] = _STAMP.findall(data, start)
     if len(out) != len(stamps):  # cannot be, for upb's varints
