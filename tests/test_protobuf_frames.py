@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fmtbench.codecs.protobuf.codec import ProtobufDelimitedCodec
+from fmtbench.codecs.protobuf import frames
 from fmtbench.codecs.protobuf.frames import delimit, delimit_all, items, varint
 from fmtbench.codecs.protobuf.kwargs import compile_kwargs, framer
 from fmtbench.schema.loader import parse_schema
@@ -77,3 +78,7 @@ def test_the_writer_refuses_an_oversized_record_as_before() -> None:
     with pytest.raises(Exception, match="record 2"):
         writer.write_many([{"text": "a", "n": 1}, {"text": "b" * 100, "n": 2}])  # type: ignore[attr-defined]
     assert out.getvalue() == delimit(codec.message_class(text="a", n=1).SerializeToString())
+
+
+def test_every_short_prefix_is_the_varint_of_its_length() -> None:
+    assert frames._prefixes() == [varint(n) for n in range(0x4000)]

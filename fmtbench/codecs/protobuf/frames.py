@@ -37,7 +37,8 @@ def delimit(data: bytes) -> bytes:
 @cache
 def _prefixes() -> list[bytes]:
     """Every length prefix of one or two bytes: nearly every record's, looked up in C."""
-    return [delimit(bytes(n))[: -n or None] for n in range(0x4000)]
+    one = [bytes((n,)) for n in range(0x80)]
+    return one + [bytes((n & 0x7F | 0x80, n >> 7)) for n in range(0x80, 0x4000)]
 
 
 def delimit_all(datas: list[bytes]) -> bytes:
