@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fmtbench.codecs.protobuf.codec import ProtobufDelimitedCodec
 from fmtbench.codecs.protobuf import frames
+from fmtbench.codecs.protobuf.codec import ProtobufDelimitedCodec
 from fmtbench.codecs.protobuf.frames import delimit, delimit_all, items, varint
 from fmtbench.codecs.protobuf.kwargs import compile_kwargs, framer
 from fmtbench.schema.loader import parse_schema
