@@ -383,3 +383,22 @@ def test_protojson_halves_are_written_in_the_markers_place(
         assert len(pieces) == (5 if note == "plain" else 1)
         expected = msgspec.json.encode({"note": note, "items": expected_items})
         assert b"".join(pieces) == expected
+
+
+def test_two_lists_in_halves_take_their_own_places(split: list[int]) -> None:
+    """Each list written in halves has its own marker; the pieces go where each stood."""
+
+    def fused(_: Any) -> dict[str, Any]:
+        first = from_protobuf._many(lambda v: {"a": v}, list(range(6)))
+        second = from_protobuf._many(lambda v: {"b": v}, list(range(100, 105)))
+        return {"first": first, "between": "x", "second": second}
+
+    pieces = from_protobuf.written(fused, None)
+    assert len(split) == 2
+    expected = {
+        "first": [{"a": v} for v in range(6)],
+        "between": "x",
+        "second": [{"b": v} for v in range(100, 105)],
+    }
+    assert b"".join(pieces) == msgspec.json.encode(expected)
+    assert from_protobuf._pending is None  # nothing kept for the next message
