@@ -251,9 +251,8 @@ def test_odd_batches_get_the_usual_answer(split: list[int], text: bytes) -> None
     assert run(pj, pb, text) == one_process(pj, pb, text)
 
 
-def test_convert_cuts_a_big_batch_and_writes_the_same_bytes(tmp_path: Path) -> None:
-    """The whole command: a batch of several megabytes, --workers 2 against --workers 1, both
-    ways; and an error in the second half names the same record and field."""
+def _big_batch(tmp_path: Path) -> tuple[Schema, Path]:
+    """A batch message of several megabytes (20,000 log events), and its schema."""
     schema = parse_schema(
         (Path(__file__).parent.parent / "fmtbench/schemas/log.yaml")
         .read_text()
@@ -269,6 +268,13 @@ def test_convert_cuts_a_big_batch_and_writes_the_same_bytes(tmp_path: Path) -> N
     src = tmp_path / "batch.binpb"
     src.write_bytes(ProtobufCodec(schema).encode({"events": events}))
     assert src.stat().st_size >= halves.MIN_INPUT_BYTES
+    return schema, src
+
+
+def test_convert_cuts_a_big_batch_and_writes_the_same_bytes(tmp_path: Path) -> None:
+    """The whole command: a batch of several megabytes, --workers 2 against --workers 1, both
+    ways; and an error in the second half names the same record and field."""
+    schema, src = _big_batch(tmp_path)
     outs = {}
     for workers in (1, 2):
         outs[workers] = tmp_path / f"out{workers}.protojson"
@@ -402,3 +408,36 @@ def test_two_lists_in_halves_take_their_own_places(split: list[int]) -> None:
     }
     assert b"".join(pieces) == msgspec.json.encode(expected)
     assert from_protobuf._pending is None  # nothing kept for the next message
+
+
+@pytest.mark.parametrize("suffix", [".zst", ".gz", ".bz2"])
+def test_halves_written_as_pieces_into_a_compressed_output(
+    tmp_path: Path, suffix: str, split: list[int]
+) -> None:
+    """The halves, written piece by piece, go through a compressing writer as they would
+    through a file: the same text as one process writes, and back to the same message."""
+    schema, src = _big_batch(tmp_path)
+    for ending in [".json", ".protojson"]:
+        plain, packed = tmp_path / f"one{ending}", tmp_path / f"two{ending}{suffix}"
+        convert(str(src), str(plain), schema, workers=1)
+        split.clear()
+        convert(str(src), str(packed), schema, workers=2)
+        assert split
+        assert decompress(packed) == plain.read_bytes()
+        back = tmp_path / f"back{ending}.binpb{suffix}"
+        split.clear()
+        convert(str(packed), str(back), schema, workers=2)
+        assert split
+        assert decompress(back) == src.read_bytes()
+
+
+def decompress(path: Path) -> bytes:
+    import bz2
+    import gzip
+
+    import zstandard
+
+    data = path.read_bytes()
+    if path.suffix == ".zst":
+        return zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)).read()
+    return gzip.decompress(data) if path.suffix == ".gz" else bz2.decompress(data)
