@@ -63,6 +63,9 @@ ROOT = HERE.parent
 #: Every built-in dataset (issue 16: the floors hold on recursive and numeric ones too).
 DATASETS = ("blob", "log", "media", "mesh", "order", "telemetry", "tree")
 RECORDS = 50_000
+#: Each dataset's records are capped at this many bytes of JSON: without a cap, blob's 50,000
+#: records (4-64 KiB of random bytes each), held in every format at once, outgrow 24 GiB.
+MAX_MB = 64
 ROUNDS = 5
 CONVERT_ROUNDS = 3
 
@@ -206,6 +209,16 @@ class Prepared:
     def make(cls, dataset: str, count: int) -> Prepared:
         gen = load_dataset(dataset).generator()  # the dataset's own seed
         return cls(dataset, list(gen.records(count)))
+
+    @staticmethod
+    def capped(dataset: str, count: int, max_mb: float) -> int:
+        """``count``, or fewer where the dataset's records are large: as many as fit in
+        ``max_mb`` megabytes of JSON, judged on the first 200 records (at least 100)."""
+        ds = load_dataset(dataset)
+        encode = codec_for("json", ds.schema, ds.type_name).encode
+        sample = [len(encode(r)) for r in ds.generator().records(min(count, 200))]
+        mean = sum(sample) / max(1, len(sample))
+        return max(min(count, 100), min(count, int(max_mb * 1e6 / max(1.0, mean))))
 
     def codec(self, fmt: str) -> Codec:
         if fmt not in self._codecs:
@@ -471,6 +484,7 @@ def timed(fn: Callable[[], Any], *, keep_gc: bool = False) -> float:
 @dataclass(frozen=True)
 class Result:
     name: str
+    records: int  # a call's records
     ours_label: str
     reference_label: str
     target: Target
@@ -483,7 +497,9 @@ class Result:
         return statistics.median(o / r for o, r in zip(self.ours, self.reference, strict=True))
 
 
-def measure(pairs: list[Pair], rounds: int, *, keep_gc: bool = False) -> list[Result]:
+def measure(
+    pairs: list[Pair], rounds: int, *, records: int = 0, keep_gc: bool = False
+) -> list[Result]:
     """All pairs, interleaved: round after round, each pair's two sides back to back."""
     ours: dict[str, list[float]] = {p.name: [] for p in pairs}
     ref: dict[str, list[float]] = {p.name: [] for p in pairs}
@@ -499,7 +515,15 @@ def measure(pairs: list[Pair], rounds: int, *, keep_gc: bool = False) -> list[Re
                 ours[p.name].append(timed(p.ours, keep_gc=keep_gc))
                 ref[p.name].append(timed(p.reference, keep_gc=keep_gc))
     return [
-        Result(p.name, p.ours_label, p.reference_label, p.target, ours[p.name], ref[p.name])
+        Result(
+            p.name,
+            records,
+            p.ours_label,
+            p.reference_label,
+            p.target,
+            ours[p.name],
+            ref[p.name],
+        )
         for p in pairs
     ]
 
@@ -523,23 +547,29 @@ def measure_convert(count: int, rounds: int) -> Result:
         if ours_out.read_bytes() != ref_out.read_bytes():
             raise SystemExit("convert: fmtbench and the json_format script wrote different bytes")
     return Result(
-        "log convert", "fmtbench convert", "reference_json_format.py", TARGETS["convert"], ours, ref
+        "log convert",
+        count,
+        "fmtbench convert",
+        "reference_json_format.py",
+        TARGETS["convert"],
+        ours,
+        ref,
     )
 
 
 # -- the table ----------------------------------------------------------------------------
-def table(results: list[Result], count: int, keep_gc: bool) -> list[str]:
+def table(results: list[Result], keep_gc: bool) -> list[str]:
     """The results as lines of text; only ``main`` prints."""
     gc_note = "collector on" if keep_gc else "collector off in codec pairs"
     head = (
-        f"{'pair':<22} {'fmtbench':<21} {'reference':<28} {'ours ms':>9} {'ref ms':>9}"
-        f" {'ours/ref':>9}  {'target':<44} met"
+        f"{'pair':<22} {'fmtbench':<21} {'reference':<28} {'records':>8} {'ours ms':>9}"
+        f" {'ref ms':>9} {'ours/ref':>9}  {'target':<44} met"
     )
-    title = f"median of interleaved rounds, {count} records a call, {gc_note}"
+    title = f"median of interleaved rounds, each call over the records shown, {gc_note}"
     lines = [title, head, "-" * len(head)]
     for r in results:
         lines.append(
-            f"{r.name:<22} {r.ours_label:<21} {r.reference_label:<28}"
+            f"{r.name:<22} {r.ours_label:<21} {r.reference_label:<28} {r.records:>8}"
             f" {statistics.median(r.ours) * 1e3:>9.1f} {statistics.median(r.reference) * 1e3:>9.1f}"
             f" {r.ratio:>8.2f}x  {r.target.text:<44} {'yes' if r.target.met(r.ratio) else 'NO'}"
         )
@@ -549,6 +579,12 @@ def table(results: list[Result], count: int, keep_gc: bool) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=RECORDS, help="records per dataset")
+    parser.add_argument(
+        "--max-mb",
+        type=float,
+        default=MAX_MB,
+        help="fewer records where a dataset's would exceed this many MB of JSON",
+    )
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of each codec pair")
     parser.add_argument(
         "--convert-rounds", type=int, default=CONVERT_ROUNDS, help="rounds of the convert pair"
@@ -564,13 +600,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results: list[Result] = []
     for dataset in args.datasets:
-        print(f"preparing {args.records} {dataset} records...", file=sys.stderr)
-        pairs = make_pairs(Prepared.make(dataset, args.records), args.only)
-        results += measure(pairs, args.rounds, keep_gc=args.gc)
+        count = Prepared.capped(dataset, args.records, args.max_mb)
+        print(f"preparing {count} {dataset} records...", file=sys.stderr)
+        pairs = make_pairs(Prepared.make(dataset, count), args.only)
+        results += measure(pairs, args.rounds, records=count, keep_gc=args.gc)
     if not args.no_convert:
         print("timing convert...", file=sys.stderr)
         results.append(measure_convert(args.records, args.convert_rounds))
-    print("\n".join(table(results, args.records, args.gc)))
+    print("\n".join(table(results, args.gc)))
     return 0
 
 

@@ -6,8 +6,9 @@ against ``json_format`` and against its floors (upb's own step: ``Message(**kwar
 ``SerializeToString``, ``FromString`` + a generated walk), XML against xmltodict, an lxml
 ``SubElement`` builder, ``lxml.etree.fromstring`` + one pass, and its batch decode against
 its message decode, MessagePack against ``packb``/``unpackb``, and ``fmtbench convert``
-against a ``json_format`` script as whole processes. Timed runs use the issue's 50,000 records a dataset (``--bench-records``
-overrides it); ``--benchmark-disable`` uses a few records, so CI only checks that every body
+against a ``json_format`` script as whole processes. Timed runs use the issue's 50,000 records
+a dataset (``--bench-records`` overrides it; datasets of large records get fewer, as in
+``ratios.py``); ``--benchmark-disable`` uses a few records, so CI only checks that every body
 still runs. Slow references make calibration costly, so each body runs a fixed number of
 rounds (``pedantic``). Speed is never asserted; ``ratios.py`` prints the verdicts.
 """
@@ -23,6 +24,7 @@ import orjson
 import pytest
 from ratios import (
     DATASETS,
+    MAX_MB,
     ROOT,
     TARGETS,
     Pair,
@@ -56,7 +58,8 @@ class References:
 
     def _get(self, dataset: str) -> tuple[Prepared, dict[str, Pair]]:
         if dataset not in self._made:
-            prepared = Prepared.make(dataset, self.count)
+            count = Prepared.capped(dataset, self.count, MAX_MB)  # blob, mesh: fewer
+            prepared = Prepared.make(dataset, count)
             self._made[dataset] = (prepared, {p.job: p for p in make_pairs(prepared)})
         return self._made[dataset]
 
