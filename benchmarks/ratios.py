@@ -497,9 +497,7 @@ class Result:
         return statistics.median(o / r for o, r in zip(self.ours, self.reference, strict=True))
 
 
-def measure(
-    pairs: list[Pair], rounds: int, *, records: int = 0, keep_gc: bool = False
-) -> list[Result]:
+def measure(pairs: list[Pair], rounds: int, *, records: int, keep_gc: bool = False) -> list[Result]:
     """All pairs, interleaved: round after round, each pair's two sides back to back."""
     ours: dict[str, list[float]] = {p.name: [] for p in pairs}
     ref: dict[str, list[float]] = {p.name: [] for p in pairs}
