@@ -232,6 +232,34 @@ def test_cli_unknown_dataset_is_one_line(capsys: pytest.CaptureFixture[str]) -> 
     assert "no such dataset" in err
 
 
+@pytest.mark.parametrize("other", ["profile", "input", "schema"])
+def test_cli_refuses_two_datasets_of_one_name_before_measuring(
+    other: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Reports show cells by dataset: the second "log" would merge into the first.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.yaml").write_text("dataset: log\nschema: log\n")
+    (tmp_path / "events.yaml").write_text("dataset: AccessEvent\nschema: log\n")
+    (tmp_path / "log.jsonl").write_bytes(b"")  # never read: refused first
+    args = {
+        "profile": ["log", "mine.yaml"],
+        "input": ["log", "--input", "log.jsonl", "--schema", "log"],
+        # Records made from a schema alone are named after their type.
+        "schema": ["events.yaml", "--schema", "log"],
+    }[other]
+    measured = []
+    monkeypatch.setattr("fmtbench.bench.runner.load", lambda *a, **k: measured.append(a))
+    assert main(["bench", *args, "--json", "r.json"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "are both datasets named" in err
+    assert not measured
+    assert not (tmp_path / "r.json").exists()
+
+
 def test_cli_refuses_an_unwritable_results_file_before_measuring(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -43,6 +43,20 @@ EDITS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         lambda d: d["cells"][0].update(implementation="x\x1b[2J"),
         "cells[0].implementation: control characters",
     ),
+    "an unknown step": (
+        lambda d: d["cells"][0].update(step="fast"),
+        "cells[0].step: Invalid enum value 'fast'",
+    ),
+    "an unknown status": (lambda d: d["cells"][0].update(status="maybe"), "cells[0].status"),
+    "a cell of no dataset": (
+        lambda d: d["cells"][0].update(dataset="nope"),
+        "cells[0].dataset: 'nope' is not one of the file's datasets",
+    ),
+    "a cell twice": (lambda d: d["cells"].append(d["cells"][0]), "a second cell for"),
+    "a dataset twice": (
+        lambda d: d["datasets"].append(d["datasets"][0]),
+        "a second dataset named",
+    ),
     "escape in the environment": (
         lambda d: d["environment"].update(cpu="\x1b]0;owned\x07"),
         "environment.cpu: control characters",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from fmtbench.codecs.agreement import disagreement
 from fmtbench.codecs.base import Codec
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from fmtbench.bench.runner import Loaded, Measured, Sampler
 
 #: The ``step`` of a library cell in the results file.
-STEP = "library"
+STEP: Final = "library"
 
 
 @dataclass(frozen=True)

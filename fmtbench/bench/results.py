@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import orjson
@@ -30,6 +30,10 @@ KIND = "fmtbench-results"
 VERSION = 1
 
 TIMING_NAMES = ("message_encode", "message_decode", "batch_encode", "batch_decode")
+
+#: What a cell timed: fmtbench's codec, the format's library alone, or another library.
+Step = Literal["full", "native", "library"]
+Status = Literal["ok", "failed"]
 
 
 class ResultsError(FmtbenchError):
@@ -74,8 +78,8 @@ class Cell:
     dataset: str
     format: str
     implementation: str
-    step: str  # "full", "native" or "library" (bench --libraries)
-    status: str  # "ok" or "failed"
+    step: Step  # "library": bench --libraries
+    status: Status
     error: str | None = None
     size: Size | None = None
     timings: Mapping[str, Timing] = field(default_factory=dict)
@@ -266,7 +270,9 @@ _CONTROL = re.compile("[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]")
 
 def _check_values(results: Results, source: str) -> None:
     """What types cannot say: timings positive and finite, counts not negative, text
-    without control characters (a report prints it to a terminal)."""
+    without control characters (a report prints it to a terminal), and each dataset and
+    cell once, every cell under a dataset of the file (reports show cells by dataset: any
+    other would be left out, or shown twice, without a word)."""
 
     def bad(where: str, problem: str) -> ResultsError:
         return ResultsError(f"{source}: malformed results file: {where}: {problem}")
@@ -275,14 +281,25 @@ def _check_values(results: Results, source: str) -> None:
         if value is not None and _CONTROL.search(value):
             raise bad(where, "control characters in text")
 
+    datasets: set[str] = set()
     for i, d in enumerate(results.datasets):
         for name in ("name", "schema", "type", "source"):
             text(f"datasets[{i}].{name}", getattr(d, name))
         if d.records < 0:
             raise bad(f"datasets[{i}].records", "negative")
+        if d.name in datasets:
+            raise bad(f"datasets[{i}].name", f"a second dataset named {d.name!r}")
+        datasets.add(d.name)
+    cells: set[tuple[str, str, str, str]] = set()
     for i, c in enumerate(results.cells):
         for name in ("dataset", "format", "implementation", "step", "status", "error"):
             text(f"cells[{i}].{name}", getattr(c, name))
+        if c.dataset not in datasets:
+            raise bad(f"cells[{i}].dataset", f"{c.dataset!r} is not one of the file's datasets")
+        key = (c.dataset, c.format, c.implementation, c.step)
+        if key in cells:
+            raise bad(f"cells[{i}]", f"a second cell for {' '.join(key[:3])} [{c.step}]")
+        cells.add(key)
         for name, t in c.timings.items():
             text(f"cells[{i}].timings", name)
             for figure in ("median", "iqr", "mad"):

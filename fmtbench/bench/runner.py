@@ -38,6 +38,7 @@ from fmtbench.bench.results import (
     Results,
     Settings,
     Size,
+    Step,
     Timing,
 )
 from fmtbench.bench.stats import UNSTABLE_SPREAD, summarize
@@ -158,6 +159,34 @@ def load(spec: DatasetSpec, *, quick: bool = False) -> Loaded:
     info = DatasetInfo(ds.name, ds.schema.name, ds.type_name, len(records), seed, source)
     resolved = DatasetSpec("profile", spec.ref, len(records), seed)
     return Loaded(resolved, info, (ds.schema, ds.type_name), records)
+
+
+def dataset_name(spec: DatasetSpec) -> str:
+    """The name ``load`` gives the dataset of ``spec``, found without making its records."""
+    if spec.kind == "file":
+        return Path(spec.ref).stem
+    if spec.kind == "schema":
+        from fmtbench.schema.builtin import resolve_schema
+
+        assert spec.schema is not None
+        return resolve_schema(spec.schema).message(spec.type_name).name
+    from fmtbench.generate import load_dataset
+
+    return load_dataset(spec.ref).name
+
+
+def refuse_equal_names(specs: Sequence[DatasetSpec]) -> None:
+    """Two datasets of one name would be one in every report (cells are shown by dataset):
+    refused before anything is measured, naming both."""
+    seen: dict[str, str] = {}
+    for spec in specs:
+        name = dataset_name(spec)
+        if name in seen:
+            raise BenchError(
+                f"{seen[name]} and {spec.ref} are both datasets named {name!r}: "
+                "rename one (a profile's 'dataset:' key, an input file's name)"
+            )
+        seen[name] = spec.ref
 
 
 def _load_schema(spec: DatasetSpec, *, quick: bool) -> Loaded:
@@ -322,7 +351,7 @@ def decode_peak(decode: Callable[[bytes], object], data: bytes) -> int:
     return max(peak - before, 0)
 
 
-def failed_cell(loaded: Loaded, fmt: str, impl: str, step: str, error: str) -> Cell:
+def failed_cell(loaded: Loaded, fmt: str, impl: str, step: Step, error: str) -> Cell:
     return Cell(loaded.info.name, fmt, impl, step, "failed", error)
 
 
@@ -565,6 +594,7 @@ def run(
     """Measure every dataset of ``specs`` in every format, with the cells of ``libraries``
     (``libraries.choose``: none unless ``--libraries`` asked)."""
     formats = check_formats(formats)
+    refuse_equal_names(specs)
     environment = collect_environment()
     # Progress counts cells: a dataset's are done together when its samples are interleaved.
     total = len(specs) * len(formats)
