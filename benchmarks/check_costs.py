@@ -136,8 +136,8 @@ def block_table(records: int, passes: int) -> None:
     for name in builtin_datasets():
         ds = load_dataset(name)
         writer = codec_for("protobuf-delimited", ds.schema, ds.type_name)
-        lines = codec_for("jsonl", ds.schema, ds.type_name)
-        data = b"".join(lines.encode(r) + b"\n" for r in ds.generator().records(records))
+        jsonl = codec_for("jsonl", ds.schema, ds.type_name)
+        data = b"".join(jsonl.encode(r) + b"\n" for r in ds.generator().records(records))
         offs = [frozenset(), *(frozenset({c}) for c in BLOCK_CHECKS), frozenset(BLOCK_CHECKS)]
         codecs = dict(zip(sides, (block_codec(ds, off) for off in offs), strict=True))
         times = best_of(
